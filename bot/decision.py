@@ -1,0 +1,29 @@
+"""answer / clarify / fall back, from calibrated confidences and the configured thresholds."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import List, Tuple
+
+import numpy as np
+
+# An option must carry at least this share of the top candidate's match probability to be offered.
+MIN_OPTION_SHARE = 0.15
+
+
+@dataclass(frozen=True)
+class DecisionPolicy:
+    answer_threshold: float
+    clarify_threshold: float
+    max_options: int = 3
+
+    def decide(self, proba: np.ndarray, answer_conf: float, options_conf: float) -> Tuple[str, List[int]]:
+        """Decision and the candidate positions it offers (the answer, or the clarify options)."""
+        if len(proba) == 0:
+            return "fallback", []
+        if answer_conf >= self.answer_threshold:
+            return "answer", [0]
+        if options_conf >= self.clarify_threshold:
+            top = float(proba[0]) or 1e-9
+            keep = [i for i in range(min(self.max_options, len(proba))) if proba[i] >= MIN_OPTION_SHARE * top]
+            return "clarify", keep or [0]
+        return "fallback", []

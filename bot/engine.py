@@ -1,0 +1,138 @@
+"""The runtime: a trained bot folder loaded once, answering one message at a time."""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import List, Optional, Sequence
+
+import numpy as np
+
+from handoff import HandoffHook
+from intents.confidence import ConfidenceModel
+from intents.ranker import FusionRanker, Ranking
+from knowledge_base.encoders import make_encoder
+from knowledge_base.entry import KnowledgeBase
+from knowledge_base.loader import build_kb
+from knowledge_base.retriever import Retriever
+from knowledge_base.text import Normalizer
+from training.artefact import read_manifest
+
+from .config import load_config
+from .decision import DecisionPolicy
+from .messages import language_of, message
+from .reply import Option, Reply
+
+SHOWN_CANDIDATES = 5
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything the bot worked out about one message, before wording a reply."""
+
+    entries: np.ndarray  # candidate entry indices, best first
+    proba: np.ndarray
+    answer_confidence: float
+    options_confidence: float
+
+
+class Bot:
+    def __init__(self, folder: Path, manifest: dict, kb: KnowledgeBase, retriever: Retriever,
+                 ranker: FusionRanker, confidence: ConfidenceModel, max_chars: int):
+        self.folder = folder
+        self.manifest = manifest
+        self.kb = kb
+        self.retriever = retriever
+        self.ranker = ranker
+        self.confidence = confidence
+        self.max_chars = max_chars
+        t = manifest["thresholds"]
+        self.policy = DecisionPolicy(t["answer"], t["clarify"], t["max_options"])
+        self.handoff = HandoffHook()
+        self._entries = list(kb)
+        self._today: Optional[date] = None
+        self._not_live: Optional[np.ndarray] = None
+
+    # -- loading --------------------------------------------------------------------------------
+    @classmethod
+    def load(cls, folder) -> "Bot":
+        folder = Path(folder)
+        manifest = read_manifest(folder)
+        config = load_config(folder / "config.yml")
+        kb = build_kb(((json.loads(line), n, {}) for n, line in enumerate(
+            (folder / "kb.jsonl").read_text(encoding="utf-8").splitlines(), 1)), str(folder / "kb.jsonl"))
+        encoder = make_encoder(config.dense.backend, config.dense.model) if config.dense.enabled else None
+        normalizer = Normalizer(config.text.traditional_to_simplified)
+        retriever = Retriever.load(folder / "retriever", normalizer, encoder)
+        retriever.segmenter.warm_up()
+        bot = cls(folder, manifest, kb, retriever, FusionRanker.load(folder / "ranker"),
+                  ConfidenceModel.load(folder / "confidence"), config.text.max_message_chars)
+        return bot
+
+    def with_thresholds(self, answer: float, clarify: float) -> "Bot":
+        self.policy = DecisionPolicy(answer, clarify, self.policy.max_options)
+        return self
+
+    # -- understanding --------------------------------------------------------------------------
+    def analyse(self, messages: Sequence[str]) -> List[Analysis]:
+        texts = self.retriever.prepare(messages)
+        scores = self.retriever.score(texts)
+        scores.excluded = np.broadcast_to(self._expired_mask(), scores.shape)
+        ranking = self.ranker.rank(scores, self.retriever.counts_)
+        lengths = np.array([len(t) for t in texts])
+        answer, options = self.confidence.predict(
+            self.confidence.features(ranking.proba, ranking.features[:, 0], lengths))
+        return [Analysis(ranking.entries[i], ranking.proba[i], float(answer[i]), float(options[i]))
+                for i in range(len(texts))]
+
+    def _expired_mask(self) -> np.ndarray:
+        """Entries outside their validity dates today are never offered (recomputed daily)."""
+        today = date.today()
+        if self._today != today:
+            self._not_live = np.array([not e.is_live(today) for e in self._entries], dtype=bool)
+            self._today = today
+        return self._not_live
+
+    # -- replying -------------------------------------------------------------------------------
+    def respond(self, text: str, channel: str = "default") -> Reply:
+        started = time.perf_counter()
+        language = language_of(text or "")
+        if text is not None and len(text) > self.max_chars:
+            return Reply("fallback", message("too_long", language, limit=self.max_chars))
+        if not self.retriever.prepare([text or ""])[0]:
+            return Reply("fallback", message("empty", language))
+        analysis = self.analyse([text])[0]
+        reply = self._word(analysis, channel, language)
+        return _with_latency(reply, started)
+
+    def _word(self, a: Analysis, channel: str, language: str) -> Reply:
+        decision, picked = self.policy.decide(a.proba, a.answer_confidence, a.options_confidence)
+        candidates = [self._option(a, i) for i in range(min(SHOWN_CANDIDATES, len(a.entries)))]
+        if decision == "answer":
+            entry = self._entries[a.entries[0]]
+            reply = Reply("answer", entry.answer_for(channel) or message("no_answer", language), entry.id,
+                          related=[Option(r, self.kb[r].question) for r in entry.related if self.kb.get(r)],
+                          candidates=candidates, confidence=a.answer_confidence)
+            return self.handoff.apply(reply, entry, language)
+        if decision == "clarify":
+            options = [self._option(a, i) for i in picked]
+            text = message("clarify", language) + "".join(
+                f"\n{n}. {o.question}" for n, o in enumerate(options, 1))
+            return Reply("clarify", text, options=options, candidates=candidates, confidence=a.options_confidence)
+        return Reply("fallback", message("fallback", language), candidates=candidates,
+                     confidence=a.answer_confidence)
+
+    def _option(self, a: Analysis, i: int) -> Option:
+        entry = self._entries[a.entries[i]]
+        return Option(entry.id, entry.question, round(float(a.proba[i]), 4))
+
+    def entry_ids(self, analysis: Analysis) -> List[str]:
+        return [self._entries[i].id for i in analysis.entries]
+
+
+def _with_latency(reply: Reply, started: float) -> Reply:
+    from dataclasses import replace
+
+    return replace(reply, latency_ms=round((time.perf_counter() - started) * 1000, 2))

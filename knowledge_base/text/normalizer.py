@@ -1,0 +1,61 @@
+"""Normalise customer text before anything else sees it.
+
+NFKC (full-width → half-width), traditional → simplified (OpenCC), case folding, and removal of
+noise that real logs carry: emoji, control characters, stray quotes, runs of punctuation.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202f\u2060-\u206f\ufeff]")
+_EMOJI = re.compile(
+    "[\U0001F000-\U0001FAFF\U00002600-\U000027BF\U0001F900-\U0001F9FF\uFE0F\u20E3\U000E0000-\U000E007F]"
+)
+_QUOTES = re.compile(r"[\"'`“”‘’「」『』]")
+_PUNCT_RUN = re.compile(r"([!?,.;:~。！？，、；：…—\-_=*#])\1+")
+_SPACES = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+class Normalizer:
+    """Stateless text normaliser; ``fit`` exists for the shared component contract."""
+
+    def __init__(self, traditional_to_simplified: bool = True, max_chars: int = 0):
+        self.traditional_to_simplified = traditional_to_simplified
+        self.max_chars = max_chars
+
+    def fit(self, texts=None) -> "Normalizer":
+        return self
+
+    def __call__(self, text: str) -> str:
+        return self.normalize(text)
+
+    def normalize(self, text: str) -> str:
+        if not isinstance(text, str):
+            text = "" if text is None else str(text)
+        if self.max_chars:
+            text = text[: self.max_chars]
+        text = unicodedata.normalize("NFKC", text)
+        text = _CONTROL.sub(" ", text)
+        text = _EMOJI.sub(" ", text)
+        text = _QUOTES.sub(" ", text)
+        if self.traditional_to_simplified and _has_cjk(text):
+            text = _t2s().convert(text)
+        text = text.casefold()
+        text = _PUNCT_RUN.sub(r"\1", text)
+        return _SPACES.sub(" ", text).strip()
+
+    def transform(self, texts):
+        return [self.normalize(t) for t in texts]
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u3400" <= ch <= "\u9fff" for ch in text)

@@ -1,0 +1,128 @@
+"""Word segmentation with a private jieba tokenizer, the KB's own terms, synonyms and stop words.
+
+Never touches the process-global jieba tokenizer: two bots in one process keep separate
+dictionaries (a lesson from Rasa's JiebaTokenizer).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional
+
+import yaml
+
+_WORD = re.compile(r"[a-z0-9]+(?:['.][a-z0-9]+)*|[\u3400-\u9fff]+")
+_STOP_WORDS_FILE = Path(__file__).with_name("stop_words.txt")
+
+
+class Segmenter:
+    """Cuts normalised text into words; ``fit`` learns the KB's terms and the trainer's dictionary."""
+
+    def __init__(self, user_dictionary: Optional[str] = None, synonyms: Optional[str] = None,
+                 extra_stop_words: Iterable[str] = ()):
+        self.user_dictionary = user_dictionary
+        self.synonyms = synonyms
+        self.extra_stop_words = tuple(extra_stop_words)
+        self._tokenizer = None
+
+    # -- learning -------------------------------------------------------------------------------
+    def fit(self, terms: Iterable[str] = ()) -> "Segmenter":
+        """Collect the KB's terms (keywords), the user dictionary and the synonym map."""
+        words: Dict[str, Optional[int]] = {t.strip().casefold(): None for t in terms if t and t.strip()}
+        if self.user_dictionary:
+            words.update(_read_user_dictionary(Path(self.user_dictionary)))
+        self.synonyms_ = _read_synonyms(Path(self.synonyms)) if self.synonyms else {}
+        for term in self.synonyms_:
+            words.setdefault(term, None)
+        self.words_ = words
+        stop = _STOP_WORDS_FILE.read_text(encoding="utf-8").split()
+        self.stop_words_ = sorted(set(stop) | {w.casefold() for w in self.extra_stop_words})
+        self._stop = frozenset(self.stop_words_)
+        self._tokenizer = None
+        return self
+
+    # -- using ----------------------------------------------------------------------------------
+    def tokens(self, text: str) -> List[str]:
+        """All words of normalised text, synonyms mapped to their canonical form."""
+        out: List[str] = []
+        for piece in self._jieba().cut(text):
+            for word in _WORD.findall(piece):
+                out.append(self.synonyms_.get(word, _stem(word)))
+        return out
+
+    def content_words(self, text: str) -> List[str]:
+        """Words without stop words (falls back to all words if nothing else is left)."""
+        words = self.tokens(text)
+        kept = [w for w in words if w not in self._stop]
+        return kept or words
+
+    def _jieba(self):
+        if self._tokenizer is None:
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)
+            tokenizer = jieba.Tokenizer()
+            for word, freq in self.words_.items():
+                tokenizer.add_word(word, freq)
+            self._tokenizer = tokenizer
+        return self._tokenizer
+
+    def warm_up(self) -> None:
+        self.tokens("预热")
+
+    # -- persistence ----------------------------------------------------------------------------
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        state = {"words": self.words_, "synonyms": self.synonyms_, "stop_words": self.stop_words_}
+        (folder / "segmenter.json").write_text(json.dumps(state, ensure_ascii=False, indent=0), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> "Segmenter":
+        state = json.loads((folder / "segmenter.json").read_text(encoding="utf-8"))
+        seg = cls()
+        seg.words_ = state["words"]
+        seg.synonyms_ = state["synonyms"]
+        seg.stop_words_ = state["stop_words"]
+        seg._stop = frozenset(seg.stop_words_)
+        return seg
+
+
+def _stem(word: str) -> str:
+    """Very light English plural stripping ("cards" → "card"); Chinese words pass through."""
+    if not word.isascii() or len(word) <= 4 or not word.endswith("s") or word.endswith("ss"):
+        return word
+    return word[:-3] + "y" if word.endswith("ies") else word[:-1]
+
+
+def _read_user_dictionary(path: Path) -> Dict[str, Optional[int]]:
+    """jieba's format: ``word [freq] [pos]`` a line; '#' starts a comment."""
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: user dictionary not found (segmenter.user_dictionary)")
+    words: Dict[str, Optional[int]] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        parts = line.split("#", 1)[0].split()
+        if not parts:
+            continue
+        if len(parts) > 1 and not parts[1].isdigit():
+            raise ValueError(f"{path}:{number}: frequency {parts[1]!r} must be a whole number")
+        words[parts[0].casefold()] = int(parts[1]) if len(parts) > 1 else None
+    return words
+
+
+def _read_synonyms(path: Path) -> Dict[str, str]:
+    """``synonyms: {canonical: [variant, …]}`` → variant → canonical."""
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: synonym file not found (segmenter.synonyms)")
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    groups = data.get("synonyms", data) if isinstance(data, dict) else None
+    if not isinstance(groups, dict):
+        raise ValueError(f"{path}: expected 'synonyms:' mapping canonical words to lists of variants")
+    mapping: Dict[str, str] = {}
+    for canonical, variants in groups.items():
+        if not isinstance(variants, list):
+            raise ValueError(f"{path}: synonyms of {canonical!r} must be a list")
+        for variant in variants:
+            mapping[str(variant).casefold()] = str(canonical).casefold()
+    return mapping

@@ -1,0 +1,31 @@
+"""Rich progress bars for steps that take more than a moment; silent when disabled."""
+from __future__ import annotations
+
+from typing import Callable
+
+
+class Progress:
+    def __init__(self, enabled: bool = True):
+        self.enabled = enabled
+        self._bar = None
+
+    def __enter__(self) -> "Progress":
+        if self.enabled:
+            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+            from rich.progress import Progress as RichProgress
+
+            self._bar = RichProgress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                     TimeElapsedColumn(), transient=False)
+            self._bar.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(*exc)
+
+    def task(self, description: str, total: int) -> Callable[[int], None]:
+        """A callback that advances a new bar by n."""
+        if self._bar is None:
+            return lambda n: None
+        task_id = self._bar.add_task(description, total=total)
+        return lambda n: self._bar.advance(task_id, n)

@@ -1,0 +1,164 @@
+"""Turn a knowledge base + config into a trained, versioned bot folder (``faqbot train``)."""
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import yaml
+
+from bot.config import Config
+from intents.confidence import ConfidenceModel
+from intents.ranker import FusionRanker, Ranking
+from knowledge_base.dense_index import DenseIndex
+from knowledge_base.encoders import make_encoder
+from knowledge_base.entry import KnowledgeBase
+from knowledge_base.retriever import Retriever
+from knowledge_base.sparse_index import SparseIndex
+from knowledge_base.text import Normalizer, Segmenter
+
+from . import pseudo_queries
+from .artefact import MANIFEST, read_manifest, write_manifest
+from .embedding_cache import EmbeddingCache
+from .progress import Progress
+from .thresholds import lowest_threshold_with_precision
+
+VERSION = "0.1.0"
+DEFAULT_ANSWER_THRESHOLD = 0.8
+DEFAULT_CLARIFY_THRESHOLD = 0.5
+OOS_SHARE = 0.4  # share of held-out-entry questions among the pseudo queries
+
+
+def train(kb: KnowledgeBase, config: Config, out: Path, show_progress: bool = True, force: bool = False) -> Path:
+    """Train and save to ``out``; an unchanged KB + config reuses the existing folder."""
+    out = Path(out)
+    if not force and _is_current(out, kb, config):
+        return out
+    started = time.perf_counter()
+    kb = KnowledgeBase(tuple(e for e in kb if e.status == "published"), kb.source)
+    if len(kb) < 2:
+        raise ValueError(f"{kb.source or 'knowledge base'}: needs at least 2 published entries to train, has {len(kb)}")
+    with Progress(show_progress) as progress:
+        retriever, texts, embeddings = _fit_retriever(kb, config, progress)
+        ranker, confidence, thresholds, stats = _fit_decision_models(retriever, texts, embeddings, config, progress)
+    stats["train_seconds"] = round(time.perf_counter() - started, 2)
+    tmp = Path(tempfile.mkdtemp(prefix=".training-", dir=out.parent if out.parent.exists() else None))
+    _save(tmp, kb, config, retriever, ranker, confidence, thresholds, stats)
+    if out.exists():
+        shutil.rmtree(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(tmp), str(out))
+    return out
+
+
+def _is_current(out: Path, kb: KnowledgeBase, config: Config) -> bool:
+    if not (out / MANIFEST).exists():
+        return False
+    try:
+        manifest = read_manifest(out)
+    except Exception:
+        return False
+    return (manifest.get("kb_hash"), manifest.get("config_hash"), manifest.get("faqbot_version")) == (
+        kb.content_hash(), config.fingerprint(), VERSION)
+
+
+def _fit_retriever(kb: KnowledgeBase, config: Config, progress: Progress):
+    normalizer = Normalizer(config.text.traditional_to_simplified)
+    raw, owners = kb.examples()
+    texts = normalizer.transform(raw)
+    terms = [k for e in kb for k in e.keywords]
+    seg_cfg = config.segmenter
+    segmenter = Segmenter(seg_cfg.user_dictionary, seg_cfg.synonyms, seg_cfg.extra_stop_words).fit(terms)
+    sparse = SparseIndex(segmenter, config.sparse.pinyin, config.sparse.k1, config.sparse.b) if config.sparse.enabled else None
+    encoder, embeddings, dense = None, None, None
+    if config.dense.enabled:
+        encoder = make_encoder(config.dense.backend, config.dense.model, config.dense.batch_size)
+        embeddings = EmbeddingCache.default(encoder).encode(texts, config.dense.batch_size,
+                                                            progress.task("encoding questions", len(texts)))
+        dense = DenseIndex()
+    retriever = Retriever(normalizer, segmenter, sparse, dense, encoder).fit(texts, owners, embeddings)
+    return retriever, texts, embeddings
+
+
+def _fit_decision_models(retriever: Retriever, texts, embeddings, config: Config, progress: Progress):
+    rc = config.ranking
+    ranker = FusionRanker(rc.candidates)
+    chosen = pseudo_queries.sample_examples(retriever.owners_, rc.max_training_queries, rc.seed)
+    data = pseudo_queries.build(retriever, ranker, texts, embeddings, chosen, OOS_SHARE, rc.seed,
+                                progress.task("held-out questions", len(chosen)))
+    r = data.ranking
+    inside = data.in_scope
+    labels = r.entries == data.expected[:, None]
+    n_in = int(inside.sum())
+    stats = {"pseudo_in_scope": n_in, "pseudo_out_of_scope": int((~inside).sum())}
+    if n_in < 10 or not labels[inside].any():
+        raise ValueError("too few entries with two or more questions to learn from: add similar questions "
+                         "(at least 10 entries need a standard question plus one similar question)")
+    ranker.fit(r.features[inside].reshape(-1, r.features.shape[-1]), labels[inside].ravel())
+    ranked = _rerank(ranker, r)
+    confidence = ConfidenceModel(config.decision.max_options)
+    X = confidence.features(ranked.proba, ranked.features[:, 0], data.lengths)
+    top1 = ranked.entries[:, 0] == data.expected
+    in_options = (ranked.entries[:, : config.decision.max_options] == data.expected[:, None]).any(axis=1)
+    confidence.fit(X, top1, in_options)
+    answer_conf, options_conf = confidence.predict(X)
+    thresholds = _derive_thresholds(config, answer_conf, options_conf, top1, in_options)
+    stats.update(pseudo_accuracy_at_1=round(float(top1[inside].mean()), 4))
+    return ranker, confidence, thresholds, stats
+
+
+def _rerank(ranker: FusionRanker, r: Ranking) -> Ranking:
+    proba = ranker.predict_proba(r.features)
+    order = np.argsort(-proba, axis=1, kind="stable")
+    return Ranking(np.take_along_axis(r.entries, order, axis=1), np.take_along_axis(proba, order, axis=1),
+                   np.take_along_axis(r.features, order[:, :, None], axis=1))
+
+
+def _derive_thresholds(config: Config, answer_conf, options_conf, top1, in_options) -> dict:
+    dc = config.decision
+    answer = dc.answer_threshold
+    if answer == "auto":
+        answer = lowest_threshold_with_precision(answer_conf, top1, dc.target_answer_precision,
+                                                 DEFAULT_ANSWER_THRESHOLD)
+    clarify = dc.clarify_threshold
+    if clarify == "auto":
+        rest = answer_conf < answer
+        clarify = lowest_threshold_with_precision(options_conf[rest], in_options[rest],
+                                                  dc.target_clarify_precision, DEFAULT_CLARIFY_THRESHOLD)
+    return {"answer": round(float(answer), 4), "clarify": round(float(min(clarify, answer)), 4),
+            "max_options": dc.max_options}
+
+
+def _save(folder: Path, kb: KnowledgeBase, config: Config, retriever, ranker, confidence, thresholds, stats) -> None:
+    retriever.save(folder / "retriever")
+    ranker.save(folder / "ranker")
+    confidence.save(folder / "confidence")
+    (folder / "kb.jsonl").write_text("".join(json.dumps(e.to_dict(), ensure_ascii=False) + "\n" for e in kb),
+                                     encoding="utf-8")
+    (folder / "config.yml").write_text(yaml.safe_dump(config.to_dict(), allow_unicode=True, sort_keys=False),
+                                       encoding="utf-8")
+    raw, _ = kb.examples()
+    write_manifest(folder, {
+        "faqbot_version": VERSION,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "kb_source": kb.source,
+        "kb_hash": kb.content_hash(),
+        "config_hash": config.fingerprint(),
+        "n_entries": len(kb),
+        "n_questions": len(raw),
+        "encoder": retriever.encoder.name if retriever.encoder else None,
+        "components": [
+            {"name": "normalizer", "path": None},
+            {"name": "segmenter", "path": "retriever/segmenter"},
+            {"name": "sparse_index", "path": "retriever/sparse" if retriever.sparse else None},
+            {"name": "dense_index", "path": "retriever/dense" if retriever.dense else None},
+            {"name": "fusion_ranker", "path": "ranker"},
+            {"name": "confidence", "path": "confidence"},
+        ],
+        "thresholds": thresholds,
+        "training": stats,
+    })
