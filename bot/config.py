@@ -83,9 +83,12 @@ class Config:
     LANGUAGES = ("zh", "en", "auto")
 
     def fingerprint(self) -> str:
-        """Stable hash of every setting, used to cache trained artefacts."""
-        blob = json.dumps(dataclasses.asdict(self), sort_keys=True, ensure_ascii=False, default=str)
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+        """Stable hash of every setting and of the dictionary files' contents (cache key for training)."""
+        digest = hashlib.sha256(json.dumps(dataclasses.asdict(self), sort_keys=True, default=str).encode())
+        for path in (self.segmenter.user_dictionary, self.segmenter.synonyms):
+            if path and Path(path).exists():
+                digest.update(Path(path).read_bytes())
+        return digest.hexdigest()[:16]
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -107,14 +107,26 @@ class Bot:
         reply = self._word(analysis, channel, language)
         return _with_latency(reply, started)
 
+    def answer_entry(self, entry_id: str, channel: str = "default") -> Reply:
+        """The answer of one entry, e.g. when the customer picks a clarify option."""
+        entry = self.kb.get(entry_id)
+        if entry is None:
+            raise KeyError(f"no entry {entry_id!r} in this bot's knowledge base")
+        language = language_of(entry.question)
+        reply = Reply("answer", entry.answer_for(channel) or message("no_answer", language), entry.id,
+                      related=self._related(entry), confidence=1.0)
+        return self.handoff.apply(reply, entry, language)
+
+    def _related(self, entry) -> List[Option]:
+        return [Option(r, self.kb[r].question) for r in entry.related if self.kb.get(r)]
+
     def _word(self, a: Analysis, channel: str, language: str) -> Reply:
         decision, picked = self.policy.decide(a.proba, a.answer_confidence, a.options_confidence)
         candidates = [self._option(a, i) for i in range(min(SHOWN_CANDIDATES, len(a.entries)))]
         if decision == "answer":
             entry = self._entries[a.entries[0]]
             reply = Reply("answer", entry.answer_for(channel) or message("no_answer", language), entry.id,
-                          related=[Option(r, self.kb[r].question) for r in entry.related if self.kb.get(r)],
-                          candidates=candidates, confidence=a.answer_confidence)
+                          related=self._related(entry), candidates=candidates, confidence=a.answer_confidence)
             return self.handoff.apply(reply, entry, language)
         if decision == "clarify":
             options = [self._option(a, i) for i in picked]

@@ -91,6 +91,10 @@ def _read_yaml(path: Path, problems: List[Problem]) -> List[Record]:
         return []
     if root is None:
         return []
+    from intents.rasa_yaml import is_rasa_document, read_records
+
+    if is_rasa_document(root):
+        return read_records(root, str(path), problems)
     if isinstance(root, yaml.MappingNode):
         entries_node = next((v for k, v in root.value if k.value == "entries"), None)
         if entries_node is None:
@@ -153,12 +157,22 @@ def _read_csv(path: Path, problems: List[Problem]) -> List[Record]:
                     data[column] = [v.strip() for v in value.split(CSV_LIST_SEPARATOR) if v.strip()]
                 elif column == "handoff":
                     data[column] = value.lower() in ("1", "true", "yes", "y", "是")
+                elif column == "metadata":
+                    data[column] = _json_cell(value, path, line, problems)
                 else:
                     data[column] = value
             if answers:
                 data["answer"] = answers
             records.append((data, line, {}))
     return records
+
+
+def _json_cell(value: str, path: Path, line: int, problems: List[Problem]) -> Any:
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as exc:
+        problems.append(Problem(str(path), line, "metadata", f"not valid JSON: {exc.msg}"))
+        return {}
 
 
 def _to_entry(data: Dict[str, Any], source: str, line: int, field_lines: Dict[str, int],

@@ -49,3 +49,11 @@ def read_manifest(folder: Path, verify: bool = True) -> dict:
             raise ArtefactError(f"{folder}: files changed or missing since training: {bad[:5]}; "
                                 f"the model is corrupt — retrain with `faqbot train`")
     return manifest
+
+
+def update_thresholds(folder: Path, thresholds: dict) -> None:
+    """Write tuned thresholds into a trained folder (the component files stay untouched)."""
+    manifest = read_manifest(folder)
+    manifest["thresholds"] = dict(manifest["thresholds"], **{k: thresholds[k] for k in ("answer", "clarify")},
+                                  tuned=thresholds)
+    write_manifest(Path(folder), manifest)

@@ -47,7 +47,7 @@ class Segmenter:
     def tokens(self, text: str) -> List[str]:
         """All words of normalised text, synonyms mapped to their canonical form."""
         out: List[str] = []
-        for piece in self._jieba().cut(text):
+        for piece in self._jieba().cut(text.casefold()):
             for word in _WORD.findall(piece):
                 out.append(self.synonyms_.get(word, _stem(word)))
         return out

@@ -1,0 +1,49 @@
+"""A conversation in the terminal: numbered clarify options and related questions can be picked."""
+from __future__ import annotations
+
+from typing import Callable, List
+
+from .engine import Bot
+from .reply import Option, Reply
+
+
+class ChatSession:
+    """Remembers the options last shown, so typing "2" picks the second one."""
+
+    def __init__(self, bot: Bot, channel: str = "default"):
+        self.bot = bot
+        self.channel = channel
+        self.choices: List[Option] = []
+
+    def send(self, text: str) -> Reply:
+        text = text.strip()
+        if text.isdigit() and 1 <= int(text) <= len(self.choices):
+            reply = self.bot.answer_entry(self.choices[int(text) - 1].id, self.channel)
+        else:
+            reply = self.bot.respond(text, self.channel)
+        self.choices = list(reply.options) if reply.decision == "clarify" else list(reply.related)
+        return reply
+
+
+def render(reply: Reply) -> str:
+    lines = [reply.text]
+    if reply.decision in ("answer", "handoff") and reply.related:
+        lines.append("相关问题 / related:")
+        lines += [f"  {n}. {o.question}" for n, o in enumerate(reply.related, 1)]
+    if reply.decision == "handoff":
+        lines.append("[转人工 / handed off to a human agent]")
+    return "\n".join(lines)
+
+
+def run(bot: Bot, read: Callable[[str], str] = input, write: Callable[[str], None] = print) -> None:
+    session = ChatSession(bot)
+    write("faqbot — 请输入您的问题（输入数字选择选项，Ctrl-D 或 /quit 退出）")
+    while True:
+        try:
+            text = read("您> ")
+        except (EOFError, KeyboardInterrupt):
+            write("")
+            return
+        if text.strip() in ("/quit", "/exit"):
+            return
+        write("机器人> " + render(session.send(text)))

