@@ -54,6 +54,8 @@ class DenseConfig:
 class RankingConfig:
     candidates: int = 20
     max_training_queries: int = 20000
+    oos_share: float = 0.4  # share of held-out-entry (out-of-scope) questions among the training queries
+    typo_share: float = 0.3  # share of held-out questions also asked with a homophone typo
     seed: int = 13
 
 

@@ -25,5 +25,7 @@ class DecisionPolicy:
         if options_conf >= self.clarify_threshold:
             top = float(proba[0]) or 1e-9
             keep = [i for i in range(min(self.max_options, len(proba))) if proba[i] >= MIN_OPTION_SHARE * top]
+            if len(keep) <= 1 and options_conf >= self.answer_threshold:
+                return "answer", [0]  # the only plausible option is confidently right: no need to ask
             return "clarify", keep or [0]
         return "fallback", []

@@ -5,14 +5,13 @@ learns what an out-of-scope question looks like for this KB without any labelled
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Tuple
 
-import joblib
 import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+
+from .logistic import LogisticScorer
 
 
 class ConfidenceModel:
@@ -28,37 +27,24 @@ class ConfidenceModel:
         return np.hstack([summary, top_features]).astype(np.float32)
 
     def fit(self, X: np.ndarray, top1_right: np.ndarray, in_options: np.ndarray) -> "ConfidenceModel":
-        self.answer_model_ = _fit(X, top1_right)
-        self.options_model_ = _fit(X, in_options)
+        self.answer_model_ = LogisticScorer().fit(X, top1_right)
+        self.options_model_ = LogisticScorer().fit(X, in_options)
         return self
 
     def predict(self, X: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """(P(top-1 right), P(right entry among the first ``options`` candidates))."""
-        answer = _proba(self.answer_model_, X)
-        options = np.maximum(_proba(self.options_model_, X), answer)
-        return answer, options
+        answer = self.answer_model_.predict_proba(X)
+        return answer, np.maximum(self.options_model_.predict_proba(X), answer)
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        joblib.dump({"options": self.options, "answer": self.answer_model_, "opts": self.options_model_},
-                    folder / "confidence.joblib")
+        (folder / "confidence.json").write_text(json.dumps({"options": self.options}))
+        self.answer_model_.save(folder / "answer.npz")
+        self.options_model_.save(folder / "options.npz")
 
     @classmethod
     def load(cls, folder: Path) -> "ConfidenceModel":
-        state = joblib.load(folder / "confidence.joblib")
-        model = cls(state["options"])
-        model.answer_model_, model.options_model_ = state["answer"], state["opts"]
+        model = cls(**json.loads((folder / "confidence.json").read_text()))
+        model.answer_model_ = LogisticScorer.load(folder / "answer.npz")
+        model.options_model_ = LogisticScorer.load(folder / "options.npz")
         return model
-
-
-def _fit(X: np.ndarray, y: np.ndarray):
-    y = np.asarray(y, dtype=int)
-    if len(np.unique(y)) < 2:
-        return float(y.mean()) if len(y) else 0.0  # constant: nothing to separate
-    return make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=1000)).fit(X, y)
-
-
-def _proba(model, X: np.ndarray) -> np.ndarray:
-    if isinstance(model, float):
-        return np.full(len(X), model, dtype=np.float32)
-    return model.predict_proba(X)[:, 1].astype(np.float32)

@@ -10,13 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 from dataclasses import dataclass
 
-import joblib
+import json
+
 import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from knowledge_base.retriever import EntryScores
+
+from .logistic import LogisticScorer
 
 # Weights of the cheap pre-score that only picks which entries get the full treatment.
 PRESCORE_WEIGHTS = {"dense": 1.0, "centroid": 0.5, "words": 0.3, "chars": 0.3, "pinyin": 0.2}
@@ -61,14 +61,13 @@ class FusionRanker:
     def fit(self, X: np.ndarray, y: np.ndarray) -> "FusionRanker":
         if len(np.unique(y)) < 2:
             raise ValueError("FusionRanker needs both matching and non-matching candidates to learn from")
-        self.model_ = make_pipeline(StandardScaler(), LogisticRegression(C=self.C, max_iter=1000))
-        self.model_.fit(X, y)
+        self.model_ = LogisticScorer(self.C).fit(X, y)
         return self
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Probability that each (query, candidate) pair is a match; X is (queries × k × features)."""
         flat = X.reshape(-1, X.shape[-1])
-        return self.model_.predict_proba(flat)[:, 1].reshape(X.shape[:2])
+        return self.model_.predict_proba(flat).reshape(X.shape[:2])
 
     def rank(self, scores: EntryScores, counts: np.ndarray) -> Ranking:
         """Candidates re-ordered by match probability."""
@@ -81,11 +80,11 @@ class FusionRanker:
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        joblib.dump({"candidates": self.candidates, "C": self.C, "model": self.model_}, folder / "ranker.joblib")
+        (folder / "ranker.json").write_text(json.dumps({"candidates": self.candidates, "C": self.C}))
+        self.model_.save(folder / "ranker.npz")
 
     @classmethod
     def load(cls, folder: Path) -> "FusionRanker":
-        state = joblib.load(folder / "ranker.joblib")
-        ranker = cls(state["candidates"], state["C"])
-        ranker.model_ = state["model"]
+        ranker = cls(**json.loads((folder / "ranker.json").read_text()))
+        ranker.model_ = LogisticScorer.load(folder / "ranker.npz")
         return ranker

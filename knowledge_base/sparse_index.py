@@ -50,10 +50,9 @@ class SparseIndex:
         return ["words", "chars"] + (["pinyin"] if self.pinyin else [])
 
     def analyse(self, texts: Sequence[str]) -> Dict[str, List[List[str]]]:
-        words = [self.segmenter.content_words(t) for t in texts]
-        out = {"words": words, "chars": [char_ngrams(t) for t in texts]}
-        if self.pinyin:
-            out["pinyin"] = [pinyin_terms(w) for w in words]
+        out = {"words": [self.segmenter.content_words(t) for t in texts], "chars": [char_ngrams(t) for t in texts]}
+        if self.pinyin:  # pinyin of what was typed: a synonym's canonical form sounds different
+            out["pinyin"] = [pinyin_terms(self.segmenter.content_words(t, synonyms=False)) for t in texts]
         return out
 
     def fit(self, texts: Sequence[str]) -> "SparseIndex":

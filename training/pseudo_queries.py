@@ -3,11 +3,14 @@
 Every example (standard or similar question) is asked twice:
 - *in scope*: the example is hidden, its entry stays (needs ≥ 2 questions) — like a new paraphrase;
 - *out of scope*: its whole entry is hidden — like a question the KB does not answer.
+Entries with a single question get an extra in-scope query: a perturbed copy of that question
+(words dropped or swapped), so a KB of standard questions only still has something to learn from.
+Some held-out questions are also asked with a homophone typo, as customers type them.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Optional, Sequence
+from typing import Callable, List, Optional, Sequence
 
 import numpy as np
 
@@ -28,59 +31,92 @@ class PseudoQueries:
         return self.expected >= 0
 
 
+@dataclass
+class QuerySet:
+    """Queries to score: text, embedding, the example to hide (-1: none), the entry and whether to hide it."""
+
+    texts: List[str]
+    embeddings: Optional[np.ndarray]
+    hidden_example: np.ndarray
+    owner: np.ndarray
+    hide_entry: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
 def sample_examples(owners: np.ndarray, limit: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     idx = np.arange(len(owners))
     return np.sort(rng.choice(idx, size=limit, replace=False)) if len(idx) > limit else idx
 
 
-def build(retriever: Retriever, ranker: FusionRanker, texts: Sequence[str], embeddings: Optional[np.ndarray],
-          example_ids: np.ndarray, oos_share: float, seed: int,
+def typo_queries(retriever: Retriever, texts: Sequence[str], chosen: np.ndarray, typo: Callable[[str], str],
+                 embed: Callable[[List[str]], Optional[np.ndarray]], share: float = 0.3) -> QuerySet:
+    """Held-out questions with a homophone typo, so a match carried by pinyin is trusted when right."""
+    multi = chosen[retriever.counts_[retriever.owners_[chosen]] >= 2]
+    picked = multi[: int(len(multi) * share)]
+    queries = [typo(texts[i]) for i in picked]
+    return QuerySet(queries, embed(queries) if len(queries) else None, picked, retriever.owners_[picked],
+                    np.zeros(len(picked), bool))
+
+
+def held_out_queries(retriever: Retriever, texts: Sequence[str], embeddings, chosen: np.ndarray) -> QuerySet:
+    """Each chosen example as an in-scope query (if its entry has another question) and an OOS query."""
+    owners = retriever.owners_[chosen]
+    multi = retriever.counts_[owners] >= 2
+    ex = np.concatenate([chosen[multi], chosen])
+    return QuerySet([texts[i] for i in ex], None if embeddings is None else embeddings[ex], ex,
+                    retriever.owners_[ex], np.concatenate([np.zeros(multi.sum(), bool), np.ones(len(chosen), bool)]))
+
+
+def perturbed_queries(retriever: Retriever, texts: Sequence[str], perturb: Callable[[str], str],
+                      embed: Callable[[List[str]], Optional[np.ndarray]]) -> QuerySet:
+    """A perturbed copy of the question of every single-question entry, as an in-scope query."""
+    singles = np.flatnonzero(retriever.counts_[retriever.owners_] == 1)
+    queries = [perturb(texts[i]) for i in singles]
+    return QuerySet(queries, embed(queries) if len(queries) else None, np.full(len(singles), -1),
+                    retriever.owners_[singles], np.zeros(len(singles), bool))
+
+
+def build(retriever: Retriever, ranker: FusionRanker, sets: Sequence[QuerySet], oos_share: float, seed: int,
           progress: Callable[[int], None] = lambda n: None) -> PseudoQueries:
-    """Score the chosen examples as queries (both variants) and return their candidate rankings."""
+    """Score every query set and return candidate rankings (probabilities filled in later)."""
     rankings, expected, lengths = [], [], []
-    for start in range(0, len(example_ids), BLOCK):
-        block = example_ids[start:start + BLOCK]
-        inside, outside = _score_block(retriever, texts, embeddings, block)
-        owners = retriever.owners_[block]
-        keep_in = retriever.counts_[owners] >= 2
-        for scores, rows, label in ((inside, keep_in, owners), (outside, np.ones_like(keep_in), -1)):
-            ranking = ranker_select(ranker, scores, retriever.counts_, rows)
-            rankings.append(ranking)
-            expected.append(np.broadcast_to(label, owners.shape)[rows])
-            lengths.append(np.array([len(texts[i]) for i in block[rows]]))
-        progress(len(block))
+    for qs in sets:
+        for start in range(0, len(qs), BLOCK):
+            rows = slice(start, start + BLOCK)
+            scores = _score_rows(retriever, qs, rows)
+            cand = ranker.select(scores)
+            features = ranker.features(scores, cand, retriever.counts_)
+            rankings.append(Ranking(cand, np.zeros(cand.shape, np.float32), features))
+            expected.append(np.where(qs.hide_entry[rows], -1, qs.owner[rows]))
+            lengths.append(np.array([len(t) for t in qs.texts[rows]]))
+            progress(len(qs.texts[rows]))
     merged = Ranking(*(np.concatenate([getattr(r, f) for r in rankings]) for f in ("entries", "proba", "features")))
-    result = PseudoQueries(merged, np.concatenate(expected), np.concatenate(lengths))
-    return _balance(result, oos_share, seed)
+    return _balance(PseudoQueries(merged, np.concatenate(expected), np.concatenate(lengths)), oos_share, seed)
 
 
-def ranker_select(ranker: FusionRanker, scores: EntryScores, counts: np.ndarray, rows: np.ndarray) -> Ranking:
-    """Candidates and features for the chosen rows, in pre-score order (probabilities filled later)."""
-    sub = EntryScores({k: v[rows] for k, v in scores.channels.items()},
-                      None if scores.excluded is None else scores.excluded[rows])
-    cand = ranker.select(sub)
-    features = ranker.features(sub, cand, counts)
-    return Ranking(cand, np.zeros(cand.shape, np.float32), features)
+def _score_rows(retriever: Retriever, qs: QuerySet, rows: slice) -> EntryScores:
+    texts = qs.texts[rows]
+    emb = None if qs.embeddings is None else qs.embeddings[rows]
+    hidden, owners, hide_entry = qs.hidden_example[rows], qs.owner[rows], qs.hide_entry[rows]
+    n = len(texts)
+    mask = np.zeros((n, len(retriever.owners_)), dtype=bool)
+    has_hidden = hidden >= 0
+    mask[np.flatnonzero(has_hidden), hidden[has_hidden]] = True
+    scores = retriever.score_examples(retriever.example_scores(texts, emb), emb, mask)
+    if emb is not None and has_hidden.any():
+        r = np.flatnonzero(has_hidden)
+        scores.channels["centroid"][r, owners[r]] = _centroid_without(retriever, emb[r], owners[r])
+    excluded = np.zeros((n, retriever.n_entries_), dtype=bool)
+    excluded[np.flatnonzero(hide_entry), owners[hide_entry]] = True
+    scores.excluded = excluded
+    return scores
 
 
-def _score_block(retriever: Retriever, texts, embeddings, block: np.ndarray):
-    queries = [texts[i] for i in block]
-    emb = embeddings[block] if embeddings is not None else None
-    example_scores = retriever.example_scores(queries, emb)
-    mask = np.zeros((len(block), len(retriever.owners_)), dtype=bool)
-    mask[np.arange(len(block)), block] = True
-    inside = retriever.score_examples(example_scores, emb, mask)
-    owners = retriever.owners_[block]
-    if emb is not None:
-        inside.channels["centroid"][np.arange(len(block)), owners] = _centroid_without_self(retriever, emb, owners)
-    excluded = np.zeros((len(block), retriever.n_entries_), dtype=bool)
-    excluded[np.arange(len(block)), owners] = True
-    outside = EntryScores(dict(inside.channels), excluded)
-    return inside, outside
-
-
-def _centroid_without_self(retriever: Retriever, emb: np.ndarray, owners: np.ndarray) -> np.ndarray:
+def _centroid_without(retriever: Retriever, emb: np.ndarray, owners: np.ndarray) -> np.ndarray:
+    """Cosine to the entry's centroid computed without the hidden example."""
     rest = retriever.centroid_sums_[owners] - emb
     norms = np.linalg.norm(rest, axis=1)
     alone = retriever.counts_[owners] < 2

@@ -1,6 +1,7 @@
 """Turn a knowledge base + config into a trained, versioned bot folder (``faqbot train``)."""
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import tempfile
@@ -22,6 +23,7 @@ from knowledge_base.sparse_index import SparseIndex
 from knowledge_base.text import Normalizer, Segmenter
 
 from . import pseudo_queries
+from .perturb import Perturber
 from .artefact import MANIFEST, read_manifest, write_manifest
 from .embedding_cache import EmbeddingCache
 from .progress import Progress
@@ -30,7 +32,6 @@ from .thresholds import lowest_threshold_with_precision
 VERSION = "0.1.0"
 DEFAULT_ANSWER_THRESHOLD = 0.8
 DEFAULT_CLARIFY_THRESHOLD = 0.5
-OOS_SHARE = 0.4  # share of held-out-entry questions among the pseudo queries
 
 
 def train(kb: KnowledgeBase, config: Config, out: Path, show_progress: bool = True, force: bool = False) -> Path:
@@ -62,8 +63,18 @@ def _is_current(out: Path, kb: KnowledgeBase, config: Config) -> bool:
         manifest = read_manifest(out)
     except Exception:
         return False
-    return (manifest.get("kb_hash"), manifest.get("config_hash"), manifest.get("faqbot_version")) == (
-        kb.content_hash(), config.fingerprint(), VERSION)
+    return (manifest.get("kb_hash"), manifest.get("config_hash"), manifest.get("code_hash")) == (
+        kb.content_hash(), config.fingerprint(), code_hash())
+
+
+def code_hash() -> str:
+    """Hash of the code that shapes a trained bot: a changed pipeline never reuses a stale model."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256(VERSION.encode())
+    for package in ("knowledge_base", "intents", "training"):
+        for path in sorted((root / package).rglob("*.py")):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _fit_retriever(kb: KnowledgeBase, config: Config, progress: Progress):
@@ -88,8 +99,12 @@ def _fit_decision_models(retriever: Retriever, texts, embeddings, config: Config
     rc = config.ranking
     ranker = FusionRanker(rc.candidates)
     chosen = pseudo_queries.sample_examples(retriever.owners_, rc.max_training_queries, rc.seed)
-    data = pseudo_queries.build(retriever, ranker, texts, embeddings, chosen, OOS_SHARE, rc.seed,
-                                progress.task("held-out questions", len(chosen)))
+    perturber = Perturber(retriever.segmenter, rc.seed)
+    sets = [pseudo_queries.held_out_queries(retriever, texts, embeddings, chosen),
+            pseudo_queries.perturbed_queries(retriever, texts, perturber.reword, retriever.embed),
+            pseudo_queries.typo_queries(retriever, texts, chosen, perturber.typo, retriever.embed, rc.typo_share)]
+    data = pseudo_queries.build(retriever, ranker, sets, rc.oos_share, rc.seed,
+                                progress.task("held-out questions", sum(len(s) for s in sets)))
     r = data.ranking
     inside = data.in_scope
     labels = r.entries == data.expected[:, None]
@@ -148,6 +163,7 @@ def _save(folder: Path, kb: KnowledgeBase, config: Config, retriever, ranker, co
         "kb_source": kb.source,
         "kb_hash": kb.content_hash(),
         "config_hash": config.fingerprint(),
+        "code_hash": code_hash(),
         "n_entries": len(kb),
         "n_questions": len(raw),
         "encoder": retriever.encoder.name if retriever.encoder else None,

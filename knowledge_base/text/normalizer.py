@@ -5,9 +5,11 @@ noise that real logs carry: emoji, control characters, stray quotes, runs of pun
 """
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
 _CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202f\u2060-\u206f\ufeff]")
 _EMOJI = re.compile(
@@ -55,6 +57,15 @@ class Normalizer:
 
     def transform(self, texts):
         return [self.normalize(t) for t in texts]
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        params = {"traditional_to_simplified": self.traditional_to_simplified, "max_chars": self.max_chars}
+        (folder / "normalizer.json").write_text(json.dumps(params))
+
+    @classmethod
+    def load(cls, folder: Path) -> "Normalizer":
+        return cls(**json.loads((folder / "normalizer.json").read_text()))
 
 
 def _has_cjk(text: str) -> bool:

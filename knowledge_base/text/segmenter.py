@@ -44,17 +44,17 @@ class Segmenter:
         return self
 
     # -- using ----------------------------------------------------------------------------------
-    def tokens(self, text: str) -> List[str]:
-        """All words of normalised text, synonyms mapped to their canonical form."""
+    def tokens(self, text: str, synonyms: bool = True) -> List[str]:
+        """All words of normalised text, synonyms mapped to their canonical form (unless told not to)."""
         out: List[str] = []
         for piece in self._jieba().cut(text.casefold()):
             for word in _WORD.findall(piece):
-                out.append(self.synonyms_.get(word, _stem(word)))
+                out.append(self.synonyms_.get(word, _stem(word)) if synonyms else word)
         return out
 
-    def content_words(self, text: str) -> List[str]:
+    def content_words(self, text: str, synonyms: bool = True) -> List[str]:
         """Words without stop words (falls back to all words if nothing else is left)."""
-        words = self.tokens(text)
+        words = self.tokens(text, synonyms)
         kept = [w for w in words if w not in self._stop]
         return kept or words
 

