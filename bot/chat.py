@@ -17,7 +17,7 @@ class ChatSession:
 
     def send(self, text: str) -> Reply:
         text = text.strip()
-        if text.isdigit() and 1 <= int(text) <= len(self.choices):
+        if text.isdecimal() and 1 <= int(text) <= len(self.choices):
             reply = self.bot.answer_entry(self.choices[int(text) - 1].id, self.channel)
         else:
             reply = self.bot.respond(text, self.channel)

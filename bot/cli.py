@@ -21,14 +21,11 @@ ConfigOption = typer.Option(None, "--config", "-c", help="config.yml (default: .
 ModelOption = typer.Option(None, "--model", "-m", help="trained bot folder (default: the demo bot)")
 
 
-def _config(path: Optional[Path], kb: Optional[Path] = None):
+def _config(path: Optional[Path]):
     from .config import load_config
 
     if path is None and DEFAULT_CONFIG.exists():
         path = DEFAULT_CONFIG
-    if path is None and kb is not None and kb.resolve() == DEMO_KB:
-        return load_config(None, {"segmenter.user_dictionary": str(DEMO_DIR / "dictionary.txt"),
-                                  "segmenter.synonyms": str(DEMO_DIR / "synonyms.yml")})
     return load_config(path)
 
 
@@ -47,7 +44,7 @@ def _bot(model: Optional[Path], config: Optional[Path] = None):
         if model is None:
             from evals.runner import train_cached
 
-            return train_cached(DEMO_KB, _config(config, DEMO_KB), show_progress=True)[0]
+            return train_cached(DEMO_KB, _config(config), show_progress=True)[0]
         return Bot.load(model)
     except (ArtefactError, FileNotFoundError, ValueError) as exc:
         _fail(str(exc))
@@ -63,7 +60,7 @@ def train(kb: Path = typer.Option(..., "--kb", help="knowledge base: .yml/.jsonl
     from training.trainer import train as train_bot
 
     try:
-        folder = train_bot(load_kb(kb), _config(config, kb), out, force=force)
+        folder = train_bot(load_kb(kb), _config(config), out, force=force)
     except (ValueError, FileNotFoundError) as exc:
         _fail(str(exc))
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
@@ -99,7 +96,7 @@ def evaluate(kb: Path = typer.Option(..., "--kb"), queries: Path = typer.Option(
     from evals.runner import run_eval
 
     try:
-        result = run_eval(kb, queries, _config(config, kb), tune_on, show_progress=progress)
+        result = run_eval(kb, queries, _config(config), tune_on, show_progress=progress)
     except (ValueError, FileNotFoundError, QueryFileError) as exc:
         _fail(str(exc))
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,7 @@ from knowledge_base.entry import KnowledgeBase
 from knowledge_base.loader import build_kb
 from knowledge_base.retriever import Retriever
 from knowledge_base.text import Normalizer
-from training.artefact import read_manifest
+from training.artefact import ArtefactError, read_manifest
 
 from .config import load_config
 from .decision import DecisionPolicy
@@ -40,7 +40,7 @@ class Analysis:
 
 class Bot:
     def __init__(self, folder: Path, manifest: dict, kb: KnowledgeBase, retriever: Retriever,
-                 ranker: FusionRanker, confidence: ConfidenceModel, max_chars: int):
+                 ranker: FusionRanker, confidence: ConfidenceModel, max_chars: int, language: str = "auto"):
         self.folder = folder
         self.manifest = manifest
         self.kb = kb
@@ -48,6 +48,7 @@ class Bot:
         self.ranker = ranker
         self.confidence = confidence
         self.max_chars = max_chars
+        self.language = language
         t = manifest["thresholds"]
         self.policy = DecisionPolicy(t["answer"], t["clarify"], t["max_options"])
         self.handoff = HandoffHook()
@@ -64,12 +65,15 @@ class Bot:
         kb = build_kb(((json.loads(line), n, {}) for n, line in enumerate(
             (folder / "kb.jsonl").read_text(encoding="utf-8").splitlines(), 1)), str(folder / "kb.jsonl"))
         encoder = make_encoder(config.dense.backend, config.dense.model) if config.dense.enabled else None
+        if encoder is not None and encoder.name != manifest.get("encoder"):
+            raise ArtefactError(f"{folder}: trained with encoder {manifest.get('encoder')!r} but this machine has "
+                                f"{encoder.name!r}; its vectors would not match — retrain with `faqbot train`")
         normalizer = Normalizer(config.text.traditional_to_simplified)
         retriever = Retriever.load(folder / "retriever", normalizer, encoder)
         retriever.segmenter.warm_up()
         _single_threaded_blas()
         bot = cls(folder, manifest, kb, retriever, FusionRanker.load(folder / "ranker"),
-                  ConfidenceModel.load(folder / "confidence"), config.text.max_message_chars)
+                  ConfidenceModel.load(folder / "confidence"), config.text.max_message_chars, config.language)
         return bot
 
     def with_thresholds(self, answer: float, clarify: float) -> "Bot":
@@ -84,8 +88,9 @@ class Bot:
         ranking = self.ranker.rank(scores, self.retriever.counts_)
         lengths = np.array([len(t) for t in texts])
         answer, options = self.confidence.predict(
-            self.confidence.features(ranking.proba, ranking.features[:, 0], lengths))
-        return [Analysis(ranking.entries[i], ranking.proba[i], float(answer[i]), float(options[i]))
+            self.confidence.features(ranking.proba, ranking.features, lengths))
+        live = ~np.take_along_axis(scores.excluded, ranking.entries, axis=1)
+        return [Analysis(ranking.entries[i][live[i]], ranking.proba[i][live[i]], float(answer[i]), float(options[i]))
                 for i in range(len(texts))]
 
     def _expired_mask(self) -> np.ndarray:
@@ -99,32 +104,43 @@ class Bot:
     # -- replying -------------------------------------------------------------------------------
     def respond(self, text: str, channel: str = "default") -> Reply:
         started = time.perf_counter()
-        language = language_of(text or "")
+        language = self._language(text or "")
         if text is not None and len(text) > self.max_chars:
-            return Reply("fallback", message("too_long", language, limit=self.max_chars))
-        if not self.retriever.prepare([text or ""])[0]:
-            return Reply("fallback", message("empty", language))
-        analysis = self.analyse([text])[0]
-        reply = self._word(analysis, channel, language)
+            reply = Reply("fallback", message("too_long", language, limit=self.max_chars))
+        elif not self.retriever.prepare([text or ""])[0]:
+            reply = Reply("fallback", message("empty", language))
+        else:
+            reply = self._word(self.analyse([text])[0], channel, language)
         return _with_latency(reply, started)
+
+    def _language(self, text: str) -> str:
+        return language_of(text) if self.language == "auto" else self.language
+
+    def decide(self, a: Analysis, policy: Optional[DecisionPolicy] = None):
+        """Decision (answer | clarify | fallback | handoff) and the candidate positions it offers."""
+        decision, picked = (policy or self.policy).decide(a.proba, a.answer_confidence, a.options_confidence)
+        if decision == "answer" and self._entries[a.entries[0]].handoff:
+            decision = "handoff"
+        return decision, picked
 
     def answer_entry(self, entry_id: str, channel: str = "default") -> Reply:
         """The answer of one entry, e.g. when the customer picks a clarify option."""
         entry = self.kb.get(entry_id)
         if entry is None:
             raise KeyError(f"no entry {entry_id!r} in this bot's knowledge base")
-        language = language_of(entry.question)
+        language = self._language(entry.question)
         reply = Reply("answer", entry.answer_for(channel) or message("no_answer", language), entry.id,
                       related=self._related(entry), confidence=1.0)
         return self.handoff.apply(reply, entry, language)
 
     def _related(self, entry) -> List[Option]:
-        return [Option(r, self.kb[r].question) for r in entry.related if self.kb.get(r)]
+        today = date.today()
+        return [Option(r, self.kb[r].question) for r in entry.related if self.kb.get(r) and self.kb[r].is_live(today)]
 
     def _word(self, a: Analysis, channel: str, language: str) -> Reply:
-        decision, picked = self.policy.decide(a.proba, a.answer_confidence, a.options_confidence)
+        decision, picked = self.decide(a)
         candidates = [self._option(a, i) for i in range(min(SHOWN_CANDIDATES, len(a.entries)))]
-        if decision == "answer":
+        if decision in ("answer", "handoff"):
             entry = self._entries[a.entries[0]]
             reply = Reply("answer", entry.answer_for(channel) or message("no_answer", language), entry.id,
                           related=self._related(entry), candidates=candidates, confidence=a.answer_confidence)

@@ -22,7 +22,10 @@ MESSAGES = {
 
 
 def language_of(text: str) -> str:
-    return "zh" if any("\u3400" <= ch <= "\u9fff" for ch in text) or not text.strip() else "en"
+    """English only for Latin-letter text without Chinese ("12306" or "iPhone 15 退货" stay Chinese)."""
+    has_cjk = any("\u3400" <= ch <= "\u9fff" for ch in text)
+    has_latin = any("a" <= ch.lower() <= "z" for ch in text)
+    return "en" if has_latin and not has_cjk else "zh"
 
 
 def message(key: str, language: str, **values) -> str:

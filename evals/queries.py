@@ -34,11 +34,16 @@ def load_queries(path, known_ids=None) -> List[LabelledQuery]:
         if not isinstance(text, str):
             problems.append(f"{path}:{number}: text: missing or not text")
             continue
-        expected = data.get("expected_id")
+        if "expected_id" not in data:
+            problems.append(f"{path}:{number}: expected_id: missing (use null for a question the KB must not answer)")
+            continue
+        expected = data["expected_id"]
         if expected is not None and known_ids is not None and str(expected) not in known_ids:
             problems.append(f"{path}:{number}: expected_id: {expected!r} is not an entry of the knowledge base")
             continue
         queries.append(LabelledQuery(text, None if expected is None else str(expected)))
+    if not queries and not problems:
+        problems.append(f"{path}: no queries")
     if problems:
         raise QueryFileError(f"{len(problems)} problem(s) in {path}:\n  " + "\n  ".join(problems[:50]))
     return queries

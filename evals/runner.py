@@ -23,9 +23,9 @@ def model_cache_dir() -> Path:
     return Path(os.environ.get("FAQBOT_CACHE", Path.home() / ".cache" / "faqbot")) / "models"
 
 
-def train_cached(kb_path, config: Config, show_progress: bool = True):
+def train_cached(kb_path, config: Config, show_progress: bool = True, kb=None):
     """Train into the model cache (keyed by KB + config) and load; returns (bot, seconds)."""
-    kb = load_kb(kb_path)
+    kb = (kb or load_kb(kb_path)).published()
     out = model_cache_dir() / f"{kb.content_hash()}-{config.fingerprint()}"
     started = time.perf_counter()
     train(kb, config, out, show_progress=show_progress)
@@ -53,10 +53,8 @@ def outcomes(bot: Bot, queries: List[LabelledQuery], analyses: List[Analysis], p
              latencies: Optional[List[float]] = None) -> List[Outcome]:
     result = []
     for i, (q, a) in enumerate(zip(queries, analyses)):
-        decision, picked = policy.decide(a.proba, a.answer_confidence, a.options_confidence)
+        decision, picked = bot.decide(a, policy)
         ids = bot.entry_ids(a)
-        if decision == "answer" and bot.kb[ids[0]].handoff:
-            decision = "handoff"
         options = [ids[j] for j in picked] if decision == "clarify" else []
         result.append(Outcome(q.expected_id, ids, decision, options, latencies[i] if latencies else 0.0))
     return result
@@ -65,12 +63,13 @@ def outcomes(bot: Bot, queries: List[LabelledQuery], analyses: List[Analysis], p
 def run_eval(kb_path, queries_path, config: Config, tune_on=None, show_progress: bool = True) -> dict:
     from training.tuner import tune
 
-    bot, train_seconds = train_cached(kb_path, config, show_progress)
-    known = {e.id for e in bot.kb}
-    queries = load_queries(queries_path, known)
+    kb = load_kb(kb_path)
+    known = {e.id for e in kb.published()}
+    queries = load_queries(queries_path, known)  # checked before minutes of training, not after
+    dev = load_queries(tune_on, known) if tune_on else None
+    bot, train_seconds = train_cached(kb_path, config, show_progress, kb)
     thresholds = dict(bot.manifest["thresholds"], source="trained")
-    if tune_on:
-        dev = load_queries(tune_on, known)
+    if dev is not None:
         dev_analyses, _ = analyse_all(bot, dev, show_progress, "tuning")
         thresholds = dict(tune(bot, dev, dev_analyses, config.decision.min_self_service_rate), source=str(tune_on))
         bot.with_thresholds(thresholds["answer"], thresholds["clarify"])

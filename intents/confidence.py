@@ -14,17 +14,26 @@ import numpy as np
 from .logistic import LogisticScorer
 
 
+NEAR_TIE = 0.1  # a candidate within this of the channel's best score counts as a near tie
+
+
 class ConfidenceModel:
     def __init__(self, options: int = 3):
         self.options = options
 
-    def features(self, proba: np.ndarray, top_features: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-        """Per query: the top probabilities and their gaps, the top entry's channel features, length."""
+    def features(self, proba: np.ndarray, candidate_features: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """Per query: the top probabilities and their gaps, the top entry's channel features, length, and
+        per channel how many candidates come close to the best — a vague message ("快递") matches many
+        entries about equally well.
+        """
+        n_channels = (candidate_features.shape[2] - 1) // 3  # ranker layout: (score, gap, is-best) per channel
+        gaps = candidate_features[:, :, 1:3 * n_channels:3]
+        ties = np.log1p((gaps >= -NEAR_TIE).sum(axis=1))
         padded = np.pad(proba, ((0, 0), (0, max(0, 3 - proba.shape[1]))))
         p1, p2, p3 = padded[:, 0], padded[:, 1], padded[:, 2]
         summary = np.stack([p1, p2, p3, p1 - p2, padded[:, : self.options].sum(axis=1),
                             np.log1p(lengths)], axis=1)
-        return np.hstack([summary, top_features]).astype(np.float32)
+        return np.hstack([summary, candidate_features[:, 0], ties]).astype(np.float32)
 
     def fit(self, X: np.ndarray, top1_right: np.ndarray, in_options: np.ndarray) -> "ConfidenceModel":
         self.answer_model_ = LogisticScorer().fit(X, top1_right)

@@ -6,6 +6,7 @@ a message's ranking and confidence cost microseconds instead of sklearn's per-ca
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 
@@ -14,7 +15,7 @@ class LogisticScorer:
     def __init__(self, C: float = 1.0):
         self.C = C
 
-    def fit(self, X: np.ndarray, y: np.ndarray) -> "LogisticScorer":
+    def fit(self, X: np.ndarray, y: np.ndarray, sample_weight: Optional[np.ndarray] = None) -> "LogisticScorer":
         from sklearn.linear_model import LogisticRegression
 
         X = np.asarray(X, np.float64)
@@ -27,7 +28,8 @@ class LogisticScorer:
             p = float(np.clip(y.mean() if len(y) else 0.0, 1e-6, 1 - 1e-6))
             self.intercept_ = float(np.log(p / (1 - p)))
             return self
-        model = LogisticRegression(C=self.C, max_iter=2000).fit((X - self.mean_) / self.scale_, y)
+        model = LogisticRegression(C=self.C, max_iter=2000).fit((X - self.mean_) / self.scale_, y,
+                                                                sample_weight=sample_weight)
         self.coef_ = model.coef_.ravel()
         self.intercept_ = float(model.intercept_[0])
         return self

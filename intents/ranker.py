@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from dataclasses import dataclass
+from typing import Optional
 
 import json
 
@@ -58,10 +59,10 @@ class FusionRanker:
         parts.append(np.log1p(counts[cand]).astype(np.float32))
         return np.nan_to_num(np.stack(parts, axis=2), neginf=-1.0, posinf=1.0)
 
-    def fit(self, X: np.ndarray, y: np.ndarray) -> "FusionRanker":
+    def fit(self, X: np.ndarray, y: np.ndarray, sample_weight: Optional[np.ndarray] = None) -> "FusionRanker":
         if len(np.unique(y)) < 2:
             raise ValueError("FusionRanker needs both matching and non-matching candidates to learn from")
-        self.model_ = LogisticScorer(self.C).fit(X, y)
+        self.model_ = LogisticScorer(self.C).fit(X, y, sample_weight)
         return self
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
@@ -72,11 +73,17 @@ class FusionRanker:
     def rank(self, scores: EntryScores, counts: np.ndarray) -> Ranking:
         """Candidates re-ordered by match probability."""
         cand = self.select(scores)
-        features = self.features(scores, cand, counts)
-        proba = self.predict_proba(features)
+        ranking = Ranking(cand, np.zeros(cand.shape, np.float32), self.features(scores, cand, counts))
+        return self.reorder(ranking, scores.excluded)
+
+    def reorder(self, r: Ranking, excluded: Optional[np.ndarray] = None) -> Ranking:
+        """Score candidates and sort them best first; excluded entries get probability 0."""
+        proba = self.predict_proba(r.features)
+        if excluded is not None:
+            proba = np.where(np.take_along_axis(excluded, r.entries, axis=1), 0.0, proba).astype(np.float32)
         order = np.argsort(-proba, axis=1, kind="stable")
-        return Ranking(np.take_along_axis(cand, order, axis=1), np.take_along_axis(proba, order, axis=1),
-                       np.take_along_axis(features, order[:, :, None], axis=1))
+        return Ranking(np.take_along_axis(r.entries, order, axis=1), np.take_along_axis(proba, order, axis=1),
+                       np.take_along_axis(r.features, order[:, :, None], axis=1))
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)

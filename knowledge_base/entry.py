@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
+from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple
 
 STATUSES = ("published", "draft")
@@ -55,6 +56,7 @@ class Entry:
 class KnowledgeBase:
     entries: Tuple[Entry, ...]
     source: str = ""
+    resources: Dict[str, str] = field(default_factory=dict)  # the KB's own dictionary / synonym files
 
     def __post_init__(self):
         object.__setattr__(self, "_by_id", {e.id: e for e in self.entries})
@@ -73,11 +75,20 @@ class KnowledgeBase:
 
     def live(self, today: Optional[date] = None) -> "KnowledgeBase":
         """Only entries a customer may be answered with today (published, within validity)."""
-        return KnowledgeBase(tuple(e for e in self.entries if e.is_live(today)), self.source)
+        return replace(self, entries=tuple(e for e in self.entries if e.is_live(today)))
+
+    def published(self) -> "KnowledgeBase":
+        """Entries a bot is trained on (drafts are curated, not served)."""
+        return replace(self, entries=tuple(e for e in self.entries if e.status == "published"))
 
     def content_hash(self) -> str:
+        """Hash of every entry and of the KB's own dictionary files (their contents, not their paths)."""
         blob = json.dumps([e.to_dict() for e in self.entries], sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+        digest = hashlib.sha256(blob.encode())
+        for name in sorted(self.resources):
+            path = Path(self.resources[name])
+            digest.update(name.encode() + (path.read_bytes() if path.exists() else b"missing"))
+        return digest.hexdigest()[:16]
 
     def examples(self) -> Tuple[List[str], List[int]]:
         """All example texts and, for each, the index of its entry (entries stay contiguous)."""

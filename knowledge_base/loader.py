@@ -21,6 +21,8 @@ FIELDS = (
 )
 LIST_FIELDS = ("similar", "keywords", "related", "tags")
 CSV_LIST_SEPARATOR = "|"
+# YAML top-level keys naming the KB's own segmenter files → the segmenter setting they fill.
+RESOURCES = {"dictionary": "user_dictionary", "synonyms": "synonyms"}
 
 
 @dataclass(frozen=True)
@@ -61,11 +63,17 @@ def load_kb(path: Union[str, Path]) -> KnowledgeBase:
         raise KBValidationError([Problem(str(path), 0, "", f"unsupported file type {path.suffix!r}; "
                                                            f"use one of {sorted(readers)}")])
     problems: List[Problem] = []
-    records = reader(path, problems)
-    return build_kb(records, str(path), problems)
+    resources: Dict[str, str] = {}
+    try:
+        records = reader(path, problems, resources)
+    except UnicodeDecodeError as exc:
+        raise KBValidationError([Problem(str(path), 0, "", f"not UTF-8 text (byte {exc.start}); save the file as "
+                                                           f"UTF-8 (Excel: 'CSV UTF-8')")]) from exc
+    return build_kb(records, str(path), problems, resources)
 
 
-def build_kb(records: Iterable[Record], source: str, problems: Optional[List[Problem]] = None) -> KnowledgeBase:
+def build_kb(records: Iterable[Record], source: str, problems: Optional[List[Problem]] = None,
+             resources: Optional[Dict[str, str]] = None) -> KnowledgeBase:
     """Validate raw records (from any reader or importer) into a KnowledgeBase."""
     problems = problems if problems is not None else []
     entries: List[Entry] = []
@@ -78,10 +86,11 @@ def build_kb(records: Iterable[Record], source: str, problems: Optional[List[Pro
     _check_cross_entry(entries, lines, source, problems)
     if problems:
         raise KBValidationError(problems)
-    return KnowledgeBase(tuple(entries), source)
+    return KnowledgeBase(tuple(entries), source, dict(resources or {}))
 
 
-def _read_yaml(path: Path, problems: List[Problem]) -> List[Record]:
+def _read_yaml(path: Path, problems: List[Problem], resources: Dict[str, str]) -> List[Record]:
+    """``entries:`` (or a bare list); optional ``dictionary:`` / ``synonyms:`` files beside the KB."""
     text = path.read_text(encoding="utf-8")
     try:
         root = yaml.compose(text)
@@ -96,6 +105,12 @@ def _read_yaml(path: Path, problems: List[Problem]) -> List[Record]:
     if is_rasa_document(root):
         return read_records(root, str(path), problems)
     if isinstance(root, yaml.MappingNode):
+        for key, value in root.value:
+            if key.value in RESOURCES and isinstance(value, yaml.ScalarNode) and value.value:
+                resources[RESOURCES[key.value]] = str((path.parent / value.value).resolve())
+            elif key.value != "entries":
+                problems.append(Problem(str(path), key.start_mark.line + 1, key.value, "unknown top-level key; "
+                                        f"allowed: ['entries', {', '.join(repr(k) for k in RESOURCES)}]"))
         entries_node = next((v for k, v in root.value if k.value == "entries"), None)
         if entries_node is None:
             problems.append(Problem(str(path), 1, "entries", "a YAML knowledge base needs a top-level "
@@ -117,7 +132,7 @@ def _read_yaml(path: Path, problems: List[Problem]) -> List[Record]:
     return records
 
 
-def _read_jsonl(path: Path, problems: List[Problem]) -> List[Record]:
+def _read_jsonl(path: Path, problems: List[Problem], resources: Dict[str, str]) -> List[Record]:
     records = []
     with path.open(encoding="utf-8") as handle:
         for number, raw in enumerate(handle, start=1):
@@ -135,7 +150,7 @@ def _read_jsonl(path: Path, problems: List[Problem]) -> List[Record]:
     return records
 
 
-def _read_csv(path: Path, problems: List[Problem]) -> List[Record]:
+def _read_csv(path: Path, problems: List[Problem], resources: Dict[str, str]) -> List[Record]:
     """CSV columns are the entry fields; lists use '|'; answer_<channel> columns add channel variants."""
     records = []
     with path.open(encoding="utf-8-sig", newline="") as handle:
@@ -156,7 +171,7 @@ def _read_csv(path: Path, problems: List[Problem]) -> List[Record]:
                 elif column in LIST_FIELDS:
                     data[column] = [v.strip() for v in value.split(CSV_LIST_SEPARATOR) if v.strip()]
                 elif column == "handoff":
-                    data[column] = value.lower() in ("1", "true", "yes", "y", "是")
+                    data[column] = _csv_bool(value, path, line, problems)
                 elif column == "metadata":
                     data[column] = _json_cell(value, path, line, problems)
                 else:
@@ -165,6 +180,15 @@ def _read_csv(path: Path, problems: List[Problem]) -> List[Record]:
                 data["answer"] = answers
             records.append((data, line, {}))
     return records
+
+
+def _csv_bool(value: str, path: Path, line: int, problems: List[Problem]) -> bool:
+    lowered = value.lower()
+    if lowered in ("1", "true", "yes", "y", "是"):
+        return True
+    if lowered not in ("0", "false", "no", "n", "否"):
+        problems.append(Problem(str(path), line, "handoff", f"{value!r} is not true/false"))
+    return False
 
 
 def _json_cell(value: str, path: Path, line: int, problems: List[Problem]) -> Any:
@@ -207,6 +231,11 @@ def _to_entry(data: Dict[str, Any], source: str, line: int, field_lines: Dict[st
     metadata = data.get("metadata") or {}
     if not isinstance(metadata, dict):
         report("metadata", "expected a mapping")
+    else:
+        try:
+            json.dumps(metadata, ensure_ascii=False)
+        except TypeError as exc:
+            report("metadata", f"values must be text, numbers, lists or mappings ({exc}); quote dates")
     if len(problems) > before:
         return None
     return Entry(

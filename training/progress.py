@@ -11,11 +11,13 @@ class Progress:
 
     def __enter__(self) -> "Progress":
         if self.enabled:
+            from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
             from rich.progress import Progress as RichProgress
 
+            # stderr: stdout stays clean for JSON (`faqbot ask`, `faqbot eval`).
             self._bar = RichProgress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                     TimeElapsedColumn(), transient=False)
+                                     TimeElapsedColumn(), console=Console(stderr=True))
             self._bar.__enter__()
         return self
 

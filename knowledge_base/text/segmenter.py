@@ -34,7 +34,7 @@ class Segmenter:
         if self.user_dictionary:
             words.update(_read_user_dictionary(Path(self.user_dictionary)))
         self.synonyms_ = _read_synonyms(Path(self.synonyms)) if self.synonyms else {}
-        for term in self.synonyms_:
+        for term in (*self.synonyms_, *self.synonyms_.values()):  # variants and canonical forms
             words.setdefault(term, None)
         self.words_ = words
         stop = _STOP_WORDS_FILE.read_text(encoding="utf-8").split()
