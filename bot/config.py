@@ -113,6 +113,8 @@ def _build(cls, data: Any, where: str):
         if dataclasses.is_dataclass(default):
             values[name] = _build(type(default), value, key)
         elif isinstance(default, tuple):
+            if value is not None and not isinstance(value, list):
+                raise ConfigError(f"{key}: expected a list, got {value!r}")
             values[name] = tuple(value or ())
         else:
             values[name] = _coerce(default, value, key)
@@ -154,19 +156,41 @@ def _validate(cfg: Config) -> Config:
         raise ConfigError("dense.model: the sentence-transformers backend needs a model name or path")
     if not cfg.sparse.enabled and not cfg.dense.enabled:
         raise ConfigError("sparse.enabled and dense.enabled are both false: nothing would retrieve")
-    if cfg.decision.max_options < 1:
-        raise ConfigError("decision.max_options: must be at least 1")
+    for key, value, low, high in _ranges(cfg):
+        if not low <= value <= high:
+            raise ConfigError(f"{key}: {value!r} is outside the allowed range [{low}, {high}]")
     return cfg
 
 
+def _ranges(cfg: Config):
+    """(key, value, lowest, highest) for every bounded number."""
+    d, r = cfg.decision, cfg.ranking
+    return [
+        ("decision.max_options", d.max_options, 1, 10),
+        ("decision.target_answer_precision", d.target_answer_precision, 0.0, 1.0),
+        ("decision.target_clarify_precision", d.target_clarify_precision, 0.0, 1.0),
+        ("decision.min_self_service_rate", d.min_self_service_rate, 0.0, 1.0),
+        ("ranking.candidates", r.candidates, 2, 1000),
+        ("ranking.max_training_queries", r.max_training_queries, 10, 10_000_000),
+        ("ranking.oos_share", r.oos_share, 0.0, 0.95),
+        ("ranking.typo_share", r.typo_share, 0.0, 1.0),
+        ("dense.batch_size", cfg.dense.batch_size, 1, 4096),
+        ("text.max_message_chars", cfg.text.max_message_chars, 1, 100_000),
+    ]
+
+
 def _resolve_paths(cfg: Config, base: Path) -> Config:
-    """Relative dictionary paths are relative to the config file, not the working directory."""
+    """Relative file paths are relative to the config file, not the working directory."""
     seg = cfg.segmenter
     resolved = {
         name: str((base / value).resolve()) if value and not Path(value).is_absolute() else value
         for name, value in (("user_dictionary", seg.user_dictionary), ("synonyms", seg.synonyms))
     }
-    return dataclasses.replace(cfg, segmenter=dataclasses.replace(seg, **resolved))
+    model = cfg.dense.model
+    if model and not Path(model).is_absolute() and (base / model).exists():  # a local model folder
+        model = str((base / model).resolve())
+    return dataclasses.replace(cfg, segmenter=dataclasses.replace(seg, **resolved),
+                               dense=dataclasses.replace(cfg.dense, model=model))
 
 
 def from_dict(data: Optional[dict], base: Path = Path(".")) -> Config:

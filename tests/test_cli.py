@@ -35,7 +35,7 @@ def test_eval_writes_every_contract_key(tmp_path, mini_kb, write):
 
 
 def test_tune_writes_thresholds_into_the_model(tmp_path, mini_kb, write):
-    runner.invoke(app, ["train", "--kb", str(mini_kb), "--out", str(tmp_path / "m")])
+    assert runner.invoke(app, ["train", "--kb", str(mini_kb), "--out", str(tmp_path / "m")]).exit_code == 0
     queries = write("dev.jsonl", "\n".join(json.dumps(q, ensure_ascii=False) for q in [
         {"text": "退款啥时候到", "expected_id": "refund"}, {"text": "运费收多少", "expected_id": "fee"},
         {"text": "我想退掉这个东西", "expected_id": "return"}, {"text": "写首诗", "expected_id": None}]))

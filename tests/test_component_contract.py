@@ -86,6 +86,7 @@ def _same(a, b):
         for k in a:
             _same(a[k], b[k])
     elif isinstance(a, (list, tuple)) and a and not isinstance(a[0], str):
+        assert len(a) == len(b)
         for x, y in zip(a, b):
             _same(x, y)
     elif isinstance(a, np.ndarray):

@@ -40,3 +40,11 @@ def test_editing_the_dictionary_changes_the_training_fingerprint(tmp_path, write
     before = load_config(path).fingerprint()
     dictionary.write_text("运费险 10 n\n价保 5 n\n", encoding="utf-8")
     assert load_config(path).fingerprint() != before
+
+
+@pytest.mark.parametrize("override, key", [({"ranking.oos_share": 1}, "ranking.oos_share"),
+                                           ({"ranking.candidates": 0}, "ranking.candidates"),
+                                           ({"segmenter.extra_stop_words": "亲们"}, "extra_stop_words")])
+def test_out_of_range_and_mistyped_values_are_refused(override, key):
+    with pytest.raises(ConfigError, match=key):
+        load_config(None, override)

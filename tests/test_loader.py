@@ -102,3 +102,42 @@ def test_the_demo_kb_is_rich_enough(demo_config):
     assert len(kb) >= 60
     assert all(len(e.similar) >= 5 for e in kb)
     assert all(e.answer_for() and e.category for e in kb)
+
+
+def test_a_field_given_twice_in_one_yaml_entry_is_reported(write):
+    path = write("kb.yml", "entries:\n  - id: a\n    question: 退货\n    similar: [怎么退]\n    similar: [退货流程]\n")
+    (problem,) = _problems(path)
+    assert problem.startswith(f"{path}:5: similar: given twice") and "line 4" in problem
+
+
+def test_non_utf8_files_are_refused_with_a_hint(tmp_path):
+    path = tmp_path / "kb.csv"
+    path.write_bytes("id,question\na,怎么退货\n".encode("gbk"))
+    (problem,) = _problems(path)
+    assert "not UTF-8" in problem
+
+
+def test_an_empty_kb_is_an_error(write):
+    (problem,) = _problems(write("kb.yml", "entries: []\n"))
+    assert "no entries" in problem
+
+
+def test_json_array_and_numeric_questions_load(write):
+    kb = load_kb(write("kb.json", '[{"id": "a", "question": 12306, "similar": ["火车票"]}]'))
+    assert kb["a"].question == "12306"
+
+
+def test_kb_own_dictionary_files_are_picked_up_and_hashed(tmp_path, write):
+    write("dict.txt", "运费险 10 n\n")
+    path = write("kb.yml", "dictionary: dict.txt\nentries:\n  - {id: a, question: 运费险怎么赔}\n")
+    kb = load_kb(path)
+    assert kb.resources["user_dictionary"] == str((tmp_path / "dict.txt").resolve())
+    before = kb.content_hash()
+    write("dict.txt", "运费险 10 n\n价保 5 n\n")
+    assert load_kb(path).content_hash() != before
+
+
+def test_unknown_top_level_yaml_key_is_reported(write):
+    path = write("kb.yml", "entrys:\n  - {id: a, question: x}\n")
+    problems = _problems(path)
+    assert any(f"{path}:1: entrys: unknown top-level key" in p for p in problems)

@@ -73,5 +73,8 @@ def test_complaints_are_handed_to_a_human(demo_bot):
 
 
 def test_oversized_and_empty_messages_are_refused_politely(demo_bot):
-    assert "太长" in demo_bot.respond("退款" * 1000).text
-    assert demo_bot.respond("   ").decision == "fallback"
+    from bot.messages import message
+
+    assert demo_bot.respond("退款" * 1000).text == message("too_long", "zh", limit=500)
+    empty = demo_bot.respond("  😀 ")
+    assert (empty.decision, empty.text) == ("fallback", message("empty", "zh"))

@@ -11,8 +11,9 @@ import numpy as np
 from knowledge_base.encoders import Encoder
 
 
-def default_cache_dir() -> Path:
-    return Path(os.environ.get("FAQBOT_CACHE", Path.home() / ".cache" / "faqbot")) / "embeddings"
+def cache_root() -> Path:
+    """Where trained bots and embeddings are cached: $FAQBOT_CACHE or ~/.cache/faqbot."""
+    return Path(os.environ.get("FAQBOT_CACHE", Path.home() / ".cache" / "faqbot"))
 
 
 class EmbeddingCache:
@@ -23,7 +24,7 @@ class EmbeddingCache:
     @classmethod
     def default(cls, encoder: Encoder) -> "EmbeddingCache":
         slug = hashlib.sha1(encoder.name.encode()).hexdigest()[:16]
-        return cls(encoder, default_cache_dir() / f"{slug}.npz")
+        return cls(encoder, cache_root() / "embeddings" / f"{slug}.npz")
 
     def encode(self, texts: Sequence[str], batch_size: int = 64,
                progress: Callable[[int], None] = lambda n: None) -> np.ndarray:
