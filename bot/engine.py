@@ -12,7 +12,7 @@ import numpy as np
 
 from handoff import HandoffHook
 from intents.confidence import ConfidenceModel
-from intents.ranker import FusionRanker, Ranking
+from intents.ranker import FusionRanker
 from knowledge_base.encoders import make_encoder
 from knowledge_base.entry import KnowledgeBase
 from knowledge_base.loader import build_kb

@@ -7,14 +7,13 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 import yaml
 
 from bot.config import Config
 from intents.confidence import ConfidenceModel
-from intents.ranker import FusionRanker, Ranking
+from intents.ranker import FusionRanker
 from knowledge_base.dense_index import DenseIndex
 from knowledge_base.encoders import make_encoder
 from knowledge_base.entry import KnowledgeBase
