@@ -20,6 +20,7 @@ from knowledge_base.entry import KnowledgeBase
 RETRIEVAL_PREFIX = "faq/"
 _ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 META_KEY = "faqbot"
+EXTRA_RESPONSES = "rasa_extra_responses"  # response variations beyond one text per channel, kept as-is
 _META_FIELDS = ("category", "keywords", "related", "tags", "metadata", "valid_from", "valid_to", "status", "handoff")
 
 
@@ -45,12 +46,15 @@ def read_records(root: yaml.MappingNode, source: str, problems: list) -> List[Tu
             problems.append(Problem(source, line, "examples", f"intent {item['intent']!r} has no examples"))
             continue
         meta = (item.get("metadata") or {}).get(META_KEY, {}) if isinstance(item.get("metadata"), dict) else {}
+        meta = meta if isinstance(meta, dict) else {}
         intent = str(item["intent"])
         data = {"id": meta.get("id", intent), "question": examples[0], "similar": examples[1:]}
         data.update({k: meta[k] for k in _META_FIELDS if k in meta})
-        answer = _answer(responses or {}, intent)
+        answer, extra = _answer(responses or {}, intent)
         if answer:
             data["answer"] = answer
+        if extra:  # faqbot answers with one text per channel; the rest is kept, not dropped
+            data["metadata"] = dict(data.get("metadata") or {}, **{EXTRA_RESPONSES: extra})
         records.append((data, line, {}))
     return records
 
@@ -63,13 +67,17 @@ def _examples(block) -> List[str]:
     return [_ANNOTATION.sub(r"\1", ln).strip() for ln in lines if ln.strip()]
 
 
-def _answer(responses: dict, intent: str) -> Dict[str, str]:
-    variants = responses.get(f"utter_{intent}") or []
+def _answer(responses: dict, intent: str) -> Tuple[Dict[str, str], list]:
+    """The first text per channel as the answer, and every other variation as Rasa wrote it."""
     answer: Dict[str, str] = {}
-    for variant in variants:
-        if isinstance(variant, dict) and variant.get("text"):
-            answer.setdefault(variant.get("channel") or "default", str(variant["text"]))
-    return answer
+    extra = []
+    for variant in responses.get(f"utter_{intent}") or []:
+        channel = variant.get("channel") or "default" if isinstance(variant, dict) else None
+        if channel and variant.get("text") and channel not in answer and set(variant) <= {"text", "channel"}:
+            answer[channel] = str(variant["text"])
+        else:
+            extra.append(variant)
+    return answer, extra
 
 
 def dump(kb: KnowledgeBase) -> str:
@@ -80,16 +88,18 @@ def dump(kb: KnowledgeBase) -> str:
         intent = intent_name(entry)
         meta = {"id": entry.id}
         full = entry.to_dict()
+        full["metadata"] = {k: v for k, v in full["metadata"].items() if k != EXTRA_RESPONSES}
         meta.update({k: full[k] for k in _META_FIELDS if full[k] not in (None, [], {}, "", False)
                      and not (k == "status" and full[k] == "published")})
         parts.append(f"- intent: {intent}")
         parts.append("  metadata:\n    " + META_KEY + ": " + json.dumps(meta, ensure_ascii=False))
         parts.append("  examples: |")
         parts += [f"    - {' '.join(q.split())}" for q in entry.questions]
-        if entry.answer:
+        extra = entry.metadata.get(EXTRA_RESPONSES, [])
+        if entry.answer or extra:
             responses[f"utter_{intent}"] = [
                 {"text": text} if channel == "default" else {"text": text, "channel": channel}
-                for channel, text in sorted(entry.answer.items(), key=lambda kv: kv[0] != "default")]
+                for channel, text in sorted(entry.answer.items(), key=lambda kv: kv[0] != "default")] + list(extra)
     text = "\n".join(parts) + "\n"
     if responses:
         text += yaml.safe_dump({"responses": responses}, allow_unicode=True, sort_keys=False, width=1000)
@@ -97,7 +107,10 @@ def dump(kb: KnowledgeBase) -> str:
 
 
 def intent_name(entry) -> str:
-    return RETRIEVAL_PREFIX + entry.id if entry.answer else entry.id
+    """``faq/<id>`` for entries with answers (Rasa's retrieval intents); ids imported from Rasa keep theirs."""
+    if not entry.answer or entry.id.startswith(RETRIEVAL_PREFIX):
+        return entry.id
+    return RETRIEVAL_PREFIX + entry.id
 
 
 def write(kb: KnowledgeBase, path: Path) -> None:

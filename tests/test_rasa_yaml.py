@@ -68,3 +68,20 @@ def test_exported_rasa_yaml_is_what_rasa_expects(tmp_path):
     assert first["intent"] == f"faq/{entry.id}"
     assert first["examples"].splitlines()[0] == f"- {entry.question}"
     assert doc["responses"][f"utter_faq/{entry.id}"][0] == {"text": entry.answer_for()}
+
+
+def test_extra_response_variations_and_buttons_survive_a_round_trip(tmp_path, write):
+    nlu = RASA_NLU.replace("  - text: 打开App申请退货。\n    channel: app\n",
+                           "  - text: 打开App申请退货。\n    channel: app\n  - text: 也可以联系客服退货。\n"
+                           "  - text: 选择退货方式\n    buttons:\n    - title: 上门取件\n      payload: /pickup\n")
+    kb = load_kb(write("nlu.yml", nlu))
+    entry = kb["faq/ask_return"]
+    assert entry.answer == {"default": "在「我的订单」里申请退货。", "app": "打开App申请退货。"}
+    assert len(entry.metadata["rasa_extra_responses"]) == 2
+    write_kb(kb, tmp_path / "out.yml", "rasa")
+    back = load_kb(tmp_path / "out.yml")
+    assert [e.to_dict() for e in back] == [e.to_dict() for e in kb]
+    import yaml
+
+    responses = yaml.safe_load((tmp_path / "out.yml").read_text(encoding="utf-8"))["responses"]
+    assert {"title": "上门取件", "payload": "/pickup"} in responses["utter_faq/ask_return"][3]["buttons"]
