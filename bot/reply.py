@@ -26,4 +26,7 @@ class Reply:
     latency_ms: float = 0.0
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """Plain data; ``answer`` repeats the text when the bot answered (None otherwise)."""
+        data = asdict(self)
+        data["answer"] = self.text if self.decision in ("answer", "handoff") else None
+        return data

@@ -19,7 +19,7 @@ VARIANTS = {
     "dense-only": {"sparse.enabled": False},
     "no-pinyin": {"sparse.pinyin": False},
 }
-COLUMNS = ["accuracy_at_1", "mrr_at_5", "recall_at_5", "answered_correct", "clarify_rate", "clarify_hit",
+COLUMNS = ["n_queries", "n_oos", "accuracy_at_1", "mrr_at_5", "recall_at_5", "answered_correct", "clarify_rate", "clarify_hit",
            "self_service_rate", "wrong_answer_rate", "oos_precision", "oos_recall", "latency_ms_p50",
            "latency_ms_p95", "train_seconds"]
 
@@ -36,6 +36,11 @@ def markdown(results: dict) -> str:
         cells = ["" if r.get(c) is None else f"{r[c]}" for c in COLUMNS]
         lines.append(f"| {name} | {variant} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def table_from(path: Path) -> str:
+    """The markdown table of a results file written earlier."""
+    return markdown(json.loads(path.read_text()))
 
 
 def main() -> None:

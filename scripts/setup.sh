@@ -10,6 +10,6 @@ stamp=.venv/.faqbot-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
   # torch is pinned to the CPU wheel; an unpinned torch would pull a multi-GB CUDA build.
-  .venv/bin/python -m pip install --quiet -e ".[st,dev]"
+  .venv/bin/python -m pip install --quiet -e ".[dev]"
   touch "$stamp"
 fi
