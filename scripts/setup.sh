@@ -8,8 +8,15 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=.venv/.faqbot-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  # torch is pinned to the CPU wheel; an unpinned torch would pull a multi-GB CUDA build.
-  .venv/bin/python -m pip install --quiet -e ".[dev]"
+  echo "Installing faqbot and its dependencies into .venv (first run takes a few minutes)…" >&2
+  log=$(mktemp)
+  # torch is pinned in pyproject.toml to the CPU wheel; an unpinned torch would pull a multi-GB CUDA build.
+  if ! { .venv/bin/python -m pip install --quiet --upgrade pip &&
+         .venv/bin/python -m pip install --quiet -e ".[dev]"; } >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "setup failed (full log above)" >&2
+    exit 1
+  fi
+  rm -f "$log"
   touch "$stamp"
 fi
