@@ -7,8 +7,15 @@ from .engine import Bot
 from .reply import Option, Reply
 
 
+SELECT_PREFIX = "/select:"  # a button payload: "/select:<entry id>" picks that entry
+
+
+def select_payload(entry_id: str) -> str:
+    return SELECT_PREFIX + entry_id
+
+
 class ChatSession:
-    """Remembers the options last shown, so typing "2" picks the second one."""
+    """Remembers the options last shown, so typing "2" (or sending a button's payload) picks one."""
 
     def __init__(self, bot: Bot, channel: str = "default"):
         self.bot = bot
@@ -17,8 +24,11 @@ class ChatSession:
 
     def send(self, text: str) -> Reply:
         text = text.strip()
+        picked = text[len(SELECT_PREFIX):] if text.startswith(SELECT_PREFIX) else None
         if text.isdecimal() and 1 <= int(text) <= len(self.choices):
             reply = self.bot.answer_entry(self.choices[int(text) - 1].id, self.channel)
+        elif picked and self.bot.kb.get(picked):
+            reply = self.bot.answer_entry(picked, self.channel)
         else:
             reply = self.bot.respond(text, self.channel)
         self.choices = list(reply.options) if reply.decision == "clarify" else list(reply.related)

@@ -126,6 +126,18 @@ def tune(queries: Path = typer.Option(..., "--queries", help="labelled dev queri
     typer.echo(json.dumps(thresholds, ensure_ascii=False, indent=2))
 
 
+@app.command()
+def serve(model: Optional[Path] = ModelOption, config: Optional[Path] = ConfigOption,
+          host: str = typer.Option("127.0.0.1", help="address to listen on"),
+          port: int = typer.Option(8000, help="port to listen on")):
+    """Serve the HTTP API (with no --model: the demo bot)."""
+    import uvicorn
+
+    from .server import create_app
+
+    uvicorn.run(create_app(_bot(model, config)), host=host, port=port)
+
+
 @kb_app.command("check")
 def kb_check(path: Path):
     """Validate a knowledge base; every problem is reported with file, line and field."""
