@@ -1,7 +1,7 @@
 """A conversation in the terminal: numbered clarify options and related questions can be picked."""
 from __future__ import annotations
 
-from typing import Callable, List
+from typing import Callable, List, Optional
 
 from .engine import Bot
 from .reply import Option, Reply
@@ -21,14 +21,18 @@ class ChatSession:
         self.bot = bot
         self.channel = channel
         self.choices: List[Option] = []
+        self.picked: Optional[str] = None  # the entry the last message picked from the offered choices
 
     def send(self, text: str) -> Reply:
         text = text.strip()
-        picked = text[len(SELECT_PREFIX):] if text.startswith(SELECT_PREFIX) else None
+        payload = text[len(SELECT_PREFIX):] if text.startswith(SELECT_PREFIX) else None
+        self.picked = None
         if text.isdecimal() and 1 <= int(text) <= len(self.choices):
-            reply = self.bot.answer_entry(self.choices[int(text) - 1].id, self.channel)
-        elif picked and self.bot.kb.get(picked):
-            reply = self.bot.answer_entry(picked, self.channel)
+            self.picked = self.choices[int(text) - 1].id
+        elif payload and self.bot.kb.get(payload):
+            self.picked = payload
+        if self.picked:
+            reply = self.bot.answer_entry(self.picked, self.channel)
         else:
             reply = self.bot.respond(text, self.channel)
         self.choices = list(reply.options) if reply.decision == "clarify" else list(reply.related)

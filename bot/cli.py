@@ -129,13 +129,15 @@ def tune(queries: Path = typer.Option(..., "--queries", help="labelled dev queri
 @app.command()
 def serve(model: Optional[Path] = ModelOption, config: Optional[Path] = ConfigOption,
           host: str = typer.Option("127.0.0.1", help="address to listen on"),
-          port: int = typer.Option(8000, help="port to listen on")):
-    """Serve the HTTP API (with no --model: the demo bot)."""
+          port: int = typer.Option(8000, help="port to listen on"),
+          db: Path = typer.Option(Path("faqbot.sqlite3"), help="SQLite file for sessions, messages and feedback")):
+    """Serve the HTTP + WebSocket API (with no --model: the demo bot)."""
     import uvicorn
 
     from .server import create_app
+    from .store import ConversationStore
 
-    uvicorn.run(create_app(_bot(model, config)), host=host, port=port)
+    uvicorn.run(create_app(_bot(model, config), ConversationStore(str(db))), host=host, port=port)
 
 
 @kb_app.command("check")

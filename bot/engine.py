@@ -55,6 +55,7 @@ class Bot:
         self._entries = list(kb)
         self._today: Optional[date] = None
         self._not_live: Optional[np.ndarray] = None
+        self._suggest_index: Optional[list] = None
 
     # -- loading --------------------------------------------------------------------------------
     @classmethod
@@ -134,6 +135,23 @@ class Bot:
         reply = Reply("answer", entry.answer_for(channel) or message("no_answer", language), entry.id,
                       related=self._related(entry), confidence=1.0)
         return self.handoff.apply(reply, entry, language)
+
+    def suggest(self, typed: str, limit: int = 5) -> List[Option]:
+        """Standard questions for what the customer is typing (输入联想): any of an entry's questions
+        containing the typed text, those starting with it first, then shorter ones."""
+        text = self.retriever.prepare([typed or ""])[0]
+        if not text:
+            return []
+        if self._suggest_index is None:
+            self._suggest_index = [(self.retriever.prepare([q])[0], i) for i, e in enumerate(self._entries)
+                                   for q in e.questions]
+        best = {}
+        for question, i in self._suggest_index:
+            if text in question and self._entries[i].is_live():
+                rank = (not question.startswith(text), len(question))
+                best[i] = min(best.get(i, rank), rank)
+        ordered = sorted(best, key=best.get)[:limit]
+        return [Option(self._entries[i].id, self._entries[i].question) for i in ordered]
 
     def _related(self, entry) -> List[Option]:
         today = date.today()

@@ -1,32 +1,41 @@
-"""HTTP API over the core: each route is one call of ``ChatSession.send``; errors map in one place.
+"""HTTP + WebSocket API over the core. Routes translate to ``Conversations.handle``; errors map here.
 
-A first slice of the conversation service: JSON messages, Rasa's REST channel contract, health and
-readiness. Sessions live in memory for now (one process).
+A slice of the conversation service: JSON messages, a WebSocket per conversation, Rasa's REST
+channel contract, input suggestions, answer feedback, health and readiness. Every customer message
+and bot reply is stored (SQLite) before the reply is sent.
 """
 from __future__ import annotations
 
 from typing import Dict, List, Optional
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, HTTPException, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from .chat import ChatSession, select_payload
 from .engine import Bot
 from .reply import Reply
+from .store import ConversationStore
 
 MAX_SESSIONS = 10_000
+MAX_TEXT = 10_000
 
 
 class MessageIn(BaseModel):
     session_id: str = Field(..., min_length=1, max_length=128)
-    text: str = Field(..., max_length=10_000)
+    text: str = Field(..., max_length=MAX_TEXT)
     channel: str = Field("web", max_length=32)
 
 
 class RasaMessageIn(BaseModel):
     sender: str = Field(..., min_length=1, max_length=128)
-    message: str = Field(..., max_length=10_000)
+    message: str = Field(..., max_length=MAX_TEXT)
+
+
+class FeedbackIn(BaseModel):
+    session_id: str = Field(..., min_length=1, max_length=128)
+    message_id: int
+    helpful: bool
 
 
 class RasaButton(BaseModel):
@@ -41,28 +50,81 @@ class RasaReply(BaseModel):
     custom: Dict = {}
 
 
-def create_app(bot: Bot) -> FastAPI:
+class Conversations:
+    """Sessions in memory (their option state), every message in the store."""
+
+    def __init__(self, bot: Bot, store: ConversationStore):
+        self.bot = bot
+        self.store = store
+        self.sessions: Dict[str, ChatSession] = {}
+        self.last_bot_message: Dict[str, tuple] = {}  # session → (message id, decision)
+
+    def handle(self, session_id: str, text: str, channel: str = "web") -> tuple:
+        """(reply, stored id of the reply): the customer's message and the reply are committed first."""
+        session = self._session(session_id, channel)
+        self.store.ensure_session(session_id, channel)
+        self.store.add_message(session_id, "customer", text)
+        reply = session.send(text)
+        previous = self.last_bot_message.get(session_id)
+        if session.picked and previous and previous[1] == "clarify":
+            self.store.add_feedback(session_id, previous[0], "clarify_choice", session.picked)
+        message_id = self.store.add_message(session_id, "bot", reply.text, reply)
+        self.last_bot_message[session_id] = (message_id, reply.decision)
+        return reply, message_id
+
+    def _session(self, session_id: str, channel: str) -> ChatSession:
+        if session_id not in self.sessions and len(self.sessions) >= MAX_SESSIONS:
+            oldest = next(iter(self.sessions))
+            self.sessions.pop(oldest)
+            self.last_bot_message.pop(oldest, None)
+        return self.sessions.setdefault(session_id, ChatSession(self.bot, channel))
+
+
+def create_app(bot: Bot, store: Optional[ConversationStore] = None) -> FastAPI:
     app = FastAPI(title="faqbot", version=bot.manifest.get("faqbot_version", "0"),
                   description="Customer-service FAQ bot: answer, clarify or fall back.")
-    sessions: Dict[str, ChatSession] = {}
-
-    def session(session_id: str, channel: str) -> ChatSession:
-        if session_id not in sessions and len(sessions) >= MAX_SESSIONS:
-            sessions.pop(next(iter(sessions)))  # oldest first
-        return sessions.setdefault(session_id, ChatSession(bot, channel))
+    conversations = Conversations(bot, store or ConversationStore())
 
     @app.exception_handler(KeyError)
     async def not_found(request: Request, exc: KeyError):
-        return JSONResponse(status_code=404, content={"detail": str(exc)})
+        return JSONResponse(status_code=404, content={"detail": exc.args[0] if exc.args else "not found"})
 
     @app.post("/api/messages", summary="Send a customer message, get the bot's reply")
     def post_message(message: MessageIn) -> dict:
-        return session(message.session_id, message.channel).send(message.text).to_dict()
+        reply, message_id = conversations.handle(message.session_id, message.text, message.channel)
+        return dict(reply.to_dict(), message_id=message_id)
+
+    @app.websocket("/ws/{session_id}")
+    async def conversation(websocket: WebSocket, session_id: str):
+        """Send {"text": "..."}; receive the reply as the same JSON as /api/messages."""
+        await websocket.accept()
+        try:
+            while True:
+                data = await websocket.receive_json()
+                text = data.get("text") if isinstance(data, dict) else None
+                if not isinstance(text, str) or len(text) > MAX_TEXT:
+                    await websocket.send_json({"error": f"send {{\"text\": ...}} of at most {MAX_TEXT} characters"})
+                    continue
+                reply, message_id = conversations.handle(session_id[:128], text, str(data.get("channel", "web")))
+                await websocket.send_json(dict(reply.to_dict(), message_id=message_id))
+        except WebSocketDisconnect:
+            return
 
     @app.post("/webhooks/rest/webhook", response_model=List[RasaReply],
               summary="Rasa REST channel: widgets and scripts built for Rasa work unchanged")
     def rasa_webhook(message: RasaMessageIn) -> List[RasaReply]:
-        return [to_rasa(message.sender, session(message.sender, "web").send(message.message))]
+        reply, message_id = conversations.handle(message.sender, message.message)
+        return [to_rasa(message.sender, reply, message_id)]
+
+    @app.get("/api/suggest", summary="Standard questions matching what the customer is typing")
+    def suggest(q: str = Query(..., max_length=200), limit: int = Query(5, ge=1, le=20)) -> List[dict]:
+        return [{"id": o.id, "question": o.question} for o in bot.suggest(q, limit)]
+
+    @app.post("/api/feedback", summary="Helpful / not helpful on a bot reply (training signal)")
+    def feedback(item: FeedbackIn) -> dict:
+        feedback_id = conversations.store.add_feedback(item.session_id, item.message_id, "helpful",
+                                                       "yes" if item.helpful else "no")
+        return {"feedback_id": feedback_id}
 
     @app.get("/health", summary="Liveness")
     def health() -> dict:
@@ -75,13 +137,15 @@ def create_app(bot: Bot) -> FastAPI:
         return {"status": "ready", "entries": len(bot.kb), "encoder": bot.manifest.get("encoder"),
                 "kb_hash": bot.manifest.get("kb_hash")}
 
+    app.state.conversations = conversations
     return app
 
 
-def to_rasa(recipient: str, reply: Reply) -> RasaReply:
+def to_rasa(recipient: str, reply: Reply, message_id: int) -> RasaReply:
     """Options and related questions become buttons whose payload selects the entry."""
-    offered = reply.options if reply.decision == "clarify" else reply.related
-    options: Optional[list] = [o.id for o in reply.options] if reply.decision == "clarify" else []
+    clarify = reply.decision == "clarify"
+    offered = reply.options if clarify else reply.related
     return RasaReply(recipient_id=recipient, text=reply.text,
                      buttons=[RasaButton(title=o.question, payload=select_payload(o.id)) for o in offered],
-                     custom={"decision": reply.decision, "entry_id": reply.entry_id, "options": options})
+                     custom={"decision": reply.decision, "entry_id": reply.entry_id, "message_id": message_id,
+                             "options": [o.id for o in reply.options] if clarify else []})

@@ -27,7 +27,8 @@ def test_rasa_rest_channel_contract_with_buttons_and_custom(client):
     assert [b["payload"] for b in reply["buttons"]] == [f"/select:{o}" for o in reply["custom"]["options"]]
     picked = reply["buttons"][1]
     (answer,) = client.post("/webhooks/rest/webhook", json={"sender": "u1", "message": picked["payload"]}).json()
-    assert answer["custom"] == {"decision": "answer", "entry_id": reply["custom"]["options"][1], "options": []}
+    assert answer["custom"]["decision"] == "answer" and answer["custom"]["options"] == []
+    assert answer["custom"]["entry_id"] == reply["custom"]["options"][1]
 
 
 def test_one_customers_options_are_not_picked_by_another(client):
@@ -51,3 +52,55 @@ def test_health_and_readiness(client, demo_bot):
 def test_openapi_documents_every_route(client):
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/api/messages", "/webhooks/rest/webhook", "/health", "/ready"} <= set(paths)
+
+
+def test_every_message_and_reply_is_stored_with_the_decision(client):
+    r = client.post("/api/messages", json={"session_id": "log1", "text": "运费怎么算"}).json()
+    history = client.app.state.conversations.store.history("log1")
+    assert [(m["sender"], m["text"]) for m in history] == [("customer", "运费怎么算"), ("bot", r["text"])]
+    assert history[1]["id"] == r["message_id"] and history[1]["decision"] == r["decision"]
+
+
+def test_feedback_and_clarify_clicks_are_kept_as_training_signal(client):
+    store = client.app.state.conversations.store
+    clarify = client.post("/api/messages", json={"session_id": "fb", "text": "快递"}).json()
+    picked = client.post("/api/messages", json={"session_id": "fb", "text": "1"}).json()
+    assert store.feedback(clarify["message_id"]) == [
+        {"message_id": clarify["message_id"], "kind": "clarify_choice", "value": clarify["options"][0]["id"]}]
+    r = client.post("/api/feedback", json={"session_id": "fb", "message_id": picked["message_id"], "helpful": False})
+    assert r.status_code == 200
+    assert store.feedback(picked["message_id"])[0]["value"] == "no"
+
+
+def test_feedback_on_another_sessions_message_is_refused(client):
+    other = client.post("/api/messages", json={"session_id": "owner", "text": "运费"}).json()
+    r = client.post("/api/feedback", json={"session_id": "intruder", "message_id": other["message_id"], "helpful": True})
+    assert r.status_code == 404
+
+
+def test_websocket_conversation(client):
+    with client.websocket_connect("/ws/w1") as ws:
+        ws.send_json({"text": "快递"})
+        first = ws.receive_json()
+        assert first["decision"] == "clarify"
+        ws.send_json({"text": "2"})
+        assert ws.receive_json()["entry_id"] == first["options"][1]["id"]
+        ws.send_json({"oops": 1})
+        assert "error" in ws.receive_json()
+
+
+def test_suggestions_while_typing(client):
+    found = client.get("/api/suggest", params={"q": "发票"}).json()
+    assert found and all("发票" in s["question"] or s["id"].startswith("invoice") for s in found)
+    assert client.get("/api/suggest", params={"q": "退货", "limit": 2}).status_code == 200
+    assert len(client.get("/api/suggest", params={"q": "退货", "limit": 2}).json()) <= 2
+
+
+def test_sqlite_store_survives_a_restart(tmp_path):
+    from bot.store import ConversationStore
+
+    path = str(tmp_path / "db.sqlite3")
+    store = ConversationStore(path)
+    store.ensure_session("s", "web")
+    store.add_message("s", "customer", "你好")
+    assert ConversationStore(path).history("s")[0]["text"] == "你好"
