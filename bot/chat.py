@@ -1,6 +1,7 @@
 """A conversation in the terminal: numbered clarify options and related questions can be picked."""
 from __future__ import annotations
 
+import re
 from typing import Callable, List, Optional
 
 from .engine import Bot
@@ -8,6 +9,9 @@ from .reply import Option, Reply
 
 
 SELECT_PREFIX = "/select:"  # a button payload: "/select:<entry id>" picks that entry
+# "那运费呢？", "还有发票呢", "what about returns?": a short message that leans on the previous answer.
+FOLLOW_UP = re.compile(r"^(那|那么|还有|另外|and |what about |how about )|呢[?？!！。.]*$", re.IGNORECASE)
+FOLLOW_UP_MAX_CHARS = 15
 
 
 def select_payload(entry_id: str) -> str:
@@ -22,6 +26,7 @@ class ChatSession:
         self.channel = channel
         self.choices: List[Option] = []
         self.picked: Optional[str] = None  # the entry the last message picked from the offered choices
+        self.topic: Optional[str] = None  # the standard question last answered: context for follow-ups
 
     def send(self, text: str) -> Reply:
         text = text.strip()
@@ -33,8 +38,12 @@ class ChatSession:
             self.picked = payload
         if self.picked:
             reply = self.bot.answer_entry(self.picked, self.channel)
+        elif self.topic and len(text) <= FOLLOW_UP_MAX_CHARS and FOLLOW_UP.search(text):
+            reply = self.bot.respond(f"{self.topic} {text}", self.channel)
         else:
             reply = self.bot.respond(text, self.channel)
+        if reply.decision in ("answer", "handoff") and reply.entry_id:
+            self.topic = self.bot.kb[reply.entry_id].question
         self.choices = list(reply.options) if reply.decision == "clarify" else list(reply.related)
         return reply
 

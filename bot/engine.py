@@ -153,6 +153,15 @@ class Bot:
         ordered = sorted(best, key=best.get)[:limit]
         return [Option(self._entries[i].id, self._entries[i].question) for i in ordered]
 
+    def welcome(self, popular: Sequence[str], categories: Sequence[str] = (), limit: int = 5) -> List[Option]:
+        """猜你想问: entries in the host page's context categories first (e.g. 物流 for a shipped order),
+        then the most asked ones, then the KB's own order; chit-chat and hand-off topics are left out."""
+        live = [e for e in self._entries if e.is_live() and not e.handoff and not e.category.startswith("闲聊")]
+        by_id = {e.id: e for e in live}
+        in_context = [e.id for e in live if any(e.category.startswith(c) for c in categories if c)]
+        ordered = list(dict.fromkeys([*in_context, *(p for p in popular if p in by_id), *by_id]))
+        return [Option(i, by_id[i].question) for i in ordered[:limit]]
+
     def _related(self, entry) -> List[Option]:
         today = date.today()
         return [Option(r, self.kb[r].question) for r in entry.related if self.kb.get(r) and self.kb[r].is_live(today)]

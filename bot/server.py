@@ -14,10 +14,12 @@ from pydantic import BaseModel, Field
 
 from .chat import ChatSession, select_payload
 from .engine import Bot
+from .messages import message
 from .reply import Reply
 from .store import ConversationStore
 
 MAX_SESSIONS = 10_000
+WELCOME_WINDOW_SECONDS = 7 * 24 * 3600  # "most asked" looks at the last week
 MAX_TEXT = 10_000
 
 
@@ -119,6 +121,15 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None) -> FastAPI:
     @app.get("/api/suggest", summary="Standard questions matching what the customer is typing")
     def suggest(q: str = Query(..., max_length=200), limit: int = Query(5, ge=1, le=20)) -> List[dict]:
         return [{"id": o.id, "question": o.question} for o in bot.suggest(q, limit)]
+
+    @app.get("/api/welcome", summary="猜你想问: a welcome card of likely questions")
+    def welcome(categories: str = Query("", max_length=500, description="comma-separated context categories"),
+                limit: int = Query(5, ge=1, le=20)) -> dict:
+        popular = conversations.store.popular_entries(WELCOME_WINDOW_SECONDS, 50)
+        options = bot.welcome(popular, [c.strip() for c in categories.split(",")], limit)
+        return {"text": message("welcome", bot.language if bot.language != "auto" else "zh"),
+                "questions": [{"id": o.id, "question": o.question, "payload": select_payload(o.id)}
+                              for o in options]}
 
     @app.post("/api/feedback", summary="Helpful / not helpful on a bot reply (training signal)")
     def feedback(item: FeedbackIn) -> dict:

@@ -67,6 +67,16 @@ class ConversationStore:
                                       (message_id, time.time(), kind, value))
             return int(cursor.lastrowid)
 
+    def popular_entries(self, since_seconds: float, limit: int) -> List[str]:
+        """Entries most answered or picked from options over the recent window, most first."""
+        since = time.time() - since_seconds
+        rows = self._db.execute(
+            "SELECT entry_id, COUNT(*) AS n FROM ("
+            " SELECT entry_id FROM messages WHERE sender = 'bot' AND entry_id IS NOT NULL AND created >= ?"
+            " UNION ALL SELECT value FROM feedback WHERE kind = 'clarify_choice' AND created >= ?)"
+            " GROUP BY entry_id ORDER BY n DESC, entry_id LIMIT ?", (since, since, limit)).fetchall()
+        return [r[0] for r in rows]
+
     def history(self, session_id: str) -> List[dict]:
         rows = self._db.execute("SELECT id, sender, text, decision, entry_id FROM messages WHERE session_id = ?"
                                 " ORDER BY id", (session_id,)).fetchall()

@@ -24,3 +24,12 @@ def test_a_scripted_conversation_in_the_terminal(demo_bot):
     run(demo_bot, read=lambda prompt: next(inputs), write=printed.append)
     assert "您是想问" in printed[1] and "1. " in printed[1]
     assert printed[2].startswith("机器人> ") and "您是想问" not in printed[2]
+
+
+def test_a_follow_up_is_understood_in_the_context_of_the_last_answer(demo_bot):
+    session = ChatSession(demo_bot)
+    assert session.send("怎么申请退货").entry_id == "return_how"
+    follow = session.send("那运费呢？")
+    first = follow.entry_id or follow.options[0].id
+    assert first == "return_shipping_fee"          # the return's shipping fee, not shipping fees in general
+    assert ChatSession(demo_bot).send("那运费呢？").entry_id == "shipping_fee"  # without context

@@ -104,3 +104,16 @@ def test_sqlite_store_survives_a_restart(tmp_path):
     store.ensure_session("s", "web")
     store.add_message("s", "customer", "你好")
     assert ConversationStore(path).history("s")[0]["text"] == "你好"
+
+
+def test_welcome_card_puts_context_first_then_what_customers_ask(demo_bot):
+    app = create_app(demo_bot)
+    fresh = TestClient(app)
+    for _ in range(3):
+        fresh.post("/api/messages", json={"session_id": "pop", "text": "积分怎么用"})
+    card = fresh.get("/api/welcome").json()
+    assert card["text"].startswith("您好") and card["questions"][0]["id"] == "member_points"
+    shipped = fresh.get("/api/welcome", params={"categories": "物流"}).json()["questions"]
+    assert all(demo_bot.kb[q["id"]].category.startswith("物流") for q in shipped)
+    assert not any(demo_bot.kb[q["id"]].handoff or demo_bot.kb[q["id"]].category.startswith("闲聊")
+                   for q in card["questions"])
