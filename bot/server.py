@@ -6,10 +6,11 @@ and bot reply is stored (SQLite) before the reply is sent.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Dict, List, Optional
 
 from fastapi import FastAPI, HTTPException, Query, Request, WebSocket, WebSocketDisconnect
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
 
 from .chat import ChatSession, select_payload
@@ -18,6 +19,7 @@ from .messages import message
 from .reply import Reply
 from .store import ConversationStore
 
+STATIC = Path(__file__).with_name("static")
 MAX_SESSIONS = 10_000
 WELCOME_WINDOW_SECONDS = 7 * 24 * 3600  # "most asked" looks at the last week
 MAX_TEXT = 10_000
@@ -136,6 +138,15 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None) -> FastAPI:
         feedback_id = conversations.store.add_feedback(item.session_id, item.message_id, "helpful",
                                                        "yes" if item.helpful else "no")
         return {"feedback_id": feedback_id}
+
+    @app.get("/", include_in_schema=False)
+    def shop_page() -> FileResponse:
+        """A sample shop page with the widget embedded, as a customer sees it."""
+        return FileResponse(STATIC / "shop.html")
+
+    @app.get("/widget.js", include_in_schema=False)
+    def widget() -> FileResponse:
+        return FileResponse(STATIC / "widget.js", media_type="application/javascript")
 
     @app.get("/health", summary="Liveness")
     def health() -> dict:

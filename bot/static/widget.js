@@ -1,0 +1,166 @@
+/* faqbot web widget: <script src="https://your-bot/widget.js" data-categories="物流"></script>
+ * Opens a chat panel, shows 猜你想问, suggests questions while typing, talks over a WebSocket
+ * (HTTP fallback), renders options and related questions as buttons, asks for feedback.
+ * Every text is inserted with textContent: nothing a customer, agent or KB writes becomes HTML. */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  var base = new URL(script.src, location.href).origin;
+  var categories = script.getAttribute("data-categories") || "";
+  var channel = script.getAttribute("data-channel") || "web";
+  var key = "faqbot-session";
+  var sessionId = localStorage.getItem(key);
+  if (!sessionId) {
+    sessionId = "s-" + Math.random().toString(36).slice(2) + Date.now().toString(36);
+    localStorage.setItem(key, sessionId);
+  }
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  var style = el("style");
+  style.textContent =
+    ".fq-launch{position:fixed;right:24px;bottom:24px;border:0;border-radius:28px;padding:14px 20px;" +
+    "background:#e4393c;color:#fff;font-size:15px;cursor:pointer;box-shadow:0 4px 12px rgba(0,0,0,.2);z-index:9999}" +
+    ".fq-panel{position:fixed;right:24px;bottom:84px;width:360px;height:520px;background:#fff;border-radius:12px;" +
+    "box-shadow:0 8px 28px rgba(0,0,0,.25);display:none;flex-direction:column;overflow:hidden;z-index:9999;" +
+    "font:14px/1.5 -apple-system,'PingFang SC','Microsoft YaHei',sans-serif}" +
+    ".fq-panel.open{display:flex}.fq-head{background:#e4393c;color:#fff;padding:12px 16px;font-weight:600}" +
+    ".fq-log{flex:1;overflow-y:auto;padding:12px;background:#f5f5f5}" +
+    ".fq-msg{max-width:85%;margin:6px 0;padding:8px 12px;border-radius:10px;white-space:pre-wrap;word-break:break-word}" +
+    ".fq-bot{background:#fff}.fq-me{background:#ffe4e4;margin-left:auto}" +
+    ".fq-opt{display:block;margin:4px 0;padding:6px 10px;border:1px solid #e4393c;border-radius:14px;background:#fff;" +
+    "color:#e4393c;cursor:pointer;text-align:left}.fq-fb button{border:0;background:none;cursor:pointer;font-size:16px}" +
+    ".fq-form{display:flex;border-top:1px solid #eee;position:relative}.fq-form input{flex:1;border:0;padding:12px;font-size:14px}" +
+    ".fq-form button{border:0;background:#e4393c;color:#fff;padding:0 16px;cursor:pointer}" +
+    ".fq-sug{position:absolute;bottom:100%;left:0;right:0;background:#fff;border-top:1px solid #eee}" +
+    ".fq-sug div{padding:6px 12px;cursor:pointer}.fq-sug div:hover{background:#f5f5f5}";
+  document.head.appendChild(style);
+
+  var launch = el("button", "fq-launch", "在线客服");
+  var panel = el("div", "fq-panel");
+  var head = el("div", "fq-head", "智能客服");
+  var log = el("div", "fq-log");
+  var form = el("form", "fq-form");
+  var input = el("input");
+  input.placeholder = "请输入您的问题";
+  input.maxLength = 500;
+  var send = el("button", "", "发送");
+  send.type = "submit";
+  var sug = el("div", "fq-sug");
+  form.appendChild(sug);
+  form.appendChild(input);
+  form.appendChild(send);
+  panel.appendChild(head);
+  panel.appendChild(log);
+  panel.appendChild(form);
+  document.body.appendChild(launch);
+  document.body.appendChild(panel);
+
+  function scroll() { log.scrollTop = log.scrollHeight; }
+  function say(text, who) {
+    var node = el("div", "fq-msg " + (who === "me" ? "fq-me" : "fq-bot"), text);
+    log.appendChild(node);
+    scroll();
+    return node;
+  }
+  function buttons(parent, items) {
+    items.forEach(function (item) {
+      var b = el("button", "fq-opt", item.question);
+      b.type = "button";
+      b.addEventListener("click", function () { ask(item.question, "/select:" + item.id); });
+      parent.appendChild(b);
+    });
+  }
+  function feedback(parent, messageId) {
+    var box = el("div", "fq-fb");
+    [["👍", true], ["👎", false]].forEach(function (pair) {
+      var b = el("button", "", pair[0]);
+      b.type = "button";
+      b.title = pair[1] ? "有帮助" : "没帮助";
+      b.addEventListener("click", function () {
+        post("/api/feedback", {session_id: sessionId, message_id: messageId, helpful: pair[1]});
+        box.textContent = "感谢您的反馈";
+      });
+      box.appendChild(b);
+    });
+    parent.appendChild(box);
+  }
+  function render(reply) {
+    var clarify = reply.decision === "clarify";
+    var node = say(clarify ? reply.text.split("\n")[0] : reply.text, "bot");  // options come as buttons
+    if (clarify) buttons(node, reply.options);
+    if (reply.decision === "answer" && reply.related && reply.related.length) {
+      node.appendChild(el("div", "", "相关问题："));
+      buttons(node, reply.related);
+    }
+    if (reply.decision === "answer") feedback(node, reply.message_id);
+  }
+  function post(path, body) {
+    return fetch(base + path, {method: "POST", headers: {"Content-Type": "application/json"},
+                               body: JSON.stringify(body)}).then(function (r) { return r.json(); });
+  }
+
+  var socket = null;
+  var pending = [];
+  function connect() {
+    try {
+      socket = new WebSocket(base.replace(/^http/, "ws") + "/ws/" + encodeURIComponent(sessionId));
+    } catch (e) { socket = null; return; }
+    socket.onmessage = function (event) { render(JSON.parse(event.data)); };
+    socket.onopen = function () { pending.splice(0).forEach(function (m) { socket.send(m); }); };
+    socket.onclose = function () { socket = null; };
+  }
+  function ask(shown, sent) {
+    say(shown, "me");
+    var payload = JSON.stringify({text: sent, channel: channel});
+    if (socket && socket.readyState === 1) socket.send(payload);
+    else if (socket && socket.readyState === 0) pending.push(payload);
+    else post("/api/messages", {session_id: sessionId, text: sent, channel: channel}).then(render);
+  }
+
+  var timer = null;
+  var typed = 0;  // a late answer for older typing must not reopen the list
+  function closeSuggestions() { clearTimeout(timer); typed++; sug.textContent = ""; }
+  input.addEventListener("input", function () {
+    clearTimeout(timer);
+    var q = input.value.trim();
+    var mine = ++typed;
+    if (!q) { sug.textContent = ""; return; }
+    timer = setTimeout(function () {
+      fetch(base + "/api/suggest?q=" + encodeURIComponent(q)).then(function (r) { return r.json(); })
+        .then(function (items) {
+          if (mine !== typed) return;
+          sug.textContent = "";
+          items.forEach(function (item) {
+            var row = el("div", "", item.question);
+            row.addEventListener("click", function () { closeSuggestions(); input.value = ""; ask(item.question, "/select:" + item.id); });
+            sug.appendChild(row);
+          });
+        });
+    }, 150);
+  });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value.trim();
+    if (!text) return;
+    input.value = "";
+    closeSuggestions();
+    ask(text, text);
+  });
+
+  var opened = false;
+  launch.addEventListener("click", function () {
+    panel.classList.toggle("open");
+    if (opened) return;
+    opened = true;
+    connect();
+    fetch(base + "/api/welcome?categories=" + encodeURIComponent(categories)).then(function (r) { return r.json(); })
+      .then(function (card) { var node = say(card.text, "bot"); buttons(node, card.questions); });
+    input.focus();
+  });
+})();

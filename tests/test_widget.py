@@ -1,0 +1,98 @@
+"""The web widget in a real headless Chromium (Debian's package, driven by Playwright)."""
+import shutil
+import socket
+import threading
+import time
+
+import pytest
+import uvicorn
+
+from bot.server import create_app
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(CHROMIUM is None and not __import__("os").environ.get("CI"),
+                                reason="Debian's chromium is not installed (CI installs it)")
+
+
+@pytest.fixture(scope="module")
+def server(demo_bot):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(create_app(demo_bot), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(server + "/")
+    page.click(".fq-launch")
+    yield page
+    context.close()
+
+
+def test_welcome_card_shows_shipping_questions_for_a_shipped_order(page, demo_bot):
+    first = page.locator(".fq-bot .fq-opt").first
+    first.wait_for()
+    titles = page.locator(".fq-bot .fq-opt").all_inner_texts()
+    assert titles and all(any(e.question == t and e.category.startswith("物流") for e in demo_bot.kb) for t in titles)
+
+
+def test_vague_question_offers_options_and_a_click_answers(page, demo_bot):
+    page.fill(".fq-form input", "快递")
+    page.press(".fq-form input", "Enter")
+    options = page.locator(".fq-bot").nth(1).locator(".fq-opt")
+    options.first.wait_for()
+    assert options.count() >= 2
+    chosen = options.nth(1).inner_text()
+    options.nth(1).click()
+    entry = next(e for e in demo_bot.kb if e.question == chosen)
+    page.locator(".fq-bot", has_text=entry.answer_for()[:20]).wait_for()
+    assert page.locator(".fq-me").last.inner_text() == chosen
+
+
+def test_suggestions_appear_while_typing(page):
+    page.type(".fq-form input", "发票", delay=50)
+    page.locator(".fq-sug div").first.wait_for()
+    assert all("发票" in t for t in page.locator(".fq-sug div").all_inner_texts()[:1])
+
+
+def test_customer_html_is_shown_as_text_never_run(page):
+    payload = '<img src=x onerror="window.pwned=1">'
+    page.fill(".fq-form input", payload)
+    page.press(".fq-form input", "Enter")
+    page.locator(".fq-me", has_text="<img").wait_for()
+    page.locator(".fq-bot").nth(1).wait_for()
+    assert page.locator(".fq-panel img").count() == 0
+    assert page.evaluate("window.pwned") is None
+
+
+def test_feedback_buttons_store_the_rating(page, server):
+    page.fill(".fq-form input", "退款多久能到账啊")
+    page.press(".fq-form input", "Enter")
+    thumbs_down = page.locator(".fq-fb button[title='没帮助']").first
+    thumbs_down.wait_for()
+    thumbs_down.click()
+    page.locator(".fq-fb", has_text="感谢").wait_for()
