@@ -137,7 +137,8 @@ def serve(model: Optional[Path] = ModelOption, config: Optional[Path] = ConfigOp
     from .server import create_app
     from .store import ConversationStore
 
-    uvicorn.run(create_app(_bot(model, config), ConversationStore(str(db))), host=host, port=port)
+    settings = _config(config).server
+    uvicorn.run(create_app(_bot(model, config), ConversationStore(str(db)), settings), host=host, port=port)
 
 
 @kb_app.command("check")

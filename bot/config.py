@@ -75,6 +75,13 @@ class DecisionConfig:
 
 
 @dataclass(frozen=True)
+class ServerConfig:
+    cors_origins: tuple = ("*",)  # pages allowed to call the API from a browser (the widget's hosts)
+    messages_per_minute_per_session: int = 30
+    messages_per_minute_per_address: int = 300
+
+
+@dataclass(frozen=True)
 class Config:
     language: str = "auto"  # zh | en | auto
     text: TextConfig = field(default_factory=TextConfig)
@@ -83,6 +90,7 @@ class Config:
     dense: DenseConfig = field(default_factory=DenseConfig)
     ranking: RankingConfig = field(default_factory=RankingConfig)
     decision: DecisionConfig = field(default_factory=DecisionConfig)
+    server: ServerConfig = field(default_factory=ServerConfig)
 
     LANGUAGES = ("zh", "en", "auto")
 

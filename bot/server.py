@@ -10,12 +10,15 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 from fastapi import FastAPI, HTTPException, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
 
 from .chat import ChatSession, select_payload
+from .config import ServerConfig
 from .engine import Bot
 from .messages import message
+from .rate_limit import RateLimiter
 from .reply import Reply
 from .store import ConversationStore
 
@@ -23,6 +26,7 @@ STATIC = Path(__file__).with_name("static")
 MAX_SESSIONS = 10_000
 WELCOME_WINDOW_SECONDS = 7 * 24 * 3600  # "most asked" looks at the last week
 MAX_TEXT = 10_000
+TOO_MANY = "消息发送太频繁，请稍后再试。/ Too many messages, please wait a moment."
 
 
 class MessageIn(BaseModel):
@@ -84,17 +88,31 @@ class Conversations:
         return self.sessions.setdefault(session_id, ChatSession(self.bot, channel))
 
 
-def create_app(bot: Bot, store: Optional[ConversationStore] = None) -> FastAPI:
+def create_app(bot: Bot, store: Optional[ConversationStore] = None,
+               settings: ServerConfig = ServerConfig()) -> FastAPI:
     app = FastAPI(title="faqbot", version=bot.manifest.get("faqbot_version", "0"),
                   description="Customer-service FAQ bot: answer, clarify or fall back.")
+    app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
+                       allow_headers=["Content-Type"])
     conversations = Conversations(bot, store or ConversationStore())
+    per_session = RateLimiter(settings.messages_per_minute_per_session)
+    per_address = RateLimiter(settings.messages_per_minute_per_address)
+
+    def limit(session_id: str, address: str) -> None:
+        if not per_address.allow(address) or not per_session.allow(session_id):
+            raise TooManyMessages()
+
+    @app.exception_handler(TooManyMessages)
+    async def too_many(request: Request, exc: TooManyMessages):
+        return JSONResponse(status_code=429, content={"detail": TOO_MANY})
 
     @app.exception_handler(KeyError)
     async def not_found(request: Request, exc: KeyError):
         return JSONResponse(status_code=404, content={"detail": exc.args[0] if exc.args else "not found"})
 
     @app.post("/api/messages", summary="Send a customer message, get the bot's reply")
-    def post_message(message: MessageIn) -> dict:
+    def post_message(message: MessageIn, request: Request) -> dict:
+        limit(message.session_id, _address(request))
         reply, message_id = conversations.handle(message.session_id, message.text, message.channel)
         return dict(reply.to_dict(), message_id=message_id)
 
@@ -109,6 +127,10 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None) -> FastAPI:
                 if not isinstance(text, str) or len(text) > MAX_TEXT:
                     await websocket.send_json({"error": f"send {{\"text\": ...}} of at most {MAX_TEXT} characters"})
                     continue
+                address = websocket.client.host if websocket.client else "?"
+                if not per_address.allow(address) or not per_session.allow(session_id[:128]):
+                    await websocket.send_json({"error": TOO_MANY})
+                    continue
                 reply, message_id = conversations.handle(session_id[:128], text, str(data.get("channel", "web")))
                 await websocket.send_json(dict(reply.to_dict(), message_id=message_id))
         except WebSocketDisconnect:
@@ -116,9 +138,15 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None) -> FastAPI:
 
     @app.post("/webhooks/rest/webhook", response_model=List[RasaReply],
               summary="Rasa REST channel: widgets and scripts built for Rasa work unchanged")
-    def rasa_webhook(message: RasaMessageIn) -> List[RasaReply]:
+    def rasa_webhook(message: RasaMessageIn, request: Request) -> List[RasaReply]:
+        limit(message.sender, _address(request))
         reply, message_id = conversations.handle(message.sender, message.message)
         return [to_rasa(message.sender, reply, message_id)]
+
+    @app.get("/api/sessions/{session_id}/messages", summary="The conversation so far (the widget restores it)")
+    def history(session_id: str) -> List[dict]:
+        return [{k: m[k] for k in ("id", "sender", "text", "decision", "entry_id")}
+                for m in conversations.store.history(session_id[:128])]
 
     @app.get("/api/suggest", summary="Standard questions matching what the customer is typing")
     def suggest(q: str = Query(..., max_length=200), limit: int = Query(5, ge=1, le=20)) -> List[dict]:
@@ -161,6 +189,14 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None) -> FastAPI:
 
     app.state.conversations = conversations
     return app
+
+
+class TooManyMessages(Exception):
+    pass
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "?"
 
 
 def to_rasa(recipient: str, reply: Reply, message_id: int) -> RasaReply:

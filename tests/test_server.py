@@ -117,3 +117,32 @@ def test_welcome_card_puts_context_first_then_what_customers_ask(demo_bot):
     assert all(demo_bot.kb[q["id"]].category.startswith("物流") for q in shipped)
     assert not any(demo_bot.kb[q["id"]].handoff or demo_bot.kb[q["id"]].category.startswith("闲聊")
                    for q in card["questions"])
+
+
+def test_rate_limits_per_session_and_per_address_answer_429(demo_bot):
+    from bot.config import ServerConfig
+
+    limited = TestClient(create_app(demo_bot, settings=ServerConfig(messages_per_minute_per_session=2,
+                                                                    messages_per_minute_per_address=5)))
+    codes = [limited.post("/api/messages", json={"session_id": "r", "text": "运费"}).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    assert "太频繁" in limited.post("/api/messages", json={"session_id": "r", "text": "运费"}).json()["detail"]
+    other = limited.post("/api/messages", json={"session_id": "r2", "text": "运费"})
+    assert other.status_code == 200  # a new session is fine until the address's own budget is spent
+    assert limited.post("/api/messages", json={"session_id": "r3", "text": "运费"}).status_code == 429
+
+
+def test_cors_lets_the_widget_call_from_another_site(client):
+    r = client.options("/api/messages", headers={"Origin": "https://shop.example", "Access-Control-Request-Method": "POST",
+                                                 "Access-Control-Request-Headers": "content-type"})
+    assert r.status_code == 200 and r.headers["access-control-allow-origin"] in ("*", "https://shop.example")
+
+
+def test_rate_limiter_window_slides():
+    from bot.rate_limit import RateLimiter
+
+    now = [0.0]
+    limiter = RateLimiter(2, clock=lambda: now[0])
+    assert [limiter.allow("k") for _ in range(3)] == [True, True, False]
+    now[0] = 61
+    assert limiter.allow("k")

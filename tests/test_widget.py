@@ -3,6 +3,7 @@ import shutil
 import socket
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import uvicorn
@@ -10,6 +11,8 @@ import uvicorn
 from bot.server import create_app
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTEFACTS = Path(__file__).resolve().parent.parent / "test-artefacts"  # screenshots for people to look at
+ARTEFACTS.mkdir(exist_ok=True)
 pytestmark = pytest.mark.skipif(CHROMIUM is None and not __import__("os").environ.get("CI"),
                                 reason="Debian's chromium is not installed (CI installs it)")
 
@@ -71,6 +74,7 @@ def test_vague_question_offers_options_and_a_click_answers(page, demo_bot):
     entry = next(e for e in demo_bot.kb if e.question == chosen)
     page.locator(".fq-bot", has_text=entry.answer_for()[:20]).wait_for()
     assert page.locator(".fq-me").last.inner_text() == chosen
+    page.screenshot(path=str(ARTEFACTS / "widget-clarify-then-answer.png"))
 
 
 def test_suggestions_appear_while_typing(page):
@@ -96,3 +100,30 @@ def test_feedback_buttons_store_the_rating(page, server):
     thumbs_down.wait_for()
     thumbs_down.click()
     page.locator(".fq-fb", has_text="感谢").wait_for()
+
+
+def test_traditional_characters_get_the_answer(page, demo_bot):
+    page.fill(".fq-form input", "退款多久到帳")
+    page.press(".fq-form input", "Enter")
+    page.locator(".fq-bot", has_text=demo_bot.kb["refund_progress"].answer_for()[:15]).wait_for()
+
+
+def test_the_conversation_survives_a_reload(page):
+    page.fill(".fq-form input", "运费怎么算")
+    page.press(".fq-form input", "Enter")
+    page.locator(".fq-bot").nth(1).wait_for()
+    page.reload()
+    page.locator(".fq-me", has_text="运费怎么算").wait_for()  # panel reopens with the history
+    assert page.locator(".fq-bot").count() >= 1
+
+
+def test_phone_sized_viewport_uses_the_whole_screen(browser, server, tmp_path_factory):
+    context = browser.new_context(viewport={"width": 375, "height": 667}, is_mobile=True)
+    page = context.new_page()
+    page.goto(server + "/")
+    page.click(".fq-launch")
+    page.locator(".fq-opt").first.wait_for()
+    box = page.locator(".fq-panel").bounding_box()
+    assert box["width"] == 375 and box["height"] == 667
+    page.screenshot(path=str(ARTEFACTS / "widget-phone.png"))
+    context.close()

@@ -38,7 +38,10 @@
     ".fq-form{display:flex;border-top:1px solid #eee;position:relative}.fq-form input{flex:1;border:0;padding:12px;font-size:14px}" +
     ".fq-form button{border:0;background:#e4393c;color:#fff;padding:0 16px;cursor:pointer}" +
     ".fq-sug{position:absolute;bottom:100%;left:0;right:0;background:#fff;border-top:1px solid #eee}" +
-    ".fq-sug div{padding:6px 12px;cursor:pointer}.fq-sug div:hover{background:#f5f5f5}";
+    ".fq-sug div{padding:6px 12px;cursor:pointer}.fq-sug div:hover{background:#f5f5f5}" +
+    ".fq-state{font-size:12px;font-weight:400;opacity:.9}" +
+    "@media (max-width:480px){.fq-panel{right:0;bottom:0;width:100%;height:100%;border-radius:0}" +
+    ".fq-launch{right:12px;bottom:12px}}";
   document.head.appendChild(style);
 
   var launch = el("button", "fq-launch", "在线客服");
@@ -107,13 +110,26 @@
 
   var socket = null;
   var pending = [];
+  var retry = 500;
+  var state = el("div", "fq-state");
+  head.appendChild(state);
+  function status(text) { state.textContent = text; }
   function connect() {
     try {
       socket = new WebSocket(base.replace(/^http/, "ws") + "/ws/" + encodeURIComponent(sessionId));
     } catch (e) { socket = null; return; }
     socket.onmessage = function (event) { render(JSON.parse(event.data)); };
-    socket.onopen = function () { pending.splice(0).forEach(function (m) { socket.send(m); }); };
-    socket.onclose = function () { socket = null; };
+    socket.onopen = function () {
+      status("");
+      retry = 500;
+      pending.splice(0).forEach(function (m) { socket.send(m); });
+    };
+    socket.onclose = function () {  // network drop: say so, retry with backoff; messages go over HTTP meanwhile
+      socket = null;
+      status("连接中断，正在重连…");
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 10000);
+    };
   }
   function ask(shown, sent) {
     say(shown, "me");
@@ -153,14 +169,32 @@
     ask(text, text);
   });
 
+  function welcome() {
+    return fetch(base + "/api/welcome?categories=" + encodeURIComponent(categories)).then(function (r) { return r.json(); })
+      .then(function (card) { var node = say(card.text, "bot"); buttons(node, card.questions); });
+  }
+  function restore() {  // after a reload the conversation is still there
+    return fetch(base + "/api/sessions/" + encodeURIComponent(sessionId) + "/messages")
+      .then(function (r) { return r.json(); })
+      .then(function (messages) {
+        messages.forEach(function (m) { say(m.sender === "customer" ? m.text : m.text.split("\n")[0], m.sender === "customer" ? "me" : "bot"); });
+        return messages.length;
+      });
+  }
+
   var opened = false;
-  launch.addEventListener("click", function () {
-    panel.classList.toggle("open");
+  function open() {
+    panel.classList.add("open");
+    localStorage.setItem(key + "-open", "1");
     if (opened) return;
     opened = true;
     connect();
-    fetch(base + "/api/welcome?categories=" + encodeURIComponent(categories)).then(function (r) { return r.json(); })
-      .then(function (card) { var node = say(card.text, "bot"); buttons(node, card.questions); });
+    restore().then(function (n) { if (!n) welcome(); });
     input.focus();
+  }
+  launch.addEventListener("click", function () {
+    if (panel.classList.contains("open")) { panel.classList.remove("open"); localStorage.removeItem(key + "-open"); }
+    else open();
   });
+  if (localStorage.getItem(key + "-open")) open();
 })();
