@@ -173,3 +173,5 @@ def kb_export(path: Path, out: Path = typer.Option(..., "--out", "-o"),
 
 def main(argv: Optional[List[str]] = None) -> None:
     app(args=argv if argv is not None else sys.argv[1:])
+if __name__ == "__main__":
+    main()
