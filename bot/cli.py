@@ -130,7 +130,8 @@ def tune(queries: Path = typer.Option(..., "--queries", help="labelled dev queri
 def serve(model: Optional[Path] = ModelOption, config: Optional[Path] = ConfigOption,
           host: str = typer.Option("127.0.0.1", help="address to listen on"),
           port: int = typer.Option(8000, help="port to listen on"),
-          db: Path = typer.Option(Path("faqbot.sqlite3"), help="SQLite file for sessions, messages and feedback")):
+          db: str = typer.Option("faqbot.sqlite3", help="where conversations are kept: a SQLite file, or a "
+                                                          "postgresql://user@host:port/db URL")):
     """Serve the HTTP + WebSocket API (with no --model: the demo bot)."""
     import uvicorn
 
@@ -138,7 +139,7 @@ def serve(model: Optional[Path] = ModelOption, config: Optional[Path] = ConfigOp
     from .store import ConversationStore
 
     settings = _config(config).server
-    uvicorn.run(create_app(_bot(model, config), ConversationStore(str(db)), settings), host=host, port=port)
+    uvicorn.run(create_app(_bot(model, config), ConversationStore(db), settings), host=host, port=port)
 
 
 @kb_app.command("check")
