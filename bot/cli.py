@@ -34,8 +34,8 @@ def _fail(message: str) -> None:
     raise typer.Exit(2)
 
 
-def _bot(model: Optional[Path], config: Optional[Path] = None):
-    """Load a trained bot; with no --model, train (once, cached) and load the bundled demo."""
+def _bot(model: Optional[Path], config: Optional[Path] = None, kb: Optional[Path] = None):
+    """Load a trained bot; with no --model, train ``kb`` (default: the bundled demo) once, cached, and load it."""
     from training.artefact import ArtefactError
 
     from .engine import Bot
@@ -44,7 +44,7 @@ def _bot(model: Optional[Path], config: Optional[Path] = None):
         if model is None:
             from evals.runner import train_cached
 
-            return train_cached(DEMO_KB, _config(config), show_progress=True)[0]
+            return train_cached(kb or DEMO_KB, _config(config), show_progress=True)[0]
         return Bot.load(model)
     except (ArtefactError, FileNotFoundError, ValueError) as exc:
         _fail(str(exc))
@@ -128,6 +128,7 @@ def tune(queries: Path = typer.Option(..., "--queries", help="labelled dev queri
 
 @app.command()
 def serve(model: Optional[Path] = ModelOption, config: Optional[Path] = ConfigOption,
+          kb: Optional[Path] = typer.Option(None, "--kb", help="serve this KB (trained first, cached)"),
           host: str = typer.Option("127.0.0.1", help="address to listen on"),
           port: int = typer.Option(8000, help="port to listen on"),
           db: str = typer.Option("faqbot.sqlite3", help="where conversations are kept: a SQLite file, or a "
@@ -139,7 +140,7 @@ def serve(model: Optional[Path] = ModelOption, config: Optional[Path] = ConfigOp
     from .store import ConversationStore
 
     settings = _config(config).server
-    uvicorn.run(create_app(_bot(model, config), ConversationStore(db), settings), host=host, port=port)
+    uvicorn.run(create_app(_bot(model, config, kb), ConversationStore(db), settings), host=host, port=port)
 
 
 @kb_app.command("check")

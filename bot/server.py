@@ -6,6 +6,7 @@ and bot reply is stored (SQLite) before the reply is sent.
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Dict, List, Optional
 
@@ -18,11 +19,14 @@ from .chat import ChatSession, select_payload
 from .config import ServerConfig
 from .engine import Bot
 from .messages import message
+from .privacy import MaskingFilter
 from .rate_limit import RateLimiter
 from .reply import Reply
 from .store import ConversationStore
 
 STATIC = Path(__file__).with_name("static")
+log = logging.getLogger("faqbot.conversations")
+log.addFilter(MaskingFilter())  # customers type phone and card numbers; logs never keep them
 MAX_SESSIONS = 10_000
 WELCOME_WINDOW_SECONDS = 7 * 24 * 3600  # "most asked" looks at the last week
 MAX_TEXT = 10_000
@@ -78,6 +82,7 @@ class Conversations:
             self.store.add_feedback(session_id, previous[0], "clarify_choice", session.picked)
         message_id = self.store.add_message(session_id, "bot", reply.text, reply)
         self.last_bot_message[session_id] = (message_id, reply.decision)
+        log.info("session=%s decision=%s entry=%s text=%s", session_id, reply.decision, reply.entry_id, text)
         return reply, message_id
 
     def _session(self, session_id: str, channel: str) -> ChatSession:

@@ -163,3 +163,11 @@ def test_rate_limiter_window_slides():
     assert [limiter.allow("k") for _ in range(3)] == [True, True, False]
     now[0] = 61
     assert limiter.allow("k")
+
+
+def test_logs_never_hold_the_customers_phone_number(client, caplog):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="faqbot.conversations"):
+        client.post("/api/messages", json={"session_id": "pii", "text": "我的手机13812345678收不到验证码"})
+    assert "decision=" in caplog.text and "13812345678" not in caplog.text and "138****5678" in caplog.text

@@ -1,0 +1,31 @@
+"""Masking personal data (phone, ID-card, bank-card numbers, e-mail) before text reaches a log."""
+from __future__ import annotations
+
+import logging
+import re
+
+_PATTERNS = [
+    # mainland ID card: 17 digits + digit/X (checked before the longer digit runs of bank cards)
+    (re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)"), r"\1********\2"),
+    # bank card: 16–19 digits, optionally grouped by spaces or dashes
+    (re.compile(r"(?<!\d)(\d{4})(?:[ -]?\d){8,11}([ -]?\d{4})(?!\d)"), r"\1 **** **** \2"),
+    # mainland mobile phone (+86 optional)
+    (re.compile(r"(?<!\d)((?:\+?86[- ]?)?1[3-9]\d)\d{4}(\d{4})(?!\d)"), r"\1****\2"),
+    # e-mail
+    (re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*(@[A-Za-z0-9.-]+\.[A-Za-z]{2,})"), r"\1***\2"),
+]
+
+
+def mask_pii(text: str) -> str:
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class MaskingFilter(logging.Filter):
+    """A logging filter that masks personal data in every record's final message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = mask_pii(record.getMessage())
+        record.args = ()
+        return True
