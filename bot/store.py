@@ -1,110 +1,133 @@
 """The conversation store: sessions, every message with the bot's decision, and feedback.
 
-SQLite (embedded, zero setup) by default; a ``postgresql://`` URL selects PostgreSQL, the store for
-several workers. Each write commits before the caller acknowledges the customer, so nothing the
-client was told was accepted is lost. The SQL is shared; only the schema differs by database.
+SQLAlchemy 2 (Core) over SQLite by default (a file path, zero setup) or PostgreSQL (a
+``postgresql://`` URL), with numbered migrations applied at start. Each write commits before the
+caller acknowledges the customer, so nothing the client was told was accepted is lost.
 """
 from __future__ import annotations
 
 import json
-import threading
 import time
 from pathlib import Path
-from typing import List, Optional
+from typing import Callable, List, Optional
 
-_TABLES = """
-CREATE TABLE IF NOT EXISTS sessions (
-    id TEXT PRIMARY KEY, channel TEXT NOT NULL, created DOUBLE PRECISION NOT NULL,
-    attributes TEXT NOT NULL DEFAULT '{}'
-);
-CREATE TABLE IF NOT EXISTS messages (
-    id {serial}, session_id TEXT NOT NULL REFERENCES sessions(id),
-    created DOUBLE PRECISION NOT NULL, sender TEXT NOT NULL, text TEXT NOT NULL,
-    decision TEXT, entry_id TEXT, options TEXT, confidence DOUBLE PRECISION
-);
-CREATE INDEX IF NOT EXISTS messages_session ON messages(session_id, id);
-CREATE TABLE IF NOT EXISTS feedback (
-    id {serial}, message_id BIGINT NOT NULL REFERENCES messages(id),
-    created DOUBLE PRECISION NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL
-);
-"""
-SERIAL = {"sqlite": "INTEGER PRIMARY KEY AUTOINCREMENT", "postgres": "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"}
+from sqlalchemy import (BigInteger, Column, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+                        create_engine, event, func, insert, literal, select, union_all)
+from sqlalchemy.engine import Connection, Engine
+
+metadata = MetaData()
+schema_version = Table("schema_version", metadata, Column("version", Integer, primary_key=True),
+                       Column("applied", Float, nullable=False))
+sessions = Table("sessions", metadata,
+                 Column("id", String(128), primary_key=True), Column("channel", String(32), nullable=False),
+                 Column("created", Float, nullable=False), Column("attributes", Text, nullable=False, default="{}"))
+messages = Table("messages", metadata,
+                 Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+                 Column("session_id", String(128), ForeignKey("sessions.id"), nullable=False),
+                 Column("created", Float, nullable=False), Column("sender", String(16), nullable=False),
+                 Column("text", Text, nullable=False), Column("decision", String(16)), Column("entry_id", Text),
+                 Column("options", Text), Column("confidence", Float),
+                 Index("messages_session", "session_id", "id"))
+feedback = Table("feedback", metadata,
+                 Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+                 Column("message_id", BigInteger, ForeignKey("messages.id"), nullable=False),
+                 Column("created", Float, nullable=False), Column("kind", String(32), nullable=False),
+                 Column("value", Text, nullable=False))
+
+
+def _v1_initial(conn: Connection) -> None:
+    for table in (sessions, messages, feedback):
+        table.create(conn, checkfirst=True)
+
+
+# Numbered, append-only: a deployed database is brought to the newest version at start.
+MIGRATIONS: List[Callable[[Connection], None]] = [_v1_initial]
 
 
 class ConversationStore:
     def __init__(self, url: str = ":memory:"):
         """``url``: a SQLite file path (or ``:memory:``), or ``postgresql://user@host:port/db``."""
-        self.kind = "postgres" if url.startswith(("postgresql://", "postgres://")) else "sqlite"
-        self._db = _connect_postgres(url) if self.kind == "postgres" else _connect_sqlite(url)
-        self._lock = threading.Lock()
-        with self._lock:
-            for statement in _TABLES.replace("{serial}", SERIAL[self.kind]).split(";"):
-                if statement.strip():
-                    self._db.execute(statement)
-
-    def _run(self, sql: str, args: tuple = ()):
-        if self.kind == "postgres":
-            sql = sql.replace("?", "%s")
-        with self._lock:
-            return self._db.execute(sql, args).fetchall()
+        self.engine = _engine(url)
+        self.schema_version = migrate(self.engine)
 
     def ensure_session(self, session_id: str, channel: str) -> None:
-        self._run("INSERT INTO sessions(id, channel, created) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING"
-                  " RETURNING id", (session_id, channel, time.time()))
+        with self.engine.begin() as conn:
+            if conn.execute(select(sessions.c.id).where(sessions.c.id == session_id)).first() is None:
+                conn.execute(insert(sessions).values(id=session_id, channel=channel, created=time.time()))
 
     def add_message(self, session_id: str, sender: str, text: str, reply=None) -> int:
         """Store one message (a customer's, or the bot's ``reply``); returns its id once committed."""
-        values = (session_id, time.time(), sender, text,
-                  reply.decision if reply else None, reply.entry_id if reply else None,
-                  json.dumps([o.id for o in reply.options]) if reply else None,
-                  reply.confidence if reply else None)
-        rows = self._run("INSERT INTO messages(session_id, created, sender, text, decision, entry_id, options,"
-                         " confidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id", values)
-        return int(rows[0][0])
+        row = dict(session_id=session_id, created=time.time(), sender=sender, text=text)
+        if reply is not None:
+            row.update(decision=reply.decision, entry_id=reply.entry_id, confidence=reply.confidence,
+                       options=json.dumps([o.id for o in reply.options]))
+        with self.engine.begin() as conn:
+            return int(conn.execute(insert(messages).values(**row).returning(messages.c.id)).scalar_one())
 
     def add_feedback(self, session_id: str, message_id: int, kind: str, value: str) -> int:
         """Feedback on a bot message of this session; KeyError if there is no such message."""
-        rows = self._run("INSERT INTO feedback(message_id, created, kind, value)"
-                         " SELECT id, ?, ?, ? FROM messages WHERE id = ? AND session_id = ? AND sender = 'bot'"
-                         " RETURNING id", (time.time(), kind, value, message_id, session_id))
-        if not rows:
-            raise KeyError(f"no bot message {message_id} in session {session_id!r}")
-        return int(rows[0][0])
+        owned = select(messages.c.id).where(messages.c.id == message_id, messages.c.session_id == session_id,
+                                            messages.c.sender == "bot")
+        with self.engine.begin() as conn:
+            if conn.execute(owned).first() is None:
+                raise KeyError(f"no bot message {message_id} in session {session_id!r}")
+            return int(conn.execute(insert(feedback).values(message_id=message_id, created=time.time(), kind=kind,
+                                                            value=value).returning(feedback.c.id)).scalar_one())
 
     def popular_entries(self, since_seconds: float, limit: int) -> List[str]:
         """Entries most answered or picked from options over the recent window, most first."""
         since = time.time() - since_seconds
-        rows = self._run(
-            "SELECT entry_id, COUNT(*) AS n FROM ("
-            " SELECT entry_id FROM messages WHERE sender = 'bot' AND entry_id IS NOT NULL AND created >= ?"
-            " UNION ALL SELECT value FROM feedback WHERE kind = 'clarify_choice' AND created >= ?) AS hits"
-            " GROUP BY entry_id ORDER BY n DESC, entry_id LIMIT ?", (since, since, limit))
-        return [r[0] for r in rows]
+        hits = union_all(
+            select(messages.c.entry_id.label("entry_id")).where(
+                messages.c.sender == "bot", messages.c.entry_id.is_not(None), messages.c.created >= since),
+            select(feedback.c.value.label("entry_id")).where(feedback.c.kind == literal("clarify_choice"),
+                                                             feedback.c.created >= since)).subquery()
+        count = func.count().label("n")
+        query = select(hits.c.entry_id, count).group_by(hits.c.entry_id).order_by(count.desc(), hits.c.entry_id)
+        with self.engine.connect() as conn:
+            return [r[0] for r in conn.execute(query.limit(limit))]
 
     def history(self, session_id: str) -> List[dict]:
-        rows = self._run("SELECT id, sender, text, decision, entry_id FROM messages WHERE session_id = ?"
-                         " ORDER BY id", (session_id,))
-        return [dict(zip(("id", "sender", "text", "decision", "entry_id"), r)) for r in rows]
+        columns = (messages.c.id, messages.c.sender, messages.c.text, messages.c.decision, messages.c.entry_id)
+        query = select(*columns).where(messages.c.session_id == session_id).order_by(messages.c.id)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
 
     def feedback(self, message_id: Optional[int] = None) -> List[dict]:
-        sql, args = "SELECT message_id, kind, value FROM feedback", ()
+        query = select(feedback.c.message_id, feedback.c.kind, feedback.c.value).order_by(feedback.c.id)
         if message_id is not None:
-            sql, args = sql + " WHERE message_id = ?", (message_id,)
-        return [dict(zip(("message_id", "kind", "value"), r)) for r in self._run(sql + " ORDER BY id", args)]
+            query = query.where(feedback.c.message_id == message_id)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
 
 
-def _connect_sqlite(path: str):
-    import sqlite3
+def migrate(engine: Engine) -> int:
+    """Apply the migrations this database has not seen yet; returns its version."""
+    with engine.begin() as conn:
+        schema_version.create(conn, checkfirst=True)
+        current = conn.execute(select(func.coalesce(func.max(schema_version.c.version), 0))).scalar_one()
+        for number, step in enumerate(MIGRATIONS[current:], start=current + 1):
+            step(conn)
+            conn.execute(insert(schema_version).values(version=number, applied=time.time()))
+    return len(MIGRATIONS)
 
-    if path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)  # autocommit
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA foreign_keys=ON")
-    return db
+
+def _engine(url: str) -> Engine:
+    if url.startswith(("postgresql://", "postgres://")):
+        return create_engine("postgresql+psycopg://" + url.split("://", 1)[1], pool_pre_ping=True)
+    if url != ":memory:":
+        Path(url).parent.mkdir(parents=True, exist_ok=True)
+    from sqlalchemy.pool import StaticPool
+
+    engine = create_engine(f"sqlite:///{url}" if url != ":memory:" else "sqlite://",
+                           connect_args={"check_same_thread": False},
+                           poolclass=StaticPool if url == ":memory:" else None)
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
 
 
-def _connect_postgres(url: str):
-    import psycopg
-
-    return psycopg.connect(url, autocommit=True)
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

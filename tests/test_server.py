@@ -171,3 +171,14 @@ def test_logs_never_hold_the_customers_phone_number(client, caplog):
     with caplog.at_level(logging.INFO, logger="faqbot.conversations"):
         client.post("/api/messages", json={"session_id": "pii", "text": "我的手机13812345678收不到验证码"})
     assert "decision=" in caplog.text and "13812345678" not in caplog.text and "138****5678" in caplog.text
+
+
+def test_migrations_run_once_and_record_the_schema_version(store_url):
+    from sqlalchemy import func, select
+
+    from bot.store import MIGRATIONS, schema_version
+
+    first, second = ConversationStore(store_url), ConversationStore(store_url)
+    assert first.schema_version == second.schema_version == len(MIGRATIONS)
+    with second.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(schema_version)).scalar_one() == len(MIGRATIONS)
