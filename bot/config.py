@@ -79,6 +79,9 @@ class ServerConfig:
     cors_origins: tuple = ("*",)  # pages allowed to call the API from a browser (the widget's hosts)
     messages_per_minute_per_session: int = 30
     messages_per_minute_per_address: int = 300
+    # Customer attributes the host page passes → categories the welcome card (猜你想问) shows first,
+    # e.g. {"recent_order": ["物流", "订单"]}: a customer with a recent order sees those questions.
+    welcome_context: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,12 @@ def _build(cls, data: Any, where: str):
         key = f"{where}.{name}" if where else name
         if dataclasses.is_dataclass(default):
             values[name] = _build(type(default), value, key)
+        elif name == "welcome_context":
+            if isinstance(value, list) and all(isinstance(p, list) and len(p) == 2 for p in value):
+                value = dict(value)  # the form a saved config (to_dict) writes back
+            if not isinstance(value, dict) or not all(isinstance(v, list) for v in value.values()):
+                raise ConfigError(f"{key}: expected a mapping of attribute name to a list of categories")
+            values[name] = tuple((str(k), tuple(map(str, v))) for k, v in value.items())
         elif isinstance(default, tuple):
             if value is not None and not isinstance(value, list):
                 raise ConfigError(f"{key}: expected a list, got {value!r}")

@@ -158,7 +158,7 @@ class Bot:
         then the most asked ones, then the KB's own order; chit-chat and hand-off topics are left out."""
         live = [e for e in self._entries if e.is_live() and not e.handoff and not e.category.startswith("闲聊")]
         by_id = {e.id: e for e in live}
-        in_context = [e.id for e in live if any(e.category.startswith(c) for c in categories if c)]
+        in_context = [e.id for c in categories if c for e in live if e.category.startswith(c)]  # context order
         ordered = list(dict.fromkeys([*in_context, *(p for p in popular if p in by_id), *by_id]))
         return [Option(i, by_id[i].question) for i in ordered[:limit]]
 

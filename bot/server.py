@@ -6,6 +6,7 @@ and bot reply is stored (SQLite) before the reply is sent.
 """
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -159,9 +160,11 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None,
 
     @app.get("/api/welcome", summary="猜你想问: a welcome card of likely questions")
     def welcome(categories: str = Query("", max_length=500, description="comma-separated context categories"),
+                attributes: str = Query("", max_length=2000, description="customer attributes as a JSON object"),
                 limit: int = Query(5, ge=1, le=20)) -> dict:
         popular = conversations.store.popular_entries(WELCOME_WINDOW_SECONDS, 50)
-        options = bot.welcome(popular, [c.strip() for c in categories.split(",")], limit)
+        context = [c.strip() for c in categories.split(",")] + _context_categories(attributes, settings)
+        options = bot.welcome(popular, context, limit)
         return {"text": message("welcome", bot.language if bot.language != "auto" else "zh"),
                 "questions": [{"id": o.id, "question": o.question, "payload": select_payload(o.id)}
                               for o in options]}
@@ -198,6 +201,17 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None,
 
 class TooManyMessages(Exception):
     pass
+
+
+def _context_categories(attributes: str, settings: ServerConfig) -> List[str]:
+    """Categories for the customer attributes the page passed, by ``server.welcome_context``."""
+    try:
+        given = json.loads(attributes) if attributes else {}
+    except json.JSONDecodeError:
+        raise HTTPException(422, "attributes: not a JSON object")
+    if not isinstance(given, dict):
+        raise HTTPException(422, "attributes: not a JSON object")
+    return [c for name, cats in settings.welcome_context if given.get(name) not in (None, "", False) for c in cats]
 
 
 def _address(request: Request) -> str:

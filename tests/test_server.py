@@ -182,3 +182,15 @@ def test_migrations_run_once_and_record_the_schema_version(store_url):
     assert first.schema_version == second.schema_version == len(MIGRATIONS)
     with second.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(schema_version)).scalar_one() == len(MIGRATIONS)
+
+
+def test_customer_attributes_steer_the_welcome_card(demo_bot):
+    from bot.config import ServerConfig
+
+    settings = ServerConfig(welcome_context=(("recent_order", ("物流",)),))
+    app = TestClient(create_app(demo_bot, settings=settings))
+    card = app.get("/api/welcome", params={"attributes": '{"recent_order": "202611230001"}'}).json()["questions"]
+    assert all(demo_bot.kb[q["id"]].category.startswith("物流") for q in card)
+    plain = app.get("/api/welcome", params={"attributes": '{"vip": 3}'}).json()["questions"]
+    assert not all(demo_bot.kb[q["id"]].category.startswith("物流") for q in plain)
+    assert app.get("/api/welcome", params={"attributes": "[1"}).status_code == 422

@@ -18,11 +18,11 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None and not __import__("os").enviro
 
 
 @pytest.fixture(scope="module")
-def server(demo_bot):
+def server(demo_bot, demo_config):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(create_app(demo_bot), host="127.0.0.1", port=port, log_level="warning"))
+    srv = uvicorn.Server(uvicorn.Config(create_app(demo_bot, settings=demo_config.server), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     for _ in range(100):
@@ -56,7 +56,7 @@ def page(browser, server):
     context.close()
 
 
-def test_welcome_card_shows_shipping_questions_for_a_shipped_order(page, demo_bot):
+def test_welcome_card_shows_shipping_questions_for_a_customer_with_a_recent_order(page, demo_bot):
     first = page.locator(".fq-bot .fq-opt").first
     first.wait_for()
     titles = page.locator(".fq-bot .fq-opt").all_inner_texts()

@@ -7,6 +7,7 @@
   var script = document.currentScript;
   var base = new URL(script.src, location.href).origin;
   var categories = script.getAttribute("data-categories") || "";
+  var attributes = script.getAttribute("data-attributes") || "";  // e.g. '{"recent_order": "2026…"}'
   var channel = script.getAttribute("data-channel") || "web";
   var key = "faqbot-session";
   var sessionId = localStorage.getItem(key);
@@ -170,7 +171,8 @@
   });
 
   function welcome() {
-    return fetch(base + "/api/welcome?categories=" + encodeURIComponent(categories)).then(function (r) { return r.json(); })
+    return fetch(base + "/api/welcome?categories=" + encodeURIComponent(categories) +
+                 "&attributes=" + encodeURIComponent(attributes)).then(function (r) { return r.json(); })
       .then(function (card) { var node = say(card.text, "bot"); buttons(node, card.questions); });
   }
   function restore() {  // after a reload the conversation is still there
