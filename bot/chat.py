@@ -34,7 +34,7 @@ class ChatSession:
         self.picked = None
         if text.isdecimal() and 1 <= int(text) <= len(self.choices):
             self.picked = self.choices[int(text) - 1].id
-        elif payload and self.bot.kb.get(payload):
+        elif payload and self.bot.kb.get(payload) and self.bot.kb[payload].is_live():
             self.picked = payload
         if self.picked:
             reply = self.bot.answer_entry(self.picked, self.channel)

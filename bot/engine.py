@@ -129,8 +129,8 @@ class Bot:
     def answer_entry(self, entry_id: str, channel: str = "default") -> Reply:
         """The answer of one entry, e.g. when the customer picks a clarify option."""
         entry = self.kb.get(entry_id)
-        if entry is None:
-            raise KeyError(f"no entry {entry_id!r} in this bot's knowledge base")
+        if entry is None or not entry.is_live():
+            raise KeyError(f"no live entry {entry_id!r} in this bot's knowledge base")
         language = self._language(entry.question)
         reply = Reply("answer", entry.answer_for(channel) or message("no_answer", language), entry.id,
                       related=self._related(entry), confidence=1.0)
