@@ -32,7 +32,7 @@ class ChatSession:
         text = text.strip()
         payload = text[len(SELECT_PREFIX):] if text.startswith(SELECT_PREFIX) else None
         self.picked = None
-        if text.isdecimal() and 1 <= int(text) <= len(self.choices):
+        if text.isdecimal() and len(text) <= 3 and 1 <= int(text) <= len(self.choices):
             self.picked = self.choices[int(text) - 1].id
         elif payload and self.bot.kb.get(payload) and self.bot.kb[payload].is_live():
             self.picked = payload

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from pathlib import Path
 from typing import Dict, List, Optional
 
 from fastapi import FastAPI, HTTPException, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
@@ -47,7 +49,7 @@ class RasaMessageIn(BaseModel):
 
 class FeedbackIn(BaseModel):
     session_id: str = Field(..., min_length=1, max_length=128)
-    message_id: int
+    message_id: int = Field(..., ge=1, le=2**63 - 1)
     helpful: bool
 
 
@@ -64,17 +66,28 @@ class RasaReply(BaseModel):
 
 
 class Conversations:
-    """Sessions in memory (their option state), every message in the store."""
+    """Sessions in memory (their option state), every message in the store.
+
+    Requests run in a thread pool: one lock per session keeps a customer's messages in order (a double
+    click must not pick from the wrong option list); another guards the session table itself.
+    """
 
     def __init__(self, bot: Bot, store: ConversationStore):
         self.bot = bot
         self.store = store
         self.sessions: Dict[str, ChatSession] = {}
+        self.locks: Dict[str, threading.Lock] = {}
         self.last_bot_message: Dict[str, tuple] = {}  # session → (message id, decision)
+        self._guard = threading.Lock()
 
     def handle(self, session_id: str, text: str, channel: str = "web") -> tuple:
         """(reply, stored id of the reply): the customer's message and the reply are committed first."""
-        session = self._session(session_id, channel)
+        session_id, text, channel = _clean(session_id)[:128], _clean(text), _clean(channel)[:32] or "web"
+        session, lock = self._session(session_id, channel)
+        with lock:
+            return self._handle(session, session_id, text, channel)
+
+    def _handle(self, session: ChatSession, session_id: str, text: str, channel: str) -> tuple:
         self.store.ensure_session(session_id, channel)
         self.store.add_message(session_id, "customer", text)
         reply = session.send(text)
@@ -86,12 +99,19 @@ class Conversations:
         log.info("session=%s decision=%s entry=%s text=%s", session_id, reply.decision, reply.entry_id, text)
         return reply, message_id
 
-    def _session(self, session_id: str, channel: str) -> ChatSession:
-        if session_id not in self.sessions and len(self.sessions) >= MAX_SESSIONS:
-            oldest = next(iter(self.sessions))
-            self.sessions.pop(oldest)
-            self.last_bot_message.pop(oldest, None)
-        return self.sessions.setdefault(session_id, ChatSession(self.bot, channel))
+    def _session(self, session_id: str, channel: str):
+        with self._guard:
+            if session_id not in self.sessions and len(self.sessions) >= MAX_SESSIONS:
+                oldest = next(iter(self.sessions))
+                for table in (self.sessions, self.locks, self.last_bot_message):
+                    table.pop(oldest, None)
+            session = self.sessions.setdefault(session_id, ChatSession(self.bot, channel))
+            return session, self.locks.setdefault(session_id, threading.Lock())
+
+
+def _clean(text: str) -> str:
+    """NUL characters cannot be stored (PostgreSQL refuses them) and mean nothing in a message."""
+    return text.replace("\x00", "")
 
 
 def create_app(bot: Bot, store: Optional[ConversationStore] = None,
@@ -128,7 +148,11 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None,
         await websocket.accept()
         try:
             while True:
-                data = await websocket.receive_json()
+                try:
+                    data = json.loads(await websocket.receive_text())
+                except (json.JSONDecodeError, KeyError, TypeError):
+                    await websocket.send_json({"error": "send JSON text frames like {\"text\": \"...\"}"})
+                    continue
                 text = data.get("text") if isinstance(data, dict) else None
                 if not isinstance(text, str) or len(text) > MAX_TEXT:
                     await websocket.send_json({"error": f"send {{\"text\": ...}} of at most {MAX_TEXT} characters"})
@@ -137,7 +161,8 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None,
                 if not per_address.allow(address) or not per_session.allow(session_id[:128]):
                     await websocket.send_json({"error": TOO_MANY})
                     continue
-                reply, message_id = conversations.handle(session_id[:128], text, str(data.get("channel", "web")))
+                reply, message_id = await run_in_threadpool(conversations.handle, session_id, text,
+                                                            str(data.get("channel", "web")))
                 await websocket.send_json(dict(reply.to_dict(), message_id=message_id))
         except WebSocketDisconnect:
             return

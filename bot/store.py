@@ -7,13 +7,17 @@ caller acknowledges the customer, so nothing the client was told was accepted is
 from __future__ import annotations
 
 import json
+import threading
 import time
+from contextlib import nullcontext
+from functools import wraps
 from pathlib import Path
 from typing import Callable, List, Optional
 
 from sqlalchemy import (BigInteger, Column, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text,
                         create_engine, event, func, insert, literal, select, union_all)
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 metadata = MetaData()
 schema_version = Table("schema_version", metadata, Column("version", Integer, primary_key=True),
@@ -44,17 +48,34 @@ def _v1_initial(conn: Connection) -> None:
 MIGRATIONS: List[Callable[[Connection], None]] = [_v1_initial]
 
 
+def _serialised(method):
+    @wraps(method)
+    def run(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return run
+
+
 class ConversationStore:
     def __init__(self, url: str = ":memory:"):
         """``url``: a SQLite file path (or ``:memory:``), or ``postgresql://user@host:port/db``."""
         self.engine = _engine(url)
         self.schema_version = migrate(self.engine)
+        # SQLite writes one at a time anyway, and ":memory:" is a single shared connection whose
+        # transactions must not interleave across request threads.
+        self._lock = threading.RLock() if self.engine.dialect.name == "sqlite" else nullcontext()
 
+    @_serialised
     def ensure_session(self, session_id: str, channel: str) -> None:
-        with self.engine.begin() as conn:
-            if conn.execute(select(sessions.c.id).where(sessions.c.id == session_id)).first() is None:
-                conn.execute(insert(sessions).values(id=session_id, channel=channel, created=time.time()))
+        try:
+            with self.engine.begin() as conn:
+                if conn.execute(select(sessions.c.id).where(sessions.c.id == session_id)).first() is None:
+                    conn.execute(insert(sessions).values(id=session_id, channel=channel, created=time.time()))
+        except IntegrityError:
+            pass  # another request created it a moment ago
 
+    @_serialised
     def add_message(self, session_id: str, sender: str, text: str, reply=None) -> int:
         """Store one message (a customer's, or the bot's ``reply``); returns its id once committed."""
         row = dict(session_id=session_id, created=time.time(), sender=sender, text=text)
@@ -64,6 +85,7 @@ class ConversationStore:
         with self.engine.begin() as conn:
             return int(conn.execute(insert(messages).values(**row).returning(messages.c.id)).scalar_one())
 
+    @_serialised
     def add_feedback(self, session_id: str, message_id: int, kind: str, value: str) -> int:
         """Feedback on a bot message of this session; KeyError if there is no such message."""
         owned = select(messages.c.id).where(messages.c.id == message_id, messages.c.session_id == session_id,
@@ -74,6 +96,7 @@ class ConversationStore:
             return int(conn.execute(insert(feedback).values(message_id=message_id, created=time.time(), kind=kind,
                                                             value=value).returning(feedback.c.id)).scalar_one())
 
+    @_serialised
     def popular_entries(self, since_seconds: float, limit: int) -> List[str]:
         """Entries most answered or picked from options over the recent window, most first."""
         since = time.time() - since_seconds
@@ -87,12 +110,14 @@ class ConversationStore:
         with self.engine.connect() as conn:
             return [r[0] for r in conn.execute(query.limit(limit))]
 
+    @_serialised
     def history(self, session_id: str) -> List[dict]:
         columns = (messages.c.id, messages.c.sender, messages.c.text, messages.c.decision, messages.c.entry_id)
         query = select(*columns).where(messages.c.session_id == session_id).order_by(messages.c.id)
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 
+    @_serialised
     def feedback(self, message_id: Optional[int] = None) -> List[dict]:
         query = select(feedback.c.message_id, feedback.c.kind, feedback.c.value).order_by(feedback.c.id)
         if message_id is not None:
@@ -119,9 +144,10 @@ def _engine(url: str) -> Engine:
         Path(url).parent.mkdir(parents=True, exist_ok=True)
     from sqlalchemy.pool import StaticPool
 
-    engine = create_engine(f"sqlite:///{url}" if url != ":memory:" else "sqlite://",
-                           connect_args={"check_same_thread": False},
-                           poolclass=StaticPool if url == ":memory:" else None)
+    if url == ":memory:":
+        engine = create_engine("sqlite://", connect_args={"check_same_thread": False}, poolclass=StaticPool)
+    else:
+        engine = create_engine(f"sqlite:///{url}", connect_args={"check_same_thread": False})
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 

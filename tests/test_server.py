@@ -194,3 +194,19 @@ def test_customer_attributes_steer_the_welcome_card(demo_bot):
     plain = app.get("/api/welcome", params={"attributes": '{"vip": 3}'}).json()["questions"]
     assert not all(demo_bot.kb[q["id"]].category.startswith("物流") for q in plain)
     assert app.get("/api/welcome", params={"attributes": "[1"}).status_code == 422
+
+
+@pytest.mark.parametrize("body", [{"session_id": "nul", "text": "退款\x00多久到账"},
+                                  {"session_id": "ch", "text": "运费", "channel": "w" * 32}])
+def test_awkward_but_valid_input_is_stored_on_every_database(client, body):
+    assert client.post("/api/messages", json=body).status_code == 200
+
+
+def test_hostile_feedback_ids_and_websocket_frames_are_refused_cleanly(client):
+    assert client.post("/api/feedback", json={"session_id": "x", "message_id": 10**30, "helpful": True}).status_code == 422
+    with client.websocket_connect("/ws/frames") as ws:
+        ws.send_text("not json")
+        assert "error" in ws.receive_json()
+        ws.send_json({"text": "运费", "channel": "c" * 500})
+        assert ws.receive_json()["decision"] in ("answer", "clarify", "fallback", "handoff")
+    assert client.post("/api/messages", json={"session_id": "big", "text": "9" * 5000}).status_code == 200

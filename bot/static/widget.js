@@ -52,7 +52,7 @@
   var form = el("form", "fq-form");
   var input = el("input");
   input.placeholder = "请输入您的问题";
-  input.maxLength = 500;
+  input.maxLength = 200;
   var send = el("button", "", "发送");
   send.type = "submit";
   var sug = el("div", "fq-sug");
@@ -95,6 +95,10 @@
     parent.appendChild(box);
   }
   function render(reply) {
+    if (!reply || typeof reply.text !== "string") {  // a refusal (too many messages, too long …)
+      say((reply && (reply.error || reply.detail)) || "消息发送失败，请稍后再试。", "bot");
+      return;
+    }
     var clarify = reply.decision === "clarify";
     var node = say(clarify ? reply.text.split("\n")[0] : reply.text, "bot");  // options come as buttons
     if (clarify) buttons(node, reply.options);
@@ -179,7 +183,10 @@
     return fetch(base + "/api/sessions/" + encodeURIComponent(sessionId) + "/messages")
       .then(function (r) { return r.json(); })
       .then(function (messages) {
-        messages.forEach(function (m) { say(m.sender === "customer" ? m.text : m.text.split("\n")[0], m.sender === "customer" ? "me" : "bot"); });
+        messages.forEach(function (m) {
+          var shown = m.decision === "clarify" ? m.text.split("\n")[0] : m.text;
+          say(shown, m.sender === "customer" ? "me" : "bot");
+        });
         return messages.length;
       });
   }
