@@ -32,6 +32,7 @@ log = logging.getLogger("faqbot.conversations")
 log.addFilter(MaskingFilter())  # customers type phone and card numbers; logs never keep them
 MAX_SESSIONS = 10_000
 WELCOME_WINDOW_SECONDS = 7 * 24 * 3600  # "most asked" looks at the last week
+READS_PER_MESSAGE = 10  # suggestion and welcome-card requests allowed per allowed message
 MAX_TEXT = 10_000
 TOO_MANY = "消息发送太频繁，请稍后再试。/ Too many messages, please wait a moment."
 
@@ -123,6 +124,8 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None,
     conversations = Conversations(bot, store or ConversationStore())
     per_session = RateLimiter(settings.messages_per_minute_per_session)
     per_address = RateLimiter(settings.messages_per_minute_per_address)
+    # Suggestions fire while typing: a wider budget than messages, still bounded per address.
+    per_address_reads = RateLimiter(READS_PER_MESSAGE * settings.messages_per_minute_per_address)
 
     def limit(session_id: str, address: str) -> None:
         if not per_address.allow(address) or not per_session.allow(session_id):
@@ -180,13 +183,17 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None,
                 for m in conversations.store.history(session_id[:128])]
 
     @app.get("/api/suggest", summary="Standard questions matching what the customer is typing")
-    def suggest(q: str = Query(..., max_length=200), limit: int = Query(5, ge=1, le=20)) -> List[dict]:
+    def suggest(request: Request, q: str = Query(..., max_length=200), limit: int = Query(5, ge=1, le=20)) -> List[dict]:
+        if not per_address_reads.allow(_address(request)):
+            raise TooManyMessages()
         return [{"id": o.id, "question": o.question} for o in bot.suggest(q, limit)]
 
     @app.get("/api/welcome", summary="猜你想问: a welcome card of likely questions")
-    def welcome(categories: str = Query("", max_length=500, description="comma-separated context categories"),
+    def welcome(request: Request, categories: str = Query("", max_length=500, description="comma-separated context categories"),
                 attributes: str = Query("", max_length=2000, description="customer attributes as a JSON object"),
                 limit: int = Query(5, ge=1, le=20)) -> dict:
+        if not per_address_reads.allow(_address(request)):
+            raise TooManyMessages()
         popular = conversations.store.popular_entries(WELCOME_WINDOW_SECONDS, 50)
         context = [c.strip() for c in categories.split(",")] + _context_categories(attributes, settings)
         options = bot.welcome(popular, context, limit)
@@ -195,7 +202,8 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None,
                               for o in options]}
 
     @app.post("/api/feedback", summary="Helpful / not helpful on a bot reply (training signal)")
-    def feedback(item: FeedbackIn) -> dict:
+    def feedback(item: FeedbackIn, request: Request) -> dict:
+        limit(item.session_id, _address(request))
         feedback_id = conversations.store.add_feedback(item.session_id, item.message_id, "helpful",
                                                        "yes" if item.helpful else "no")
         return {"feedback_id": feedback_id}

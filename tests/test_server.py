@@ -210,3 +210,11 @@ def test_hostile_feedback_ids_and_websocket_frames_are_refused_cleanly(client):
         ws.send_json({"text": "运费", "channel": "c" * 500})
         assert ws.receive_json()["decision"] in ("answer", "clarify", "fallback", "handoff")
     assert client.post("/api/messages", json={"session_id": "big", "text": "9" * 5000}).status_code == 200
+
+
+def test_suggestions_and_feedback_are_rate_limited_too(demo_bot):
+    from bot.config import ServerConfig
+
+    limited = TestClient(create_app(demo_bot, settings=ServerConfig(messages_per_minute_per_address=1)))
+    codes = [limited.get("/api/suggest", params={"q": "发票"}).status_code for _ in range(11)]
+    assert codes[:10] == [200] * 10 and codes[10] == 429
