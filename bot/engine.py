@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import List, Optional, Sequence
@@ -201,6 +201,4 @@ def _single_threaded_blas() -> None:
 
 
 def _with_latency(reply: Reply, started: float) -> Reply:
-    from dataclasses import replace
-
     return replace(reply, latency_ms=round((time.perf_counter() - started) * 1000, 2))

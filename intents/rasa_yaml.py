@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Dict, List, Tuple
 
 import yaml
@@ -111,7 +110,3 @@ def intent_name(entry) -> str:
     if not entry.answer or entry.id.startswith(RETRIEVAL_PREFIX):
         return entry.id
     return RETRIEVAL_PREFIX + entry.id
-
-
-def write(kb: KnowledgeBase, path: Path) -> None:
-    Path(path).write_text(dump(kb), encoding="utf-8")

@@ -22,10 +22,6 @@ class DenseIndex:
         """Exact cosine of every query to every example (queries × examples)."""
         return np.asarray(queries, np.float32) @ self.embeddings_.T
 
-    def search(self, queries: np.ndarray, k: int):
-        """Top-k examples per query through faiss: (scores, example indices)."""
-        return self.index_.search(np.ascontiguousarray(queries, dtype=np.float32), min(k, self.index_.ntotal))
-
     def save(self, folder: Path) -> None:
         import faiss
 

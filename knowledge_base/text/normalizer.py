@@ -30,9 +30,8 @@ def _t2s():
 class Normalizer:
     """Stateless text normaliser; ``fit`` exists for the shared component contract."""
 
-    def __init__(self, traditional_to_simplified: bool = True, max_chars: int = 0):
+    def __init__(self, traditional_to_simplified: bool = True):
         self.traditional_to_simplified = traditional_to_simplified
-        self.max_chars = max_chars
 
     def fit(self, texts=None) -> "Normalizer":
         return self
@@ -43,8 +42,6 @@ class Normalizer:
     def normalize(self, text: str) -> str:
         if not isinstance(text, str):
             text = "" if text is None else str(text)
-        if self.max_chars:
-            text = text[: self.max_chars]
         text = unicodedata.normalize("NFKC", text)
         text = _CONTROL.sub(" ", text)
         text = _EMOJI.sub(" ", text)
@@ -60,7 +57,7 @@ class Normalizer:
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        params = {"traditional_to_simplified": self.traditional_to_simplified, "max_chars": self.max_chars}
+        params = {"traditional_to_simplified": self.traditional_to_simplified}
         (folder / "normalizer.json").write_text(json.dumps(params))
 
     @classmethod
