@@ -1,8 +1,12 @@
 """A conversation in the terminal: numbered clarify options and related questions can be picked."""
 from __future__ import annotations
 
+import dataclasses
 import re
+from datetime import datetime
 from typing import Callable, List, Optional
+
+from handoff.turn import NoQueue, Turn
 
 from .engine import Bot
 from .reply import Option, Reply
@@ -19,17 +23,39 @@ def select_payload(entry_id: str) -> str:
 
 
 class ChatSession:
-    """Remembers the options last shown, so typing "2" (or sending a button's payload) picks one."""
+    """Remembers the options last shown, so typing "2" (or sending a button's payload) picks one,
+    and the turns so far, so transfer rules (``router``) can hand the conversation to a person."""
 
-    def __init__(self, bot: Bot, channel: str = "default"):
+    def __init__(self, bot: Bot, channel: str = "default", router=None, attributes: Optional[dict] = None):
         self.bot = bot
         self.channel = channel
+        self.router = router
+        self.attributes = attributes or {}
         self.choices: List[Option] = []
         self.picked: Optional[str] = None  # the entry the last message picked from the offered choices
         self.topic: Optional[str] = None  # the standard question last answered: context for follow-ups
+        self.turns: List[Turn] = []  # since the last hand-off: what transfer rules count
+        self.last_context = None  # the rules' view of the last turn (for explanations)
+        self.emotion = 0.0  # negative emotion of the last message
 
-    def send(self, text: str) -> Reply:
-        text = text.strip()
+    def send(self, text: str, now: Optional[datetime] = None, queue=NoQueue()) -> Reply:
+        reply = self._reply(text.strip())
+        return self._route(text.strip(), reply, now, queue) if self.router else reply
+
+    def _route(self, text: str, reply: Reply, now, queue) -> Reply:
+        self.emotion = emotion = 0.0 if self.picked else self.router.emotion(text)
+        self.turns.append(Turn(text, reply.decision, reply.entry_id, bool(self.picked), emotion))
+        entry = self.bot.kb.get(reply.entry_id) if reply.entry_id else None
+        self.last_context = ctx = self.router.context(self.turns, entry, self.attributes, self.channel, now, queue)
+        language = self.bot._language(text if not self.picked else entry.question)
+        routing = self.router.route(ctx, language, reply.text if reply.decision == "handoff" else "")
+        if routing is None:
+            return reply
+        self.turns = []  # after a person took over, counting starts afresh
+        self.choices = []
+        return dataclasses.replace(reply, decision="handoff", text=routing.text, handoff=routing.to_dict())
+
+    def _reply(self, text: str) -> Reply:
         payload = text[len(SELECT_PREFIX):] if text.startswith(SELECT_PREFIX) else None
         self.picked = None
         if text.isdecimal() and len(text) <= 3 and 1 <= int(text) <= len(self.choices):
@@ -54,12 +80,14 @@ def render(reply: Reply) -> str:
         lines.append("相关问题 / related:")
         lines += [f"  {n}. {o.question}" for n, o in enumerate(reply.related, 1)]
     if reply.decision == "handoff":
-        lines.append("[转人工 / handed off to a human agent]")
+        routing = reply.handoff or {}
+        where = f" → {routing['group']} (rule {routing['rule']})" if routing else ""
+        lines.append(f"[转人工 / handed off to a human agent{where}]")
     return "\n".join(lines)
 
 
-def run(bot: Bot, read: Callable[[str], str] = input, write: Callable[[str], None] = print) -> None:
-    session = ChatSession(bot)
+def run(bot: Bot, read: Callable[[str], str] = input, write: Callable[[str], None] = print, router=None) -> None:
+    session = ChatSession(bot, router=router)
     write("faqbot — 请输入您的问题（输入数字选择选项，Ctrl-D 或 /quit 退出）")
     while True:
         try:

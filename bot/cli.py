@@ -12,13 +12,21 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="faqbot: a Chinese-first customer-service FAQ bot.")
 kb_app = typer.Typer(no_args_is_help=True, help="Check and convert knowledge bases.")
 app.add_typer(kb_app, name="kb")
+handoff_app = typer.Typer(no_args_is_help=True, help="Transfer rules: replay conversations and see why.")
+app.add_typer(handoff_app, name="handoff")
+agent_app = typer.Typer(no_args_is_help=True, help="Agent accounts for the workspace at /agent.")
+app.add_typer(agent_app, name="agent")
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "knowledge_base" / "demo"
 DEMO_KB = DEMO_DIR / "kb.yml"
 DEFAULT_CONFIG = Path("config.yml")
+DEMO_AGENTS = (("agent", "agent-demo", "小王", "agent", ("general", "expert", "complaints")),
+               ("supervisor", "supervisor-demo", "主管", "supervisor", ("general",)))
 
 ConfigOption = typer.Option(None, "--config", "-c", help="config.yml (default: ./config.yml if present)")
 ModelOption = typer.Option(None, "--model", "-m", help="trained bot folder (default: the demo bot)")
+DbOption = typer.Option("faqbot.sqlite3", "--db", help="where conversations are kept: a SQLite file, or a "
+                                                       "postgresql://user@host:port/db URL")
 
 
 def _config(path: Optional[Path]):
@@ -86,22 +94,48 @@ def chat(model: Optional[Path] = ModelOption, config: Optional[Path] = ConfigOpt
 
 
 @app.command(name="eval")
-def evaluate(kb: Path = typer.Option(..., "--kb"), queries: Path = typer.Option(..., "--queries"),
-             out: Path = typer.Option(..., "--out", "-o", help="report.json to write"),
-             config: Optional[Path] = ConfigOption,
+def evaluate(kb: Path = typer.Option(..., "--kb"),
+             queries: Optional[Path] = typer.Option(None, "--queries", help="labelled queries: .jsonl (faqbot), "
+                                                    ".yml (Rasa NLU), .json (CLINC150, FILE.json#val), .csv"),
+             cv: Optional[int] = typer.Option(None, "--cv", help="K-fold cross-validation on the KB's similar "
+                                                                  "questions (instead of --queries)"),
+             out: Optional[Path] = typer.Option(None, "--out", "-o", help="report.json to write"),
+             report: Optional[Path] = typer.Option(None, "--report", help="folder for report.html, report.json "
+                                                                          "and PNG plots"),
+             configs: Optional[List[Path]] = typer.Option(None, "--config", "-c", help="config.yml; repeat to "
+                                                          "compare pipelines side by side"),
              tune_on: Optional[Path] = typer.Option(None, "--tune-on", help="labelled dev queries for thresholds"),
+             fail_under: Optional[List[str]] = typer.Option(None, "--fail-under", help="METRIC=VALUE: exit 1 "
+                                                            "if below (e.g. accuracy_at_1=0.80)"),
+             fail_over: Optional[List[str]] = typer.Option(None, "--fail-over", help="METRIC=VALUE: exit 1 if "
+                                                           "above (e.g. wrong_answer_rate=0.05)"),
              progress: bool = typer.Option(True, help="show progress bars")):
-    """Train on KB, evaluate labelled queries, write the JSON report."""
+    """Train on KB, evaluate labelled queries (or cross-validate), write the JSON and HTML reports."""
+    from evals.gate import parse_limits
     from evals.queries import QueryFileError
-    from evals.runner import run_eval
+    from evals.toolkit import Evaluation
 
     try:
-        result = run_eval(kb, queries, _config(config), tune_on, show_progress=progress)
+        under, over = parse_limits(fail_under or [], "--fail-under"), parse_limits(fail_over or [], "--fail-over")
+        named = {_config_name(p, configs): _config(p) for p in configs} if configs else {"default": _config(None)}
+        evaluation = Evaluation.run(kb, named, queries, cv, tune_on, report, show_progress=progress)
     except (ValueError, FileNotFoundError, QueryFileError) as exc:
         _fail(str(exc))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
-    typer.echo(json.dumps(result, ensure_ascii=False))
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(evaluation.to_json(), ensure_ascii=False, indent=2), encoding="utf-8")
+    typer.echo(evaluation.table() if len(evaluation.runs) > 1 else json.dumps(evaluation.to_json(), ensure_ascii=False))
+    if evaluation.report is not None:
+        typer.echo(f"report: {evaluation.report}", err=True)
+    broken = evaluation.gate(under, over)
+    if broken:
+        typer.secho("regression gate failed:\n  " + "\n  ".join(broken), fg="red", err=True)
+        raise typer.Exit(1)
+
+
+def _config_name(path: Path, all_paths: List[Path]) -> str:
+    """The file's stem, or its path when two compared configs share a stem."""
+    return path.stem if sum(p.stem == path.stem for p in all_paths) == 1 else str(path)
 
 
 @app.command()
@@ -130,17 +164,125 @@ def tune(queries: Path = typer.Option(..., "--queries", help="labelled dev queri
 def serve(model: Optional[Path] = ModelOption, config: Optional[Path] = ConfigOption,
           kb: Optional[Path] = typer.Option(None, "--kb", help="serve this KB (trained first, cached)"),
           host: str = typer.Option("127.0.0.1", help="address to listen on"),
-          port: int = typer.Option(8000, help="port to listen on"),
-          db: str = typer.Option("faqbot.sqlite3", help="where conversations are kept: a SQLite file, or a "
-                                                          "postgresql://user@host:port/db URL")):
-    """Serve the HTTP + WebSocket API (with no --model: the demo bot)."""
+          port: int = typer.Option(8000, help="port to listen on"), db: str = DbOption,
+          demo_agents: bool = typer.Option(False, help="create the demo accounts agent/agent-demo and "
+                                                       "supervisor/supervisor-demo if there are no agents yet")):
+    """Serve the HTTP + WebSocket API, the widget, the agent workspace (/agent) and the dashboard."""
     import uvicorn
 
     from .server import create_app
     from .store import ConversationStore
 
-    settings = _config(config).server
-    uvicorn.run(create_app(_bot(model, config, kb), ConversationStore(db), settings), host=host, port=port)
+    cfg = _config(config)
+    app_ = create_app(_bot(model, config, kb), ConversationStore(db), cfg.server, cfg.handoff)
+    if demo_agents and not app_.state.conversations.desk.agents():
+        for username, password, name, role, groups in DEMO_AGENTS:
+            app_.state.conversations.desk.add_agent(username, password, name, role, groups)
+        typer.echo(f"demo accounts: agent / agent-demo and supervisor / supervisor-demo — http://{host}:{port}/agent")
+    uvicorn.run(app_, host=host, port=port)
+
+
+@agent_app.command("add")
+def agent_add(username: str, name: str = typer.Option("", help="shown to customers (default: the username)"),
+              role: str = typer.Option("agent", help="agent | supervisor | admin"),
+              groups: str = typer.Option("general", help="comma-separated skill groups"),
+              password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
+              config: Optional[Path] = ConfigOption, db: str = DbOption):
+    """Create an agent account (the password is stored as a salted scrypt hash)."""
+    from handoff.desk import AgentDesk, DeskError
+
+    from .store import ConversationStore
+
+    desk = AgentDesk(ConversationStore(db), _config(config).handoff.groups)
+    try:
+        agent_id = desk.add_agent(username, password, name, role, [g.strip() for g in groups.split(",") if g.strip()])
+    except DeskError as exc:
+        _fail(str(exc))
+    typer.echo(f"agent {username!r} created (id {agent_id})")
+
+
+@agent_app.command("list")
+def agent_list(config: Optional[Path] = ConfigOption, db: str = DbOption):
+    """Agents with their role, groups and status."""
+    from handoff.desk import AgentDesk
+
+    from .store import ConversationStore
+
+    for a in AgentDesk(ConversationStore(db), _config(config).handoff.groups).agents():
+        typer.echo(f"{a['username']:<16} {a['role']:<11} {a['status']:<8} {','.join(a['groups'])}")
+
+
+@app.command()
+def report(db: str = DbOption, config: Optional[Path] = ConfigOption,
+           since: str = typer.Option("30d", help="7d, 24h, 2026-11-01 or all"),
+           by: Optional[str] = typer.Option(None, help="channel | group | rule | day"),
+           format: str = typer.Option("table", "--format", "-f", help="table | json | html"),
+           out: Optional[Path] = typer.Option(None, "--out", "-o", help="write here instead of printing")):
+    """Outcome metrics: post-hand-off CSAT and participation, NPS, transfer, self-service, FCR, feedback."""
+    from handoff.report import outcome_report
+    from handoff.report_format import render_report
+
+    from .store import ConversationStore
+
+    if format not in ("table", "json", "html"):
+        _fail(f"unknown format {format!r}; choose table, json or html")
+    try:
+        data = outcome_report(ConversationStore(db), since, by, _config(config).handoff.first_contact_window_hours)
+    except ValueError as exc:
+        _fail(str(exc))
+    text = render_report(data, format)
+    if out is None:
+        typer.echo(text)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {out}")
+
+
+@app.command(name="eval-dialogues")
+def eval_dialogues(transcripts: Path = typer.Argument(..., help="conversations: .yml (labelled), .jsonl, .txt"),
+                   model: Optional[Path] = ModelOption, config: Optional[Path] = ConfigOption,
+                   kb: Optional[Path] = typer.Option(None, "--kb", help="train this KB (cached) instead of --model"),
+                   limit: Optional[int] = typer.Option(None, help="replay only the first N conversations"),
+                   out: Optional[Path] = typer.Option(None, "--out", "-o", help="JSON report to write"),
+                   progress: bool = typer.Option(True, help="show progress bars")):
+    """Replay conversations through the bot and the transfer rules: turn accuracy, hand-off
+    precision/recall, turns until hand-off, false hand-offs, fallback and hand-off rates."""
+    from evals.dialogue_eval import eval_dialogues as run
+    from handoff.router import HandoffRouter
+    from handoff.transcript import TranscriptError, load_transcripts
+
+    try:
+        conversations = load_transcripts(transcripts)[:limit]
+    except TranscriptError as exc:
+        _fail(str(exc))
+    bot = _bot(model, config, kb)
+    result = run(bot, HandoffRouter.from_config(_config(config).handoff), conversations, progress)
+    text = json.dumps(result, ensure_ascii=False, indent=2)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    typer.echo(text)
+
+
+@handoff_app.command("explain")
+def handoff_explain(transcript: Path = typer.Option(..., "--transcript", "-t", help="conversation(s): .yml, "
+                                                    ".jsonl or one message per line"),
+                    model: Optional[Path] = ModelOption, config: Optional[Path] = ConfigOption,
+                    quiet: bool = typer.Option(False, help="only the rule that fired, not every rule's verdict")):
+    """Replay a conversation and show, turn by turn, which transfer rule fired and why."""
+    from handoff.replay import render, replay
+    from handoff.router import HandoffRouter
+    from handoff.transcript import TranscriptError, load_transcripts
+
+    try:
+        conversations = load_transcripts(transcript)
+    except TranscriptError as exc:
+        _fail(str(exc))
+    bot = _bot(model, config)
+    router = HandoffRouter.from_config(_config(config).handoff)
+    for conversation in conversations:
+        typer.echo(render(conversation, replay(bot, router, conversation), verbose=not quiet))
 
 
 @kb_app.command("check")

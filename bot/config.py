@@ -85,6 +85,41 @@ class ServerConfig:
 
 
 @dataclass(frozen=True)
+class BusinessHoursConfig:
+    timezone: str = "Asia/Shanghai"
+    open: tuple = ()  # lines like "mon-fri 09:00-21:00"; none: always open
+    holidays: tuple = ()  # dates closed although normally open
+    workdays: tuple = ()  # weekend dates open with Monday's hours (调休)
+
+
+@dataclass(frozen=True)
+class SurveyConfig:
+    enabled: bool = True  # ask for CSAT 1–5 when a handed-off conversation closes
+    nps: bool = False  # also ask "how likely are you to recommend us" 0–10
+    accept_for_hours: int = 72  # a rating arriving later is refused; the invitation still counts
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    url: Optional[str] = None  # hand-off and rating events are POSTed here, signed with HMAC-SHA256
+    secret_env: str = "FAQBOT_WEBHOOK_SECRET"  # the environment variable holding the shared secret
+
+
+@dataclass(frozen=True)
+class HandoffConfig:
+    groups: tuple = ("general", "expert", "complaints")  # skill groups agents belong to
+    rules: tuple = ()  # transfer rules inline; none: rules_file, else handoff/default_rules.yml
+    rules_file: Optional[str] = None
+    when_unavailable: str = "ticket"  # closed or nobody online: ticket (leave a message) | queue (wait)
+    business_hours: BusinessHoursConfig = field(default_factory=BusinessHoursConfig)
+    survey: SurveyConfig = field(default_factory=SurveyConfig)
+    first_contact_window_hours: int = 24  # a new conversation by the same customer within it = not resolved
+    webhook: WebhookConfig = field(default_factory=WebhookConfig)
+
+    UNAVAILABLE = ("ticket", "queue")
+
+
+@dataclass(frozen=True)
 class Config:
     language: str = "auto"  # zh | en | auto
     text: TextConfig = field(default_factory=TextConfig)
@@ -94,12 +129,16 @@ class Config:
     ranking: RankingConfig = field(default_factory=RankingConfig)
     decision: DecisionConfig = field(default_factory=DecisionConfig)
     server: ServerConfig = field(default_factory=ServerConfig)
+    handoff: HandoffConfig = field(default_factory=HandoffConfig)
 
     LANGUAGES = ("zh", "en", "auto")
 
     def fingerprint(self) -> str:
-        """Stable hash of every setting and of the dictionary files' contents (cache key for training)."""
-        digest = hashlib.sha256(json.dumps(dataclasses.asdict(self), sort_keys=True, default=str).encode())
+        """Stable hash of every setting training reads and of the dictionary files' contents (cache key).
+
+        Serving and hand-off settings are read at run time: changing them never retrains."""
+        trained = {k: v for k, v in dataclasses.asdict(self).items() if k not in RUNTIME_SECTIONS}
+        digest = hashlib.sha256(json.dumps(trained, sort_keys=True, default=str).encode())
         for path in (self.segmenter.user_dictionary, self.segmenter.synonyms):
             if path and Path(path).exists():
                 digest.update(Path(path).read_bytes())
@@ -107,6 +146,9 @@ class Config:
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+
+RUNTIME_SECTIONS = ("server", "handoff")
 
 
 def _build(cls, data: Any, where: str):
@@ -131,6 +173,10 @@ def _build(cls, data: Any, where: str):
             if not isinstance(value, dict) or not all(isinstance(v, list) for v in value.values()):
                 raise ConfigError(f"{key}: expected a mapping of attribute name to a list of categories")
             values[name] = tuple((str(k), tuple(map(str, v))) for k, v in value.items())
+        elif name == "rules":
+            if not isinstance(value, list):
+                raise ConfigError(f"{key}: expected a list of rules")
+            values[name] = tuple(value)
         elif isinstance(default, tuple):
             if value is not None and not isinstance(value, list):
                 raise ConfigError(f"{key}: expected a list, got {value!r}")
@@ -178,7 +224,24 @@ def _validate(cfg: Config) -> Config:
     for key, value, low, high in _ranges(cfg):
         if not low <= value <= high:
             raise ConfigError(f"{key}: {value!r} is outside the allowed range [{low}, {high}]")
+    if cfg.handoff.when_unavailable not in HandoffConfig.UNAVAILABLE:
+        raise ConfigError(f"handoff.when_unavailable: {cfg.handoff.when_unavailable!r}; "
+                          f"choose one of {HandoffConfig.UNAVAILABLE}")
+    _check_handoff(cfg.handoff)
     return cfg
+
+
+def _check_handoff(handoff: HandoffConfig) -> None:
+    """Transfer rules and business hours are checked when the config is read, not when a customer needs them."""
+    from handoff.rules import RuleError
+    from handoff.schedule import ScheduleError
+    from handoff.settings import business_hours, rule_set
+
+    try:
+        rule_set(handoff)
+        business_hours(handoff)
+    except (RuleError, ScheduleError) as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 def _ranges(cfg: Config):
@@ -195,6 +258,8 @@ def _ranges(cfg: Config):
         ("ranking.typo_share", r.typo_share, 0.0, 1.0),
         ("dense.batch_size", cfg.dense.batch_size, 1, 4096),
         ("text.max_message_chars", cfg.text.max_message_chars, 1, 100_000),
+        ("handoff.first_contact_window_hours", cfg.handoff.first_contact_window_hours, 1, 24 * 90),
+        ("handoff.survey.accept_for_hours", cfg.handoff.survey.accept_for_hours, 1, 24 * 90),
     ]
 
 
@@ -205,11 +270,15 @@ def _resolve_paths(cfg: Config, base: Path) -> Config:
         name: str((base / value).resolve()) if value and not Path(value).is_absolute() else value
         for name, value in (("user_dictionary", seg.user_dictionary), ("synonyms", seg.synonyms))
     }
+    rules_file = cfg.handoff.rules_file
+    if rules_file and not Path(rules_file).is_absolute():
+        rules_file = str((base / rules_file).resolve())
     model = cfg.dense.model
     if model and not Path(model).is_absolute() and (base / model).exists():  # a local model folder
         model = str((base / model).resolve())
     return dataclasses.replace(cfg, segmenter=dataclasses.replace(seg, **resolved),
-                               dense=dataclasses.replace(cfg.dense, model=model))
+                               dense=dataclasses.replace(cfg.dense, model=model),
+                               handoff=dataclasses.replace(cfg.handoff, rules_file=rules_file))
 
 
 def from_dict(data: Optional[dict], base: Path = Path(".")) -> Config:

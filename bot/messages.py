@@ -10,6 +10,14 @@ MESSAGES = {
         "too_long": "您的消息太长了（最多 {limit} 个字），请精简后再发送。",
         "handoff": "这个问题需要人工客服为您处理，正在为您转接人工客服，请稍候。",
         "no_answer": "（这条知识还没有填写答案，请联系人工客服。）",
+        "leave_message": "现在暂时没有人工客服可以接待（非工作时间或客服忙）。您可以直接输入留言（可附上联系方式），"
+                         "我们上班后会尽快联系您。",
+        "ticket_saved": "留言已收到（编号 {ticket}），客服上班后会尽快联系您。",
+        "queued": "已为您转接人工客服，前面还有 {ahead} 位，请稍候。",
+        "accepted": "客服 {agent} 为您服务。",
+        "transferred": "正在为您转接到{group}，请稍候。",
+        "closed": "本次人工服务已结束，机器人继续为您服务。",
+        "survey": "请为本次人工服务打分：",
     },
     "en": {
         "clarify": "Did you mean:",
@@ -19,6 +27,14 @@ MESSAGES = {
         "too_long": "Your message is too long (at most {limit} characters). Please shorten it.",
         "handoff": "A human agent needs to handle this. Connecting you to an agent, please wait.",
         "no_answer": "(This entry has no answer yet; please contact an agent.)",
+        "leave_message": "No agent can take your chat right now (outside opening hours or all busy). Type a message "
+                         "(with how to reach you) and we will get back to you.",
+        "ticket_saved": "Message received (ticket {ticket}). We will get back to you soon.",
+        "queued": "Connecting you to an agent; {ahead} customer(s) ahead of you.",
+        "accepted": "{agent} is now helping you.",
+        "transferred": "Transferring you to {group}, please wait.",
+        "closed": "The agent has closed this chat. The assistant is back if you need anything.",
+        "survey": "How satisfied were you with the agent?",
     },
 }
 

@@ -24,6 +24,7 @@ class Reply:
     candidates: List[Option] = field(default_factory=list)
     confidence: float = 0.0
     latency_ms: float = 0.0
+    handoff: Optional[dict] = None  # the routing when a person takes over: rule, reason, group, priority, ticket
 
     def to_dict(self) -> dict:
         """Plain data; ``answer`` repeats the text when the bot answered (None otherwise)."""

@@ -1,36 +1,40 @@
-"""HTTP + WebSocket API over the core. Routes translate to ``Conversations.handle``; errors map here.
+"""HTTP + WebSocket API over the core. Routes translate to ``Conversations`` calls; errors map here.
 
-A slice of the conversation service: JSON messages, a WebSocket per conversation, Rasa's REST
-channel contract, input suggestions, answer feedback, health and readiness. Every customer message
-and bot reply is stored (SQLite) before the reply is sent.
+The customer side: JSON messages, a WebSocket per conversation (replies, and agent messages pushed
+while a person owns it), Rasa's REST channel contract, suggestions, the welcome card, answer
+feedback, satisfaction surveys. The agent side (workspace, dashboard, help-desk integration) is in
+``agent_api``. Every message is stored before anything is sent back.
 """
 from __future__ import annotations
 
+import asyncio
 import json
-import logging
-import threading
+import os
 from pathlib import Path
 from typing import Dict, List, Optional
 
 from fastapi import FastAPI, HTTPException, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from .chat import ChatSession, select_payload
-from .config import ServerConfig
+from handoff.desk import AgentDesk, DeskError
+from handoff.router import HandoffRouter
+from handoff.webhooks import WebhookSender
+
+from .agent_api import agent_router
+from .chat import select_payload
+from .config import HandoffConfig, ServerConfig
+from .conversations import Conversations, session_topic
 from .engine import Bot
+from .hub import EventHub
 from .messages import message
-from .privacy import MaskingFilter
+from .metrics import CONTENT_TYPE, Metrics
 from .rate_limit import RateLimiter
-from .reply import Reply
 from .store import ConversationStore
 
 STATIC = Path(__file__).with_name("static")
-log = logging.getLogger("faqbot.conversations")
-log.addFilter(MaskingFilter())  # customers type phone and card numbers; logs never keep them
-MAX_SESSIONS = 10_000
 WELCOME_WINDOW_SECONDS = 7 * 24 * 3600  # "most asked" looks at the last week
 READS_PER_MESSAGE = 10  # suggestion and welcome-card requests allowed per allowed message
 MAX_TEXT = 10_000
@@ -41,6 +45,15 @@ class MessageIn(BaseModel):
     session_id: str = Field(..., min_length=1, max_length=128)
     text: str = Field(..., max_length=MAX_TEXT)
     channel: str = Field("web", max_length=32)
+    customer_id: Optional[str] = Field(None, max_length=128, description="the host page's customer id")
+    attributes: Optional[Dict] = Field(None, description="customer attributes, e.g. {\"vip_level\": 3}")
+
+
+class SurveyIn(BaseModel):
+    session_id: str = Field(..., min_length=1, max_length=128)
+    csat: int = Field(..., ge=1, le=5)
+    nps: Optional[int] = Field(None, ge=0, le=10)
+    comment: str = Field("", max_length=2000)
 
 
 class RasaMessageIn(BaseModel):
@@ -66,62 +79,23 @@ class RasaReply(BaseModel):
     custom: Dict = {}
 
 
-class Conversations:
-    """Sessions in memory (their option state), every message in the store.
-
-    Requests run in a thread pool: one lock per session keeps a customer's messages in order (a double
-    click must not pick from the wrong option list); another guards the session table itself.
-    """
-
-    def __init__(self, bot: Bot, store: ConversationStore):
-        self.bot = bot
-        self.store = store
-        self.sessions: Dict[str, ChatSession] = {}
-        self.locks: Dict[str, threading.Lock] = {}
-        self.last_bot_message: Dict[str, tuple] = {}  # session → (message id, decision)
-        self._guard = threading.Lock()
-
-    def handle(self, session_id: str, text: str, channel: str = "web") -> tuple:
-        """(reply, stored id of the reply): the customer's message and the reply are committed first."""
-        session_id, text, channel = _clean(session_id)[:128], _clean(text), _clean(channel)[:32] or "web"
-        session, lock = self._session(session_id, channel)
-        with lock:
-            return self._handle(session, session_id, text, channel)
-
-    def _handle(self, session: ChatSession, session_id: str, text: str, channel: str) -> tuple:
-        self.store.ensure_session(session_id, channel)
-        self.store.add_message(session_id, "customer", text)
-        reply = session.send(text)
-        previous = self.last_bot_message.get(session_id)
-        if session.picked and previous and previous[1] == "clarify":
-            self.store.add_feedback(session_id, previous[0], "clarify_choice", session.picked)
-        message_id = self.store.add_message(session_id, "bot", reply.text, reply)
-        self.last_bot_message[session_id] = (message_id, reply.decision)
-        log.info("session=%s decision=%s entry=%s text=%s", session_id, reply.decision, reply.entry_id, text)
-        return reply, message_id
-
-    def _session(self, session_id: str, channel: str):
-        with self._guard:
-            if session_id not in self.sessions and len(self.sessions) >= MAX_SESSIONS:
-                oldest = next(iter(self.sessions))
-                for table in (self.sessions, self.locks, self.last_bot_message):
-                    table.pop(oldest, None)
-            session = self.sessions.setdefault(session_id, ChatSession(self.bot, channel))
-            return session, self.locks.setdefault(session_id, threading.Lock())
+def build_conversations(bot: Bot, store: ConversationStore, handoff: HandoffConfig) -> Conversations:
+    """The service with its hand-off parts: rules, agent desk, event hub, webhooks, metrics."""
+    desk = AgentDesk(store, handoff.groups)
+    webhooks = WebhookSender(store, handoff.webhook.url, os.environ.get(handoff.webhook.secret_env, ""))
+    return Conversations(bot, store, HandoffRouter.from_config(handoff), desk, EventHub(), webhooks,
+                         handoff.survey, Metrics(desk))
 
 
-def _clean(text: str) -> str:
-    """NUL characters cannot be stored (PostgreSQL refuses them) and mean nothing in a message."""
-    return text.replace("\x00", "")
-
-
-def create_app(bot: Bot, store: Optional[ConversationStore] = None,
-               settings: ServerConfig = ServerConfig()) -> FastAPI:
+def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: ServerConfig = ServerConfig(),
+               handoff: HandoffConfig = HandoffConfig()) -> FastAPI:
     app = FastAPI(title="faqbot", version=bot.manifest.get("faqbot_version", "0"),
-                  description="Customer-service FAQ bot: answer, clarify or fall back.")
+                  description="Customer-service FAQ bot: answer, clarify, fall back or hand off to a person.")
     app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
-                       allow_headers=["Content-Type"])
-    conversations = Conversations(bot, store or ConversationStore())
+                       allow_headers=["Content-Type", "Authorization"])
+    conversations = build_conversations(bot, store or ConversationStore(), handoff)
+    hub = conversations.hub
+    app.include_router(agent_router(conversations, handoff))  # first: /ws/agent before /ws/{session_id}
     per_session = RateLimiter(settings.messages_per_minute_per_session)
     per_address = RateLimiter(settings.messages_per_minute_per_address)
     # Suggestions fire while typing: a wider budget than messages, still bounded per address.
@@ -139,16 +113,31 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None,
     async def not_found(request: Request, exc: KeyError):
         return JSONResponse(status_code=404, content={"detail": exc.args[0] if exc.args else "not found"})
 
-    @app.post("/api/messages", summary="Send a customer message, get the bot's reply")
+    @app.exception_handler(DeskError)
+    async def conflict(request: Request, exc: DeskError):
+        return JSONResponse(status_code=409, content={"detail": str(exc)})
+
+    @app.exception_handler(PermissionError)
+    async def forbidden(request: Request, exc: PermissionError):
+        return JSONResponse(status_code=403, content={"detail": str(exc)})
+
+    @app.post("/api/messages", summary="Send a customer message, get the bot's reply (or a receipt while an "
+                                       "agent owns the conversation)")
     def post_message(message: MessageIn, request: Request) -> dict:
         limit(message.session_id, _address(request))
-        reply, message_id = conversations.handle(message.session_id, message.text, message.channel)
-        return dict(reply.to_dict(), message_id=message_id)
+        attributes = _attributes(message.attributes)
+        return conversations.handle(message.session_id, message.text, message.channel, message.customer_id,
+                                    attributes)
 
     @app.websocket("/ws/{session_id}")
     async def conversation(websocket: WebSocket, session_id: str):
-        """Send {"text": "..."}; receive the reply as the same JSON as /api/messages."""
+        """Send {"text": "..."}; receive the reply as the same JSON as /api/messages, and — pushed —
+        agent messages, notices and the satisfaction survey (``type``: agent | system | survey)."""
         await websocket.accept()
+        sending = asyncio.Lock()
+        topic = session_topic(session_id[:128])
+        events = hub.subscribe(topic)
+        pusher = asyncio.create_task(_push(websocket, events, sending))
         try:
             while True:
                 try:
@@ -164,23 +153,37 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None,
                 if not per_address.allow(address) or not per_session.allow(session_id[:128]):
                     await websocket.send_json({"error": TOO_MANY})
                     continue
-                reply, message_id = await run_in_threadpool(conversations.handle, session_id, text,
-                                                            str(data.get("channel", "web")))
-                await websocket.send_json(dict(reply.to_dict(), message_id=message_id))
-        except WebSocketDisconnect:
+                customer = data.get("customer_id")
+                attributes = data.get("attributes") if isinstance(data.get("attributes"), dict) else None
+                payload = await run_in_threadpool(conversations.handle, session_id, text,
+                                                  str(data.get("channel", "web")),
+                                                  str(customer)[:128] if customer else None, _attributes(attributes))
+                async with sending:
+                    await websocket.send_json(payload)
+        except (WebSocketDisconnect, HTTPException):
             return
+        finally:
+            pusher.cancel()
+            hub.unsubscribe(topic, events)
 
     @app.post("/webhooks/rest/webhook", response_model=List[RasaReply],
               summary="Rasa REST channel: widgets and scripts built for Rasa work unchanged")
     def rasa_webhook(message: RasaMessageIn, request: Request) -> List[RasaReply]:
         limit(message.sender, _address(request))
-        reply, message_id = conversations.handle(message.sender, message.message)
-        return [to_rasa(message.sender, reply, message_id)]
+        payload = conversations.handle(message.sender, message.message)
+        return [to_rasa(message.sender, payload)] if payload["type"] in ("bot", "system") else []
 
     @app.get("/api/sessions/{session_id}/messages", summary="The conversation so far (the widget restores it)")
-    def history(session_id: str) -> List[dict]:
-        return [{k: m[k] for k in ("id", "sender", "text", "decision", "entry_id")}
-                for m in conversations.store.history(session_id[:128])]
+    def history(session_id: str, after: int = Query(0, ge=0)) -> List[dict]:
+        return [dict({k: m[k] for k in ("id", "sender", "text", "decision", "entry_id", "author")},
+                     **_notice(m["details"] if m["sender"] == "system" else None))
+                for m in conversations.store.history(session_id[:128], after)]
+
+    @app.post("/api/surveys/{survey_id}", summary="The customer's satisfaction rating after a hand-off")
+    def rate(survey_id: int, rating: SurveyIn, request: Request) -> dict:
+        limit(rating.session_id, _address(request))
+        conversations.rate(survey_id, rating.session_id, rating.csat, rating.nps, rating.comment)
+        return {"status": "thanks"}
 
     @app.get("/api/suggest", summary="Standard questions matching what the customer is typing")
     def suggest(request: Request, q: str = Query(..., max_length=200), limit: int = Query(5, ge=1, le=20)) -> List[dict]:
@@ -217,6 +220,20 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None,
     def widget() -> FileResponse:
         return FileResponse(STATIC / "widget.js", media_type="application/javascript")
 
+    @app.get("/agent", include_in_schema=False)
+    def agent_page() -> FileResponse:
+        """The agent workspace."""
+        return FileResponse(STATIC / "agent.html")
+
+    @app.get("/dashboard", include_in_schema=False)
+    def dashboard_page() -> FileResponse:
+        """Outcome metrics for supervisors."""
+        return FileResponse(STATIC / "dashboard.html")
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        return Response(conversations.metrics.render(), media_type=CONTENT_TYPE)
+
     @app.get("/health", summary="Liveness")
     def health() -> dict:
         return {"status": "ok"}
@@ -229,7 +246,36 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None,
                 "kb_hash": bot.manifest.get("kb_hash")}
 
     app.state.conversations = conversations
+    if conversations.webhooks.enabled:
+        app.router.on_startup.append(conversations.webhooks.start)
+        app.router.on_shutdown.append(conversations.webhooks.stop)
     return app
+
+
+async def _push(websocket: WebSocket, events: asyncio.Queue, sending: asyncio.Lock) -> None:
+    """Forward hub events (agent messages, notices, surveys) to this socket as they come."""
+    try:
+        while True:
+            event = await events.get()
+            async with sending:
+                await websocket.send_json(event)
+    except (WebSocketDisconnect, RuntimeError):
+        return
+
+
+def _attributes(given: Optional[dict]) -> Optional[dict]:
+    """Customer attributes from the host page: a small flat mapping, nothing else."""
+    if not given:
+        return None
+    if len(given) > 30 or len(json.dumps(given, ensure_ascii=False)) > 2000:
+        raise HTTPException(422, "attributes: at most 30 keys and 2000 characters")
+    return {str(k)[:64]: v for k, v in given.items() if isinstance(v, (str, int, float, bool)) or v is None}
+
+
+def _notice(details: Optional[str]) -> dict:
+    """A stored system notice's extras the widget needs (the survey invitation's id)."""
+    data = json.loads(details) if details else {}
+    return {"survey": data["survey"], "nps": data.get("nps", False)} if "survey" in data else {}
 
 
 class TooManyMessages(Exception):
@@ -251,11 +297,12 @@ def _address(request: Request) -> str:
     return request.client.host if request.client else "?"
 
 
-def to_rasa(recipient: str, reply: Reply, message_id: int) -> RasaReply:
+def to_rasa(recipient: str, payload: dict) -> RasaReply:
     """Options and related questions become buttons whose payload selects the entry."""
-    clarify = reply.decision == "clarify"
-    offered = reply.options if clarify else reply.related
-    return RasaReply(recipient_id=recipient, text=reply.text,
-                     buttons=[RasaButton(title=o.question, payload=select_payload(o.id)) for o in offered],
-                     custom={"decision": reply.decision, "entry_id": reply.entry_id, "message_id": message_id,
-                             "options": [o.id for o in reply.options] if clarify else []})
+    clarify = payload.get("decision") == "clarify"
+    offered = payload.get("options" if clarify else "related") or []
+    return RasaReply(recipient_id=recipient, text=payload["text"],
+                     buttons=[RasaButton(title=o["question"], payload=select_payload(o["id"])) for o in offered],
+                     custom={"decision": payload.get("decision"), "entry_id": payload.get("entry_id"),
+                             "message_id": payload["message_id"], "handoff": payload.get("handoff"),
+                             "options": [o["id"] for o in payload.get("options") or []] if clarify else []})

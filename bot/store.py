@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable, List, Optional
 
 from sqlalchemy import (BigInteger, Column, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text,
-                        create_engine, event, func, insert, literal, select, union_all)
+                        create_engine, event, func, insert, inspect, literal, select, union_all, update)
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -24,13 +24,15 @@ schema_version = Table("schema_version", metadata, Column("version", Integer, pr
                        Column("applied", Float, nullable=False))
 sessions = Table("sessions", metadata,
                  Column("id", String(128), primary_key=True), Column("channel", String(32), nullable=False),
-                 Column("created", Float, nullable=False), Column("attributes", Text, nullable=False, default="{}"))
+                 Column("created", Float, nullable=False), Column("attributes", Text, nullable=False, default="{}"),
+                 Column("customer_id", String(128)), Index("sessions_customer", "customer_id", "created"))
 messages = Table("messages", metadata,
                  Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
                  Column("session_id", String(128), ForeignKey("sessions.id"), nullable=False),
                  Column("created", Float, nullable=False), Column("sender", String(16), nullable=False),
                  Column("text", Text, nullable=False), Column("decision", String(16)), Column("entry_id", Text),
                  Column("options", Text), Column("confidence", Float),
+                 Column("emotion", Float), Column("author", String(64)), Column("details", Text),
                  Index("messages_session", "session_id", "id"))
 feedback = Table("feedback", metadata,
                  Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
@@ -39,13 +41,71 @@ feedback = Table("feedback", metadata,
                  Column("value", Text, nullable=False))
 
 
+ID = BigInteger().with_variant(Integer, "sqlite")
+agents = Table("agents", metadata,
+               Column("id", ID, primary_key=True, autoincrement=True),
+               Column("username", String(64), nullable=False, unique=True), Column("name", String(64), nullable=False),
+               Column("password_hash", Text, nullable=False), Column("role", String(16), nullable=False),
+               Column("groups", Text, nullable=False), Column("status", String(16), nullable=False),
+               Column("created", Float, nullable=False))
+agent_tokens = Table("agent_tokens", metadata,
+                     Column("token_hash", String(64), primary_key=True),
+                     Column("agent_id", BigInteger, ForeignKey("agents.id"), nullable=False),
+                     Column("created", Float, nullable=False), Column("expires", Float, nullable=False))
+handoffs = Table("handoffs", metadata,
+                 Column("id", ID, primary_key=True, autoincrement=True),
+                 Column("session_id", String(128), ForeignKey("sessions.id"), nullable=False),
+                 Column("created", Float, nullable=False), Column("group", String(32), nullable=False),
+                 Column("priority", Integer, nullable=False), Column("rule", String(64), nullable=False),
+                 Column("reason", Text, nullable=False), Column("status", String(16), nullable=False),
+                 Column("agent_id", BigInteger, ForeignKey("agents.id")), Column("accepted", Float),
+                 Column("closed", Float), Column("channel", String(32), nullable=False),
+                 Column("packet", Text, nullable=False),
+                 Index("handoffs_session", "session_id", "status"), Index("handoffs_queue", "status", "group"))
+tickets = Table("tickets", metadata,
+                Column("id", ID, primary_key=True, autoincrement=True),
+                Column("session_id", String(128), ForeignKey("sessions.id"), nullable=False),
+                Column("created", Float, nullable=False), Column("group", String(32), nullable=False),
+                Column("rule", String(64), nullable=False), Column("text", Text, nullable=False),
+                Column("status", String(16), nullable=False), Column("agent_id", BigInteger, ForeignKey("agents.id")),
+                Column("done", Float))
+surveys = Table("surveys", metadata,
+                Column("id", ID, primary_key=True, autoincrement=True),
+                Column("handoff_id", BigInteger, ForeignKey("handoffs.id"), nullable=False, unique=True),
+                Column("session_id", String(128), ForeignKey("sessions.id"), nullable=False),
+                Column("created", Float, nullable=False), Column("agent_id", BigInteger, ForeignKey("agents.id")),
+                Column("group", String(32), nullable=False), Column("channel", String(32), nullable=False),
+                Column("rule", String(64), nullable=False), Column("nps_asked", Integer, nullable=False),
+                Column("csat", Integer), Column("nps", Integer), Column("comment", Text), Column("answered", Float))
+webhook_outbox = Table("webhook_outbox", metadata,
+                       Column("id", ID, primary_key=True, autoincrement=True),
+                       Column("created", Float, nullable=False), Column("event", String(32), nullable=False),
+                       Column("payload", Text, nullable=False), Column("attempts", Integer, nullable=False),
+                       Column("delivered", Float), Column("last_error", Text))
+
+
 def _v1_initial(conn: Connection) -> None:
     for table in (sessions, messages, feedback):
         table.create(conn, checkfirst=True)
 
 
+def _v2_handoff(conn: Connection) -> None:
+    """Hand-off: agents, queue, tickets, surveys, webhook outbox; per-message emotion and author."""
+    for table, names in ((sessions, ("customer_id",)), (messages, ("emotion", "author", "details"))):
+        present = {c["name"] for c in inspect(conn).get_columns(table.name)}
+        for name in names:
+            if name not in present:
+                column = table.c[name]
+                conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {name} "
+                                     f"{column.type.compile(conn.dialect)}")
+                if name == "customer_id":  # a version-1 database: its sessions table lacks the index too
+                    conn.exec_driver_sql("CREATE INDEX sessions_customer ON sessions (customer_id, created)")
+    for table in (agents, agent_tokens, handoffs, tickets, surveys, webhook_outbox):
+        table.create(conn, checkfirst=True)
+
+
 # Numbered, append-only: a deployed database is brought to the newest version at start.
-MIGRATIONS: List[Callable[[Connection], None]] = [_v1_initial]
+MIGRATIONS: List[Callable[[Connection], None]] = [_v1_initial, _v2_handoff]
 
 
 def _serialised(method):
@@ -67,23 +127,53 @@ class ConversationStore:
         self._lock = threading.RLock() if self.engine.dialect.name == "sqlite" else nullcontext()
 
     @_serialised
-    def ensure_session(self, session_id: str, channel: str) -> None:
+    def ensure_session(self, session_id: str, channel: str, customer_id: Optional[str] = None,
+                       attributes: Optional[dict] = None) -> None:
+        """Create the session on its first message; later messages may add the customer and attributes."""
+        known = dict(customer_id=customer_id) if customer_id else {}
+        if attributes:
+            known["attributes"] = json.dumps(attributes, ensure_ascii=False)
         try:
             with self.engine.begin() as conn:
                 if conn.execute(select(sessions.c.id).where(sessions.c.id == session_id)).first() is None:
-                    conn.execute(insert(sessions).values(id=session_id, channel=channel, created=time.time()))
+                    conn.execute(insert(sessions).values(id=session_id, channel=channel, created=time.time(),
+                                                         **known))
+                elif known:
+                    conn.execute(update(sessions).where(sessions.c.id == session_id).values(**known))
         except IntegrityError:
             pass  # another request created it a moment ago
 
     @_serialised
-    def add_message(self, session_id: str, sender: str, text: str, reply=None) -> int:
-        """Store one message (a customer's, or the bot's ``reply``); returns its id once committed."""
-        row = dict(session_id=session_id, created=time.time(), sender=sender, text=text)
+    def session(self, session_id: str) -> Optional[dict]:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(sessions).where(sessions.c.id == session_id)).first()
+        if row is None:
+            return None
+        data = dict(row._mapping)
+        data["attributes"] = json.loads(data["attributes"] or "{}")
+        return data
+
+    @_serialised
+    def add_message(self, session_id: str, sender: str, text: str, reply=None, emotion: Optional[float] = None,
+                    author: Optional[str] = None, details: Optional[dict] = None) -> int:
+        """Store one message (a customer's, an agent's, a system notice, or the bot's ``reply``);
+        returns its id once committed."""
+        row = dict(session_id=session_id, created=time.time(), sender=sender, text=text, emotion=emotion,
+                   author=author, details=json.dumps(details, ensure_ascii=False) if details else None)
         if reply is not None:
             row.update(decision=reply.decision, entry_id=reply.entry_id, confidence=reply.confidence,
-                       options=json.dumps([o.id for o in reply.options]))
+                       options=json.dumps([o.id for o in reply.options]),
+                       details=json.dumps({"candidates": [[o.id, o.score] for o in reply.candidates],
+                                           "handoff": reply.handoff}, ensure_ascii=False))
         with self.engine.begin() as conn:
             return int(conn.execute(insert(messages).values(**row).returning(messages.c.id)).scalar_one())
+
+    @_serialised
+    def set_emotion(self, message_id: int, emotion: Optional[float]) -> None:
+        if emotion is None:
+            return
+        with self.engine.begin() as conn:
+            conn.execute(update(messages).where(messages.c.id == message_id).values(emotion=round(emotion, 4)))
 
     @_serialised
     def add_feedback(self, session_id: str, message_id: int, kind: str, value: str) -> int:
@@ -111,9 +201,12 @@ class ConversationStore:
             return [r[0] for r in conn.execute(query.limit(limit))]
 
     @_serialised
-    def history(self, session_id: str) -> List[dict]:
-        columns = (messages.c.id, messages.c.sender, messages.c.text, messages.c.decision, messages.c.entry_id)
-        query = select(*columns).where(messages.c.session_id == session_id).order_by(messages.c.id)
+    def history(self, session_id: str, after: int = 0) -> List[dict]:
+        columns = (messages.c.id, messages.c.created, messages.c.sender, messages.c.text, messages.c.decision,
+                   messages.c.entry_id, messages.c.confidence, messages.c.emotion, messages.c.author,
+                   messages.c.details)
+        query = select(*columns).where(messages.c.session_id == session_id, messages.c.id > after) \
+            .order_by(messages.c.id)
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 

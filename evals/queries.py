@@ -1,47 +1,41 @@
-"""Labelled query files: JSONL lines ``{"text", "expected_id": id | null}``."""
+"""Labelled query files: faqbot's JSONL contract (``{"text", "expected_id": id | null}``), Rasa NLU
+YAML test data, CLINC150 JSON or a text,label CSV (see ``readers``), validated the same way."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
-from typing import List, Optional
+
+from .readers import ReaderError, label_resolver, read_rows
 
 
 @dataclass(frozen=True)
 class LabelledQuery:
     text: str
-    expected_id: Optional[str]
+    expected_id: str | None
 
 
 class QueryFileError(ValueError):
     pass
 
 
-def load_queries(path, known_ids=None) -> List[LabelledQuery]:
-    path = Path(path)
-    if not path.exists():
-        raise QueryFileError(f"{path}: query file not found")
-    queries, problems = [], []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(f"{path}:{number}: not valid JSON: {exc.msg}")
-            continue
-        text, expected = data.get("text") if isinstance(data, dict) else None, None
-        if not isinstance(text, str):
-            problems.append(f"{path}:{number}: text: missing or not text")
-            continue
-        if "expected_id" not in data:
-            problems.append(f"{path}:{number}: expected_id: missing (use null for a question the KB must not answer)")
-            continue
-        expected = data["expected_id"]
-        if expected is not None and known_ids is not None and str(expected) not in known_ids:
-            problems.append(f"{path}:{number}: expected_id: {expected!r} is not an entry of the knowledge base")
-            continue
-        queries.append(LabelledQuery(text, None if expected is None else str(expected)))
+def load_queries(path, known_ids=None) -> list[LabelledQuery]:
+    """Every query of ``path``; a file with any bad row is refused with every problem's file and line."""
+    try:
+        rows, oos_labels, problems = read_rows(path)
+    except ReaderError as exc:
+        raise QueryFileError(str(exc)) from exc
+    resolve = label_resolver(known_ids)
+    queries = []
+    for row in rows:
+        if not isinstance(row.text, str):
+            problems.append(f"{row.where}: text: missing or not text")
+        elif not row.has_label:
+            problems.append(f"{row.where}: expected_id: missing (use null for a question the KB must not answer)")
+        elif row.label is None or (str(row.label) in oos_labels and resolve(str(row.label)) is None):
+            queries.append(LabelledQuery(row.text, None))
+        elif resolve(str(row.label)) is None:
+            problems.append(f"{row.where}: expected_id: {row.label!r} is not an entry of the knowledge base")
+        else:
+            queries.append(LabelledQuery(row.text, resolve(str(row.label))))
     if not queries and not problems:
         problems.append(f"{path}: no queries")
     if problems:

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional
 
 from bot.config import Config
 from bot.decision import DecisionPolicy
@@ -17,6 +17,25 @@ from .metrics import Outcome, report
 from .queries import LabelledQuery, load_queries
 
 WARM_UP_QUERIES = 3
+SHOWN_SCORES = 10  # candidates per query kept for reports (top-k curve, worst queries)
+
+
+@dataclass
+class Segment:
+    """Queries analysed by one trained bot (a cross-validation run has one per fold)."""
+
+    bot: Bot
+    queries: list[LabelledQuery]
+    analyses: list[Analysis]
+
+
+@dataclass
+class EvalRun:
+    """An evaluation's contract metrics plus what the reports need to look closer."""
+
+    result: dict
+    outcomes: list[Outcome]
+    segments: list[Segment] = field(default_factory=list)
 
 
 def model_cache_dir() -> Path:
@@ -34,7 +53,7 @@ def train_cached(kb_path, config: Config, show_progress: bool = True, kb=None):
     return bot, seconds
 
 
-def analyse_all(bot: Bot, queries: List[LabelledQuery], show_progress: bool, label: str):
+def analyse_all(bot: Bot, queries: list[LabelledQuery], show_progress: bool, label: str):
     """One message at a time, as in production; returns (analyses, latencies in ms)."""
     for q in queries[:WARM_UP_QUERIES]:
         bot.analyse([q.text])
@@ -49,23 +68,31 @@ def analyse_all(bot: Bot, queries: List[LabelledQuery], show_progress: bool, lab
     return analyses, latencies
 
 
-def outcomes(bot: Bot, queries: List[LabelledQuery], analyses: List[Analysis], policy: DecisionPolicy,
-             latencies: Optional[List[float]] = None) -> List[Outcome]:
+def outcomes(bot: Bot, queries: list[LabelledQuery], analyses: list[Analysis], policy: DecisionPolicy,
+             latencies: list[float] | None = None) -> list[Outcome]:
     result = []
     for i, (q, a) in enumerate(zip(queries, analyses)):
         decision, picked = bot.decide(a, policy)
         ids = bot.entry_ids(a)
         options = [ids[j] for j in picked] if decision == "clarify" else []
-        result.append(Outcome(q.expected_id, ids, decision, options, latencies[i] if latencies else 0.0))
+        result.append(Outcome(q.expected_id, ids, decision, options, latencies[i] if latencies else 0.0, q.text,
+                              a.answer_confidence, a.proba[:SHOWN_SCORES]))
     return result
 
 
 def run_eval(kb_path, queries_path, config: Config, tune_on=None, show_progress: bool = True) -> dict:
+    return evaluate(kb_path, queries_path, config, tune_on, show_progress).result
+
+
+def evaluate(kb_path, queries_path, config: Config, tune_on=None, show_progress: bool = True,
+             kb=None, queries: list[LabelledQuery] | None = None) -> EvalRun:
+    """``run_eval`` keeping the per-query outcomes; ``kb`` / ``queries`` given in memory skip reading files."""
     from training.tuner import tune
 
-    kb = load_kb(kb_path)
+    kb = kb if kb is not None else load_kb(kb_path)
     known = {e.id for e in kb.published()}
-    queries = load_queries(queries_path, known)  # checked before minutes of training, not after
+    if queries is None:
+        queries = load_queries(queries_path, known)  # checked before minutes of training, not after
     dev = load_queries(tune_on, known) if tune_on else None
     bot, train_seconds = train_cached(kb_path, config, show_progress, kb)
     thresholds = dict(bot.manifest["thresholds"], source="trained")
@@ -74,7 +101,8 @@ def run_eval(kb_path, queries_path, config: Config, tune_on=None, show_progress:
         thresholds = dict(tune(bot, dev, dev_analyses, config.decision.min_self_service_rate), source=str(tune_on))
         bot.with_thresholds(thresholds["answer"], thresholds["clarify"])
     analyses, latencies = analyse_all(bot, queries, show_progress, "evaluating")
-    result = report(outcomes(bot, queries, analyses, bot.policy, latencies))
+    found = outcomes(bot, queries, analyses, bot.policy, latencies)
+    result = report(found)
     result.update(train_seconds=train_seconds, thresholds=thresholds, kb=str(kb_path), queries=str(queries_path),
                   n_entries=len(bot.kb), encoder=bot.manifest.get("encoder"))
-    return result
+    return EvalRun(result, found, [Segment(bot, queries, analyses)])

@@ -1,4 +1,4 @@
-"""Hand-off to humans. This issue only needs the hook; transfer rules come later."""
+"""Hand-off to humans: transfer rules, emotion, the agent desk, surveys and outcome reports."""
 from .hook import HandoffHook
 
 __all__ = ["HandoffHook"]

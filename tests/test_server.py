@@ -1,29 +1,9 @@
 """The HTTP API as a widget or a Rasa-built script uses it — on SQLite and on the real PostgreSQL."""
-import os
-import uuid
-
 import pytest
 from fastapi.testclient import TestClient
 
 from bot.server import create_app
 from bot.store import ConversationStore
-
-# The scale-out store runs against the real server (this machine kind runs one); never mocked or skipped.
-PG_URL = os.environ.get("FAQBOT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def store_url(request, tmp_path_factory):
-    if request.param == "sqlite":
-        yield str(tmp_path_factory.mktemp("db") / "faqbot.sqlite3")
-        return
-    import psycopg
-
-    schema = f"faqbot_test_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_URL, autocommit=True) as admin:
-        admin.execute(f"CREATE SCHEMA {schema}")
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-        admin.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 @pytest.fixture(scope="module")

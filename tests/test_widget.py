@@ -1,20 +1,12 @@
 """The web widget in a real headless Chromium (Debian's package, driven by Playwright)."""
-import shutil
-import socket
-import threading
 import time
-from pathlib import Path
 
 import pytest
-import uvicorn
 
 from bot.server import create_app
+from tests.browser import ARTEFACTS, chromium, needs_chromium, serving
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARTEFACTS = Path(__file__).resolve().parent.parent / "test-artefacts"  # screenshots for people to look at
-ARTEFACTS.mkdir(exist_ok=True)
-pytestmark = pytest.mark.skipif(CHROMIUM is None and not __import__("os").environ.get("CI"),
-                                reason="Debian's chromium is not installed (CI installs it)")
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -24,31 +16,14 @@ def server_app(demo_bot, demo_config):
 
 @pytest.fixture(scope="module")
 def server(server_app):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(server_app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(5)
+    with serving(server_app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture

@@ -1,6 +1,8 @@
-/* faqbot web widget: <script src="https://your-bot/widget.js" data-categories="物流"></script>
+/* faqbot web widget: <script src="https://your-bot/widget.js" data-categories="物流"
+ *   data-customer-id="u123" data-attributes='{"vip_level": 3}'></script>
  * Opens a chat panel, shows 猜你想问, suggests questions while typing, talks over a WebSocket
- * (HTTP fallback), renders options and related questions as buttons, asks for feedback.
+ * (HTTP fallback), renders options and related questions as buttons, asks for feedback; after a
+ * hand-off shows the agent's messages and, when the agent closes, the satisfaction survey.
  * Every text is inserted with textContent: nothing a customer, agent or KB writes becomes HTML. */
 (function () {
   "use strict";
@@ -9,6 +11,9 @@
   var categories = script.getAttribute("data-categories") || "";
   var attributes = script.getAttribute("data-attributes") || "";  // e.g. '{"recent_order": "2026…"}'
   var channel = script.getAttribute("data-channel") || "web";
+  var customerId = script.getAttribute("data-customer-id") || null;
+  var customerAttributes = null;
+  try { customerAttributes = attributes ? JSON.parse(attributes) : null; } catch (e) { customerAttributes = null; }
   var key = "faqbot-session";
   var sessionId = localStorage.getItem(key);
   if (!sessionId) {
@@ -41,6 +46,13 @@
     ".fq-sug{position:absolute;bottom:100%;left:0;right:0;background:#fff;border-top:1px solid #eee}" +
     ".fq-sug div{padding:6px 12px;cursor:pointer}.fq-sug div:hover{background:#f5f5f5}" +
     ".fq-state{font-size:12px;font-weight:400;opacity:.9}" +
+    ".fq-agent{background:#e8f4ff}.fq-who{font-size:12px;color:#888;margin-top:8px}" +
+    ".fq-note{text-align:center;color:#888;font-size:12px;margin:8px 0}" +
+    ".fq-survey{background:#fff;border-radius:10px;padding:10px;margin:8px 0}" +
+    ".fq-stars button,.fq-nps button{border:1px solid #ddd;background:#fff;margin:2px;padding:4px 7px;cursor:pointer;border-radius:4px}" +
+    ".fq-stars button.on,.fq-nps button.on{background:#e4393c;color:#fff;border-color:#e4393c}" +
+    ".fq-survey textarea{width:100%;box-sizing:border-box;margin:6px 0;min-height:40px}" +
+    ".fq-survey .fq-submit{border:0;background:#e4393c;color:#fff;padding:6px 14px;border-radius:4px;cursor:pointer}" +
     "@media (max-width:480px){.fq-panel{right:0;bottom:0;width:100%;height:100%;border-radius:0}" +
     ".fq-launch{right:12px;bottom:12px}}";
   document.head.appendChild(style);
@@ -94,11 +106,68 @@
     });
     parent.appendChild(box);
   }
+  function seen(id) { if (id && id > lastId) lastId = id; }
+  function note(text) { var node = el("div", "fq-note", text); log.appendChild(node); scroll(); return node; }
+  function agentSays(text, author) {
+    log.appendChild(el("div", "fq-who", author || "人工客服"));
+    var node = el("div", "fq-msg fq-agent", text);
+    log.appendChild(node);
+    scroll();
+  }
+  function survey(id, withNps, text) {
+    var done = JSON.parse(localStorage.getItem(key + "-rated") || "[]");
+    if (done.indexOf(id) >= 0) return;
+    var box = el("div", "fq-survey");
+    box.appendChild(el("div", "", text || "请为本次人工服务打分："));
+    var chosen = {csat: 0, nps: null};
+    function scale(cls, from, to, field, label) {
+      var row = el("div", cls);
+      for (var n = from; n <= to; n++) (function (n) {
+        var b = el("button", "", label(n));
+        b.type = "button";
+        b.setAttribute("data-score", String(n));
+        b.addEventListener("click", function () {
+          chosen[field] = n;
+          Array.prototype.forEach.call(row.children, function (x) { x.classList.toggle("on", x === b); });
+        });
+        row.appendChild(b);
+      })(n);
+      box.appendChild(row);
+    }
+    scale("fq-stars", 1, 5, "csat", function (n) { return n + "★"; });
+    if (withNps) {
+      box.appendChild(el("div", "", "您有多大可能把我们推荐给朋友？（0–10）"));
+      scale("fq-nps", 0, 10, "nps", String);
+    }
+    var comment = el("textarea");
+    comment.placeholder = "还有什么想对我们说的？（选填）";
+    comment.maxLength = 500;
+    box.appendChild(comment);
+    var submit = el("button", "fq-submit", "提交评价");
+    submit.type = "button";
+    submit.addEventListener("click", function () {
+      if (!chosen.csat) { submit.textContent = "请先选择评分"; return; }
+      post("/api/surveys/" + id, {session_id: sessionId, csat: chosen.csat, nps: chosen.nps, comment: comment.value})
+        .then(function (r) {
+          done.push(id);
+          localStorage.setItem(key + "-rated", JSON.stringify(done));
+          box.textContent = r.status === "thanks" ? "感谢您的评价！" : (r.detail || "评价提交失败");
+        });
+    });
+    box.appendChild(submit);
+    log.appendChild(box);
+    scroll();
+  }
   function render(reply) {
-    if (!reply || typeof reply.text !== "string") {  // a refusal (too many messages, too long …)
+    if (!reply || !reply.type && typeof reply.text !== "string") {  // a refusal (too many messages, too long …)
       say((reply && (reply.error || reply.detail)) || "消息发送失败，请稍后再试。", "bot");
       return;
     }
+    seen(reply.message_id);
+    if (reply.type === "relayed") return;  // an agent has the conversation: their answer comes as "agent"
+    if (reply.type === "agent") { agentSays(reply.text, reply.author); return; }
+    if (reply.type === "system") { note(reply.text); return; }
+    if (reply.type === "survey") { survey(reply.survey, reply.nps, reply.text); return; }
     var clarify = reply.decision === "clarify";
     var node = say(clarify ? reply.text.split("\n")[0] : reply.text, "bot");  // options come as buttons
     if (clarify) buttons(node, reply.options);
@@ -107,12 +176,14 @@
       buttons(node, reply.related);
     }
     if (reply.decision === "answer") feedback(node, reply.message_id);
+    if (reply.handoff && reply.handoff.notice) note(reply.handoff.notice);
   }
   function post(path, body) {
     return fetch(base + path, {method: "POST", headers: {"Content-Type": "application/json"},
                                body: JSON.stringify(body)}).then(function (r) { return r.json(); });
   }
 
+  var lastId = 0;
   var socket = null;
   var pending = [];
   var retry = 500;
@@ -128,20 +199,29 @@
       status("");
       retry = 500;
       pending.splice(0).forEach(function (m) { socket.send(m); });
+      if (lastId) catchUp();
     };
     socket.onclose = function () {  // network drop: say so, retry with backoff; messages go over HTTP meanwhile
       socket = null;
       status("连接中断，正在重连…");
+      catchUp();
       setTimeout(connect, retry);
       retry = Math.min(retry * 2, 10000);
     };
   }
+  function catchUp() {  // what agents said while the socket was down
+    return fetch(base + "/api/sessions/" + encodeURIComponent(sessionId) + "/messages?after=" + lastId)
+      .then(function (r) { return r.json(); })
+      .then(function (messages) { messages.forEach(function (m) { if (m.sender !== "customer" && m.sender !== "bot") restoreOne(m); }); })
+      .catch(function () {});
+  }
   function ask(shown, sent) {
     say(shown, "me");
-    var payload = JSON.stringify({text: sent, channel: channel});
+    var body = {text: sent, channel: channel, customer_id: customerId, attributes: customerAttributes};
+    var payload = JSON.stringify(body);
     if (socket && socket.readyState === 1) socket.send(payload);
     else if (socket && socket.readyState === 0) pending.push(payload);
-    else post("/api/messages", {session_id: sessionId, text: sent, channel: channel}).then(render);
+    else post("/api/messages", Object.assign({session_id: sessionId}, body)).then(render);
   }
 
   var timer = null;
@@ -183,12 +263,16 @@
     return fetch(base + "/api/sessions/" + encodeURIComponent(sessionId) + "/messages")
       .then(function (r) { return r.json(); })
       .then(function (messages) {
-        messages.forEach(function (m) {
-          var shown = m.decision === "clarify" ? m.text.split("\n")[0] : m.text;
-          say(shown, m.sender === "customer" ? "me" : "bot");
-        });
+        messages.forEach(restoreOne);
         return messages.length;
       });
+  }
+  function restoreOne(m) {
+    seen(m.id);
+    if (m.sender === "agent") agentSays(m.text, m.author);
+    else if (m.sender === "system" && m.survey) survey(m.survey, m.nps, m.text);
+    else if (m.sender === "system") note(m.text);
+    else say(m.decision === "clarify" ? m.text.split("\n")[0] : m.text, m.sender === "customer" ? "me" : "bot");
   }
 
   var opened = false;

@@ -1,0 +1,192 @@
+"""The agents' side of the API: sign-in, presence, queue, the hand-off packet, messages, transfer,
+close, tickets, the outcome report — and the signed endpoints a connected help desk calls instead.
+
+Agents authenticate with a bearer token from ``/api/agent/login``; the report needs a supervisor or
+admin. A help desk proves itself with the webhook secret (HMAC of timestamp and body).
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Optional
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+
+from handoff.report import GROUPINGS, outcome_report
+from handoff.webhooks import verify
+
+from .config import HandoffConfig
+from .conversations import DESK, Conversations, agent_topic
+
+
+class LoginIn(BaseModel):
+    username: str = Field(..., min_length=1, max_length=64)
+    password: str = Field(..., min_length=1, max_length=256)
+
+
+class StatusIn(BaseModel):
+    status: str = Field(..., pattern="^(online|away|offline)$")
+
+
+class TextIn(BaseModel):
+    text: str = Field(..., min_length=1, max_length=5000)
+
+
+class TransferIn(BaseModel):
+    group: str = Field(..., min_length=1, max_length=32)
+
+
+class DeskMessageIn(BaseModel):
+    text: str = Field(..., min_length=1, max_length=5000)
+    author: str = Field("agent", max_length=64)
+
+
+def agent_router(conversations: Conversations, handoff: HandoffConfig) -> APIRouter:
+    router = APIRouter()
+    desk = conversations.desk
+
+    def agent(authorization: Optional[str] = Header(None)) -> dict:
+        token = (authorization or "").removeprefix("Bearer ").strip()
+        found = desk.agent_for_token(token) if token else None
+        if found is None:
+            raise HTTPException(401, "sign in first", headers={"WWW-Authenticate": "Bearer"})
+        return found
+
+    def supervisor(me: dict = Depends(agent)) -> dict:
+        if me["role"] not in ("supervisor", "admin"):
+            raise HTTPException(403, "the report is for supervisors and admins")
+        return me
+
+    @router.post("/api/agent/login", summary="Sign in; returns a bearer token", tags=["agents"])
+    def login(credentials: LoginIn) -> dict:
+        token = desk.login(credentials.username, credentials.password)
+        if token is None:
+            raise HTTPException(401, "wrong username or password")
+        return {"token": token, "agent": desk.agent_for_token(token)}
+
+    @router.post("/api/agent/logout", tags=["agents"])
+    def logout(me: dict = Depends(agent), authorization: str = Header(...)) -> dict:
+        desk.set_status(me["id"], "offline")
+        desk.logout(authorization.removeprefix("Bearer ").strip())
+        conversations.hub.publish(DESK, {"type": "queue"})
+        return {"status": "signed out"}
+
+    @router.get("/api/agent/me", tags=["agents"])
+    def me(me: dict = Depends(agent)) -> dict:
+        return me
+
+    @router.post("/api/agent/status", summary="online | away | offline", tags=["agents"])
+    def status(body: StatusIn, me: dict = Depends(agent)) -> dict:
+        desk.set_status(me["id"], body.status)
+        conversations.hub.publish(DESK, {"type": "queue"})
+        return {"status": body.status}
+
+    @router.get("/api/agent/queue", summary="Waiting conversations per group, mine, open tickets", tags=["agents"])
+    def queue(me: dict = Depends(agent)) -> dict:
+        groups = list(handoff.groups) if me["role"] != "agent" else me["groups"]
+        waiting = desk.queue(groups)
+        return {"groups": {g: [_summary(h) for h in waiting if h["group"] == g] for g in groups},
+                "mine": [_summary(h) for h in desk.assigned(me["id"])],
+                "tickets": desk.tickets("open", groups),
+                "online": {g: desk.online(g) for g in groups}, "all_groups": list(handoff.groups)}
+
+    @router.get("/api/agent/handoffs/{handoff_id}", summary="The hand-off packet", tags=["agents"])
+    def packet(handoff_id: int, me: dict = Depends(agent)) -> dict:
+        return desk.packet(handoff_id)
+
+    @router.post("/api/agent/handoffs/{handoff_id}/accept", tags=["agents"])
+    def accept(handoff_id: int, me: dict = Depends(agent)) -> dict:
+        return _summary(conversations.accept(handoff_id, me))
+
+    @router.post("/api/agent/handoffs/{handoff_id}/messages", tags=["agents"])
+    def send(handoff_id: int, body: TextIn, me: dict = Depends(agent)) -> dict:
+        return {"message_id": conversations.agent_message(handoff_id, me, body.text)}
+
+    @router.post("/api/agent/handoffs/{handoff_id}/transfer", tags=["agents"])
+    def transfer(handoff_id: int, body: TransferIn, me: dict = Depends(agent)) -> dict:
+        return _summary(conversations.transfer(handoff_id, me, body.group))
+
+    @router.post("/api/agent/handoffs/{handoff_id}/close", tags=["agents"])
+    def close(handoff_id: int, me: dict = Depends(agent)) -> dict:
+        return _summary(conversations.close(handoff_id, me))
+
+    @router.post("/api/agent/tickets/{ticket_id}/resolve", tags=["agents"])
+    def resolve(ticket_id: int, me: dict = Depends(agent)) -> dict:
+        desk.resolve_ticket(ticket_id, me)
+        return {"status": "done"}
+
+    @router.get("/api/report", summary="Outcome metrics: CSAT, participation, NPS, transfer, self-service, FCR",
+                tags=["report"])
+    def report(since: str = Query("30d", max_length=32), by: Optional[str] = Query(None, pattern=_BY),
+               me: dict = Depends(supervisor)) -> dict:
+        try:
+            return outcome_report(conversations.store, since, by, handoff.first_contact_window_hours)
+        except ValueError as exc:
+            raise HTTPException(422, str(exc))
+
+    @router.websocket("/ws/agent")
+    async def events(websocket: WebSocket, token: str = ""):
+        """Queue changes for every agent, and customer messages of the conversations this agent owns."""
+        me = await run_in_threadpool(desk.agent_for_token, token)
+        if me is None:
+            await websocket.close(code=4401)
+            return
+        await websocket.accept()
+        topics = (DESK, agent_topic(me["id"]))
+        queues = [conversations.hub.subscribe(t) for t in topics]
+        try:
+            await _forward(websocket, queues)
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+        finally:
+            for topic, q in zip(topics, queues):
+                conversations.hub.unsubscribe(topic, q)
+
+    # -- a connected help desk (instead of the built-in workspace) -----------------------------
+    async def signed(request: Request) -> bytes:
+        body = await request.body()
+        secret = os.environ.get(handoff.webhook.secret_env, "")
+        if not verify(secret, request.headers.get("X-Faqbot-Timestamp", ""), body,
+                      request.headers.get("X-Faqbot-Signature", "")):
+            raise HTTPException(401, "missing or wrong X-Faqbot-Signature (HMAC-SHA256 of timestamp.body)")
+        return body
+
+    @router.post("/api/integrations/handoffs/{handoff_id}/messages", tags=["integration"],
+                 summary="A help-desk agent's message to the customer (signed like the webhooks)")
+    def desk_message(handoff_id: int, body: DeskMessageIn, _: bytes = Depends(signed)) -> dict:
+        return {"message_id": conversations.agent_message(handoff_id, None, body.text, body.author)}
+
+    @router.post("/api/integrations/handoffs/{handoff_id}/close", tags=["integration"],
+                 summary="The help desk closed the conversation: the bot is back, the survey goes out")
+    def desk_close(handoff_id: int, _: bytes = Depends(signed)) -> dict:
+        return _summary(conversations.close(handoff_id, None))
+
+    return router
+
+
+_BY = "^(" + "|".join(GROUPINGS) + ")$"
+
+
+async def _forward(websocket: WebSocket, queues) -> None:
+    """Send events from any of ``queues``; notice the page going away."""
+    receiver = asyncio.ensure_future(websocket.receive_text())
+    getters = {asyncio.ensure_future(q.get()): q for q in queues}
+    try:
+        while True:
+            done, _ = await asyncio.wait([receiver, *getters], return_when=asyncio.FIRST_COMPLETED)
+            if receiver in done:
+                receiver.result()  # raises WebSocketDisconnect when the page closed
+                receiver = asyncio.ensure_future(websocket.receive_text())
+            for task in done & set(getters):
+                q = getters.pop(task)
+                await websocket.send_json(task.result())
+                getters[asyncio.ensure_future(q.get())] = q
+    finally:
+        for task in [receiver, *getters]:
+            task.cancel()
+
+
+def _summary(handoff: dict) -> dict:
+    return {k: v for k, v in handoff.items() if k != "packet"}

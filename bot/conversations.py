@@ -1,0 +1,218 @@
+"""Conversations between customers, the bot and agents — the service core the HTTP layer calls.
+
+Each customer message is stored before anything answers it. Then either the bot replies (and the
+transfer rules may hand the conversation to a person), or — while a hand-off is open — the message
+goes to the agent and the bot stays silent. Agent actions (accept, message, transfer, close) come
+back through here, so the customer's widget, the agents' pages, the store, the webhooks and the
+metrics all see the same events.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Dict, Optional
+
+from handoff.desk import AgentDesk
+from handoff.router import HandoffRouter
+from handoff.webhooks import WebhookSender
+
+from .chat import ChatSession
+from .engine import Bot
+from .hub import EventHub
+from .messages import language_of, message
+from .metrics import Metrics
+from .privacy import MaskingFilter
+from .store import ConversationStore
+
+log = logging.getLogger("faqbot.conversations")
+log.addFilter(MaskingFilter())  # customers type phone and card numbers; logs never keep them
+MAX_SESSIONS = 10_000
+DESK = "desk"  # event topic every signed-in agent page listens to
+
+
+def session_topic(session_id: str) -> str:
+    return "session:" + session_id
+
+
+def agent_topic(agent_id: int) -> str:
+    return f"agent:{agent_id}"
+
+
+class Conversations:
+    """Sessions in memory (option state, turns the rules count), every message in the store.
+
+    Requests run in a thread pool: one lock per session keeps a customer's messages in order (a double
+    click must not pick from the wrong option list); another guards the session table itself.
+    """
+
+    def __init__(self, bot: Bot, store: ConversationStore, router: Optional[HandoffRouter] = None,
+                 desk: Optional[AgentDesk] = None, hub: Optional[EventHub] = None,
+                 webhooks: Optional[WebhookSender] = None, survey=None, metrics: Optional[Metrics] = None):
+        self.bot = bot
+        self.store = store
+        self.router = router
+        self.desk = desk
+        self.hub = hub or EventHub()
+        self.webhooks = webhooks
+        self.survey = survey  # bot.config.SurveyConfig; None: no survey
+        self.metrics = metrics or Metrics()
+        self.sessions: Dict[str, ChatSession] = {}
+        self.locks: Dict[str, threading.Lock] = {}
+        self.last_bot_message: Dict[str, tuple] = {}  # session → (message id, decision)
+        self.pending_ticket: Dict[str, dict] = {}  # session → routing: the next message is left for agents
+        self._guard = threading.Lock()
+
+    # -- customers ------------------------------------------------------------------------------
+    def handle(self, session_id: str, text: str, channel: str = "web", customer_id: Optional[str] = None,
+               attributes: Optional[dict] = None) -> dict:
+        """The JSON the customer's client gets: a bot reply, a system notice, or (while an agent owns
+        the conversation) a receipt. The customer's message is committed first."""
+        session_id, text, channel = _clean(session_id)[:128], _clean(text), _clean(channel)[:32] or "web"
+        session, lock = self._session(session_id, channel)
+        with lock:
+            self.store.ensure_session(session_id, channel, customer_id and _clean(customer_id)[:128], attributes)
+            if attributes:
+                session.attributes = dict(attributes)
+            message_id = self.store.add_message(session_id, "customer", text)
+            self.metrics.customer_message(channel)
+            handoff = self.desk.open_handoff(session_id) if self.desk else None
+            if handoff is not None:
+                return self._relay(handoff, text, message_id)
+            if session_id in self.pending_ticket:
+                return self._leave_message(session_id, text, self.pending_ticket.pop(session_id))
+            return self._reply(session, session_id, text, message_id)
+
+    def _reply(self, session: ChatSession, session_id: str, text: str, customer_message: int) -> dict:
+        reply = session.send(text, queue=self.desk) if self.desk else session.send(text)
+        self.store.set_emotion(customer_message, session.emotion if self.router else None)
+        previous = self.last_bot_message.get(session_id)
+        if session.picked and previous and previous[1] == "clarify":
+            self.store.add_feedback(session_id, previous[0], "clarify_choice", session.picked)
+        message_id = self.store.add_message(session_id, "bot", reply.text, reply)
+        self.last_bot_message[session_id] = (message_id, reply.decision)
+        self.metrics.bot_reply(reply)
+        log.info("session=%s decision=%s entry=%s text=%s", session_id, reply.decision, reply.entry_id, text)
+        payload = dict(reply.to_dict(), type="bot", message_id=message_id)
+        if reply.handoff:
+            payload["handoff"] = self._hand_off(session, session_id, reply.handoff)
+        return payload
+
+    def _hand_off(self, session: ChatSession, session_id: str, routing: dict) -> dict:
+        self.metrics.handoff(routing)
+        if routing["ticket"] or self.desk is None:
+            self.pending_ticket[session_id] = routing
+            return dict(routing, status="leave_message")
+        packet = {"routing": routing, "attributes": session.attributes, "emotion": session.emotion}
+        handoff = self.desk.create_handoff(session_id, routing, session.channel, packet)
+        ahead = self.desk.position(handoff)
+        notice = message("queued", self._language(session_id), ahead=ahead)
+        self._notify(session_id, notice, push=False)  # it travels with the reply, after its text
+        self.hub.publish(DESK, {"type": "queue"})
+        self._emit("handoff.created", handoff)
+        return dict(routing, status="queued", handoff_id=handoff["id"], ahead=ahead, notice=notice)
+
+    def _relay(self, handoff: dict, text: str, message_id: int) -> dict:
+        """An agent owns (or will own) this conversation: the message is theirs, the bot says nothing."""
+        event = {"type": "customer", "handoff_id": handoff["id"], "session_id": handoff["session_id"],
+                 "message_id": message_id, "text": text}
+        self.store.set_emotion(message_id, self.router.emotion(text) if self.router else None)
+        self.hub.publish(agent_topic(handoff["agent_id"]) if handoff["agent_id"] else DESK, event)
+        self._emit("message.customer", event)
+        return {"type": "relayed", "message_id": message_id, "handoff_id": handoff["id"], "status": handoff["status"]}
+
+    def _leave_message(self, session_id: str, text: str, routing: dict) -> dict:
+        ticket = self.desk.create_ticket(session_id, routing["group"], routing["rule"], text) if self.desk else 0
+        self.hub.publish(DESK, {"type": "ticket", "ticket_id": ticket})
+        self._emit("ticket.created", {"ticket_id": ticket, "session_id": session_id, "group": routing["group"],
+                                      "rule": routing["rule"], "text": text})
+        notice = message("ticket_saved", self._language(session_id, text), ticket=f"#{ticket}")
+        message_id = self.store.add_message(session_id, "system", notice)
+        return {"type": "system", "text": notice, "message_id": message_id, "ticket_id": ticket}
+
+    # -- agents ---------------------------------------------------------------------------------
+    def accept(self, handoff_id: int, agent: dict) -> dict:
+        handoff = self.desk.accept(handoff_id, agent)
+        language = self._language(handoff["session_id"])
+        self._notify(handoff["session_id"], message("accepted", language, agent=agent["name"]))
+        self.hub.publish(DESK, {"type": "queue"})
+        self._emit("handoff.accepted", dict(handoff, agent=agent["username"]))
+        return handoff
+
+    def agent_message(self, handoff_id: int, agent: Optional[dict], text: str, author: str = "") -> int:
+        """An agent's message to the customer (``agent`` None: from a connected help desk)."""
+        handoff = self.desk.handoff(handoff_id)
+        if handoff["status"] not in ("queued", "active"):
+            raise KeyError(f"hand-off {handoff_id} is closed")
+        if agent is not None and handoff["agent_id"] != agent["id"] and agent["role"] == "agent":
+            raise PermissionError(f"hand-off {handoff_id} is not yours")
+        name = agent["name"] if agent else author or "agent"
+        message_id = self.store.add_message(handoff["session_id"], "agent", _clean(text), author=name)
+        self.hub.publish(session_topic(handoff["session_id"]),
+                         {"type": "agent", "text": text, "author": name, "message_id": message_id})
+        return message_id
+
+    def transfer(self, handoff_id: int, agent: dict, group: str) -> dict:
+        handoff = self.desk.transfer(handoff_id, agent, group)
+        self._notify(handoff["session_id"], message("transferred", self._language(handoff["session_id"]), group=group))
+        self.hub.publish(DESK, {"type": "queue"})
+        self._emit("handoff.transferred", dict(handoff, by=agent["username"]))
+        return handoff
+
+    def close(self, handoff_id: int, agent: Optional[dict]) -> dict:
+        """Close; the bot is back, and the customer is invited to rate the agent."""
+        survey = self.survey is not None and self.survey.enabled
+        handoff = self.desk.close(handoff_id, agent, survey=survey, nps=survey and self.survey.nps)
+        session_id = handoff["session_id"]
+        language = self._language(session_id)
+        self._notify(session_id, message("closed", language))
+        if survey:
+            details = {"survey": handoff["survey_id"], "nps": self.survey.nps}
+            self._notify(session_id, message("survey", language), details, kind="survey")
+        with self._guard:
+            if session_id in self.sessions:
+                self.sessions[session_id].turns = []
+        self.hub.publish(DESK, {"type": "queue"})
+        self._emit("handoff.closed", handoff)
+        return handoff
+
+    def rate(self, survey_id: int, session_id: str, csat: int, nps: Optional[int], comment: str) -> None:
+        accept_for = self.survey.accept_for_hours if self.survey else 72
+        self.desk.rate(survey_id, session_id, csat, nps, comment, accept_for)
+        self.metrics.rating(csat)
+        self._emit("rating.created", {"survey_id": survey_id, "session_id": session_id, "csat": csat,
+                                      "nps": nps, "comment": comment})
+
+    # -- plumbing -------------------------------------------------------------------------------
+    def _notify(self, session_id: str, text: str, details: Optional[dict] = None, kind: str = "system",
+                push: bool = True) -> None:
+        """A notice to the customer, stored (the widget restores it) and pushed to an open widget."""
+        message_id = self.store.add_message(session_id, "system", text, details=details)
+        if push:
+            self.hub.publish(session_topic(session_id), dict(details or {}, type=kind, text=text, message_id=message_id))
+
+    def _emit(self, event: str, payload: dict) -> None:
+        if self.webhooks is not None:
+            self.webhooks.emit(event, {k: v for k, v in payload.items() if k != "packet"})
+
+    def _language(self, session_id: str, text: str = "") -> str:
+        if self.bot.language != "auto":
+            return self.bot.language
+        if not text:
+            history = self.store.history(session_id)
+            text = next((m["text"] for m in history if m["sender"] == "customer" and m["text"].strip()), "")
+        return language_of(text)
+
+    def _session(self, session_id: str, channel: str):
+        with self._guard:
+            if session_id not in self.sessions and len(self.sessions) >= MAX_SESSIONS:
+                oldest = next(iter(self.sessions))
+                for table in (self.sessions, self.locks, self.last_bot_message, self.pending_ticket):
+                    table.pop(oldest, None)
+            session = self.sessions.setdefault(session_id, ChatSession(self.bot, channel, self.router))
+            return session, self.locks.setdefault(session_id, threading.Lock())
+
+
+def _clean(text: str) -> str:
+    """NUL characters cannot be stored (PostgreSQL refuses them) and mean nothing in a message."""
+    return text.replace("\x00", "")
+

@@ -1,0 +1,296 @@
+"""The agent desk: agents and their sign-in, the hand-off queue per skill group, tickets and surveys.
+
+Everything lives in the conversation store's database, so any worker (and a restarted one) sees
+the same queue. State changes are single conditional UPDATEs — two agents clicking "accept" on the
+same conversation cannot both get it.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from typing import Dict, List, Optional, Sequence
+
+from sqlalchemy import func, insert, select, update
+
+from bot.store import ConversationStore, _serialised, agent_tokens, agents, handoffs, surveys, tickets
+
+ROLES = ("agent", "supervisor", "admin")
+STATUSES = ("online", "away", "offline")
+TOKEN_HOURS = 12
+OPEN = ("queued", "active")
+
+
+class DeskError(ValueError):
+    """An agent action that cannot be done (already taken, not yours, unknown group …)."""
+
+
+class AgentDesk:
+    def __init__(self, store: ConversationStore, groups: Sequence[str] = ("general",)):
+        self.store = store
+        self.engine = store.engine
+        self._lock = store._lock
+        self.groups = tuple(groups)
+
+    # -- agents ---------------------------------------------------------------------------------
+    @_serialised
+    def add_agent(self, username: str, password: str, name: str = "", role: str = "agent",
+                  groups: Sequence[str] = ("general",)) -> int:
+        if role not in ROLES:
+            raise DeskError(f"role {role!r}: choose one of {ROLES}")
+        unknown = [g for g in groups if g not in self.groups]
+        if unknown or not groups:
+            raise DeskError(f"groups {list(groups)}: each must be one of {list(self.groups)}")
+        if len(password) < 8:
+            raise DeskError("password: at least 8 characters")
+        with self.engine.begin() as conn:
+            if conn.execute(select(agents.c.id).where(agents.c.username == username)).first():
+                raise DeskError(f"agent {username!r} already exists")
+            return int(conn.execute(insert(agents).values(
+                username=username, name=name or username, password_hash=hash_password(password), role=role,
+                groups=json.dumps(list(groups)), status="offline", created=time.time())
+                .returning(agents.c.id)).scalar_one())
+
+    @_serialised
+    def login(self, username: str, password: str) -> Optional[str]:
+        """A fresh bearer token, or None: wrong name and wrong password look the same to the caller."""
+        with self.engine.begin() as conn:
+            row = conn.execute(select(agents).where(agents.c.username == username)).first()
+            if row is None or not check_password(password, row.password_hash):
+                return None
+            token = secrets.token_urlsafe(32)
+            now = time.time()
+            conn.execute(insert(agent_tokens).values(token_hash=_digest(token), agent_id=row.id, created=now,
+                                                     expires=now + TOKEN_HOURS * 3600))
+            return token
+
+    @_serialised
+    def agent_for_token(self, token: str) -> Optional[dict]:
+        query = select(agents).join(agent_tokens, agent_tokens.c.agent_id == agents.c.id).where(
+            agent_tokens.c.token_hash == _digest(token or ""), agent_tokens.c.expires > time.time())
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return _agent(row) if row else None
+
+    @_serialised
+    def logout(self, token: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(agent_tokens.delete().where(agent_tokens.c.token_hash == _digest(token)))
+
+    @_serialised
+    def set_status(self, agent_id: int, status: str) -> None:
+        if status not in STATUSES:
+            raise DeskError(f"status {status!r}: choose one of {STATUSES}")
+        with self.engine.begin() as conn:
+            conn.execute(update(agents).where(agents.c.id == agent_id).values(status=status))
+
+    @_serialised
+    def agents(self) -> List[dict]:
+        with self.engine.connect() as conn:
+            return [_agent(r) for r in conn.execute(select(agents).order_by(agents.c.id))]
+
+    # -- queue state (transfer rules read it) -----------------------------------------------------
+    def online(self, group: str) -> int:
+        return sum(1 for a in self.agents() if a["status"] == "online" and group in a["groups"])
+
+    def waiting(self, group: str) -> int:
+        return len(self.queue([group]))
+
+    # -- hand-offs ------------------------------------------------------------------------------
+    @_serialised
+    def open_handoff(self, session_id: str) -> Optional[dict]:
+        query = select(handoffs).where(handoffs.c.session_id == session_id, handoffs.c.status.in_(OPEN)) \
+            .order_by(handoffs.c.id.desc())
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return _handoff(row) if row else None
+
+    @_serialised
+    def create_handoff(self, session_id: str, routing: dict, channel: str, packet: dict) -> dict:
+        with self.engine.begin() as conn:
+            handoff_id = conn.execute(insert(handoffs).values(
+                session_id=session_id, created=time.time(), group=routing["group"], priority=routing["priority"],
+                rule=routing["rule"], reason=routing["reason"], status="queued", channel=channel,
+                packet=json.dumps(packet, ensure_ascii=False)).returning(handoffs.c.id)).scalar_one()
+            return _handoff(conn.execute(select(handoffs).where(handoffs.c.id == handoff_id)).first())
+
+    def position(self, handoff: dict) -> int:
+        """How many queued conversations of its group are served before this one."""
+        ahead = [h for h in self.queue([handoff["group"]]) if h["id"] != handoff["id"]]
+        mine = (-handoff["priority"], handoff["created"])
+        return sum(1 for h in ahead if (-h["priority"], h["created"]) < mine)
+
+    @_serialised
+    def queue(self, groups: Sequence[str]) -> List[dict]:
+        """Waiting conversations, highest priority first, then longest waiting."""
+        query = select(handoffs).where(handoffs.c.status == "queued", handoffs.c.group.in_(list(groups))) \
+            .order_by(handoffs.c.priority.desc(), handoffs.c.created, handoffs.c.id)
+        with self.engine.connect() as conn:
+            return [_handoff(r) for r in conn.execute(query)]
+
+    @_serialised
+    def handoff(self, handoff_id: int) -> dict:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(handoffs).where(handoffs.c.id == handoff_id)).first()
+        if row is None:
+            raise KeyError(f"no hand-off {handoff_id}")
+        return _handoff(row)
+
+    @_serialised
+    def assigned(self, agent_id: int) -> List[dict]:
+        query = select(handoffs).where(handoffs.c.agent_id == agent_id, handoffs.c.status == "active") \
+            .order_by(handoffs.c.accepted)
+        with self.engine.connect() as conn:
+            return [_handoff(r) for r in conn.execute(query)]
+
+    def accept(self, handoff_id: int, agent: dict) -> dict:
+        handoff = self.handoff(handoff_id)
+        if agent["role"] == "agent" and handoff["group"] not in agent["groups"]:
+            raise DeskError(f"hand-off {handoff_id} waits for group {handoff['group']!r}; you are in {agent['groups']}")
+        self._change(handoff_id, ("queued",), status="active", agent_id=agent["id"], accepted=time.time())
+        return self.handoff(handoff_id)
+
+    def transfer(self, handoff_id: int, agent: dict, group: str) -> dict:
+        if group not in self.groups:
+            raise DeskError(f"group {group!r}: choose one of {list(self.groups)}")
+        self._owned(handoff_id, agent)
+        self._change(handoff_id, ("active",), status="queued", group=group, agent_id=None, accepted=None)
+        return self.handoff(handoff_id)
+
+    def close(self, handoff_id: int, agent: Optional[dict], survey: bool = True, nps: bool = False) -> dict:
+        """Close the conversation; with ``survey``, store the satisfaction invitation (it counts even
+        if the customer never answers). ``agent`` None: closed by the help-desk integration."""
+        if agent is not None:
+            self._owned(handoff_id, agent)
+        self._change(handoff_id, OPEN, status="closed", closed=time.time())
+        handoff = self.handoff(handoff_id)
+        if survey:
+            handoff["survey_id"] = self._invite(handoff, nps)
+        return handoff
+
+    def _owned(self, handoff_id: int, agent: dict) -> None:
+        handoff = self.handoff(handoff_id)
+        if handoff["agent_id"] != agent["id"] and agent["role"] == "agent":
+            raise DeskError(f"hand-off {handoff_id} is not yours")
+
+    @_serialised
+    def _change(self, handoff_id: int, allowed: Sequence[str], **values) -> None:
+        with self.engine.begin() as conn:
+            done = conn.execute(update(handoffs).where(handoffs.c.id == handoff_id,
+                                                       handoffs.c.status.in_(list(allowed))).values(**values))
+            if done.rowcount != 1:
+                raise DeskError(f"hand-off {handoff_id} is no longer {' or '.join(allowed)}")
+
+    # -- satisfaction ---------------------------------------------------------------------------
+    @_serialised
+    def _invite(self, handoff: dict, nps: bool) -> int:
+        with self.engine.begin() as conn:
+            return int(conn.execute(insert(surveys).values(
+                handoff_id=handoff["id"], session_id=handoff["session_id"], created=time.time(),
+                agent_id=handoff["agent_id"], group=handoff["group"], channel=handoff["channel"],
+                rule=handoff["rule"], nps_asked=int(nps)).returning(surveys.c.id)).scalar_one())
+
+    @_serialised
+    def rate(self, survey_id: int, session_id: str, csat: int, nps: Optional[int] = None, comment: str = "",
+             accept_for_hours: float = 72) -> None:
+        if not (isinstance(csat, int) and 1 <= csat <= 5):
+            raise DeskError("csat: a whole number from 1 to 5")
+        if nps is not None and not (isinstance(nps, int) and 0 <= nps <= 10):
+            raise DeskError("nps: a whole number from 0 to 10")
+        with self.engine.begin() as conn:
+            row = conn.execute(select(surveys).where(surveys.c.id == survey_id,
+                                                     surveys.c.session_id == session_id)).first()
+            if row is None:
+                raise KeyError(f"no survey {survey_id} in session {session_id!r}")
+            if row.answered is not None:
+                raise DeskError("this survey was already answered")
+            if time.time() - row.created > accept_for_hours * 3600:
+                raise DeskError("this survey has expired")
+            conn.execute(update(surveys).where(surveys.c.id == survey_id).values(
+                csat=csat, nps=nps if row.nps_asked else None, comment=comment[:2000], answered=time.time()))
+
+    @_serialised
+    def surveys(self) -> List[dict]:
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(select(surveys).order_by(surveys.c.id))]
+
+    # -- tickets (leave a message) --------------------------------------------------------------
+    @_serialised
+    def create_ticket(self, session_id: str, group: str, rule: str, text: str) -> int:
+        with self.engine.begin() as conn:
+            return int(conn.execute(insert(tickets).values(
+                session_id=session_id, created=time.time(), group=group, rule=rule, text=text, status="open")
+                .returning(tickets.c.id)).scalar_one())
+
+    @_serialised
+    def tickets(self, status: str = "open", groups: Optional[Sequence[str]] = None) -> List[dict]:
+        query = select(tickets).where(tickets.c.status == status).order_by(tickets.c.id)
+        if groups is not None:
+            query = query.where(tickets.c.group.in_(list(groups)))
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    @_serialised
+    def resolve_ticket(self, ticket_id: int, agent: dict) -> None:
+        with self.engine.begin() as conn:
+            done = conn.execute(update(tickets).where(tickets.c.id == ticket_id, tickets.c.status == "open")
+                                .values(status="done", agent_id=agent["id"], done=time.time()))
+            if done.rowcount != 1:
+                raise DeskError(f"ticket {ticket_id} is not open")
+
+    # -- the hand-off packet --------------------------------------------------------------------
+    def packet(self, handoff_id: int) -> dict:
+        """What the agent sees: transcript with the bot's decisions and candidates, emotion
+        trajectory, customer attributes, channel and the rule that fired."""
+        handoff = self.handoff(handoff_id)
+        session = self.store.session(handoff["session_id"]) or {}
+        transcript = []
+        for m in self.store.history(handoff["session_id"]):
+            details = json.loads(m.pop("details") or "{}")
+            m["candidates"] = details.get("candidates", [])
+            transcript.append(m)
+        return dict(handoff, attributes=session.get("attributes", {}), customer_id=session.get("customer_id"),
+                    transcript=transcript,
+                    emotion=[round(m["emotion"], 3) for m in transcript if m["emotion"] is not None])
+
+    @_serialised
+    def counts(self) -> Dict[str, int]:
+        """Queue length per group (metrics)."""
+        query = select(handoffs.c.group, func.count()).where(handoffs.c.status == "queued").group_by(handoffs.c.group)
+        with self.engine.connect() as conn:
+            found = dict(conn.execute(query).all())
+        return {g: int(found.get(g, 0)) for g in self.groups}
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=2 ** 14, r=8, p=1)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+def check_password(password: str, stored: str) -> bool:
+    try:
+        _, salt, digest = stored.split("$")
+        mine = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=2 ** 14, r=8, p=1)
+    except ValueError:
+        return False
+    return hmac.compare_digest(mine.hex(), digest)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _agent(row) -> dict:
+    data = {k: v for k, v in row._mapping.items() if k != "password_hash"}
+    data["groups"] = json.loads(data["groups"])
+    return data
+
+
+def _handoff(row) -> dict:
+    data = dict(row._mapping)
+    data["packet"] = json.loads(data["packet"])
+    return data
+

@@ -1,0 +1,53 @@
+"""What transfer rules see: the conversation's turns so far and the world around the current one."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import List, Optional, Protocol
+
+from knowledge_base.entry import Entry
+
+
+@dataclass
+class Turn:
+    """One customer message and what the bot made of it."""
+    text: str
+    decision: str = "fallback"
+    entry_id: Optional[str] = None
+    picked: bool = False  # the message picked one of the offered options
+    emotion: float = 0.0
+
+
+class QueueState(Protocol):
+    def online(self, group: str) -> int: ...
+
+    def waiting(self, group: str) -> int: ...
+
+
+class NoQueue:
+    """Queue state when nobody runs an agent desk (replays, explain): one agent online, nobody waiting."""
+
+    def online(self, group: str) -> int:
+        return 1
+
+    def waiting(self, group: str) -> int:
+        return 0
+
+
+@dataclass
+class TurnContext:
+    turns: List[Turn]  # the conversation so far, the current turn last
+    entry: Optional[Entry]
+    attributes: dict
+    channel: str
+    now: datetime
+    hours: "object"
+    queue: QueueState = field(default_factory=NoQueue)
+
+    @property
+    def text(self) -> str:
+        return self.turns[-1].text
+
+    @property
+    def decision(self) -> str:
+        return self.turns[-1].decision
