@@ -257,7 +257,7 @@ def eval_dialogues(transcripts: Path = typer.Argument(..., help="conversations: 
     except TranscriptError as exc:
         _fail(str(exc))
     bot = _bot(model, config, kb)
-    result = run(bot, HandoffRouter.from_config(_config(config).handoff), conversations, progress)
+    result = run(bot, HandoffRouter.for_bot(_config(config).handoff, bot), conversations, progress)
     text = json.dumps(result, ensure_ascii=False, indent=2)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -280,7 +280,7 @@ def handoff_explain(transcript: Path = typer.Option(..., "--transcript", "-t", h
     except TranscriptError as exc:
         _fail(str(exc))
     bot = _bot(model, config)
-    router = HandoffRouter.from_config(_config(config).handoff)
+    router = HandoffRouter.for_bot(_config(config).handoff, bot)
     for conversation in conversations:
         typer.echo(render(conversation, replay(bot, router, conversation), verbose=not quiet))
 

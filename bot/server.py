@@ -83,7 +83,7 @@ def build_conversations(bot: Bot, store: ConversationStore, handoff: HandoffConf
     """The service with its hand-off parts: rules, agent desk, event hub, webhooks, metrics."""
     desk = AgentDesk(store, handoff.groups)
     webhooks = WebhookSender(store, handoff.webhook.url, os.environ.get(handoff.webhook.secret_env, ""))
-    return Conversations(bot, store, HandoffRouter.from_config(handoff), desk, EventHub(), webhooks,
+    return Conversations(bot, store, HandoffRouter.for_bot(handoff, bot), desk, EventHub(), webhooks,
                          handoff.survey, Metrics(desk))
 
 

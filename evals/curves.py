@@ -12,6 +12,7 @@ from dataclasses import replace
 import numpy as np
 
 from .metrics import Outcome, rates
+from .runner import outcomes
 
 GRID = [round(t, 3) for t in np.linspace(0.0, 1.0, 41)] + [1.01]  # 1.01: never answer
 TOP_K = 10
@@ -20,8 +21,6 @@ TOP_K = 10
 def threshold_sweep(segments: Sequence, grid: Sequence[float] = GRID,
                     advance: Callable[[int], None] | None = None) -> dict:
     """Per answer threshold: self-service, answered-correct and wrong-answer rates; and the operating point."""
-    from .runner import outcomes
-
     points = []
     for t in grid:
         found: list[Outcome] = []

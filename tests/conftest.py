@@ -46,6 +46,15 @@ def demo_bot(demo_config):
     return bot
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Real headless Chromium (see tests/browser.py)."""
+    from tests.browser import chromium
+
+    with chromium() as b:
+        yield b
+
+
 @pytest.fixture
 def write(tmp_path):
     """Write a text file into tmp_path and return its path."""

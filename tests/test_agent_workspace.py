@@ -5,7 +5,7 @@ import pytest
 from bot.config import HandoffConfig
 from bot.server import create_app
 from bot.store import ConversationStore
-from tests.browser import ARTEFACTS, chromium, needs_chromium, serving
+from tests.browser import ARTEFACTS, needs_chromium, serving
 
 pytestmark = needs_chromium
 
@@ -21,22 +21,22 @@ def server(demo_bot, store_url):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture(scope="module")
 def agent(browser, server):
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(server + "/agent")
-    page.fill("#username", "wang")
-    page.fill("#password", "agent-pass-1")
-    page.click("#login button")
+    context, page = signed_in(browser, server + "/agent", "wang", "agent-pass-1")
     page.locator("#me", has_text="小王").wait_for()
     yield page
     context.close()
+
+
+def signed_in(browser, url, username, password):
+    """A fresh browser context on a page with a sign-in form, signed in."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(url)
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("#login button")
+    return context, page
 
 
 def customer(browser, server):
@@ -73,12 +73,7 @@ def hand_off_and_close(agent, page):
 
 
 def dashboard_value(browser, server, metric):
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(server + "/dashboard")
-    page.fill("#username", "boss")
-    page.fill("#password", "boss-pass-1")
-    page.click("#login button")
+    context, page = signed_in(browser, server + "/dashboard", "boss", "boss-pass-1")
     value = page.locator(f"[data-metric={metric}] .value").inner_text()
     page.screenshot(path=str(ARTEFACTS / "dashboard.png"))
     context.close()

@@ -200,3 +200,29 @@ def test_a_help_desk_answers_through_the_signed_endpoint(client):
     history = client.get("/api/sessions/desk/messages").json()
     assert [m["author"] for m in history if m["sender"] == "agent"] == ["Anna"]
     assert any(m.get("survey") for m in history)
+
+
+def test_nps_is_asked_when_configured_and_counted(demo_bot, store_url):
+    from bot.config import SurveyConfig
+
+    app = create_app(demo_bot, ConversationStore(store_url), handoff=HandoffConfig(survey=SurveyConfig(nps=True)))
+    client = TestClient(app)
+    app.state.conversations.desk.add_agent("zhao", "password-9", "小赵", "supervisor", ["general"])
+    zhao = sign_in(client, "zhao", "password-9")
+    scores = []
+    for n, nps in enumerate((10, 9, 3)):
+        handoff_id = say(client, f"nps{n}", "转人工")["handoff"]["handoff_id"]
+        client.post(f"/api/agent/handoffs/{handoff_id}/accept", headers=zhao)
+        client.post(f"/api/agent/handoffs/{handoff_id}/close", headers=zhao)
+        notice = [m for m in client.get(f"/api/sessions/nps{n}/messages").json() if m.get("survey")][-1]
+        assert notice["nps"] is True
+        assert client.post(f"/api/surveys/{notice['survey']}", json={"session_id": f"nps{n}", "csat": 4,
+                                                                     "nps": 11}).status_code == 422
+        client.post(f"/api/surveys/{notice['survey']}", json={"session_id": f"nps{n}", "csat": 4, "nps": nps})
+        scores.append(nps)
+    report = client.get("/api/report?since=1d&by=group", headers=zhao).json()
+    mine = [s for s in app.state.conversations.desk.surveys() if s["session_id"].startswith("nps")]
+    assert [s["nps"] for s in mine] == scores
+    assert report["totals"]["nps_responses"] >= 3 and report["totals"]["nps"] is not None
+    general = next(r for r in report["rows"] if r["key"] == "general")
+    assert general["nps"] == pytest.approx(100 * (2 - 1) / 3, abs=0.1)  # promoters 10, 9; detractor 3

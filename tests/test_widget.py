@@ -4,7 +4,7 @@ import time
 import pytest
 
 from bot.server import create_app
-from tests.browser import ARTEFACTS, chromium, needs_chromium, serving
+from tests.browser import ARTEFACTS, needs_chromium, serving
 
 pytestmark = needs_chromium
 
@@ -18,12 +18,6 @@ def server_app(demo_bot, demo_config):
 def server(server_app):
     with serving(server_app) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
 
 
 @pytest.fixture
