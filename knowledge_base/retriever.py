@@ -6,6 +6,8 @@ channel also scores the entry's centroid, which uses all its questions at once.
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
@@ -17,6 +19,7 @@ from .encoders import Encoder, normalise
 from .sparse_index import SparseIndex
 from .text import Normalizer, Segmenter
 
+RECENT_VECTORS = 256  # messages whose vectors are remembered for the emotion scorer
 MASKED = -10.0  # score of an example that must not be seen (leave-one-out during training)
 
 
@@ -40,6 +43,8 @@ class Retriever:
         self.sparse = sparse
         self.dense = dense
         self.encoder = encoder
+        self._recent: "OrderedDict[str, np.ndarray]" = OrderedDict()
+        self._recent_lock = threading.Lock()
 
     # -- building -------------------------------------------------------------------------------
     def fit(self, example_texts: Sequence[str], owners: Sequence[int],
@@ -78,7 +83,25 @@ class Retriever:
         return [self.normalizer.normalize(m) for m in messages]
 
     def embed(self, texts: Sequence[str]) -> Optional[np.ndarray]:
-        return self.encoder.encode(texts) if self.dense is not None else None
+        """Sentence vectors; a single message's is remembered, so the emotion scorer reuses it."""
+        if self.dense is None:
+            return None
+        if len(texts) != 1:
+            return self.encoder.encode(texts)
+        with self._recent_lock:
+            vector = self._recent.get(texts[0])
+        if vector is None:
+            vector = self.encoder.encode(texts)[0]
+            with self._recent_lock:
+                self._recent[texts[0]] = vector
+                while len(self._recent) > RECENT_VECTORS:
+                    self._recent.popitem(last=False)
+        return vector[None, :]
+
+    def message_vector(self, message: str) -> Optional[np.ndarray]:
+        """The vector the dense channel used (or would use) for this raw message."""
+        embedded = self.embed(self.prepare([message]))
+        return None if embedded is None else embedded[0]
 
     def score(self, texts: Sequence[str], embeddings: Optional[np.ndarray] = None) -> EntryScores:
         """Entry scores for normalised texts (embeddings computed if not given)."""
