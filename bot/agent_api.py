@@ -143,6 +143,14 @@ def agent_router(conversations: Conversations, handoff: HandoffConfig) -> APIRou
         finally:
             for topic, q in zip(topics, queues):
                 conversations.hub.unsubscribe(topic, q)
+            if not conversations.hub.listeners(agent_topic(me["id"])):
+                # the workspace was closed: nobody is there to pick up, so new hand-offs must not wait for them
+                await run_in_threadpool(_away, me["id"])
+
+    def _away(agent_id: int) -> None:
+        if next(a for a in desk.agents() if a["id"] == agent_id)["status"] == "online":
+            desk.set_status(agent_id, "away")
+            conversations.hub.publish(DESK, {"type": "queue"})
 
     # -- a connected help desk (instead of the built-in workspace) -----------------------------
     async def signed(request: Request) -> bytes:

@@ -245,16 +245,23 @@ def eval_dialogues(transcripts: Path = typer.Argument(..., help="conversations: 
                    kb: Optional[Path] = typer.Option(None, "--kb", help="train this KB (cached) instead of --model"),
                    limit: Optional[int] = typer.Option(None, help="replay only the first N conversations"),
                    out: Optional[Path] = typer.Option(None, "--out", "-o", help="JSON report to write"),
+                   fail_under: Optional[List[str]] = typer.Option(None, "--fail-under",
+                                                                  help="METRIC=VALUE, e.g. handoff_recall=0.9"),
+                   fail_over: Optional[List[str]] = typer.Option(None, "--fail-over",
+                                                                 help="METRIC=VALUE, e.g. false_handoffs=0"),
                    progress: bool = typer.Option(True, help="show progress bars")):
     """Replay conversations through the bot and the transfer rules: turn accuracy, hand-off
     precision/recall, turns until hand-off, false hand-offs, fallback and hand-off rates."""
-    from evals.dialogue_eval import eval_dialogues as run
+    from evals.dialogue_eval import GATED, eval_dialogues as run
+    from evals.gate import failures, parse_limits
     from handoff.router import HandoffRouter
     from handoff.transcript import TranscriptError, load_transcripts
 
     try:
+        under = parse_limits(fail_under or [], "--fail-under", GATED)
+        over = parse_limits(fail_over or [], "--fail-over", GATED)
         conversations = load_transcripts(transcripts)[:limit]
-    except TranscriptError as exc:
+    except (TranscriptError, ValueError) as exc:
         _fail(str(exc))
     bot = _bot(model, config, kb)
     result = run(bot, HandoffRouter.for_bot(_config(config).handoff, bot), conversations, progress)
@@ -263,6 +270,10 @@ def eval_dialogues(transcripts: Path = typer.Argument(..., help="conversations: 
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
     typer.echo(text)
+    broken = failures(result, under, over)
+    if broken:
+        typer.secho("regression gate failed:\n  " + "\n  ".join(broken), fg="red", err=True)
+        raise typer.Exit(1)
 
 
 @handoff_app.command("explain")

@@ -17,6 +17,9 @@ from handoff.transcript import Transcript
 
 from training.progress import Progress
 
+GATED = ("turn_accuracy", "handoff_precision", "handoff_recall", "false_handoffs", "missed_handoffs",
+         "handoff_rate", "turn_fallback_rate", "turns_until_handoff_mean")  # --fail-under / --fail-over
+
 
 def eval_dialogues(bot, router: HandoffRouter, transcripts: List[Transcript], show_progress: bool = True) -> dict:
     replays = []
@@ -29,7 +32,11 @@ def eval_dialogues(bot, router: HandoffRouter, transcripts: List[Transcript], sh
     return dict(conversations=len(replays), turns=len(turns), **_labelled(turns), **_rates(replays),
                 false_handoff_examples=[{"conversation": tr.id, "text": t.text, "rule": t.routing["rule"]}
                                         for tr, played in replays for t in played
-                                        if t.handed_off and t.expected_handoff is False][:20])
+                                        if t.handed_off and t.expected_handoff is False][:20],
+                missed_handoff_examples=[{"conversation": tr.id, "text": t.text, "decision": t.decision,
+                                          "emotion": round(t.emotion, 3)}
+                                         for tr, played in replays for t in played
+                                         if not t.handed_off and t.expected_handoff][:20])
 
 
 def _labelled(turns: List[ReplayedTurn]) -> dict:

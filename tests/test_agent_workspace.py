@@ -101,3 +101,25 @@ def test_an_ignored_survey_halves_participation(browser, server, agent):
     context.close()  # leaves without rating
     assert dashboard_value(browser, server, "participation_rate") == "50.0%"
     assert dashboard_value(browser, server, "csat") == "100.0%"
+
+
+def test_closing_the_workspace_sets_the_agent_away(browser, server):
+    import time
+
+    import httpx
+
+    context, page = signed_in(browser, server + "/agent", "boss", "boss-pass-1")
+    page.locator("#me", has_text="主管").wait_for()
+    token = page.evaluate("sessionStorage.getItem('faqbot-agent-token')")
+    me = lambda: httpx.get(server + "/api/agent/me", headers={"Authorization": f"Bearer {token}"}).json()  # noqa: E731
+    for _ in range(50):
+        if me()["status"] == "online":
+            break
+        time.sleep(0.1)
+    assert me()["status"] == "online"
+    context.close()
+    for _ in range(50):
+        if me()["status"] == "away":
+            break
+        time.sleep(0.1)
+    assert me()["status"] == "away"

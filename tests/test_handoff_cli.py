@@ -76,3 +76,11 @@ def test_eval_dialogues_on_the_labelled_demo_conversations(tmp_path):
     assert report["conversations"] == 21 and report["turns_with_handoff_label"] == report["turns"]
     assert report["handoff_recall"] >= 0.8 and report["handoff_precision"] >= 0.8
     assert report["turn_accuracy"] >= 0.7 and report["false_handoffs"] == len(report["false_handoff_examples"])
+
+
+def test_eval_dialogues_gate_fails_the_build(tmp_path):
+    dialogues = str(ROOT / "evals" / "dialogues" / "demo_dialogues.yml")
+    result = runner.invoke(app, ["eval-dialogues", dialogues, "--no-progress", "--fail-over", "false_handoffs=-1"])
+    assert result.exit_code == 1 and "false_handoffs" in result.output and "above the gate -1" in result.output
+    result = runner.invoke(app, ["eval-dialogues", dialogues, "--no-progress", "--fail-under", "recall=0.9"])
+    assert result.exit_code == 2 and "METRIC=VALUE" in result.output
