@@ -18,6 +18,7 @@ from handoff.report import GROUPINGS, outcome_report
 from handoff.webhooks import verify
 
 from .config import HandoffConfig
+from .rate_limit import RateLimiter
 from .conversations import DESK, Conversations, agent_topic
 
 
@@ -46,6 +47,8 @@ class DeskMessageIn(BaseModel):
 def agent_router(conversations: Conversations, handoff: HandoffConfig) -> APIRouter:
     router = APIRouter()
     desk = conversations.desk
+    per_user = RateLimiter(SIGN_INS_PER_MINUTE)  # guessing one agent's password is slow
+    per_address = RateLimiter(SIGN_INS_PER_MINUTE * 6)  # a whole office may sign in from one address
 
     def agent(authorization: Optional[str] = Header(None)) -> dict:
         token = (authorization or "").removeprefix("Bearer ").strip()
@@ -60,7 +63,10 @@ def agent_router(conversations: Conversations, handoff: HandoffConfig) -> APIRou
         return me
 
     @router.post("/api/agent/login", summary="Sign in; returns a bearer token", tags=["agents"])
-    def login(credentials: LoginIn) -> dict:
+    def login(credentials: LoginIn, request: Request) -> dict:
+        address = request.client.host if request.client else "?"
+        if not per_address.allow(address) or not per_user.allow(credentials.username):
+            raise HTTPException(429, "too many sign-in attempts; wait a minute")
         token = desk.login(credentials.username, credentials.password)
         if token is None:
             raise HTTPException(401, "wrong username or password")
@@ -94,6 +100,7 @@ def agent_router(conversations: Conversations, handoff: HandoffConfig) -> APIRou
 
     @router.get("/api/agent/handoffs/{handoff_id}", summary="The hand-off packet", tags=["agents"])
     def packet(handoff_id: int, me: dict = Depends(agent)) -> dict:
+        desk.readable(handoff_id, me)
         return desk.packet(handoff_id)
 
     @router.post("/api/agent/handoffs/{handoff_id}/accept", tags=["agents"])
@@ -127,13 +134,21 @@ def agent_router(conversations: Conversations, handoff: HandoffConfig) -> APIRou
             raise HTTPException(422, str(exc))
 
     @router.websocket("/ws/agent")
-    async def events(websocket: WebSocket, token: str = ""):
-        """Queue changes for every agent, and customer messages of the conversations this agent owns."""
-        me = await run_in_threadpool(desk.agent_for_token, token)
+    async def events(websocket: WebSocket):
+        """Queue changes for every agent, and customer messages of the conversations this agent owns.
+        The first frame is {"token": ...} (never in the URL, where access logs would keep it)."""
+        await websocket.accept()
+        try:
+            first = await asyncio.wait_for(websocket.receive_json(), SIGN_IN_SECONDS)
+        except (asyncio.TimeoutError, ValueError, WebSocketDisconnect):
+            await websocket.close(code=4401)
+            return
+        token = first.get("token") if isinstance(first, dict) else None
+        me = await run_in_threadpool(desk.agent_for_token, token) if isinstance(token, str) else None
         if me is None:
             await websocket.close(code=4401)
             return
-        await websocket.accept()
+        await websocket.send_json({"type": "ready"})
         topics = (DESK, agent_topic(me["id"]))
         queues = [conversations.hub.subscribe(t) for t in topics]
         try:
@@ -143,6 +158,7 @@ def agent_router(conversations: Conversations, handoff: HandoffConfig) -> APIRou
         finally:
             for topic, q in zip(topics, queues):
                 conversations.hub.unsubscribe(topic, q)
+            await asyncio.sleep(AWAY_GRACE_SECONDS)  # a reload or a reconnect is not leaving
             if not conversations.hub.listeners(agent_topic(me["id"])):
                 # the workspace was closed: nobody is there to pick up, so new hand-offs must not wait for them
                 await run_in_threadpool(_away, me["id"])
@@ -157,8 +173,9 @@ def agent_router(conversations: Conversations, handoff: HandoffConfig) -> APIRou
         body = await request.body()
         secret = os.environ.get(handoff.webhook.secret_env, "")
         if not verify(secret, request.headers.get("X-Faqbot-Timestamp", ""), body,
-                      request.headers.get("X-Faqbot-Signature", "")):
-            raise HTTPException(401, "missing or wrong X-Faqbot-Signature (HMAC-SHA256 of timestamp.body)")
+                      request.headers.get("X-Faqbot-Signature", ""), request.method, request.url.path):
+            raise HTTPException(401, "missing or wrong X-Faqbot-Signature "
+                                     "(HMAC-SHA256 of timestamp.METHOD.path.body)")
         return body
 
     @router.post("/api/integrations/handoffs/{handoff_id}/messages", tags=["integration"],
@@ -174,6 +191,9 @@ def agent_router(conversations: Conversations, handoff: HandoffConfig) -> APIRou
     return router
 
 
+SIGN_IN_SECONDS = 10
+SIGN_INS_PER_MINUTE = 10
+AWAY_GRACE_SECONDS = 3
 _BY = "^(" + "|".join(GROUPINGS) + ")$"
 
 

@@ -12,7 +12,7 @@ import logging
 import threading
 from typing import Dict, Optional
 
-from handoff.desk import AgentDesk
+from handoff.desk import LEAVE_MESSAGE, OPEN, AgentDesk
 from handoff.router import HandoffRouter
 from handoff.webhooks import WebhookSender
 
@@ -59,7 +59,6 @@ class Conversations:
         self.sessions: Dict[str, ChatSession] = {}
         self.locks: Dict[str, threading.Lock] = {}
         self.last_bot_message: Dict[str, tuple] = {}  # session → (message id, decision)
-        self.pending_ticket: Dict[str, dict] = {}  # session → routing: the next message is left for agents
         self._guard = threading.Lock()
 
     # -- customers ------------------------------------------------------------------------------
@@ -76,10 +75,10 @@ class Conversations:
             message_id = self.store.add_message(session_id, "customer", text)
             self.metrics.customer_message(channel)
             handoff = self.desk.open_handoff(session_id) if self.desk else None
+            if handoff is not None and handoff["status"] == LEAVE_MESSAGE:
+                return self._leave_message(session_id, text, handoff)
             if handoff is not None:
                 return self._relay(handoff, text, message_id)
-            if session_id in self.pending_ticket:
-                return self._leave_message(session_id, text, self.pending_ticket.pop(session_id))
             return self._reply(session, session_id, text, message_id)
 
     def _reply(self, session: ChatSession, session_id: str, text: str, customer_message: int) -> dict:
@@ -99,11 +98,10 @@ class Conversations:
 
     def _hand_off(self, session: ChatSession, session_id: str, routing: dict) -> dict:
         self.metrics.handoff(routing)
-        if routing["ticket"] or self.desk is None:
-            self.pending_ticket[session_id] = routing
-            return dict(routing, status="leave_message")
         packet = {"routing": routing, "attributes": session.attributes, "emotion": session.emotion}
         handoff = self.desk.create_handoff(session_id, routing, session.channel, packet)
+        if routing["ticket"]:
+            return dict(routing, status=LEAVE_MESSAGE, handoff_id=handoff["id"])
         ahead = self.desk.position(handoff)
         notice = message("queued", self._language(session_id), ahead=ahead)
         self._notify(session_id, notice, push=False)  # it travels with the reply, after its text
@@ -121,7 +119,9 @@ class Conversations:
         return {"type": "relayed", "message_id": message_id, "handoff_id": handoff["id"], "status": handoff["status"]}
 
     def _leave_message(self, session_id: str, text: str, routing: dict) -> dict:
-        ticket = self.desk.create_ticket(session_id, routing["group"], routing["rule"], text) if self.desk else 0
+        """The message the customer was invited to leave: a ticket agents see later."""
+        ticket = self.desk.create_ticket(session_id, routing["group"], routing["rule"], text)
+        self.desk.leave_message(routing["id"])
         self.hub.publish(DESK, {"type": "ticket", "ticket_id": ticket})
         self._emit("ticket.created", {"ticket_id": ticket, "session_id": session_id, "group": routing["group"],
                                       "rule": routing["rule"], "text": text})
@@ -140,11 +140,9 @@ class Conversations:
 
     def agent_message(self, handoff_id: int, agent: Optional[dict], text: str, author: str = "") -> int:
         """An agent's message to the customer (``agent`` None: from a connected help desk)."""
-        handoff = self.desk.handoff(handoff_id)
-        if handoff["status"] not in ("queued", "active"):
+        handoff = self.desk.owned(handoff_id, agent) if agent is not None else self.desk.handoff(handoff_id)
+        if handoff["status"] not in OPEN:
             raise KeyError(f"hand-off {handoff_id} is closed")
-        if agent is not None and handoff["agent_id"] != agent["id"] and agent["role"] == "agent":
-            raise PermissionError(f"hand-off {handoff_id} is not yours")
         name = agent["name"] if agent else author or "agent"
         message_id = self.store.add_message(handoff["session_id"], "agent", _clean(text), author=name)
         self.hub.publish(session_topic(handoff["session_id"]),
@@ -206,7 +204,7 @@ class Conversations:
         with self._guard:
             if session_id not in self.sessions and len(self.sessions) >= MAX_SESSIONS:
                 oldest = next(iter(self.sessions))
-                for table in (self.sessions, self.locks, self.last_bot_message, self.pending_ticket):
+                for table in (self.sessions, self.locks, self.last_bot_message):
                     table.pop(oldest, None)
             session = self.sessions.setdefault(session_id, ChatSession(self.bot, channel, self.router))
             return session, self.locks.setdefault(session_id, threading.Lock())

@@ -81,7 +81,8 @@ webhook_outbox = Table("webhook_outbox", metadata,
                        Column("id", ID, primary_key=True, autoincrement=True),
                        Column("created", Float, nullable=False), Column("event", String(32), nullable=False),
                        Column("payload", Text, nullable=False), Column("attempts", Integer, nullable=False),
-                       Column("delivered", Float), Column("last_error", Text))
+                       Column("delivered", Float), Column("last_error", Text),
+                       Column("next_attempt", Float, nullable=False), Column("claimed_until", Float))
 
 
 def _v1_initial(conn: Connection) -> None:
@@ -222,6 +223,8 @@ class ConversationStore:
 def migrate(engine: Engine) -> int:
     """Apply the migrations this database has not seen yet; returns its version."""
     with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":  # workers starting together migrate one at a time
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4242)")
         schema_version.create(conn, checkfirst=True)
         current = conn.execute(select(func.coalesce(func.max(schema_version.c.version), 0))).scalar_one()
         for number, step in enumerate(MIGRATIONS[current:], start=current + 1):

@@ -20,7 +20,9 @@ from bot.store import ConversationStore, _serialised, agent_tokens, agents, hand
 ROLES = ("agent", "supervisor", "admin")
 STATUSES = ("online", "away", "offline")
 TOKEN_HOURS = 12
-OPEN = ("queued", "active")
+OPEN = ("queued", "active")  # a person has (or will have) the conversation: the bot is silent
+LEAVE_MESSAGE = "leave_message"  # nobody could pick up: the customer's next message becomes a ticket
+_DUMMY_HASH = None  # compared against for unknown usernames, so timing does not reveal which exist
 
 
 class DeskError(ValueError):
@@ -53,18 +55,26 @@ class AgentDesk:
                 groups=json.dumps(list(groups)), status="offline", created=time.time())
                 .returning(agents.c.id)).scalar_one())
 
-    @_serialised
     def login(self, username: str, password: str) -> Optional[str]:
-        """A fresh bearer token, or None: wrong name and wrong password look the same to the caller."""
+        """A fresh bearer token, or None: wrong name and wrong password look (and take) the same.
+        The slow hash runs outside the store lock, so sign-ins never hold up customers."""
+        row = self._agent_row(username)
+        ok = check_password(password, row.password_hash if row else _dummy_hash())
+        return self._new_token(row.id) if row is not None and ok else None
+
+    @_serialised
+    def _agent_row(self, username: str):
+        with self.engine.connect() as conn:
+            return conn.execute(select(agents).where(agents.c.username == username)).first()
+
+    @_serialised
+    def _new_token(self, agent_id: int) -> str:
+        token = secrets.token_urlsafe(32)
+        now = time.time()
         with self.engine.begin() as conn:
-            row = conn.execute(select(agents).where(agents.c.username == username)).first()
-            if row is None or not check_password(password, row.password_hash):
-                return None
-            token = secrets.token_urlsafe(32)
-            now = time.time()
-            conn.execute(insert(agent_tokens).values(token_hash=_digest(token), agent_id=row.id, created=now,
+            conn.execute(insert(agent_tokens).values(token_hash=_digest(token), agent_id=agent_id, created=now,
                                                      expires=now + TOKEN_HOURS * 3600))
-            return token
+        return token
 
     @_serialised
     def agent_for_token(self, token: str) -> Optional[dict]:
@@ -101,18 +111,21 @@ class AgentDesk:
     # -- hand-offs ------------------------------------------------------------------------------
     @_serialised
     def open_handoff(self, session_id: str) -> Optional[dict]:
-        query = select(handoffs).where(handoffs.c.session_id == session_id, handoffs.c.status.in_(OPEN)) \
-            .order_by(handoffs.c.id.desc())
+        """The session's hand-off still in progress: queued, active, or waiting for a left message."""
+        query = select(handoffs).where(handoffs.c.session_id == session_id,
+                                       handoffs.c.status.in_(OPEN + (LEAVE_MESSAGE,))).order_by(handoffs.c.id.desc())
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
         return _handoff(row) if row else None
 
     @_serialised
     def create_handoff(self, session_id: str, routing: dict, channel: str, packet: dict) -> dict:
+        """Queued for an agent, or (``routing["ticket"]``) waiting for the customer to leave a message."""
+        status = LEAVE_MESSAGE if routing["ticket"] else "queued"
         with self.engine.begin() as conn:
             handoff_id = conn.execute(insert(handoffs).values(
                 session_id=session_id, created=time.time(), group=routing["group"], priority=routing["priority"],
-                rule=routing["rule"], reason=routing["reason"], status="queued", channel=channel,
+                rule=routing["rule"], reason=routing["reason"], status=status, channel=channel,
                 packet=json.dumps(packet, ensure_ascii=False)).returning(handoffs.c.id)).scalar_one()
             return _handoff(conn.execute(select(handoffs).where(handoffs.c.id == handoff_id)).first())
 
@@ -146,42 +159,59 @@ class AgentDesk:
             return [_handoff(r) for r in conn.execute(query)]
 
     def accept(self, handoff_id: int, agent: dict) -> dict:
-        handoff = self.handoff(handoff_id)
-        if agent["role"] == "agent" and handoff["group"] not in agent["groups"]:
-            raise DeskError(f"hand-off {handoff_id} waits for group {handoff['group']!r}; you are in {agent['groups']}")
-        self._change(handoff_id, ("queued",), status="active", agent_id=agent["id"], accepted=time.time())
+        self.readable(handoff_id, agent)
+        self._change(handoff_id, ("queued",), _scope(agent, owner=False), status="active", agent_id=agent["id"],
+                     accepted=time.time())
         return self.handoff(handoff_id)
 
     def transfer(self, handoff_id: int, agent: dict, group: str) -> dict:
         if group not in self.groups:
             raise DeskError(f"group {group!r}: choose one of {list(self.groups)}")
-        self._owned(handoff_id, agent)
-        self._change(handoff_id, ("active",), status="queued", group=group, agent_id=None, accepted=None)
+        self.owned(handoff_id, agent)
+        self._change(handoff_id, ("active",), _scope(agent, owner=True), status="queued", group=group,
+                     agent_id=None, accepted=None)
         return self.handoff(handoff_id)
 
     def close(self, handoff_id: int, agent: Optional[dict], survey: bool = True, nps: bool = False) -> dict:
         """Close the conversation; with ``survey``, store the satisfaction invitation (it counts even
         if the customer never answers). ``agent`` None: closed by the help-desk integration."""
+        scope = ()
         if agent is not None:
-            self._owned(handoff_id, agent)
-        self._change(handoff_id, OPEN, status="closed", closed=time.time())
+            self.owned(handoff_id, agent)
+            scope = _scope(agent, owner=True)
+        self._change(handoff_id, OPEN, scope, status="closed", closed=time.time())
         handoff = self.handoff(handoff_id)
         if survey:
             handoff["survey_id"] = self._invite(handoff, nps)
         return handoff
 
-    def _owned(self, handoff_id: int, agent: dict) -> None:
+    def leave_message(self, handoff_id: int) -> None:
+        """The customer left the message the hand-off waited for."""
+        self._change(handoff_id, (LEAVE_MESSAGE,), (), status="ticket", closed=time.time())
+
+    def readable(self, handoff_id: int, agent: dict) -> dict:
+        """The hand-off, if this agent may see it: their group's, or their own (supervisors: all)."""
         handoff = self.handoff(handoff_id)
-        if handoff["agent_id"] != agent["id"] and agent["role"] == "agent":
-            raise DeskError(f"hand-off {handoff_id} is not yours")
+        if agent["role"] == "agent" and handoff["group"] not in agent["groups"] and handoff["agent_id"] != agent["id"]:
+            raise PermissionError(f"hand-off {handoff_id} belongs to group {handoff['group']!r}; "
+                                  f"you are in {agent['groups']}")
+        return handoff
+
+    def owned(self, handoff_id: int, agent: dict) -> dict:
+        """The hand-off, if this agent owns it (supervisors may act on any)."""
+        handoff = self.handoff(handoff_id)
+        if agent["role"] == "agent" and handoff["agent_id"] != agent["id"]:
+            raise PermissionError(f"hand-off {handoff_id} is not yours")
+        return handoff
 
     @_serialised
-    def _change(self, handoff_id: int, allowed: Sequence[str], **values) -> None:
+    def _change(self, handoff_id: int, allowed: Sequence[str], scope: Sequence = (), **values) -> None:
+        """One conditional UPDATE: the state (and, for agents, the group or owner) checked and changed at once."""
         with self.engine.begin() as conn:
             done = conn.execute(update(handoffs).where(handoffs.c.id == handoff_id,
-                                                       handoffs.c.status.in_(list(allowed))).values(**values))
+                                                       handoffs.c.status.in_(list(allowed)), *scope).values(**values))
             if done.rowcount != 1:
-                raise DeskError(f"hand-off {handoff_id} is no longer {' or '.join(allowed)}")
+                raise DeskError(f"hand-off {handoff_id} is no longer {' or '.join(allowed)} (or no longer yours)")
 
     # -- satisfaction ---------------------------------------------------------------------------
     @_serialised
@@ -204,12 +234,13 @@ class AgentDesk:
                                                      surveys.c.session_id == session_id)).first()
             if row is None:
                 raise KeyError(f"no survey {survey_id} in session {session_id!r}")
-            if row.answered is not None:
-                raise DeskError("this survey was already answered")
             if time.time() - row.created > accept_for_hours * 3600:
                 raise DeskError("this survey has expired")
-            conn.execute(update(surveys).where(surveys.c.id == survey_id).values(
-                csat=csat, nps=nps if row.nps_asked else None, comment=comment[:2000], answered=time.time()))
+            answered = conn.execute(update(surveys).where(surveys.c.id == survey_id, surveys.c.answered.is_(None))
+                                    .values(csat=csat, nps=nps if row.nps_asked else None, comment=comment[:2000],
+                                            answered=time.time()))
+            if answered.rowcount != 1:  # checked in the UPDATE itself: two workers cannot both rate
+                raise DeskError("this survey was already answered")
 
     @_serialised
     def surveys(self) -> List[dict]:
@@ -234,8 +265,9 @@ class AgentDesk:
 
     @_serialised
     def resolve_ticket(self, ticket_id: int, agent: dict) -> None:
+        mine = tickets.c.group.in_(agent["groups"]) if agent["role"] == "agent" else tickets.c.id == ticket_id
         with self.engine.begin() as conn:
-            done = conn.execute(update(tickets).where(tickets.c.id == ticket_id, tickets.c.status == "open")
+            done = conn.execute(update(tickets).where(tickets.c.id == ticket_id, tickets.c.status == "open", mine)
                                 .values(status="done", agent_id=agent["id"], done=time.time()))
             if done.rowcount != 1:
                 raise DeskError(f"ticket {ticket_id} is not open")
@@ -277,6 +309,20 @@ def check_password(password: str, stored: str) -> bool:
     except ValueError:
         return False
     return hmac.compare_digest(mine.hex(), digest)
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = hash_password(secrets.token_urlsafe(12))
+    return _DUMMY_HASH
+
+
+def _scope(agent: dict, owner: bool) -> tuple:
+    """Extra UPDATE conditions for a plain agent: their own conversation, or one of their groups."""
+    if agent["role"] != "agent":
+        return ()
+    return (handoffs.c.agent_id == agent["id"],) if owner else (handoffs.c.group.in_(agent["groups"]),)
 
 
 def _digest(token: str) -> str:

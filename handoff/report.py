@@ -1,6 +1,7 @@
 """Outcome metrics: how well the bot and the people behind it serve customers.
 
-Definitions (per conversation = a session with at least one customer message in the window):
+Over conversations (sessions with at least one customer message) started in the window, the
+surveys sent in it, and the answer feedback given in it on those conversations:
 - transfer rate: conversations a transfer rule handed to a person (queued, or invited to leave a message);
 - self-service resolution: not transferred, and the bot's last reply was an answer not rated unhelpful;
 - first-contact resolution: no new conversation by the same customer within the window after this
@@ -52,14 +53,17 @@ def outcome_report(store: ConversationStore, since: str = "30d", by: Optional[st
     data = _load(store, start)
     conversations = _conversations(data, window_hours * 3600)
     rated = [dict(s, day=_day(s["created"])) for s in data["surveys"]]
+    by_session = {c["session"]: c for c in conversations}
+    feedback_rows = [dict(f, **{k: by_session[f["session_id"]][k] for k in GROUPINGS})
+                     for f in data["feedback"] if f["session_id"] in by_session]
     report = {"since": _iso(start), "until": _iso(now or time.time()), "by": by,
               "first_contact_window_hours": window_hours,
-              "totals": _metrics(conversations, rated, data["feedback"])}
+              "totals": _metrics(conversations, rated, feedback_rows)}
     if by:
         keys = sorted({c[by] for c in conversations} | {s[by] for s in rated})
         report["rows"] = [dict(key=k, **_metrics([c for c in conversations if c[by] == k],
                                                  [s for s in rated if s[by] == k],
-                                                 [f for f in data["feedback"] if f.get(by) == k]))
+                                                 [f for f in feedback_rows if f[by] == k]))
                           for k in keys]
     return report
 
@@ -70,9 +74,6 @@ def _load(store: ConversationStore, start: float) -> dict:
         return {
             "sessions": rows(select(sessions.c.id, sessions.c.channel, sessions.c.created, sessions.c.customer_id)
                              .where(sessions.c.created >= start)),
-            # every session's customers (repeat contacts may come from sessions started before the window)
-            "later": rows(select(sessions.c.customer_id, sessions.c.id, sessions.c.created)
-                          .where(sessions.c.created >= start)),
             "messages": rows(select(messages.c.session_id, messages.c.id, messages.c.sender, messages.c.decision,
                                     messages.c.created, messages.c.details)
                              .join(sessions, sessions.c.id == messages.c.session_id)
@@ -98,7 +99,7 @@ def _conversations(data: dict, window: float) -> List[dict]:
                 transfer.setdefault(m["session_id"], routing)
     unhelpful = {f["message_id"] for f in data["feedback"] if f["value"] == "no"}
     starts = defaultdict(list)
-    for s in data["later"]:
+    for s in data["sessions"]:
         starts[s["customer_id"] or s["id"]].append(s["created"])
     out = []
     for s in data["sessions"]:
@@ -110,7 +111,7 @@ def _conversations(data: dict, window: float) -> List[dict]:
         moved = transfer.get(s["id"])
         ended = said[-1]["created"]
         repeat = any(ended < t <= ended + window for t in starts[s["customer_id"] or s["id"]])
-        out.append({"channel": s["channel"], "day": _day(s["created"]),
+        out.append({"session": s["id"], "channel": s["channel"], "day": _day(s["created"]),
                     "group": moved["group"] if moved else BOT_ONLY, "rule": moved["rule"] if moved else BOT_ONLY,
                     "transferred": moved is not None,
                     "self_served": moved is None and last is not None and last["decision"] == "answer"

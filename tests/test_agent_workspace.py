@@ -118,7 +118,7 @@ def test_closing_the_workspace_sets_the_agent_away(browser, server):
         time.sleep(0.1)
     assert me()["status"] == "online"
     context.close()
-    for _ in range(50):
+    for _ in range(100):  # after a short grace period: a reload is not leaving
         if me()["status"] == "away":
             break
         time.sleep(0.1)

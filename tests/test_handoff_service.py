@@ -82,6 +82,12 @@ def test_signing_in(client):
     assert client.get("/api/report", headers=headers).status_code == 403  # agents do not see the report
 
 
+def test_password_guessing_is_slowed_down(client):
+    codes = [client.post("/api/agent/login", json={"username": "mallory", "password": f"guess{n}"}).status_code
+             for n in range(12)]
+    assert codes[:5] == [401] * 5 and codes[-1] == 429
+
+
 def test_the_whole_hand_off_loop(client, app):
     wang, li = sign_in(client, "wang", "password-1"), sign_in(client, "li", "password-2")
     reply = say(client, "loop", "转人工", customer_id="cust-1", attributes={"vip_level": 2})
@@ -89,7 +95,8 @@ def test_the_whole_hand_off_loop(client, app):
     handoff_id = reply["handoff"]["handoff_id"]
     queue = client.get("/api/agent/queue", headers=wang).json()
     assert [h["id"] for h in queue["groups"]["general"]] == [handoff_id]
-    assert client.post(f"/api/agent/handoffs/{handoff_id}/accept", headers=li).status_code == 409  # not li's group
+    assert client.post(f"/api/agent/handoffs/{handoff_id}/accept", headers=li).status_code == 403  # not li's group
+    assert client.get(f"/api/agent/handoffs/{handoff_id}", headers=li).status_code == 403  # nor is its transcript
 
     assert client.post(f"/api/agent/handoffs/{handoff_id}/accept", headers=wang).json()["status"] == "active"
     assert client.post(f"/api/agent/handoffs/{handoff_id}/accept", headers=wang).status_code == 409  # once
@@ -175,7 +182,7 @@ def test_webhooks_are_signed_and_delivered(client, app):
     app.state.conversations.webhooks.deliver_pending()
     events = {}
     for headers, body in Inbox.received:
-        assert headers["X-Faqbot-Signature"] == sign(SECRET, headers["X-Faqbot-Timestamp"], body)
+        assert headers["X-Faqbot-Signature"] == sign(SECRET, headers["X-Faqbot-Timestamp"], body, "POST", "/hook")
         events.setdefault(headers["X-Faqbot-Event"], json.loads(body))
     assert {"handoff.created", "handoff.accepted", "handoff.transferred", "handoff.closed", "message.customer",
             "rating.created", "ticket.created"} <= set(events)
@@ -188,18 +195,37 @@ def test_a_help_desk_answers_through_the_signed_endpoint(client):
     body = json.dumps({"text": "Zendesk agent here", "author": "Anna"}).encode()
     stamp = str(int(time.time()))
     url = f"/api/integrations/handoffs/{handoff_id}/messages"
-    forged = client.post(url, content=body, headers={"X-Faqbot-Timestamp": stamp, "X-Faqbot-Signature": "sha256=00",
-                                                     "Content-Type": "application/json"})
-    assert forged.status_code == 401
-    ok = client.post(url, content=body, headers={"X-Faqbot-Timestamp": stamp, "Content-Type": "application/json",
-                                                 "X-Faqbot-Signature": sign(SECRET, stamp, body)})
-    assert ok.status_code == 200
+
+    def post(path, content, signature):
+        return client.post(path, content=content, headers={"X-Faqbot-Timestamp": stamp, "X-Faqbot-Signature": signature,
+                                                           "Content-Type": "application/json"})
+
+    assert post(url, body, "sha256=00").status_code == 401
+    other = say(client, "desk2", "转人工")["handoff"]["handoff_id"]
+    elsewhere = f"/api/integrations/handoffs/{other}/close"
     close = f"/api/integrations/handoffs/{handoff_id}/close"
-    assert client.post(close, content=b"", headers={"X-Faqbot-Timestamp": stamp,
-                                                    "X-Faqbot-Signature": sign(SECRET, stamp, b"")}).status_code == 200
+    assert post(elsewhere, b"", sign(SECRET, stamp, b"", "POST", close)).status_code == 401  # not replayable
+    assert post(url, body, sign(SECRET, stamp, body, "POST", url)).status_code == 200
+    assert post(close, b"", sign(SECRET, stamp, b"", "POST", close)).status_code == 200
     history = client.get("/api/sessions/desk/messages").json()
     assert [m["author"] for m in history if m["sender"] == "agent"] == ["Anna"]
     assert any(m.get("survey") for m in history)
+
+
+def test_each_webhook_is_delivered_once_however_many_workers_send(app, store_url):
+    from handoff.webhooks import WebhookSender
+
+    conversations = app.state.conversations
+    Inbox.received.clear()
+    conversations.webhooks.emit("test.once", {"n": 1})
+    other_worker = WebhookSender(ConversationStore(store_url), conversations.webhooks.url, SECRET)
+    delivered = other_worker.deliver_pending() + conversations.webhooks.deliver_pending()  # the app's thread too
+    for _ in range(50):
+        if any(h["X-Faqbot-Event"] == "test.once" for h, _ in Inbox.received):
+            break
+        time.sleep(0.05)
+    time.sleep(0.3)
+    assert delivered <= 1 and [h["X-Faqbot-Event"] for h, _ in Inbox.received].count("test.once") == 1
 
 
 def test_nps_is_asked_when_configured_and_counted(demo_bot, store_url):

@@ -106,7 +106,8 @@
     });
     parent.appendChild(box);
   }
-  function seen(id) { if (id && id > lastId) lastId = id; }
+  var shown = {};  // message ids already on screen: pushed, fetched or restored, each shown once
+  function seen(id) { if (!id) return true; var was = shown[id]; shown[id] = true; return !was; }
   function note(text) { var node = el("div", "fq-note", text); log.appendChild(node); scroll(); return node; }
   function agentSays(text, author) {
     log.appendChild(el("div", "fq-who", author || "人工客服"));
@@ -149,10 +150,11 @@
       if (!chosen.csat) { submit.textContent = "请先选择评分"; return; }
       post("/api/surveys/" + id, {session_id: sessionId, csat: chosen.csat, nps: chosen.nps, comment: comment.value})
         .then(function (r) {
+          if (r.status !== "thanks") { submit.textContent = "提交失败，请重试"; return; }  // the rating is kept on screen
           done.push(id);
           localStorage.setItem(key + "-rated", JSON.stringify(done));
-          box.textContent = r.status === "thanks" ? "感谢您的评价！" : (r.detail || "评价提交失败");
-        });
+          box.textContent = "感谢您的评价！";
+        }, function () { submit.textContent = "提交失败，请重试"; });
     });
     box.appendChild(submit);
     log.appendChild(box);
@@ -163,11 +165,12 @@
       say((reply && (reply.error || reply.detail)) || "消息发送失败，请稍后再试。", "bot");
       return;
     }
-    seen(reply.message_id);
+    if (!seen(reply.message_id)) return;
+    if (reply.handoff && reply.handoff.status === "queued") withAgent(true);
     if (reply.type === "relayed") return;  // an agent has the conversation: their answer comes as "agent"
     if (reply.type === "agent") { agentSays(reply.text, reply.author); return; }
     if (reply.type === "system") { note(reply.text); return; }
-    if (reply.type === "survey") { survey(reply.survey, reply.nps, reply.text); return; }
+    if (reply.type === "survey") { withAgent(false); survey(reply.survey, reply.nps, reply.text); return; }
     var clarify = reply.decision === "clarify";
     var node = say(clarify ? reply.text.split("\n")[0] : reply.text, "bot");  // options come as buttons
     if (clarify) buttons(node, reply.options);
@@ -183,8 +186,12 @@
                                body: JSON.stringify(body)}).then(function (r) { return r.json(); });
   }
 
-  var lastId = 0;
   var socket = null;
+  var polling = null;
+  function withAgent(on) {  // while a person has the conversation, also fetch what they said (any worker)
+    if (on && !polling) polling = setInterval(catchUp, 4000);
+    if (!on && polling) { clearInterval(polling); polling = null; }
+  }
   var pending = [];
   var retry = 500;
   var state = el("div", "fq-state");
@@ -199,7 +206,7 @@
       status("");
       retry = 500;
       pending.splice(0).forEach(function (m) { socket.send(m); });
-      if (lastId) catchUp();
+      catchUp();
     };
     socket.onclose = function () {  // network drop: say so, retry with backoff; messages go over HTTP meanwhile
       socket = null;
@@ -209,10 +216,14 @@
       retry = Math.min(retry * 2, 10000);
     };
   }
-  function catchUp() {  // what agents said while the socket was down
-    return fetch(base + "/api/sessions/" + encodeURIComponent(sessionId) + "/messages?after=" + lastId)
+  var restored = false;
+  function catchUp() {  // what agents said while the socket was down (or on another worker)
+    if (!restored) return Promise.resolve();  // the first load shows the whole history in order
+    return fetch(base + "/api/sessions/" + encodeURIComponent(sessionId) + "/messages")
       .then(function (r) { return r.json(); })
-      .then(function (messages) { messages.forEach(function (m) { if (m.sender !== "customer" && m.sender !== "bot") restoreOne(m); }); })
+      .then(function (messages) {
+        messages.forEach(function (m) { if (m.sender !== "customer" && m.sender !== "bot") restoreOne(m); });
+      })
       .catch(function () {});
   }
   function ask(shown, sent) {
@@ -264,11 +275,14 @@
       .then(function (r) { return r.json(); })
       .then(function (messages) {
         messages.forEach(restoreOne);
+        restored = true;
         return messages.length;
       });
   }
   function restoreOne(m) {
-    seen(m.id);
+    if (!seen(m.id)) return;
+    if (m.sender === "system" && m.survey) withAgent(false);
+    if (m.sender === "agent" || m.decision === "handoff") withAgent(true);
     if (m.sender === "agent") agentSays(m.text, m.author);
     else if (m.sender === "system" && m.survey) survey(m.survey, m.nps, m.text);
     else if (m.sender === "system") note(m.text);
