@@ -1,16 +1,15 @@
 """``faqbot eval`` as an evaluator runs it: HTML report, cross-validation, comparison, regression gate."""
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
+from tests.browser import ARTEFACTS, needs_chromium
 from tests.conftest import MINI_KB, ROOT
 
 runner = CliRunner()
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CONTRACT = ["n_queries", "n_oos", "train_seconds", "accuracy_at_1", "mrr_at_5", "recall_at_5", "answered_correct",
             "clarify_rate", "clarify_hit", "self_service_rate", "wrong_answer_rate", "oos_precision", "oos_recall",
             "latency_ms_p50", "latency_ms_p95", "thresholds", "kb", "queries", "n_entries", "encoder"]
@@ -105,27 +104,21 @@ def test_regression_gate_with_an_unknown_metric_exits_2_before_training(files):
     assert result.exit_code == 2 and "expected METRIC=VALUE" in result.output and "accuracy_at_1" in result.output
 
 
-@pytest.mark.skipif(CHROMIUM is None and not __import__("os").environ.get("CI"),
-                    reason="Debian's chromium is not installed (CI installs it)")
-def test_html_report_opens_from_disk_with_plots_sortable_tables_and_escaped_queries(report):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page()
-        page.goto(Path(report / "report.html").as_uri())
-        loaded = page.eval_on_selector_all("img[data-plot]", "imgs => imgs.map(i => [i.dataset.plot, i.complete && "
-                                                             "i.naturalWidth > 100])")
-        assert sorted(loaded) == sorted([name, True] for name in PLOTS)
-        assert page.evaluate("window.pwned") is None  # the query was shown, not run
-        assert page.locator("td", has_text=HOSTILE).count() >= 1
-        table = page.locator("table[id^=entries]")
-        support = table.locator("th", has_text="support")
-        support.click()
-        ascending = [int(x) for x in table.locator("tbody tr td:nth-child(3)").all_inner_texts()]
-        support.click()
-        descending = [int(x) for x in table.locator("tbody tr td:nth-child(3)").all_inner_texts()]
-        assert ascending == sorted(ascending) and descending == sorted(ascending, reverse=True)
-        page.screenshot(path=str(Path(__file__).resolve().parent.parent / "test-artefacts" / "eval-report.png"),
-                        full_page=True)
-        browser.close()
+@needs_chromium
+def test_html_report_opens_from_disk_with_plots_sortable_tables_and_escaped_queries(report, browser):
+    page = browser.new_page()
+    page.goto(Path(report / "report.html").as_uri())
+    loaded = page.eval_on_selector_all("img[data-plot]", "imgs => imgs.map(i => [i.dataset.plot, i.complete && "
+                                                         "i.naturalWidth > 100])")
+    assert sorted(loaded) == sorted([name, True] for name in PLOTS)
+    assert page.evaluate("window.pwned") is None  # the query was shown, not run
+    assert page.locator("td", has_text=HOSTILE).count() >= 1
+    table = page.locator("table[id^=entries]")
+    support = table.locator("th", has_text="support")
+    support.click()
+    ascending = [int(x) for x in table.locator("tbody tr td:nth-child(3)").all_inner_texts()]
+    support.click()
+    descending = [int(x) for x in table.locator("tbody tr td:nth-child(3)").all_inner_texts()]
+    assert ascending == sorted(ascending) and descending == sorted(ascending, reverse=True)
+    page.screenshot(path=str(ARTEFACTS / "eval-report.png"), full_page=True)
+    page.close()
