@@ -87,10 +87,13 @@ def ask(question: str, model: Optional[Path] = ModelOption, config: Optional[Pat
 
 @app.command()
 def chat(model: Optional[Path] = ModelOption, config: Optional[Path] = ConfigOption):
-    """Chat with the bot in the terminal."""
+    """Chat with the bot in the terminal; transfer rules show where a person would take over."""
+    from handoff.router import HandoffRouter
+
     from .chat import run
 
-    run(_bot(model, config))
+    bot = _bot(model, config)
+    run(bot, router=HandoffRouter.for_bot(_config(config).handoff, bot))
 
 
 @app.command(name="eval")

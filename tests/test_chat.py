@@ -33,3 +33,14 @@ def test_a_follow_up_is_understood_in_the_context_of_the_last_answer(demo_bot):
     first = follow.entry_id or follow.options[0].id
     assert first == "return_shipping_fee"          # the return's shipping fee, not shipping fees in general
     assert ChatSession(demo_bot).send("那运费呢？").entry_id == "shipping_fee"  # without context
+
+
+def test_the_terminal_chat_says_when_and_where_a_person_would_take_over(demo_bot):
+    from bot.config import HandoffConfig
+    from handoff.router import HandoffRouter
+
+    inputs = iter(["我要投诉你们的快递员", "/quit"])
+    printed = []
+    run(demo_bot, read=lambda prompt: next(inputs), write=printed.append,
+        router=HandoffRouter.for_bot(HandoffConfig(), demo_bot))
+    assert "handed off to a human agent → complaints (rule complaint_or_legal)" in printed[1]
