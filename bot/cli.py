@@ -315,8 +315,8 @@ def kb_check(path: Path):
 
 @kb_app.command("export")
 def kb_export(path: Path, out: Path = typer.Option(..., "--out", "-o"),
-              format: str = typer.Option("yaml", "--format", "-f", help="yaml | jsonl | csv | rasa")):
-    """Convert a knowledge base (any readable format) to yaml, jsonl, csv or Rasa NLU YAML."""
+              format: str = typer.Option("yaml", "--format", "-f", help="yaml | jsonl | csv | xlsx | rasa")):
+    """Convert a knowledge base (any readable format) to yaml, jsonl, csv, Excel or Rasa NLU YAML."""
     from knowledge_base.loader import KBValidationError, load_kb
     from knowledge_base.writer import FORMATS, write_kb
 

@@ -1,4 +1,4 @@
-"""Load a knowledge base from YAML, JSONL or CSV, reporting every problem with file, line and field.
+"""Load a knowledge base from YAML, JSONL, CSV or Excel, reporting every problem with file, line and field.
 
 Loading never drops an entry: either every entry loads or ``KBValidationError`` lists all problems.
 """
@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 
 import yaml
 
@@ -23,6 +23,7 @@ LIST_FIELDS = ("similar", "keywords", "related", "tags")
 CSV_LIST_SEPARATOR = "|"
 # YAML top-level keys naming the KB's own segmenter files → the segmenter setting they fill.
 RESOURCES = {"dictionary": "user_dictionary", "synonyms": "synonyms"}
+SOURCE = "_source"
 
 
 @dataclass(frozen=True)
@@ -52,12 +53,12 @@ Record = Tuple[Dict[str, Any], int, Dict[str, int]]
 
 
 def load_kb(path: Union[str, Path]) -> KnowledgeBase:
-    """Load ``path`` (.yml/.yaml, .jsonl/.json, .csv) into a validated KnowledgeBase."""
+    """Load ``path`` (.yml/.yaml, .jsonl/.json, .csv, .xlsx) into a validated KnowledgeBase."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: knowledge base file not found")
     readers = {".yml": _read_yaml, ".yaml": _read_yaml, ".jsonl": _read_jsonl, ".json": _read_json,
-               ".csv": _read_csv}
+               ".csv": _read_csv, ".xlsx": _read_xlsx}
     reader = readers.get(path.suffix.lower())
     if reader is None:
         raise KBValidationError([Problem(str(path), 0, "", f"unsupported file type {path.suffix!r}; "
@@ -69,7 +70,8 @@ def load_kb(path: Union[str, Path]) -> KnowledgeBase:
     except UnicodeDecodeError as exc:
         raise KBValidationError([Problem(str(path), 0, "", f"not UTF-8 text (byte {exc.start}); save the file as "
                                                            f"UTF-8 (Excel: 'CSV UTF-8')")]) from exc
-    return build_kb(records, str(path), problems, resources)
+    source = resources.pop(SOURCE, str(path))  # a reader may name the place better (an Excel sheet)
+    return build_kb(records, source, problems, resources)
 
 
 def build_kb(records: Iterable[Record], source: str, problems: Optional[List[Problem]] = None,
@@ -180,50 +182,91 @@ def _read_json(path: Path, problems: List[Problem], resources: Dict[str, str]) -
 
 def _read_csv(path: Path, problems: List[Problem], resources: Dict[str, str]) -> List[Record]:
     """CSV columns are the entry fields; lists use '|'; answer_<channel> columns add channel variants."""
-    records = []
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
-        for row in reader:
-            line = reader.line_num
-            data: Dict[str, Any] = {}
-            answers: Dict[str, str] = {}
-            for column, value in row.items():
-                if column is None:
-                    problems.append(Problem(str(path), line, "", "row has more cells than the header"))
-                    continue
-                value = (value or "").strip()
-                if not value:
-                    continue
-                if column == "answer" or column.startswith("answer_"):
-                    answers["default" if column == "answer" else column[len("answer_"):]] = value
-                elif column in LIST_FIELDS:
-                    data[column] = [v.strip() for v in value.split(CSV_LIST_SEPARATOR) if v.strip()]
-                elif column == "handoff":
-                    data[column] = _csv_bool(value, path, line, problems)
-                elif column == "metadata":
-                    data[column] = _json_cell(value, path, line, problems)
-                else:
-                    data[column] = value
-            if answers:
-                data["answer"] = answers
-            records.append((data, line, {}))
+        return [_table_record(row, reader.line_num, str(path), problems, lambda column: column) for row in reader]
+
+
+def _read_xlsx(path: Path, problems: List[Problem], resources: Dict[str, str]) -> List[Record]:
+    """An Excel workbook laid out like the CSV (sheet ``entries``, else the first); problems name the
+    sheet, row and column as Excel shows them."""
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        raise KBValidationError([Problem(str(path), 0, "", f"not an Excel .xlsx workbook: {exc}")]) from exc
+    sheet = book["entries"] if "entries" in book.sheetnames else book.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header = [str(h).strip() if h is not None else None for h in next(rows, ())]
+    where = resources[SOURCE] = f"{path} [sheet {sheet.title}]"
+    letters = {name: get_column_letter(n) for n, name in enumerate(header, 1) if name}
+    records = []
+    for number, cells in enumerate(rows, 2):
+        if all(c is None or str(c).strip() == "" for c in cells):
+            continue
+        row = {name: _cell_text(value) for name, value in zip(header, cells) if name}
+        extra = [c for c in cells[len(header):] if c not in (None, "")] + \
+            [v for name, v in zip(header, cells) if name is None and v not in (None, "")]
+        if extra:
+            row[None] = extra
+        records.append(_table_record(row, number, where, problems, lambda c: f"{c} (column {letters.get(c, '?')})"))
+    book.close()
     return records
 
 
-def _csv_bool(value: str, path: Path, line: int, problems: List[Problem]) -> bool:
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (date,)):
+        return value.isoformat()[:10]
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _table_record(row: Dict[Optional[str], Any], line: int, where: str, problems: List[Problem],
+                  name: Callable[[str], str]) -> Record:
+    """One spreadsheet row (CSV or Excel) → a record; ``name`` says how to point at a column."""
+    data: Dict[str, Any] = {}
+    answers: Dict[str, str] = {}
+    for column, value in row.items():
+        if column is None:
+            problems.append(Problem(where, line, "", "row has more cells than the header"))
+            continue
+        value = (value or "").strip()
+        if not value:
+            continue
+        if column == "answer" or column.startswith("answer_"):
+            answers["default" if column == "answer" else column[len("answer_"):]] = value
+        elif column in LIST_FIELDS:
+            data[column] = [v.strip() for v in value.split(CSV_LIST_SEPARATOR) if v.strip()]
+        elif column == "handoff":
+            data[column] = _table_bool(value, where, line, name(column), problems)
+        elif column == "metadata":
+            data[column] = _json_cell(value, where, line, name(column), problems)
+        else:
+            data[column] = value
+    if answers:
+        data["answer"] = answers
+    return data, line, {}
+
+
+def _table_bool(value: str, where: str, line: int, field: str, problems: List[Problem]) -> bool:
     lowered = value.lower()
     if lowered in ("1", "true", "yes", "y", "是"):
         return True
     if lowered not in ("0", "false", "no", "n", "否"):
-        problems.append(Problem(str(path), line, "handoff", f"{value!r} is not true/false"))
+        problems.append(Problem(where, line, field, f"{value!r} is not true/false"))
     return False
 
 
-def _json_cell(value: str, path: Path, line: int, problems: List[Problem]) -> Any:
+def _json_cell(value: str, where: str, line: int, field: str, problems: List[Problem]) -> Any:
     try:
         return json.loads(value)
     except json.JSONDecodeError as exc:
-        problems.append(Problem(str(path), line, "metadata", f"not valid JSON: {exc.msg}"))
+        problems.append(Problem(where, line, field, f"not valid JSON: {exc.msg}"))
         return {}
 
 

@@ -1,4 +1,4 @@
-"""Write a knowledge base as YAML, JSONL, CSV or Rasa NLU YAML; each reads back identically."""
+"""Write a knowledge base as YAML, JSONL, CSV, Excel or Rasa NLU YAML; each reads back identically."""
 from __future__ import annotations
 
 import csv
@@ -11,7 +11,7 @@ import yaml
 from .entry import Entry, KnowledgeBase
 from .loader import CSV_LIST_SEPARATOR, LIST_FIELDS
 
-FORMATS = ("yaml", "jsonl", "csv", "rasa")
+FORMATS = ("yaml", "jsonl", "csv", "xlsx", "rasa")
 
 
 def _compact(entry: Entry) -> dict:
@@ -34,12 +34,42 @@ def to_jsonl(kb: KnowledgeBase) -> str:
 
 
 def to_csv(kb: KnowledgeBase) -> str:
-    channels = sorted({c for e in kb for c in e.answer if c != "default"})
-    columns = ["id", "question", "similar", "category", "answer"] + [f"answer_{c}" for c in channels] + [
-        "keywords", "related", "tags", "metadata", "valid_from", "valid_to", "status", "handoff"]
+    columns, rows = _table(kb)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def to_xlsx(kb: KnowledgeBase) -> bytes:
+    """The CSV layout in a sheet named ``entries``: trainers edit it in Excel or WPS and import it back."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    columns, rows = _table(kb)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "entries"
+    sheet.append(columns)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([row[c] for c in columns])
+    sheet.freeze_panes = "C2"
+    for n, column in enumerate(columns):
+        sheet.column_dimensions[sheet.cell(1, n + 1).column_letter].width = 40 if column in ("similar", "answer") else 16
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _table(kb: KnowledgeBase):
+    """Column names and one row (column → text) per entry; lists joined with '|'."""
+    channels = sorted({c for e in kb for c in e.answer if c != "default"})
+    columns = ["id", "question", "similar", "category", "answer"] + [f"answer_{c}" for c in channels] + [
+        "keywords", "related", "tags", "metadata", "valid_from", "valid_to", "status", "handoff"]
+    rows = []
     for entry in kb:
         data = entry.to_dict()
         row = {k: data[k] for k in columns if k in data and k != "answer"}
@@ -49,16 +79,19 @@ def to_csv(kb: KnowledgeBase) -> str:
         row["handoff"] = "true" if entry.handoff else ""
         row["answer"] = entry.answer.get("default", "")
         row.update({f"answer_{c}": entry.answer.get(c, "") for c in channels})
-        writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
-    return buffer.getvalue()
+        rows.append({k: ("" if row.get(k) is None else row[k]) for k in columns})
+    return columns, rows
 
 
 def write_kb(kb: KnowledgeBase, path, fmt: str) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "xlsx":
+        Path(path).write_bytes(to_xlsx(kb))
+        return
     if fmt == "rasa":
         from intents.rasa_yaml import dump
 
         text = dump(kb)
     else:
         text = {"yaml": to_yaml, "jsonl": to_jsonl, "csv": to_csv}[fmt](kb)
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(text, encoding="utf-8")
