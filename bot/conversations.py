@@ -104,10 +104,11 @@ class Conversations:
             return dict(routing, status=LEAVE_MESSAGE, handoff_id=handoff["id"])
         ahead = self.desk.position(handoff)
         notice = message("queued", self._language(session_id), ahead=ahead)
-        self._notify(session_id, notice, push=False)  # it travels with the reply, after its text
+        notice_id = self._notify(session_id, notice, push=False)  # it travels with the reply, after its text
         self.hub.publish(DESK, {"type": "queue"})
         self._emit("handoff.created", handoff)
-        return dict(routing, status="queued", handoff_id=handoff["id"], ahead=ahead, notice=notice)
+        return dict(routing, status="queued", handoff_id=handoff["id"], ahead=ahead, notice=notice,
+                    notice_id=notice_id)
 
     def _relay(self, handoff: dict, text: str, message_id: int) -> dict:
         """An agent owns (or will own) this conversation: the message is theirs, the bot says nothing."""
@@ -182,11 +183,12 @@ class Conversations:
 
     # -- plumbing -------------------------------------------------------------------------------
     def _notify(self, session_id: str, text: str, details: Optional[dict] = None, kind: str = "system",
-                push: bool = True) -> None:
+                push: bool = True) -> int:
         """A notice to the customer, stored (the widget restores it) and pushed to an open widget."""
         message_id = self.store.add_message(session_id, "system", text, details=details)
         if push:
             self.hub.publish(session_topic(session_id), dict(details or {}, type=kind, text=text, message_id=message_id))
+        return message_id
 
     def _emit(self, event: str, payload: dict) -> None:
         if self.webhooks is not None:

@@ -179,7 +179,7 @@
       buttons(node, reply.related);
     }
     if (reply.decision === "answer") feedback(node, reply.message_id);
-    if (reply.handoff && reply.handoff.notice) note(reply.handoff.notice);
+    if (reply.handoff && reply.handoff.notice && seen(reply.handoff.notice_id)) note(reply.handoff.notice);
   }
   function post(path, body) {
     return fetch(base + path, {method: "POST", headers: {"Content-Type": "application/json"},
