@@ -216,6 +216,11 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
         """A sample shop page with the widget embedded, as a customer sees it."""
         return FileResponse(STATIC / "shop.html")
 
+    @app.get("/signin.js", include_in_schema=False)
+    def signin_script() -> FileResponse:
+        """The sign-in form of the workspace and the dashboard."""
+        return FileResponse(STATIC / "signin.js", media_type="application/javascript")
+
     @app.get("/widget.js", include_in_schema=False)
     def widget() -> FileResponse:
         return FileResponse(STATIC / "widget.js", media_type="application/javascript")
