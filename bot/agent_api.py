@@ -55,6 +55,8 @@ def agent_router(conversations: Conversations, handoff: HandoffConfig) -> APIRou
         found = desk.agent_for_token(token) if token else None
         if found is None:
             raise HTTPException(401, "sign in first", headers={"WWW-Authenticate": "Bearer"})
+        if found["role"] == "trainer":
+            raise HTTPException(403, "the workspace is for agents; trainers work at /trainer")
         return found
 
     def supervisor(me: dict = Depends(agent)) -> dict:

@@ -60,8 +60,10 @@ class ChatSession:
         self.picked = None
         if text.isdecimal() and len(text) <= 3 and 1 <= int(text) <= len(self.choices):
             self.picked = self.choices[int(text) - 1].id
-        elif payload and self.bot.kb.get(payload) and self.bot.kb[payload].is_live():
+        elif payload:
             self.picked = payload
+        if self.picked and not (self.bot.kb.get(self.picked) and self.bot.kb[self.picked].is_live()):
+            self.picked = None  # retired in a version published since the options were shown
         if self.picked:
             reply = self.bot.answer_entry(self.picked, self.channel)
         elif self.topic and len(text) <= FOLLOW_UP_MAX_CHARS and FOLLOW_UP.search(text):

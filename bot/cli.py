@@ -8,6 +8,8 @@ from typing import List, Optional
 
 import typer
 
+from .curation_cli import register as register_curation
+
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="faqbot: a Chinese-first customer-service FAQ bot.")
 kb_app = typer.Typer(no_args_is_help=True, help="Check and convert knowledge bases.")
@@ -16,12 +18,14 @@ handoff_app = typer.Typer(no_args_is_help=True, help="Transfer rules: replay con
 app.add_typer(handoff_app, name="handoff")
 agent_app = typer.Typer(no_args_is_help=True, help="Agent accounts for the workspace at /agent.")
 app.add_typer(agent_app, name="agent")
+register_curation(app, kb_app)  # kb import/add/edit/retire/show, publish, rollback, versions, audit, testset
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "knowledge_base" / "demo"
 DEMO_KB = DEMO_DIR / "kb.yml"
 DEFAULT_CONFIG = Path("config.yml")
 DEMO_AGENTS = (("agent", "agent-demo", "小王", "agent", ("general", "expert", "complaints")),
-               ("supervisor", "supervisor-demo", "主管", "supervisor", ("general",)))
+               ("supervisor", "supervisor-demo", "主管", "supervisor", ("general",)),
+               ("trainer", "trainer-demo", "训练师", "trainer", ("general",)))
 
 ConfigOption = typer.Option(None, "--config", "-c", help="config.yml (default: ./config.yml if present)")
 ModelOption = typer.Option(None, "--model", "-m", help="trained bot folder (default: the demo bot)")
@@ -165,24 +169,56 @@ def tune(queries: Path = typer.Option(..., "--queries", help="labelled dev queri
 
 @app.command()
 def serve(model: Optional[Path] = ModelOption, config: Optional[Path] = ConfigOption,
-          kb: Optional[Path] = typer.Option(None, "--kb", help="serve this KB (trained first, cached)"),
+          kb: Optional[Path] = typer.Option(None, "--kb", help="first start: the KB the draft and version 1 "
+                                                             "are made from (default: the demo)"),
           host: str = typer.Option("127.0.0.1", help="address to listen on"),
           port: int = typer.Option(8000, help="port to listen on"), db: str = DbOption,
-          demo_agents: bool = typer.Option(False, help="create the demo accounts agent/agent-demo and "
-                                                       "supervisor/supervisor-demo if there are no agents yet")):
-    """Serve the HTTP + WebSocket API, the widget, the agent workspace (/agent) and the dashboard."""
+          demo_agents: bool = typer.Option(False, help="create the demo accounts agent/agent-demo, "
+                                                       "supervisor/supervisor-demo and trainer/trainer-demo")):
+    """Serve the API, the widget, the agent workspace (/agent), the trainers' workbench (/trainer) and
+    the dashboard. Customers get the live published version; a newly published one is switched to."""
     import uvicorn
 
     from .server import create_app
     from .store import ConversationStore
 
     cfg = _config(config)
-    app_ = create_app(_bot(model, config, kb), ConversationStore(db), cfg.server, cfg.handoff)
-    if demo_agents and not app_.state.conversations.desk.agents():
-        for username, password, name, role, groups in DEMO_AGENTS:
-            app_.state.conversations.desk.add_agent(username, password, name, role, groups)
-        typer.echo(f"demo accounts: agent / agent-demo and supervisor / supervisor-demo — http://{host}:{port}/agent")
+    store = ConversationStore(db)
+    bench, bot, version = _serving(store, cfg, model, kb)
+    app_ = create_app(bot, store, cfg.server, cfg.handoff, bench, version)
+    if demo_agents:
+        _demo_accounts(app_.state.conversations.desk)
+        typer.echo(f"demo accounts: agent / agent-demo (http://{host}:{port}/agent), supervisor / supervisor-demo "
+                   f"(/dashboard), trainer / trainer-demo (/trainer)")
     uvicorn.run(app_, host=host, port=port)
+
+
+def _serving(store, cfg, model: Optional[Path], kb: Optional[Path]):
+    """(workbench, bot, version served): the live version, else a first version made from ``kb``;
+    with ``--model`` that trained folder until trainers publish."""
+    from knowledge_base.loader import KBValidationError, load_kb
+    from training.workbench import Workbench
+
+    bench = Workbench(store, cfg, show_progress=True)
+    try:
+        if model is not None:
+            bot = _bot(model)
+            bench.draft.seed(bot.kb)
+            return bench, bot, None
+        if kb is not None and bench.publisher.live() is not None:
+            typer.echo(f"the database already has published versions; serving version {bench.publisher.live()} "
+                       f"({kb} is not imported — use `faqbot kb import` and `faqbot publish`)", err=True)
+        bot = bench.start(load_kb(kb or DEMO_KB))
+    except (KBValidationError, FileNotFoundError, ValueError) as exc:
+        _fail(str(exc))
+    return bench, bot, bench.publisher.live()
+
+
+def _demo_accounts(desk) -> None:
+    known = {a["username"] for a in desk.agents()}
+    for username, password, name, role, groups in DEMO_AGENTS:
+        if username not in known:
+            desk.add_agent(username, password, name, role, groups)
 
 
 @agent_app.command("add")
@@ -300,33 +336,128 @@ def handoff_explain(transcript: Path = typer.Option(..., "--transcript", "-t", h
 
 
 @kb_app.command("check")
-def kb_check(path: Path):
-    """Validate a knowledge base; every problem is reported with file, line and field."""
+def kb_check(path: Path,
+             quality: bool = typer.Option(True, "--quality/--no-quality",
+                                          help="after validation, check quality: duplicates, dates, answers, links"),
+             model: Optional[Path] = typer.Option(None, "--model", "-m", help="trained bot whose encoder finds "
+                                                  "near-duplicates (default: one trained on this KB, cached)"),
+             config: Optional[Path] = ConfigOption,
+             format: str = typer.Option("table", "--format", "-f", help="table | json"),
+             strict: bool = typer.Option(False, "--strict", help="exit 1 when a quality check finds an error")):
+    """Validate a knowledge base (every problem with file, line and field), then check its quality."""
     from knowledge_base.loader import KBValidationError, load_kb
+    from knowledge_base.quality import check_quality, render, summarise
 
+    if format not in ("table", "json"):
+        _fail(f"unknown format {format!r}; choose one of ['table', 'json']")
     try:
         kb = load_kb(path)
     except (KBValidationError, FileNotFoundError) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1)
     questions = sum(len(e.questions) for e in kb)
-    typer.echo(f"{path}: OK — {len(kb)} entries, {questions} questions")
+    report = {"path": str(path), "entries": len(kb), "questions": questions}
+    findings = []
+    if quality:
+        # Training needs two published entries; with fewer, only exact duplicates are looked for.
+        bot = _bot(model, config, path) if model is not None or len(kb.published()) >= 2 else None
+        findings = check_quality(kb, _config(config).curation, bot)
+        report.update(summary=summarise(findings), findings=[f.to_dict() for f in findings])
+    if format == "json":
+        typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        typer.echo(f"{path}: OK — {len(kb)} entries, {questions} questions")
+        if quality:
+            typer.echo(render(findings))
+    if strict and any(f.severity == "error" for f in findings):
+        raise typer.Exit(1)
 
 
 @kb_app.command("export")
-def kb_export(path: Path, out: Path = typer.Option(..., "--out", "-o"),
-              format: str = typer.Option("yaml", "--format", "-f", help="yaml | jsonl | csv | xlsx | rasa")):
-    """Convert a knowledge base (any readable format) to yaml, jsonl, csv, Excel or Rasa NLU YAML."""
+def kb_export(path: Optional[Path] = typer.Argument(None, help="a KB file; none: the draft in --db"),
+              out: Path = typer.Option(..., "--out", "-o"),
+              format: str = typer.Option("yaml", "--format", "-f", help="yaml | jsonl | csv | xlsx | rasa"),
+              db: str = DbOption, config: Optional[Path] = ConfigOption):
+    """Convert a knowledge base (any readable format), or export the draft, to yaml, jsonl, csv, Excel or
+    Rasa NLU YAML."""
     from knowledge_base.loader import KBValidationError, load_kb
     from knowledge_base.writer import FORMATS, write_kb
 
     if format not in FORMATS:
         _fail(f"unknown format {format!r}; choose one of {list(FORMATS)}")
     try:
-        write_kb(load_kb(path), out, format)
-    except KBValidationError as exc:
+        if path is None:
+            from training.draft import Draft
+
+            from .store import ConversationStore
+
+            kb = Draft(ConversationStore(db)).knowledge_base()
+        else:
+            kb = load_kb(path)
+        write_kb(kb, out, format)
+    except (KBValidationError, FileNotFoundError) as exc:
         _fail(str(exc))
+    except KeyError as exc:
+        _fail(exc.args[0])
     typer.echo(f"wrote {out}")
+
+
+@app.command()
+def mine(db: str = DbOption, model: Optional[Path] = ModelOption, config: Optional[Path] = ConfigOption,
+         kb: Optional[Path] = typer.Option(None, "--kb", help="train this KB (cached) instead of --model"),
+         since: str = typer.Option("30d", help="7d, 24h, 2026-11-01 or all"),
+         transcripts: Optional[Path] = typer.Option(None, "--transcripts", help="mine the customer messages of "
+                                                    "this file (.txt one per line, .jsonl, .yml) instead of --db"),
+         keep_answered: bool = typer.Option(False, help="with --transcripts: also mine messages the bot answers"),
+         similarity: Optional[float] = typer.Option(None, help="override curation.mining.cluster_similarity"),
+         top: int = typer.Option(20, help="clusters to show"),
+         format: str = typer.Option("table", "--format", "-f", help="table | json"),
+         out: Optional[Path] = typer.Option(None, "--out", "-o", help="write here instead of printing")):
+    """Unknown-question mining: what customers asked that the bot did not resolve, clustered, most asked
+    first, each with a suggestion (add as similar questions of an entry, or write a new entry)."""
+    import dataclasses
+    import time
+
+    from handoff.report import parse_since
+    from handoff.transcript import TranscriptError, load_transcripts
+    from training.mining import format_table, mine as mine_clusters, offline_messages, unanswered, unknown_messages
+
+    from .store import ConversationStore
+
+    if format not in ("table", "json"):
+        _fail(f"unknown format {format!r}; choose table or json")
+    settings = _config(config).curation.mining
+    if similarity is not None:
+        if not 0.0 <= similarity <= 1.0:
+            _fail(f"--similarity: {similarity} is outside [0, 1]")
+        settings = dataclasses.replace(settings, cluster_similarity=similarity)
+    started = time.perf_counter()
+    try:
+        start = parse_since(since)
+        conversations = load_transcripts(transcripts) if transcripts else None
+    except (TranscriptError, ValueError) as exc:
+        _fail(str(exc))
+    bot = _bot(model, config, kb)
+    if conversations is None:
+        found = unknown_messages(ConversationStore(db), start, settings.max_messages)
+    else:
+        found = offline_messages(conversations)
+        found = found if keep_answered else unanswered(found, bot)
+    clusters = mine_clusters(found, bot, settings)
+    if format == "json":
+        text = json.dumps({"source": str(transcripts or db), "since": None if transcripts else since,
+                           "messages": len(found), "clusters_total": len(clusters),
+                           "seconds": round(time.perf_counter() - started, 2),
+                           "clusters": [c.to_dict() for c in clusters[:top]]}, ensure_ascii=False, indent=2)
+    else:
+        text = f"{len(found)} unresolved message(s) → {len(clusters)} cluster(s); the {min(top, len(clusters))} " \
+               f"most asked:\n" + format_table(clusters[:top])
+    if out is None:
+        typer.echo(text)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {out}")
 
 
 def main(argv: Optional[List[str]] = None) -> None:

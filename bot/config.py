@@ -120,6 +120,29 @@ class HandoffConfig:
 
 
 @dataclass(frozen=True)
+class MiningConfig:
+    min_cluster_size: int = 2  # smaller groups of unanswered questions are not suggested
+    cluster_similarity: float = 0.8  # cosine similarity that keeps questions in one cluster
+    attach_score: float = 0.55  # best entry's fused score from here: "add as similar questions of X"
+    max_messages: int = 20000  # newest unanswered messages considered per run
+    representatives: int = 5  # questions shown (and added on accept) per cluster
+
+
+@dataclass(frozen=True)
+class CurationConfig:
+    versions_dir: str = "versions"  # published versions: KB snapshot + trained bot (relative to config.yml)
+    test_set: Optional[str] = None  # labelled questions (JSONL) seeding the publish gate's test set
+    max_accuracy_drop: float = 0.01  # publish refuses if accuracy_at_1 falls more than this vs. live
+    max_wrong_answer_increase: float = 0.01  # … or wrong_answer_rate rises more than this
+    suggest_after: int = 5  # clarify clicks / helpful votes tying one question to one entry before suggesting
+    reload_seconds: float = 2.0  # how often a running server looks for a newly published version
+    min_similar_questions: int = 3  # quality check: entries with fewer similar questions
+    expiring_within_days: int = 14  # quality check: entries whose validity ends this soon
+    near_duplicate_similarity: float = 0.92  # quality check: questions this close under different entries
+    mining: MiningConfig = field(default_factory=MiningConfig)
+
+
+@dataclass(frozen=True)
 class Config:
     language: str = "auto"  # zh | en | auto
     text: TextConfig = field(default_factory=TextConfig)
@@ -130,6 +153,7 @@ class Config:
     decision: DecisionConfig = field(default_factory=DecisionConfig)
     server: ServerConfig = field(default_factory=ServerConfig)
     handoff: HandoffConfig = field(default_factory=HandoffConfig)
+    curation: CurationConfig = field(default_factory=CurationConfig)
 
     LANGUAGES = ("zh", "en", "auto")
 
@@ -148,7 +172,7 @@ class Config:
         return dataclasses.asdict(self)
 
 
-RUNTIME_SECTIONS = ("server", "handoff")
+RUNTIME_SECTIONS = ("server", "handoff", "curation")
 
 
 def _build(cls, data: Any, where: str):
@@ -260,6 +284,18 @@ def _ranges(cfg: Config):
         ("text.max_message_chars", cfg.text.max_message_chars, 1, 100_000),
         ("handoff.first_contact_window_hours", cfg.handoff.first_contact_window_hours, 1, 24 * 90),
         ("handoff.survey.accept_for_hours", cfg.handoff.survey.accept_for_hours, 1, 24 * 90),
+        ("curation.max_accuracy_drop", cfg.curation.max_accuracy_drop, 0.0, 1.0),
+        ("curation.max_wrong_answer_increase", cfg.curation.max_wrong_answer_increase, 0.0, 1.0),
+        ("curation.suggest_after", cfg.curation.suggest_after, 1, 1_000_000),
+        ("curation.reload_seconds", cfg.curation.reload_seconds, 0.1, 3600.0),
+        ("curation.min_similar_questions", cfg.curation.min_similar_questions, 0, 1000),
+        ("curation.expiring_within_days", cfg.curation.expiring_within_days, 0, 3650),
+        ("curation.near_duplicate_similarity", cfg.curation.near_duplicate_similarity, 0.0, 1.0),
+        ("curation.mining.min_cluster_size", cfg.curation.mining.min_cluster_size, 1, 100_000),
+        ("curation.mining.cluster_similarity", cfg.curation.mining.cluster_similarity, 0.0, 1.0),
+        ("curation.mining.attach_score", cfg.curation.mining.attach_score, 0.0, 1.0),
+        ("curation.mining.max_messages", cfg.curation.mining.max_messages, 1, 10_000_000),
+        ("curation.mining.representatives", cfg.curation.mining.representatives, 1, 100),
     ]
 
 
@@ -273,12 +309,17 @@ def _resolve_paths(cfg: Config, base: Path) -> Config:
     rules_file = cfg.handoff.rules_file
     if rules_file and not Path(rules_file).is_absolute():
         rules_file = str((base / rules_file).resolve())
+    curation = cfg.curation
+    curation = dataclasses.replace(curation, **{
+        name: str((base / value).resolve()) if value and not Path(value).is_absolute() else value
+        for name, value in (("versions_dir", curation.versions_dir), ("test_set", curation.test_set))})
     model = cfg.dense.model
     if model and not Path(model).is_absolute() and (base / model).exists():  # a local model folder
         model = str((base / model).resolve())
     return dataclasses.replace(cfg, segmenter=dataclasses.replace(seg, **resolved),
                                dense=dataclasses.replace(cfg.dense, model=model),
-                               handoff=dataclasses.replace(cfg.handoff, rules_file=rules_file))
+                               handoff=dataclasses.replace(cfg.handoff, rules_file=rules_file),
+                               curation=curation)
 
 
 def from_dict(data: Optional[dict], base: Path = Path(".")) -> Config:

@@ -69,6 +69,7 @@ class Conversations:
         session_id, text, channel = _clean(session_id)[:128], _clean(text), _clean(channel)[:32] or "web"
         session, lock = self._session(session_id, channel)
         with lock:
+            session.bot, session.router = self.bot, self.router  # a newly published version from now on
             self.store.ensure_session(session_id, channel, customer_id and _clean(customer_id)[:128], attributes)
             if attributes:
                 session.attributes = dict(attributes)
@@ -129,6 +130,11 @@ class Conversations:
         notice = message("ticket_saved", self._language(session_id, text), ticket=f"#{ticket}")
         message_id = self.store.add_message(session_id, "system", notice)
         return {"type": "system", "text": notice, "message_id": message_id, "ticket_id": ticket}
+
+    def switch(self, bot: Bot, router: Optional[HandoffRouter]) -> None:
+        """Serve ``bot`` (a newly published version) from the next message on; messages being
+        answered finish with the bot they started with."""
+        self.bot, self.router = bot, router
 
     # -- agents ---------------------------------------------------------------------------------
     def accept(self, handoff_id: int, agent: dict) -> dict:

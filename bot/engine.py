@@ -36,6 +36,7 @@ class Analysis:
     proba: np.ndarray
     answer_confidence: float
     options_confidence: float
+    exact: bool = False  # the message is one of the first entry's questions, word for word (normalised)
 
 
 class Bot:
@@ -56,6 +57,7 @@ class Bot:
         self._today: Optional[date] = None
         self._not_live: Optional[np.ndarray] = None
         self._suggest_index: Optional[list] = None
+        self._exact = _exact_questions(self._entries, retriever.normalizer)
 
     # -- loading --------------------------------------------------------------------------------
     @classmethod
@@ -93,8 +95,18 @@ class Bot:
         answer, options = self.confidence.predict(
             self.confidence.features(ranking.proba, ranking.features, lengths))
         live = ~np.take_along_axis(scores.excluded, ranking.entries, axis=1)
-        return [Analysis(ranking.entries[i][live[i]], ranking.proba[i][live[i]], float(answer[i]), float(options[i]))
-                for i in range(len(texts))]
+        return [self._exact_first(Analysis(ranking.entries[i][live[i]], ranking.proba[i][live[i]], float(answer[i]),
+                                           float(options[i])), texts[i]) for i in range(len(texts))]
+
+    def _exact_first(self, a: Analysis, text: str) -> Analysis:
+        """A message that is word for word a curated question gets that entry: what a trainer who
+        just added it expects, whatever the learned confidence says."""
+        index = self._exact.get(text)
+        if index is None or self._expired_mask()[index]:
+            return a
+        order = np.concatenate([[index], a.entries[a.entries != index]]).astype(a.entries.dtype)
+        proba = np.concatenate([[max(a.proba.max(initial=0.0), 1.0 - 1e-6)], a.proba[a.entries != index]])
+        return replace(a, entries=order[:len(a.entries)], proba=proba[:len(a.entries)], exact=True)
 
     def _expired_mask(self) -> np.ndarray:
         """Entries outside their validity dates today are never offered (recomputed daily)."""
@@ -121,7 +133,10 @@ class Bot:
 
     def decide(self, a: Analysis, policy: Optional[DecisionPolicy] = None):
         """Decision (answer | clarify | fallback | handoff) and the candidate positions it offers."""
-        decision, picked = (policy or self.policy).decide(a.proba, a.answer_confidence, a.options_confidence)
+        if a.exact:
+            decision, picked = "answer", [0]
+        else:
+            decision, picked = (policy or self.policy).decide(a.proba, a.answer_confidence, a.options_confidence)
         if decision == "answer" and self._entries[a.entries[0]].handoff:
             decision = "handoff"
         return decision, picked
@@ -188,6 +203,15 @@ class Bot:
 
     def entry_ids(self, analysis: Analysis) -> List[str]:
         return [self._entries[i].id for i in analysis.entries]
+
+
+def _exact_questions(entries, normalizer: Normalizer) -> dict:
+    """Normalised question → entry index, for questions that belong to one entry only."""
+    owners: dict = {}
+    for i, entry in enumerate(entries):
+        for question in entry.questions:
+            owners.setdefault(normalizer.normalize(question), set()).add(i)
+    return {text: next(iter(found)) for text, found in owners.items() if len(found) == 1 and text}
 
 
 def _single_threaded_blas() -> None:

@@ -22,6 +22,9 @@ from pydantic import BaseModel, Field
 from handoff.desk import AgentDesk, DeskError
 from handoff.router import HandoffRouter
 from handoff.webhooks import WebhookSender
+from knowledge_base.loader import KBValidationError
+from training.draft import EditConflict
+from training.workbench import Workbench
 
 from .agent_api import agent_router
 from .chat import select_payload
@@ -29,10 +32,12 @@ from .config import HandoffConfig, ServerConfig
 from .conversations import Conversations, session_topic
 from .engine import Bot
 from .hub import EventHub
+from .live import LiveVersion
 from .messages import message
 from .metrics import CONTENT_TYPE, Metrics
 from .rate_limit import RateLimiter
 from .store import ConversationStore
+from .trainer_api import trainer_router
 
 STATIC = Path(__file__).with_name("static")
 WELCOME_WINDOW_SECONDS = 7 * 24 * 3600  # "most asked" looks at the last week
@@ -88,7 +93,11 @@ def build_conversations(bot: Bot, store: ConversationStore, handoff: HandoffConf
 
 
 def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: ServerConfig = ServerConfig(),
-               handoff: HandoffConfig = HandoffConfig()) -> FastAPI:
+               handoff: HandoffConfig = HandoffConfig(), workbench: Optional[Workbench] = None,
+               serving_version: Optional[int] = None) -> FastAPI:
+    """The service around ``bot``. With a ``workbench`` (whose store must be ``store``), trainers
+    curate and publish at /trainer and the server follows the live version (``bot`` being
+    ``serving_version``)."""
     app = FastAPI(title="faqbot", version=bot.manifest.get("faqbot_version", "0"),
                   description="Customer-service FAQ bot: answer, clarify, fall back or hand off to a person.")
     app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
@@ -96,6 +105,13 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
     conversations = build_conversations(bot, store or ConversationStore(), handoff)
     hub = conversations.hub
     app.include_router(agent_router(conversations, handoff))  # first: /ws/agent before /ws/{session_id}
+    versions = None
+    if workbench is not None:
+        versions = LiveVersion(workbench.publisher, lambda new: conversations.switch(new, HandoffRouter.for_bot(
+            handoff, new)), workbench.config.curation.reload_seconds, serving_version)
+        app.include_router(trainer_router(conversations, workbench, versions))
+        app.router.on_startup.append(versions.start)
+        app.router.on_shutdown.append(versions.stop)
     per_session = RateLimiter(settings.messages_per_minute_per_session)
     per_address = RateLimiter(settings.messages_per_minute_per_address)
     # Suggestions fire while typing: a wider budget than messages, still bounded per address.
@@ -116,6 +132,18 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
     @app.exception_handler(DeskError)
     async def conflict(request: Request, exc: DeskError):
         return JSONResponse(status_code=409, content={"detail": str(exc)})
+
+    @app.exception_handler(EditConflict)
+    async def edit_conflict(request: Request, exc: EditConflict):
+        return JSONResponse(status_code=409, content={"detail": str(exc)})
+
+    @app.exception_handler(KBValidationError)
+    async def invalid_entry(request: Request, exc: KBValidationError):
+        return JSONResponse(status_code=422, content={"detail": str(exc), "problems": [str(p) for p in exc.problems]})
+
+    @app.exception_handler(ValueError)
+    async def refused(request: Request, exc: ValueError):
+        return JSONResponse(status_code=422, content={"detail": str(exc)})
 
     @app.exception_handler(PermissionError)
     async def forbidden(request: Request, exc: PermissionError):
@@ -189,7 +217,7 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
     def suggest(request: Request, q: str = Query(..., max_length=200), limit: int = Query(5, ge=1, le=20)) -> List[dict]:
         if not per_address_reads.allow(_address(request)):
             raise TooManyMessages()
-        return [{"id": o.id, "question": o.question} for o in bot.suggest(q, limit)]
+        return [{"id": o.id, "question": o.question} for o in conversations.bot.suggest(q, limit)]
 
     @app.get("/api/welcome", summary="猜你想问: a welcome card of likely questions")
     def welcome(request: Request, categories: str = Query("", max_length=500, description="comma-separated context categories"),
@@ -199,8 +227,9 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
             raise TooManyMessages()
         popular = conversations.store.popular_entries(WELCOME_WINDOW_SECONDS, 50)
         context = [c.strip() for c in categories.split(",")] + _context_categories(attributes, settings)
-        options = bot.welcome(popular, context, limit)
-        return {"text": message("welcome", bot.language if bot.language != "auto" else "zh"),
+        live = conversations.bot
+        options = live.welcome(popular, context, limit)
+        return {"text": message("welcome", live.language if live.language != "auto" else "zh"),
                 "questions": [{"id": o.id, "question": o.question, "payload": select_payload(o.id)}
                               for o in options]}
 
@@ -221,6 +250,11 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
         """The sign-in form of the workspace and the dashboard."""
         return FileResponse(STATIC / "signin.js", media_type="application/javascript")
 
+    @app.get("/trainer.js", include_in_schema=False)
+    def trainer_script() -> FileResponse:
+        """The trainers' workbench (bot/static/trainer.html)."""
+        return FileResponse(STATIC / "trainer.js", media_type="application/javascript")
+
     @app.get("/widget.js", include_in_schema=False)
     def widget() -> FileResponse:
         return FileResponse(STATIC / "widget.js", media_type="application/javascript")
@@ -229,6 +263,11 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
     def agent_page() -> FileResponse:
         """The agent workspace."""
         return FileResponse(STATIC / "agent.html")
+
+    @app.get("/trainer", include_in_schema=False)
+    def trainer_page() -> FileResponse:
+        """The trainers' workbench: curate, test, mine, publish."""
+        return FileResponse(STATIC / "trainer.html")
 
     @app.get("/dashboard", include_in_schema=False)
     def dashboard_page() -> FileResponse:
@@ -245,12 +284,14 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
 
     @app.get("/ready", summary="Readiness: the model is loaded")
     def ready() -> dict:
-        if not bot.kb:
+        live = conversations.bot
+        if not live.kb:
             raise HTTPException(503, "no knowledge base loaded")
-        return {"status": "ready", "entries": len(bot.kb), "encoder": bot.manifest.get("encoder"),
-                "kb_hash": bot.manifest.get("kb_hash")}
+        return {"status": "ready", "entries": len(live.kb), "encoder": live.manifest.get("encoder"),
+                "kb_hash": live.manifest.get("kb_hash"), "version": versions.current if versions else None}
 
     app.state.conversations = conversations
+    app.state.versions = versions
     if conversations.webhooks.enabled:
         app.router.on_startup.append(conversations.webhooks.start)
         app.router.on_shutdown.append(conversations.webhooks.stop)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from functools import wraps
 from pathlib import Path
 from typing import Callable, List, Optional
@@ -84,6 +84,38 @@ webhook_outbox = Table("webhook_outbox", metadata,
                        Column("delivered", Float), Column("last_error", Text),
                        Column("next_attempt", Float, nullable=False), Column("claimed_until", Float))
 
+# The trainers' workbench: the draft KB, published versions, the publish gate's test set,
+# suggestions from traffic, and the audit log of who changed what.
+kb_entries = Table("kb_entries", metadata,
+                   Column("id", String(255), primary_key=True), Column("position", Float, nullable=False),
+                   Column("data", Text, nullable=False), Column("revision", Integer, nullable=False),
+                   Column("updated", Float, nullable=False), Column("updated_by", String(64), nullable=False))
+kb_resources = Table("kb_resources", metadata,
+                     Column("name", String(32), primary_key=True), Column("filename", String(255), nullable=False),
+                     Column("content", Text, nullable=False))
+kb_versions = Table("kb_versions", metadata,
+                    Column("number", Integer, primary_key=True, autoincrement=False),
+                    Column("created", Float, nullable=False), Column("created_by", String(64), nullable=False),
+                    Column("note", Text, nullable=False), Column("kb_hash", String(32), nullable=False),
+                    Column("snapshot", Text, nullable=False), Column("evaluation", Text, nullable=False))
+kb_state = Table("kb_state", metadata, Column("key", String(32), primary_key=True),
+                 Column("value", Text, nullable=False), Column("updated", Float, nullable=False))
+kb_test_cases = Table("kb_test_cases", metadata,
+                      Column("id", ID, primary_key=True, autoincrement=True), Column("text", Text, nullable=False),
+                      Column("expected_id", String(255)), Column("created", Float, nullable=False),
+                      Column("created_by", String(64), nullable=False))
+kb_suggestions = Table("kb_suggestions", metadata,
+                       Column("id", ID, primary_key=True, autoincrement=True),
+                       Column("key", String(64), nullable=False, unique=True), Column("kind", String(16), nullable=False),
+                       Column("created", Float, nullable=False), Column("status", String(16), nullable=False),
+                       Column("payload", Text, nullable=False), Column("decided", Float),
+                       Column("decided_by", String(64)))
+audit_log = Table("audit_log", metadata,
+                  Column("id", ID, primary_key=True, autoincrement=True), Column("created", Float, nullable=False),
+                  Column("actor", String(64), nullable=False), Column("action", String(32), nullable=False),
+                  Column("target", String(255), nullable=False), Column("details", Text, nullable=False),
+                  Index("audit_target", "target", "id"))
+
 
 def _v1_initial(conn: Connection) -> None:
     for table in (sessions, messages, feedback):
@@ -105,8 +137,13 @@ def _v2_handoff(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
+def _v3_workbench(conn: Connection) -> None:
+    for table in (kb_entries, kb_resources, kb_versions, kb_state, kb_test_cases, kb_suggestions, audit_log):
+        table.create(conn, checkfirst=True)
+
+
 # Numbered, append-only: a deployed database is brought to the newest version at start.
-MIGRATIONS: List[Callable[[Connection], None]] = [_v1_initial, _v2_handoff]
+MIGRATIONS: List[Callable[[Connection], None]] = [_v1_initial, _v2_handoff, _v3_workbench]
 
 
 def _serialised(method):
@@ -126,6 +163,17 @@ class ConversationStore:
         # SQLite writes one at a time anyway, and ":memory:" is a single shared connection whose
         # transactions must not interleave across request threads.
         self._lock = threading.RLock() if self.engine.dialect.name == "sqlite" else nullcontext()
+
+    @contextmanager
+    def transaction(self):
+        """One atomic unit of work for the store's other users (the trainers' workbench)."""
+        with self._lock, self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def reading(self):
+        with self._lock, self.engine.connect() as conn:
+            yield conn
 
     @_serialised
     def ensure_session(self, session_id: str, channel: str, customer_id: Optional[str] = None,

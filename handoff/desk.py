@@ -17,7 +17,7 @@ from sqlalchemy import func, insert, select, update
 
 from bot.store import ConversationStore, _serialised, agent_tokens, agents, handoffs, surveys, tickets
 
-ROLES = ("agent", "supervisor", "admin")
+ROLES = ("agent", "supervisor", "admin", "trainer")  # trainers curate the KB, never chat
 STATUSES = ("online", "away", "offline")
 TOKEN_HOURS = 12
 OPEN = ("queued", "active")  # a person has (or will have) the conversation: the bot is silent

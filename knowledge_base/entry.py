@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple
 
-STATUSES = ("published", "draft")
+STATUSES = ("published", "draft", "retired")  # retired: kept for history, never served
 
 
 @dataclass(frozen=True)
@@ -78,8 +78,10 @@ class KnowledgeBase:
         return replace(self, entries=tuple(e for e in self.entries if e.is_live(today)))
 
     def published(self) -> "KnowledgeBase":
-        """Entries a bot is trained on (drafts are curated, not served)."""
-        return replace(self, entries=tuple(e for e in self.entries if e.status == "published"))
+        """Entries a bot is trained on (drafts are curated, not served); links to the others are dropped."""
+        kept = {e.id for e in self.entries if e.status == "published"}
+        return replace(self, entries=tuple(replace(e, related=tuple(r for r in e.related if r in kept))
+                                           for e in self.entries if e.id in kept))
 
     def content_hash(self) -> str:
         """Hash of every entry and of the KB's own dictionary files (their contents, not their paths)."""

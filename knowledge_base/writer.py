@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from .entry import Entry, KnowledgeBase
-from .loader import CSV_LIST_SEPARATOR, LIST_FIELDS
+from .loader import CSV_LIST_SEPARATOR, LIST_FIELDS, RESOURCES
 
 FORMATS = ("yaml", "jsonl", "csv", "xlsx", "rasa")
 
@@ -26,7 +26,10 @@ def _compact(entry: Entry) -> dict:
 
 
 def to_yaml(kb: KnowledgeBase) -> str:
-    return yaml.safe_dump({"entries": [_compact(e) for e in kb]}, allow_unicode=True, sort_keys=False, width=1000)
+    """``dictionary:`` / ``synonyms:`` name the KB's own files (written beside it by ``write_kb``)."""
+    header = {key: Path(kb.resources[setting]).name for key, setting in RESOURCES.items() if setting in kb.resources}
+    return yaml.safe_dump(dict(header, entries=[_compact(e) for e in kb]), allow_unicode=True, sort_keys=False,
+                          width=1000)
 
 
 def to_jsonl(kb: KnowledgeBase) -> str:
@@ -95,3 +98,13 @@ def write_kb(kb: KnowledgeBase, path, fmt: str) -> None:
     else:
         text = {"yaml": to_yaml, "jsonl": to_jsonl, "csv": to_csv}[fmt](kb)
     Path(path).write_text(text, encoding="utf-8")
+    if fmt == "yaml":
+        _copy_resources(kb, Path(path).parent)
+
+
+def _copy_resources(kb: KnowledgeBase, folder: Path) -> None:
+    """The dictionary and synonym files go beside the YAML that names them (never over themselves)."""
+    for source in map(Path, kb.resources.values()):
+        target = folder / source.name
+        if source.exists() and source.resolve() != target.resolve():
+            target.write_bytes(source.read_bytes())

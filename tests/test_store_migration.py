@@ -5,7 +5,7 @@ from bot import store as store_module
 from bot.store import ConversationStore, migrate
 
 
-def test_a_version_1_database_keeps_its_conversations_and_gains_the_hand_off_tables(store_url, monkeypatch):
+def test_a_version_1_database_keeps_its_conversations_and_gains_the_newer_tables(store_url, monkeypatch):
     engine = store_module._engine(store_url)
     with monkeypatch.context() as m:
         m.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:1])
@@ -23,9 +23,10 @@ def test_a_version_1_database_keeps_its_conversations_and_gains_the_hand_off_tab
                                  "VALUES (1, 'old', 1.0, 'customer', '去年的问题')")
         assert migrate(engine) == 1
     store = ConversationStore(store_url)
-    assert store.schema_version == len(store_module.MIGRATIONS) == 2
+    assert store.schema_version == len(store_module.MIGRATIONS) == 3
     assert [m["text"] for m in store.history("old")] == ["去年的问题"]
     store.ensure_session("old", "web", customer_id="c-1")
     assert store.session("old")["customer_id"] == "c-1"
     names = set(sqlalchemy.inspect(store.engine).get_table_names())
     assert {"agents", "handoffs", "tickets", "surveys", "webhook_outbox"} <= names
+    assert {"kb_entries", "kb_versions", "kb_test_cases", "kb_suggestions", "audit_log"} <= names

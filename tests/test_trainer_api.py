@@ -1,0 +1,137 @@
+"""The trainers' HTTP API: roles, editing with conflicts, import/export, publishing that running
+servers follow (the one that published at once, another worker within reload_seconds), and a
+corrupt version refused while the previous one keeps serving."""
+import dataclasses
+import io
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.server import create_app
+from bot.store import ConversationStore
+from knowledge_base import load_kb
+from tests.conftest import DEMO
+from training.workbench import Workbench
+
+NEW_QUESTION = "我下的单能不能改成寄到公司去"  # not a question of address_modify_before_ship yet
+
+
+@pytest.fixture(scope="module")
+def servers(store_url, demo_config, tmp_path_factory):
+    """Two workers on one database: A (where trainers publish) and B (follows the live version)."""
+    curation = dataclasses.replace(demo_config.curation, versions_dir=str(tmp_path_factory.mktemp("versions")),
+                                   reload_seconds=0.2)
+    config = dataclasses.replace(demo_config, curation=curation)
+    store = ConversationStore(store_url)
+    bench = Workbench(store, config)
+    bot = bench.start(load_kb(DEMO / "kb.yml"))
+    app_a = create_app(bot, store, config.server, config.handoff, bench, bench.publisher.live())
+    desk = app_a.state.conversations.desk
+    desk.add_agent("trainer", "trainer-pass", "训练师", "trainer", ["general"])
+    desk.add_agent("agent", "agent-pass", "小王", "agent", ["general"])
+    bench_b = Workbench(ConversationStore(store_url), config)
+    app_b = create_app(bench_b.publisher.load(1), bench_b.store, config.server, config.handoff, bench_b, 1)
+    with TestClient(app_a) as a, TestClient(app_b) as b:
+        yield a, b, bench
+
+
+def _token(client, username, password):
+    return {"Authorization": "Bearer " + client.post("/api/agent/login", json={"username": username,
+                                                                              "password": password}).json()["token"]}
+
+
+def _ask(client, text, session="s"):
+    return client.post("/api/messages", json={"session_id": session, "text": text}).json()
+
+
+def test_only_trainers_reach_the_workbench_and_trainers_do_not_reach_the_agent_workspace(servers):
+    a, _, _ = servers
+    assert a.get("/api/trainer/entries").status_code == 401
+    assert a.get("/api/trainer/entries", headers=_token(a, "agent", "agent-pass")).status_code == 403
+    trainer = _token(a, "trainer", "trainer-pass")
+    assert a.get("/api/trainer/entries", params={"q": "发票"}, headers=trainer).json()["total"] >= 5
+    assert a.get("/api/agent/queue", headers=trainer).status_code == 403
+
+
+def test_editing_through_the_api_refuses_stale_and_invalid_edits_with_the_reason(servers):
+    a, _, _ = servers
+    trainer = _token(a, "trainer", "trainer-pass")
+    entry = a.get("/api/trainer/entries/shipping_fee", headers=trainer).json()
+    fields = {k: v for k, v in entry.items() if k not in ("revision", "updated", "updated_by")}
+    saved = a.put("/api/trainer/entries/shipping_fee", headers=trainer,
+                  json={"entry": dict(fields, answer={"default": "满99元包邮。", "app": "App内满79元包邮。"}),
+                        "revision": entry["revision"]})
+    assert saved.status_code == 200 and saved.json()["revision"] == entry["revision"] + 1
+    stale = a.put("/api/trainer/entries/shipping_fee", headers=trainer,
+                  json={"entry": fields, "revision": entry["revision"]})
+    assert stale.status_code == 409 and "changed by trainer" in stale.json()["detail"]
+    invalid = a.post("/api/trainer/entries", headers=trainer, json={"id": "x1", "question": "运费怎么算",
+                                                                    "answer": "…"})
+    assert invalid.status_code == 422 and "also under entry 'shipping_fee'" in invalid.json()["problems"][0]
+    log = a.get("/api/trainer/audit", params={"target": "shipping_fee"}, headers=trainer).json()
+    assert log[0]["actor"] == "trainer" and log[0]["details"]["answer"][1]["app"] == "App内满79元包邮。"
+
+
+def test_a_bad_spreadsheet_is_reported_by_sheet_row_and_column_and_imports_nothing(servers):
+    from openpyxl import Workbook, load_workbook
+
+    a, _, bench = servers
+    trainer = _token(a, "trainer", "trainer-pass")
+    exported = a.get("/api/trainer/export", params={"format": "xlsx"}, headers=trainer)
+    sheet = load_workbook(io.BytesIO(exported.content)).active
+    assert sheet.max_row == len(bench.draft.entries()) + 1
+    book = Workbook()
+    book.active.title = "entries"
+    book.active.append(["id", "question", "answer", "handoff"])
+    book.active.append(["gift", "礼品卡怎么用", "结算页选礼品卡", "也许"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    revision = bench.draft.revision()
+    refused = a.post("/api/trainer/import", params={"filename": "new.xlsx"}, content=buffer.getvalue(),
+                     headers=trainer)
+    assert refused.status_code == 422
+    assert "new.xlsx [sheet entries]:2: handoff (column D): '也许' is not true/false" in refused.json()["problems"]
+    assert bench.draft.revision() == revision
+
+
+def test_publishing_switches_this_worker_at_once_and_another_within_seconds(servers):
+    a, b, bench = servers
+    trainer = _token(a, "trainer", "trainer-pass")
+    assert _ask(b, NEW_QUESTION).get("entry_id") != "address_modify_before_ship" or \
+        _ask(b, NEW_QUESTION)["decision"] != "answer"
+    added = a.post("/api/trainer/entries/address_modify_before_ship/similar", headers=trainer,
+                   json={"texts": [NEW_QUESTION]})
+    assert added.status_code == 200
+    tried = a.post("/api/trainer/try", headers=trainer, json={"text": NEW_QUESTION}).json()
+    assert tried["draft"]["entry_id"] == "address_modify_before_ship" and tried["live_version"] == 1
+    published = a.post("/api/trainer/publish", headers=trainer, json={"note": "改地址说法"})
+    assert published.status_code == 200, published.text
+    number = published.json()["number"]
+    reply = _ask(a, NEW_QUESTION, "after-a")
+    assert (reply["decision"], reply["entry_id"]) == ("answer", "address_modify_before_ship")
+    deadline = time.time() + 10
+    while b.get("/ready").json()["version"] != number and time.time() < deadline:
+        time.sleep(0.1)
+    reply = _ask(b, NEW_QUESTION, "after-b")
+    assert (reply["decision"], reply["entry_id"]) == ("answer", "address_modify_before_ship")
+    rolled = a.post("/api/trainer/rollback", headers=trainer, json={"version": 1})
+    assert rolled.json()["live"] and a.get("/ready").json()["version"] == 1
+
+
+def test_a_corrupt_version_is_refused_and_the_worker_keeps_serving_the_previous_one(servers):
+    _, b, bench = servers
+    b.app.state.versions.interval = 3600  # B looks only when told to, after the damage
+    served = b.app.state.versions.check()
+    assert served == bench.publisher.live()
+    bench.draft.add_similar("shipping_time", ["几号能发出来"], "trainer")
+    number = bench.publisher.publish("trainer", "to be damaged")["number"]
+    model = bench.publisher.folder(number) / "model"
+    victim = next(p for p in sorted(model.rglob("*")) if p.is_file() and p.name != "manifest.json")
+    victim.write_bytes(b"garbage")
+    b.app.state.versions.publisher._loaded.clear()
+    assert b.app.state.versions.check() == served
+    overview = b.get("/api/trainer/overview", headers=_token(b, "trainer", "trainer-pass")).json()
+    assert overview["served_here"] == served and overview["live_version"] == number
+    assert "corrupt" in overview["load_error"]
+    assert _ask(b, "怎么下单", "still-serving")["decision"] == "answer"

@@ -1,0 +1,238 @@
+"""Publishing: the draft becomes an immutable, numbered version that servers switch to.
+
+A version is the KB snapshot (in the store, so any worker can rebuild it), the trained bot folder
+(``curation.versions_dir/vNNNN``) and the evaluation on the trainers' test set. Publishing is gated:
+if accuracy@1 falls or the wrong-answer rate rises beyond the configured tolerance against the live
+version, it is refused unless forced. Rolling back only moves the live pointer.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.config import Config
+from bot.engine import Bot
+from bot.store import ConversationStore, kb_state, kb_versions
+from knowledge_base.entry import KnowledgeBase
+from knowledge_base.loader import build_kb
+
+from . import audit
+from .draft import Draft
+from .test_set import TestSet
+
+LIVE_VERSION = "live_version"
+GATED = {"accuracy_at_1": "max_accuracy_drop", "wrong_answer_rate": "max_wrong_answer_increase"}
+LOWER_IS_BETTER = {"wrong_answer_rate"}
+LOADED_VERSIONS = 2  # bots kept in memory: the live one and the one switched from
+
+
+class PublishRefused(RuntimeError):
+    """The draft evaluates worse than the live version beyond the tolerance."""
+
+    def __init__(self, reasons: List[str], evaluation: dict):
+        self.reasons = reasons
+        self.evaluation = evaluation
+        super().__init__("publish refused by the evaluation gate:\n  " + "\n  ".join(reasons) +
+                         "\n(fix the draft, or publish anyway with --force / 'publish anyway')")
+
+
+class Publisher:
+    def __init__(self, store: ConversationStore, config: Config, show_progress: bool = False):
+        self.store = store
+        self.config = config
+        self.draft = Draft(store)
+        self.tests = TestSet(store)
+        self.root = Path(config.curation.versions_dir)
+        self.show_progress = show_progress
+        self._loaded: Dict[int, Bot] = {}
+
+    # -- reading --------------------------------------------------------------------------------
+    def live(self) -> Optional[int]:
+        with self.store.reading() as conn:
+            value = conn.execute(select(kb_state.c.value).where(kb_state.c.key == LIVE_VERSION)).scalar()
+        return int(value) if value else None
+
+    def versions(self) -> List[dict]:
+        """Newest first, without the snapshots."""
+        columns = [c for c in kb_versions.c if c.name != "snapshot"]
+        with self.store.reading() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(select(*columns).order_by(kb_versions.c.number.desc()))]
+        live = self.live()
+        for row in rows:
+            row["evaluation"] = json.loads(row["evaluation"])
+            row["live"] = row["number"] == live
+        return rows
+
+    def snapshot(self, number: int, folder: Optional[Path] = None) -> KnowledgeBase:
+        """The KB exactly as version ``number`` was published (its dictionary files written to ``folder``)."""
+        with self.store.reading() as conn:
+            blob = conn.execute(select(kb_versions.c.snapshot).where(kb_versions.c.number == number)).scalar()
+        if blob is None:
+            raise KeyError(f"no version {number}")
+        data = json.loads(blob)
+        from .draft import _write_resources
+
+        resources = _write_resources({k: tuple(v) for k, v in data["resources"].items()}, folder)
+        return build_kb([(e, 0, {}) for e in data["entries"]], f"version {number}", resources=resources)
+
+    def load(self, number: int) -> Bot:
+        """The version's trained bot; a worker without its folder rebuilds it from the snapshot.
+        Versions are immutable, so the last few loaded are kept."""
+        if number not in self._loaded:
+            self._loaded[number] = self._load(number)
+            while len(self._loaded) > LOADED_VERSIONS:
+                self._loaded.pop(next(iter(self._loaded)))
+        return self._loaded[number]
+
+    def _load(self, number: int) -> Bot:
+        model = self.folder(number) / "model"
+        if not model.exists():
+            from evals.runner import train_cached
+
+            bot, _ = train_cached(None, self.config, self.show_progress, kb=self.snapshot(number, self.folder(number)
+                                                                                           / "resources"))
+            _copy_into(Path(bot.folder), model)
+        return Bot.load(model)
+
+    def folder(self, number: int) -> Path:
+        return self.root / f"v{number:04d}"
+
+    # -- writing --------------------------------------------------------------------------------
+    def publish(self, actor: str, note: str = "", force: bool = False) -> dict:
+        """Train the draft, evaluate it against the live version, and make it live."""
+        from evals.runner import train_cached
+
+        self.root.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.root))
+        try:
+            kb = self.draft.knowledge_base(staging / "resources")
+            bot, train_seconds = train_cached(None, self.config, self.show_progress, kb=kb)
+            evaluation = self._gate(bot, force, actor)
+            evaluation["train_seconds"] = train_seconds
+            _copy_into(Path(bot.folder), staging / "model")
+            number = self._commit(kb, staging, evaluation, actor, note)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return next(v for v in self.versions() if v["number"] == number)
+
+    def rollback(self, number: int, actor: str) -> dict:
+        """Make an earlier (or later) version live again; servers switch within ``reload_seconds``."""
+        previous = self.live()
+        self.load(number)  # refuse a version whose bot cannot be loaded before anyone is switched to it
+        with self.store.transaction() as conn:
+            _set_live(conn, number)
+            audit.record(conn, actor, "rollback", f"version:{number}", {"from": previous, "to": number})
+        return next(v for v in self.versions() if v["number"] == number)
+
+    def restore_draft(self, number: int, actor: str) -> dict:
+        """Start editing again from what version ``number`` holds."""
+        return self.draft.import_kb(self.snapshot(number), actor)
+
+    # -- parts ----------------------------------------------------------------------------------
+    def _gate(self, bot: Bot, force: bool, actor: str) -> dict:
+        queries = self.tests.queries()
+        live = self.live()
+        fingerprint = _fingerprint(queries)
+        evaluation = {"test_cases": len(queries), "test_set": fingerprint, "draft": _evaluate(bot, queries)}
+        if live is not None and queries:
+            evaluation["live_version"] = live
+            evaluation["live"] = self._evaluation(live, fingerprint) or _evaluate(self.load(live), queries)
+            reasons = self._regressions(evaluation["live"], evaluation["draft"])
+            evaluation["regressions"] = reasons
+            if reasons and not force:
+                with self.store.transaction() as conn:
+                    audit.record(conn, actor, "publish.refused", "kb", evaluation)
+                raise PublishRefused(reasons, evaluation)
+            evaluation["forced"] = bool(reasons)
+        return evaluation
+
+    def _evaluation(self, number: int, fingerprint: str) -> Optional[dict]:
+        """Version ``number``'s own result, when it was measured on this very test set."""
+        evaluation = next((v["evaluation"] for v in self.versions() if v["number"] == number), {})
+        return evaluation.get("draft") if evaluation.get("test_set") == fingerprint else None
+
+    def _regressions(self, live: dict, draft: dict) -> List[str]:
+        reasons = []
+        for metric, setting in GATED.items():
+            tolerance = getattr(self.config.curation, setting)
+            before, after = live.get(metric), draft.get(metric)
+            if before is None or after is None:
+                continue
+            worse = after - before if metric in LOWER_IS_BETTER else before - after
+            if worse > tolerance + 1e-9:
+                reasons.append(f"{metric} {before:.3f} → {after:.3f} (curation.{setting}: {tolerance})")
+        return reasons
+
+    def _commit(self, kb: KnowledgeBase, staging: Path, evaluation: dict, actor: str, note: str) -> int:
+        snapshot = json.dumps({"entries": [e.to_dict() for e in kb], "resources": _resource_contents(kb)},
+                              ensure_ascii=False)
+        for _ in range(5):  # two trainers publishing at once: the second takes the next number
+            try:
+                with self.store.transaction() as conn:
+                    number = conn.execute(select(func.coalesce(func.max(kb_versions.c.number), 0))).scalar_one() + 1
+                    conn.execute(insert(kb_versions).values(
+                        number=number, created=time.time(), created_by=actor[:64], note=note,
+                        kb_hash=kb.content_hash(), snapshot=snapshot,
+                        evaluation=json.dumps(evaluation, ensure_ascii=False)))
+                    target = self.folder(number)
+                    if target.exists():
+                        shutil.rmtree(target)  # left by a publish whose commit failed
+                    shutil.copytree(staging, target)
+                    _set_live(conn, number)
+                    audit.record(conn, actor, "publish", f"version:{number}",
+                                 {"note": note, "entries": len(kb), "kb_hash": kb.content_hash(),
+                                  "draft": evaluation["draft"], "forced": evaluation.get("forced", False)})
+                return number
+            except IntegrityError:
+                continue
+        raise RuntimeError("could not allocate a version number; try again")
+
+
+def _evaluate(bot: Bot, queries) -> dict:
+    """The eval contract's metrics on the test set. A case whose entry this version lacks (retired,
+    or not yet written) counts as missed: retiring an entry the test set still asks about shows."""
+    from evals.metrics import report
+    from evals.runner import outcomes
+
+    if not queries:
+        return {"n_queries": 0}
+    analyses = bot.analyse([q.text for q in queries])
+    result = report(outcomes(bot, queries, analyses, bot.policy))
+    known = {e.id for e in bot.kb}
+    result["cases_without_entry"] = sum(1 for q in queries if q.expected_id and q.expected_id not in known)
+    return {k: v for k, v in result.items() if not k.startswith("latency")}
+
+
+def _fingerprint(queries) -> str:
+    blob = json.dumps(sorted([q.text, q.expected_id or ""] for q in queries), ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _set_live(conn, number: int) -> None:
+    now = time.time()
+    changed = conn.execute(update(kb_state).where(kb_state.c.key == LIVE_VERSION).values(value=str(number), updated=now))
+    if changed.rowcount == 0:
+        conn.execute(insert(kb_state).values(key=LIVE_VERSION, value=str(number), updated=now))
+
+
+def _resource_contents(kb: KnowledgeBase) -> dict:
+    return {name: [Path(path).name, Path(path).read_text(encoding="utf-8") if Path(path).exists() else ""]
+            for name, path in kb.resources.items()}
+
+
+def _copy_into(source: Path, target: Path) -> None:
+    """Copy a trained folder; written beside and renamed, so a reader never sees half a folder."""
+    if target.exists():
+        return
+    tmp = target.with_name(target.name + ".copying")
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(source, tmp)
+    tmp.rename(target)

@@ -1,0 +1,89 @@
+"""The trainers' workbench in one object: the draft, its test window, quality checks, suggestions from
+traffic, the test set, versions and the audit log — what the CLI and the trainer pages call.
+"""
+from __future__ import annotations
+
+import threading
+from typing import List, Optional, Tuple
+
+from bot.config import Config
+from bot.engine import Bot
+from bot.store import ConversationStore
+from knowledge_base.entry import KnowledgeBase
+
+from . import audit
+from .draft import Draft
+from .publisher import Publisher
+from .suggestions import Suggestions
+from .test_set import TestSet
+
+
+class Workbench:
+    def __init__(self, store: ConversationStore, config: Config, show_progress: bool = False):
+        self.store = store
+        self.config = config
+        self.publisher = Publisher(store, config, show_progress)
+        self.draft: Draft = self.publisher.draft
+        self.tests: TestSet = self.publisher.tests
+        self.suggestions = Suggestions(store)
+        self._draft_bot: Tuple[int, Optional[Bot]] = (-1, None)
+        self._training = threading.Lock()
+
+    def audit(self, limit: int = 100, target: Optional[str] = None, before: Optional[int] = None) -> List[dict]:
+        return audit.entries(self.store, limit, target, before)
+
+    # -- first start ----------------------------------------------------------------------------
+    def start(self, kb: KnowledgeBase, actor: str = "system") -> Bot:
+        """The bot to serve: the live version; on a database without versions the draft and the test
+        set are seeded from ``kb`` and ``curation.test_set``, and published as version 1."""
+        if self.publisher.live() is None:
+            self.draft.seed(kb, actor)
+            self.tests.seed(self.config.curation.test_set, actor, {e.id for e in kb.published()})
+            self.publisher.publish(actor, f"first version, from {kb.source}", force=True)
+        return self.publisher.load(self.publisher.live())
+
+    # -- the draft as the bot would answer it ---------------------------------------------------
+    def draft_bot(self) -> Bot:
+        """The draft trained (cached by content: unchanged drafts and earlier drafts cost nothing)."""
+        from evals.runner import train_cached
+
+        with self._training:
+            revision = self.draft.revision()
+            if self._draft_bot[0] != revision:
+                bot, _ = train_cached(None, self.config, False, kb=self.draft.knowledge_base())
+                self._draft_bot = (revision, bot)
+            return self._draft_bot[1]
+
+    def try_question(self, text: str, channel: str = "default", live_bot: Optional[Bot] = None) -> dict:
+        """测试窗: what the draft (and, for comparison, the live version) would reply, with candidates."""
+        result = {"draft": _explained(self.draft_bot(), text, channel), "draft_revision": self.draft.revision()}
+        if live_bot is not None:
+            result["live"] = _explained(live_bot, text, channel)
+            result["live_version"] = self.publisher.live()
+        return result
+
+    def quality(self, bot: Optional[Bot] = None) -> List[dict]:
+        from knowledge_base.quality import check_quality
+
+        return [f.to_dict() for f in check_quality(self.draft.knowledge_base(), self.config.curation, bot=bot)]
+
+    # -- learning from traffic ------------------------------------------------------------------
+    def mine(self, bot: Bot, since: Optional[float] = None) -> dict:
+        """Cluster recent unanswered questions and clarify/feedback mappings into open suggestions."""
+        from .feedback_learning import learned_questions
+        from .mining import mine, unknown_messages
+
+        settings = self.config.curation.mining
+        clusters = mine(unknown_messages(self.store, since, settings.max_messages), bot, settings)
+        kb = self.draft.knowledge_base()
+        learned = [dict(q.to_dict(), entry_question=kb[q.entry_id].question)
+                   for q in learned_questions(self.store, kb, self.config.curation.suggest_after, since)]
+        return {"mined": self.suggestions.refresh("mined", [c.to_dict() for c in clusters]),
+                "learned": self.suggestions.refresh("learned", learned)}
+
+
+def _explained(bot: Bot, text: str, channel: str) -> dict:
+    reply = bot.respond(text, channel)
+    data = reply.to_dict()
+    data["thresholds"] = {"answer": bot.policy.answer_threshold, "clarify": bot.policy.clarify_threshold}
+    return data
