@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from typing import Optional
+from typing import Callable, Optional
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
@@ -44,11 +44,13 @@ class DeskMessageIn(BaseModel):
     author: str = Field("agent", max_length=64)
 
 
-def agent_router(conversations: Conversations, handoff: HandoffConfig) -> APIRouter:
+def agent_router(conversations: Conversations, handoff: HandoffConfig,
+                 limiter: Callable[[str, int], RateLimiter] = lambda name, n: RateLimiter(n)) -> APIRouter:
+    """``limiter(name, per_minute)``: a rate limiter (shared between workers when they share Redis)."""
     router = APIRouter()
     desk = conversations.desk
-    per_user = RateLimiter(SIGN_INS_PER_MINUTE)  # guessing one agent's password is slow
-    per_address = RateLimiter(SIGN_INS_PER_MINUTE * 6)  # a whole office may sign in from one address
+    per_user = limiter("sign-in-user", SIGN_INS_PER_MINUTE)  # guessing one agent's password is slow
+    per_address = limiter("sign-in-address", SIGN_INS_PER_MINUTE * 6)  # a whole office signs in from one address
 
     def agent(authorization: Optional[str] = Header(None)) -> dict:
         token = (authorization or "").removeprefix("Bearer ").strip()

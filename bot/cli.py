@@ -1,6 +1,7 @@
 """The ``faqbot`` command. Each command parses options and calls one library function."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -29,8 +30,8 @@ DEMO_AGENTS = (("agent", "agent-demo", "小王", "agent", ("general", "expert", 
 
 ConfigOption = typer.Option(None, "--config", "-c", help="config.yml (default: ./config.yml if present)")
 ModelOption = typer.Option(None, "--model", "-m", help="trained bot folder (default: the demo bot)")
-DbOption = typer.Option("faqbot.sqlite3", "--db", help="where conversations are kept: a SQLite file, or a "
-                                                       "postgresql://user@host:port/db URL")
+DbOption = typer.Option("faqbot.sqlite3", "--db", envvar="FAQBOT_DB",
+                        help="where conversations are kept: a SQLite file, or a postgresql://user@host:port/db URL")
 
 
 def _config(path: Optional[Path]):
@@ -173,6 +174,9 @@ def serve(model: Optional[Path] = ModelOption, config: Optional[Path] = ConfigOp
                                                              "are made from (default: the demo)"),
           host: str = typer.Option("127.0.0.1", help="address to listen on"),
           port: int = typer.Option(8000, help="port to listen on"), db: str = DbOption,
+          redis: Optional[str] = typer.Option(None, "--redis", envvar="FAQBOT_REDIS_URL",
+                                              help="redis://host:6379/0 — several workers share events and "
+                                                   "rate limits (default: server.redis_url)"),
           demo_agents: bool = typer.Option(False, help="create the demo accounts agent/agent-demo, "
                                                        "supervisor/supervisor-demo and trainer/trainer-demo")):
     """Serve the API, the widget, the agent workspace (/agent), the trainers' workbench (/trainer) and
@@ -183,6 +187,8 @@ def serve(model: Optional[Path] = ModelOption, config: Optional[Path] = ConfigOp
     from .store import ConversationStore
 
     cfg = _config(config)
+    if redis:
+        cfg = dataclasses.replace(cfg, server=dataclasses.replace(cfg.server, redis_url=redis))
     store = ConversationStore(db)
     bench, bot, version = _serving(store, cfg, model, kb)
     app_ = create_app(bot, store, cfg.server, cfg.handoff, bench, version)

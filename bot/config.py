@@ -82,6 +82,9 @@ class ServerConfig:
     # Customer attributes the host page passes → categories the welcome card (猜你想问) shows first,
     # e.g. {"recent_order": ["物流", "订单"]}: a customer with a recent order sees those questions.
     welcome_context: tuple = ()
+    # Several workers: Redis carries events between them (an agent on one, the customer on another),
+    # shared rate limits and "a new version is live". null: one process, nothing shared.
+    redis_url: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,7 @@ class HandoffConfig:
 @dataclass(frozen=True)
 class MiningConfig:
     min_cluster_size: int = 2  # smaller groups of unanswered questions are not suggested
-    cluster_similarity: float = 0.8  # cosine similarity that keeps questions in one cluster
+    cluster_similarity: float = 0.4  # cosine (after removing the KB's mean vector) that keeps questions together
     attach_score: float = 0.55  # best entry's fused score from here: "add as similar questions of X"
     max_messages: int = 20000  # newest unanswered messages considered per run
     representatives: int = 5  # questions shown (and added on accept) per cluster

@@ -22,6 +22,7 @@ from .hub import EventHub
 from .messages import language_of, message
 from .metrics import Metrics
 from .privacy import MaskingFilter
+from .session_state import restore
 from .store import ConversationStore
 
 log = logging.getLogger("faqbot.conversations")
@@ -59,6 +60,7 @@ class Conversations:
         self.sessions: Dict[str, ChatSession] = {}
         self.locks: Dict[str, threading.Lock] = {}
         self.last_bot_message: Dict[str, tuple] = {}  # session → (message id, decision)
+        self.seen: Dict[str, int] = {}  # session → newest customer/bot message this worker knows of
         self._guard = threading.Lock()
 
     # -- customers ------------------------------------------------------------------------------
@@ -70,10 +72,12 @@ class Conversations:
         session, lock = self._session(session_id, channel)
         with lock:
             session.bot, session.router = self.bot, self.router  # a newly published version from now on
+            self._catch_up(session, session_id)
             self.store.ensure_session(session_id, channel, customer_id and _clean(customer_id)[:128], attributes)
             if attributes:
                 session.attributes = dict(attributes)
             message_id = self.store.add_message(session_id, "customer", text)
+            self.seen[session_id] = message_id
             self.metrics.customer_message(channel)
             handoff = self.desk.open_handoff(session_id) if self.desk else None
             if handoff is not None and handoff["status"] == LEAVE_MESSAGE:
@@ -90,6 +94,7 @@ class Conversations:
             self.store.add_feedback(session_id, previous[0], "clarify_choice", session.picked)
         message_id = self.store.add_message(session_id, "bot", reply.text, reply)
         self.last_bot_message[session_id] = (message_id, reply.decision)
+        self.seen[session_id] = message_id
         self.metrics.bot_reply(reply)
         log.info("session=%s decision=%s entry=%s text=%s", session_id, reply.decision, reply.entry_id, text)
         payload = dict(reply.to_dict(), type="bot", message_id=message_id)
@@ -130,6 +135,21 @@ class Conversations:
         notice = message("ticket_saved", self._language(session_id, text), ticket=f"#{ticket}")
         message_id = self.store.add_message(session_id, "system", notice)
         return {"type": "system", "text": notice, "message_id": message_id, "ticket_id": ticket}
+
+    def _catch_up(self, session: ChatSession, session_id: str) -> None:
+        """Another worker (or this one before a restart) took the last messages: rebuild from the store."""
+        latest = self.store.last_exchange(session_id)
+        if latest == self.seen.get(session_id, 0):
+            return
+        last_bot = restore(session, self.store.history(session_id))
+        if last_bot is None:
+            self.last_bot_message.pop(session_id, None)
+        else:
+            self.last_bot_message[session_id] = last_bot
+        stored = self.store.session(session_id)
+        if stored and stored["attributes"]:
+            session.attributes = stored["attributes"]
+        self.seen[session_id] = latest
 
     def switch(self, bot: Bot, router: Optional[HandoffRouter]) -> None:
         """Serve ``bot`` (a newly published version) from the next message on; messages being
@@ -212,7 +232,7 @@ class Conversations:
         with self._guard:
             if session_id not in self.sessions and len(self.sessions) >= MAX_SESSIONS:
                 oldest = next(iter(self.sessions))
-                for table in (self.sessions, self.locks, self.last_bot_message):
+                for table in (self.sessions, self.locks, self.last_bot_message, self.seen):
                     table.pop(oldest, None)
             session = self.sessions.setdefault(session_id, ChatSession(self.bot, channel, self.router))
             return session, self.locks.setdefault(session_id, threading.Lock())

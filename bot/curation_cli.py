@@ -13,7 +13,8 @@ from typing import List, Optional
 import typer
 
 ConfigOption = typer.Option(None, "--config", "-c", help="config.yml (default: ./config.yml if present)")
-DbOption = typer.Option("faqbot.sqlite3", "--db", help="the server's database: a SQLite file or a postgresql:// URL")
+DbOption = typer.Option("faqbot.sqlite3", "--db", envvar="FAQBOT_DB",
+                        help="the server's database: a SQLite file or a postgresql:// URL")
 ActorOption = typer.Option(None, "--as", help="who the audit log names (default: your login name)")
 
 testset_app = typer.Typer(no_args_is_help=True, help="The labelled test set the publish gate evaluates.")
@@ -178,7 +179,9 @@ def testset_list(db: str = DbOption, config: Optional[Path] = ConfigOption):
 def testset_add(text: str, expect: Optional[str] = typer.Option(None, help="the entry that should answer; "
                                                                           "none: the bot must not answer"),
                 db: str = DbOption, config: Optional[Path] = ConfigOption, actor: Optional[str] = ActorOption):
-    typer.echo(f"added test case {_guarded(lambda: _bench(db, config).tests.add(text, expect, _actor(actor)))}")
+    bench = _bench(db, config)
+    known = {e["id"] for e in bench.draft.entries()}
+    typer.echo(f"added test case {_guarded(lambda: bench.tests.add(text, expect, _actor(actor), known))}")
 
 
 @testset_app.command("import")

@@ -17,6 +17,7 @@ from training.publisher import Publisher
 from .engine import Bot
 
 log = logging.getLogger("faqbot.live")
+VERSIONS_TOPIC = "kb:version"  # hub topic announcing a newly live version to every worker
 RETRY_BROKEN_SECONDS = 60.0  # a version that failed to load (corrupt, half-copied) is tried again after this
 
 
@@ -30,6 +31,7 @@ class LiveVersion:
         self.error: Optional[str] = None  # why the newest version is not served, if it is not
         self._failed = (None, 0.0)  # (version, when): a broken version is retried only now and then
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._lock = threading.Lock()
         self._thread: Optional[threading.Thread] = None
 
@@ -39,6 +41,7 @@ class LiveVersion:
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
 
@@ -62,8 +65,16 @@ class LiveVersion:
             self.current, self.error = wanted, None
             return wanted
 
+    def wake(self, _event: Optional[dict] = None) -> None:
+        """Look now (another worker announced a version), not at the next interval."""
+        self._wake.set()
+
     def _watch(self) -> None:
-        while not self._stop.wait(self.interval):
+        while not self._stop.is_set():
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
             try:
                 self.check()
             except Exception:  # the database away for a moment: try again next time

@@ -32,7 +32,8 @@ from .config import HandoffConfig, ServerConfig
 from .conversations import Conversations, session_topic
 from .engine import Bot
 from .hub import EventHub
-from .live import LiveVersion
+from .live import VERSIONS_TOPIC, LiveVersion
+from .relay import RedisRelay, SharedRateLimiter
 from .messages import message
 from .metrics import CONTENT_TYPE, Metrics
 from .rate_limit import RateLimiter
@@ -104,18 +105,20 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
                        allow_headers=["Content-Type", "Authorization"])
     conversations = build_conversations(bot, store or ConversationStore(), handoff)
     hub = conversations.hub
-    app.include_router(agent_router(conversations, handoff))  # first: /ws/agent before /ws/{session_id}
+    limiter = _limiters(app, hub, settings.redis_url)
+    app.include_router(agent_router(conversations, handoff, limiter))  # first: /ws/agent before /ws/{session_id}
     versions = None
     if workbench is not None:
         versions = LiveVersion(workbench.publisher, lambda new: conversations.switch(new, HandoffRouter.for_bot(
             handoff, new)), workbench.config.curation.reload_seconds, serving_version)
+        hub.on(VERSIONS_TOPIC, versions.wake)
         app.include_router(trainer_router(conversations, workbench, versions))
         app.router.on_startup.append(versions.start)
         app.router.on_shutdown.append(versions.stop)
-    per_session = RateLimiter(settings.messages_per_minute_per_session)
-    per_address = RateLimiter(settings.messages_per_minute_per_address)
+    per_session = limiter("session", settings.messages_per_minute_per_session)
+    per_address = limiter("address", settings.messages_per_minute_per_address)
     # Suggestions fire while typing: a wider budget than messages, still bounded per address.
-    per_address_reads = RateLimiter(READS_PER_MESSAGE * settings.messages_per_minute_per_address)
+    per_address_reads = limiter("reads", READS_PER_MESSAGE * settings.messages_per_minute_per_address)
 
     def limit(session_id: str, address: str) -> None:
         if not per_address.allow(address) or not per_session.allow(session_id):
@@ -296,6 +299,17 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
         app.router.on_startup.append(conversations.webhooks.start)
         app.router.on_shutdown.append(conversations.webhooks.stop)
     return app
+
+
+def _limiters(app: FastAPI, hub: EventHub, redis_url: Optional[str]):
+    """With Redis: events relayed between workers and rate limits counted together; else per process."""
+    if not redis_url:
+        return lambda name, per_minute: RateLimiter(per_minute)
+    relay = RedisRelay(redis_url, hub.deliver)
+    hub.relay = relay
+    app.router.on_startup.append(relay.start)
+    app.router.on_shutdown.append(relay.stop)
+    return lambda name, per_minute: SharedRateLimiter(relay.client, name, per_minute, RateLimiter(per_minute))
 
 
 async def _push(websocket: WebSocket, events: asyncio.Queue, sending: asyncio.Lock) -> None:

@@ -250,10 +250,19 @@ class ConversationStore:
             return [r[0] for r in conn.execute(query.limit(limit))]
 
     @_serialised
+    def last_exchange(self, session_id: str) -> int:
+        """The id of the session's newest customer or bot message (0: none): whether a worker's
+        memory of the conversation is current."""
+        query = select(func.max(messages.c.id)).where(messages.c.session_id == session_id,
+                                                      messages.c.sender.in_(("customer", "bot")))
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar() or 0)
+
+    @_serialised
     def history(self, session_id: str, after: int = 0) -> List[dict]:
         columns = (messages.c.id, messages.c.created, messages.c.sender, messages.c.text, messages.c.decision,
                    messages.c.entry_id, messages.c.confidence, messages.c.emotion, messages.c.author,
-                   messages.c.details)
+                   messages.c.details, messages.c.options)
         query = select(*columns).where(messages.c.session_id == session_id, messages.c.id > after) \
             .order_by(messages.c.id)
         with self.engine.connect() as conn:

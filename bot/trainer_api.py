@@ -21,7 +21,7 @@ from training.publisher import PublishRefused
 from training.workbench import Workbench
 
 from .conversations import Conversations
-from .live import LiveVersion
+from .live import VERSIONS_TOPIC, LiveVersion
 
 TRAINER_ROLES = ("trainer", "admin")
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
@@ -81,9 +81,20 @@ def trainer_router(conversations: Conversations, bench: Workbench, versions: Liv
             raise HTTPException(403, "the workbench is for trainers and admins")
         return found
 
+    def _switched(version: dict) -> dict:
+        """This worker serves it now; the others are told (and look every reload_seconds anyway)."""
+        versions.check()
+        conversations.hub.publish(VERSIONS_TOPIC, {"version": version["number"]})
+        return version
+
     @router.get("/me")
     def me(me: dict = Depends(trainer)) -> dict:
         return me
+
+    @router.post("/logout")
+    def logout(me: dict = Depends(trainer), authorization: str = Header(...)) -> dict:
+        desk.logout(authorization.removeprefix("Bearer ").strip())
+        return {"status": "signed out"}
 
     @router.get("/overview", summary="Draft revision, live version, what is served here")
     def overview(me: dict = Depends(trainer)) -> dict:
@@ -158,7 +169,8 @@ def trainer_router(conversations: Conversations, bench: Workbench, versions: Liv
 
     @router.post("/tests", status_code=201)
     def add_test(body: TestCaseIn, me: dict = Depends(trainer)) -> dict:
-        return {"id": bench.tests.add(body.text, body.expected_id, me["username"])}
+        known = {e["id"] for e in bench.draft.entries()}
+        return {"id": bench.tests.add(body.text, body.expected_id, me["username"], known)}
 
     @router.delete("/tests/{case_id}")
     def remove_test(case_id: int, me: dict = Depends(trainer)) -> dict:
@@ -176,14 +188,11 @@ def trainer_router(conversations: Conversations, bench: Workbench, versions: Liv
         except PublishRefused as refused:
             return JSONResponse(status_code=409, content={"detail": str(refused), "reasons": refused.reasons,
                                                           "evaluation": refused.evaluation})
-        versions.check()
-        return version
+        return _switched(version)
 
     @router.post("/rollback", summary="Make another version live")
     def rollback(body: RollbackIn, me: dict = Depends(trainer)) -> dict:
-        version = bench.publisher.rollback(body.version, me["username"])
-        versions.check()
-        return version
+        return _switched(bench.publisher.rollback(body.version, me["username"]))
 
     @router.post("/versions/{number}/restore", summary="Replace the draft with what a version holds")
     def restore(number: int, me: dict = Depends(trainer)) -> dict:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,19 +17,28 @@ os.environ.setdefault("FAQBOT_CACHE", str(ROOT / ".cache" / "test"))
 PG_URL = os.environ.get("FAQBOT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
 
+@contextmanager
+def postgres_schema():
+    """A new schema in the real PostgreSQL, dropped afterwards; yields its database URL."""
+    import psycopg
+
+    schema = f"faqbot_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_URL, autocommit=True) as admin:
+        admin.execute(f"CREATE SCHEMA {schema}")
+        try:
+            yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+        finally:
+            admin.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def store_url(request, tmp_path_factory):
     """A fresh database per test module: a SQLite file, or a new schema in the real PostgreSQL."""
     if request.param == "sqlite":
         yield str(tmp_path_factory.mktemp("db") / "faqbot.sqlite3")
         return
-    import psycopg
-
-    schema = f"faqbot_test_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_URL, autocommit=True) as admin:
-        admin.execute(f"CREATE SCHEMA {schema}")
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-        admin.execute(f"DROP SCHEMA {schema} CASCADE")
+    with postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

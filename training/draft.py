@@ -26,6 +26,7 @@ from . import audit
 
 DRAFT_REVISION = "draft_revision"
 NO_LINE = re.compile(r" \((first defined at )?line 0\)")
+UNCATEGORISED = "(未分类)"  # the tree's node for entries without a category
 SUMMARY_FIELDS = ("id", "question", "category", "status", "valid_from", "valid_to", "handoff")
 
 
@@ -62,8 +63,9 @@ class Draft:
                offset: int = 0) -> dict:
         """Entries whose id, questions or answers contain ``text`` (case-insensitive), under ``category``."""
         needle = text.strip().lower()
+        within = "" if category == UNCATEGORISED else category
         found = [e for e in self.entries()
-                 if (not category or e["category"] == category or e["category"].startswith(category + "/"))
+                 if (not category or e["category"] == within or (within and e["category"].startswith(within + "/")))
                  and (not status or e["status"] == status)
                  and (not needle or needle in _haystack(e))]
         shown = [dict({k: e[k] for k in SUMMARY_FIELDS}, similar=len(e["similar"]), revision=e["_revision"])
@@ -74,7 +76,7 @@ class Draft:
         """The category tree flattened: every path and prefix with its number of entries."""
         counts: Dict[str, int] = {}
         for entry in self.entries():
-            parts = [p for p in entry["category"].split("/") if p] or ["(未分类)"]
+            parts = [p for p in entry["category"].split("/") if p] or [UNCATEGORISED]
             for depth in range(1, len(parts) + 1):
                 path = "/".join(parts[:depth])
                 counts[path] = counts.get(path, 0) + 1

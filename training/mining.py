@@ -19,7 +19,8 @@ import numpy as np
 from sqlalchemy import and_, case, func, or_, select
 
 from bot.chat import SELECT_PREFIX
-from bot.store import ConversationStore, feedback, messages
+from bot.store import ConversationStore, feedback
+from bot.store import messages as message_table
 from handoff.conditions import DEFAULT_REQUEST_EXCEPTIONS, DEFAULT_REQUEST_PATTERNS, Request
 from knowledge_base.encoders import normalise
 
@@ -84,7 +85,7 @@ def unknown_messages(store: ConversationStore, since: Optional[float] = None,
     A reply answers the latest customer message before it in its session. A pure request for a
     person that was handed off stands for the question asked before it; option picks never count.
     """
-    bot_reply, earlier, asked = messages.alias("b"), messages.alias("e"), messages.alias("c")
+    bot_reply, earlier, asked = message_table.alias("b"), message_table.alias("e"), message_table.alias("c")
     since = since or 0.0
     votes = select(feedback.c.message_id,
                    func.max(case((feedback.c.kind == "clarify_choice", 1), else_=0)).label("picked"),
@@ -125,9 +126,9 @@ def _earlier_questions(conn, session_ids: Iterable[str]) -> Dict[str, List[tuple
     by_session: Dict[str, List[tuple]] = {}
     ids = sorted(session_ids)
     for start in range(0, len(ids), SESSION_CHUNK):
-        query = select(messages.c.id, messages.c.session_id, messages.c.text, messages.c.created) \
-            .where(messages.c.sender == "customer", messages.c.session_id.in_(ids[start:start + SESSION_CHUNK])) \
-            .order_by(messages.c.id)
+        m = message_table
+        query = select(m.c.id, m.c.session_id, m.c.text, m.c.created) \
+            .where(m.c.sender == "customer", m.c.session_id.in_(ids[start:start + SESSION_CHUNK])).order_by(m.c.id)
         for r in conn.execute(query):
             by_session.setdefault(r.session_id, []).append((int(r.id), r.text, float(r.created)))
     return by_session
@@ -150,9 +151,9 @@ def offline_messages(conversations: Sequence, reason: str = "offline") -> List[U
     return out
 
 
-def unanswered(messages_: Sequence[UnknownMessage], bot) -> List[UnknownMessage]:
+def unanswered(messages: Sequence[UnknownMessage], bot) -> List[UnknownMessage]:
     """Only the messages ``bot`` would not answer (it falls back or asks which entry was meant)."""
-    texts = sorted({m.text for m in messages_})
+    texts = sorted({m.text for m in messages})
     answered = set()
     for start in range(0, len(texts), ANALYSE_BATCH):
         batch = texts[start:start + ANALYSE_BATCH]
@@ -161,7 +162,7 @@ def unanswered(messages_: Sequence[UnknownMessage], bot) -> List[UnknownMessage]
         for text, analysis in zip(kept, bot.analyse(kept) if kept else []):
             if bot.decide(analysis)[0] in ("answer", "handoff"):
                 answered.add(text)
-    return [m for m in messages_ if m.text not in answered]
+    return [m for m in messages if m.text not in answered]
 
 
 # -- filters --------------------------------------------------------------------------------------
@@ -201,12 +202,12 @@ class _Text:
     spellings: Counter = field(default_factory=Counter)
 
 
-def mine(messages_: Sequence[UnknownMessage], bot, settings) -> List[Cluster]:
+def mine(messages: Sequence[UnknownMessage], bot, settings) -> List[Cluster]:
     """Clusters of unresolved questions, most asked first, each with a suggestion.
 
     ``bot``: a loaded ``bot.engine.Bot``; ``settings``: ``bot.config.MiningConfig``.
     """
-    newest = sorted(messages_, key=lambda m: (m.created, m.message_id))[-settings.max_messages:]
+    newest = sorted(messages, key=lambda m: (m.created, m.message_id))[-settings.max_messages:]
     texts = _unique_texts([m for m in newest if minable(m.text) and not is_person_request(m.text)], bot)
     if not texts:
         return []
@@ -253,30 +254,34 @@ def _vectors(prepared: List[str], bot) -> np.ndarray:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     tfidf = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True)
-    return tfidf.fit_transform(prepared).astype(np.float32).toarray()
+    return tfidf.fit_transform(prepared).astype(np.float32)  # sparse: texts × n-grams would not fit dense
 
 
-def _cluster(vectors: np.ndarray, counts: np.ndarray, similarity: float) -> np.ndarray:
+def _cluster(vectors, counts: np.ndarray, similarity: float) -> np.ndarray:
     """Average-linkage clusters of the FULL_LIMIT most asked texts; every rarer text joins the cluster
     it is on average most similar to, if that reaches ``similarity`` (the rule average linkage merges
     by), else stays alone. Labels are numbered by first appearance, so equal input gives equal output."""
-    head = min(len(vectors), FULL_LIMIT)
-    labels = np.zeros(len(vectors), dtype=np.int64)
+    n = vectors.shape[0]
+    head = min(n, FULL_LIMIT)
+    labels = np.zeros(n, dtype=np.int64)
     if head > 1:
         from sklearn.cluster import AgglomerativeClustering
 
-        distances = np.clip(1.0 - vectors[:head] @ vectors[:head].T, 0.0, 2.0)
+        distances = np.clip(1.0 - _dense(vectors[:head] @ vectors[:head].T), 0.0, 2.0)
         np.fill_diagonal(distances, 0.0)
         labels[:head] = AgglomerativeClustering(n_clusters=None, metric="precomputed", linkage="average",
                                                 distance_threshold=1.0 - similarity).fit_predict(distances)
-    if head < len(vectors):
+    if head < n:
+        from scipy import sparse
+
         n_head = labels[:head].max() + 1
-        sums = np.zeros((n_head, vectors.shape[1]), np.float32)
-        np.add.at(sums, labels[:head], vectors[:head])
-        means = sums / np.bincount(labels[:head], minlength=n_head)[:, None]
+        sizes = np.bincount(labels[:head], minlength=n_head)
+        members = sparse.csr_matrix((1.0 / sizes[labels[:head]], (labels[:head], np.arange(head))),
+                                    shape=(n_head, head), dtype=np.float32)
+        means = members @ vectors[:head]  # each cluster's mean vector
         next_label = n_head
-        for start in range(head, len(vectors), FULL_LIMIT):
-            scores = vectors[start:start + FULL_LIMIT] @ means.T
+        for start in range(head, n, FULL_LIMIT):
+            scores = _dense(vectors[start:start + FULL_LIMIT] @ means.T)
             best = scores.argmax(axis=1)
             for offset, (k, score) in enumerate(zip(best, scores[np.arange(len(best)), best])):
                 if score >= similarity:
@@ -289,10 +294,14 @@ def _cluster(vectors: np.ndarray, counts: np.ndarray, similarity: float) -> np.n
     return np.array([renumber[k] for k in labels], dtype=np.int64)
 
 
-def _typical_first(group: np.ndarray, vectors: np.ndarray, texts: List[_Text]) -> List[int]:
+def _dense(matrix) -> np.ndarray:
+    return matrix.toarray() if hasattr(matrix, "toarray") else np.asarray(matrix)
+
+
+def _typical_first(group: np.ndarray, vectors, texts: List[_Text]) -> List[int]:
     """Closest to the cluster's centre (weighted by how often each text was said) first."""
-    centre = (vectors[group] * np.array([texts[i].count for i in group], np.float32)[:, None]).sum(axis=0)
-    closeness = vectors[group] @ centre
+    centre = _dense(np.array([[texts[i].count for i in group]], np.float32) @ vectors[group]).ravel()
+    closeness = _dense(vectors[group] @ centre).ravel()
     return [int(group[j]) for j in sorted(range(len(group)), key=lambda j: (-round(float(closeness[j]), 5),
                                                                              -texts[group[j]].count,
                                                                              texts[group[j]].shown))]
@@ -314,7 +323,8 @@ def _suggest(representatives: List[List[str]], members: List[List[_Text]], bot, 
         for analysis in analyses[at:at + len(reps)]:
             if len(analysis.entries):
                 first = int(analysis.entries[0])
-                totals[first] = totals.get(first, 0.0) + analysis.answer_confidence
+                sure = 1.0 if analysis.exact else analysis.answer_confidence  # word for word: always answered
+                totals[first] = totals.get(first, 0.0) + sure
         at += len(reps)
         best = min(totals, key=lambda i: (-totals[i], entries[i].id)) if totals else None
         score = round(totals[best] / len(reps), 4) if best is not None else 0.0

@@ -29,10 +29,13 @@ class TestSet:
     def queries(self) -> List[LabelledQuery]:
         return [LabelledQuery(c["text"], c["expected_id"]) for c in self.cases()]
 
-    def add(self, text: str, expected_id: Optional[str], actor: str) -> int:
+    def add(self, text: str, expected_id: Optional[str], actor: str, known_ids=None) -> int:
+        """``known_ids``: the entries a case may expect (a typo would silently count as a miss)."""
         text = text.strip()
         if not text:
             raise ValueError("a test question needs text")
+        if expected_id and known_ids is not None and expected_id not in known_ids:
+            raise ValueError(f"expected_id: no entry {expected_id!r} in the draft")
         with self.store.transaction() as conn:
             case_id = conn.execute(insert(kb_test_cases).values(
                 text=text, expected_id=expected_id or None, created=time.time(), created_by=actor[:64])

@@ -4,6 +4,7 @@ traffic, the test set, versions and the audit log — what the CLI and the train
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import List, Optional, Tuple
 
 from bot.config import Config
@@ -39,7 +40,7 @@ class Workbench:
         if self.publisher.live() is None:
             self.draft.seed(kb, actor)
             self.tests.seed(self.config.curation.test_set, actor, {e.id for e in kb.published()})
-            self.publisher.publish(actor, f"first version, from {kb.source}", force=True)
+            self.publisher.publish(actor, f"first version, from {Path(kb.source).name}", force=True)
         return self.publisher.load(self.publisher.live())
 
     # -- the draft as the bot would answer it ---------------------------------------------------
@@ -85,5 +86,7 @@ class Workbench:
 def _explained(bot: Bot, text: str, channel: str) -> dict:
     reply = bot.respond(text, channel)
     data = reply.to_dict()
+    # answered because it is word for word a curated question, whatever the confidence says
+    data["exact_match"] = reply.decision != "fallback" and bool(bot.analyse([text])[0].exact)
     data["thresholds"] = {"answer": bot.policy.answer_threshold, "clarify": bot.policy.clarify_threshold}
     return data

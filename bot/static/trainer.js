@@ -26,7 +26,7 @@
   function el(tag, cls, text) {
     var node = document.createElement(tag);
     if (cls) node.className = cls;
-    if (text !== undefined && text !== null) node.innerHTML = String(text);
+    if (text !== undefined && text !== null) node.textContent = String(text);
     return node;
   }
   function button(cls, text, onClick, title) {
@@ -40,6 +40,10 @@
   function enc(value) { return encodeURIComponent(value); }
   function noop() {}
   function when(seconds) { return seconds ? new Date(seconds * 1000).toLocaleString("zh-CN", {hour12: false}) : "—"; }
+  function short(seconds) {  // tables: month/day hour:minute
+    return seconds ? new Date(seconds * 1000).toLocaleString("zh-CN", {hour12: false, month: "2-digit", day: "2-digit",
+                                                                       hour: "2-digit", minute: "2-digit"}) : "—";
+  }
   function pct(v) { return typeof v === "number" ? (v * 100).toFixed(1) + "%" : "—"; }
   function num(v, digits) { return typeof v === "number" ? v.toFixed(digits) : "—"; }
   function say(node, text, kind) {
@@ -107,7 +111,8 @@
     $("login-error").textContent = why || "";
   }
   $("logout").addEventListener("click", function () {
-    api("POST", "/api/agent/logout").catch(noop).then(function () { signOut(""); });
+    // revokes the token on the server; the tab forgets it too
+    api("POST", "/api/trainer/logout").catch(noop).then(function () { signOut(""); });
   });
   window.addEventListener("beforeunload", function (e) { if (dirty) { e.preventDefault(); e.returnValue = ""; } });
 
@@ -381,9 +386,10 @@
     }).then(function () { $("save").disabled = false; });
   });
   function problems(err, list, where) {
-    var box = clear(list || $("problems"));
-    say(where || $("editor-note"), (err.message || "").split("\n")[0], "error");
+    var box = clear(list || $("problems")), said = where || $("editor-note");
+    say(said, (err.message || "").split("\n")[0], "error");
     (err.data && err.data.problems || []).forEach(function (p) { box.appendChild(el("li", "", p)); });
+    (box.firstChild ? box : said).scrollIntoView({block: "nearest"});
   }
   function conflict(err) {
     clear($("problems"));
@@ -392,6 +398,7 @@
     box.appendChild(el("div", "", "保存冲突：有人在你打开之后修改了这个条目，你的修改没有保存。 / edit conflict: nothing was overwritten."));
     box.appendChild(el("div", "detail", err.message));
     box.appendChild(button("", "重新加载最新内容（放弃我的修改） reload", function () { reloadEntry(); }));
+    box.scrollIntoView({block: "nearest"});
   }
   function reloadEntry() {
     if (!current) return Promise.resolve();
@@ -481,6 +488,7 @@
     meta.appendChild(el("b", "confidence", num(reply.confidence, 3)));
     var t = reply.thresholds || {};
     meta.appendChild(document.createTextNode("（回答 ≥ " + num(t.answer, 2) + "，反问 ≥ " + num(t.clarify, 2) + "）"));
+    if (reply.exact_match) meta.appendChild(el("span", "badge", "原句命中 exact question"));
     if (reply.entry_id) {
       meta.appendChild(document.createTextNode(" · 条目 "));
       meta.appendChild(entryLink(reply.entry_id));
@@ -681,15 +689,17 @@
         row.setAttribute("data-version", v.number);
         var name = cell(row, "v" + v.number + " ");
         if (v.live) name.appendChild(el("span", "badge live", "线上 live"));
-        cell(row, when(v.created) + " · " + v.created_by);
+        cell(row, short(v.created) + " · " + v.created_by).title = when(v.created);
         var noteCell = cell(row, v.note);
         if (evaluation.forced) noteCell.appendChild(el("span", "badge retired", "强制 forced"));
         cell(row, pct(draft.accuracy_at_1), "accuracy");
         cell(row, pct(draft.wrong_answer_rate), "wrong");
         cell(row, evaluation.test_cases === undefined ? "—" : evaluation.test_cases);
         var actions = cell(row, "");
-        if (!v.live) actions.appendChild(button("", "回滚到此版本 rollback", function () { rollback(v.number); }));
-        actions.appendChild(button("", "恢复为草稿 restore draft", function () { restore(v.number); }));
+        if (!v.live) actions.appendChild(button("", "回滚", function () { rollback(v.number); },
+                                                "回滚：让客户重新用这个版本 / rollback: make this version live again"));
+        actions.appendChild(button("", "恢复草稿", function () { restore(v.number); },
+                                   "用这个版本的内容替换草稿 / restore: replace the draft with this version"));
         body.appendChild(row);
       });
       if (!versions.length) emptyRow(body, 7, "还没有发布过 / nothing published yet");
@@ -724,7 +734,7 @@
       log.forEach(function (a) {
         var row = el("tr");
         row.setAttribute("data-action", a.action);
-        cell(row, when(a.created));
+        cell(row, short(a.created)).title = when(a.created);
         cell(row, a.actor);
         cell(row, a.action);
         cell(row, a.action.indexOf("entry.") === 0 ? entryLink(a.target) : a.target);

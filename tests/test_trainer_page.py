@@ -1,0 +1,251 @@
+"""The trainers' workbench (/trainer) in a real headless Chromium: a trainer teaches the bot a
+customer's question and publishes it while customers keep chatting — on SQLite and on the real
+PostgreSQL — then a customer on the shop page gets the answer. Two trainers editing one entry, and
+knowledge-base content that is HTML, are checked on SQLite."""
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from bot.config import load_config
+from bot.server import create_app
+from bot.store import ConversationStore
+from knowledge_base.loader import load_kb
+from tests.browser import ARTEFACTS, needs_chromium, serving
+from tests.conftest import MINI_KB
+from training.workbench import Workbench
+
+pytestmark = needs_chromium
+
+DEMO = Path(__file__).resolve().parent.parent / "knowledge_base" / "demo"
+# A colloquial question version 1 does not answer with the repair entry (it falls back); once it is a
+# similar question, the gate passes (accuracy@1 and wrong-answer rate on the demo test set unchanged).
+QUESTION, TARGET = "东西坏了找谁", "repair_apply"
+TRAFFIC = ["运费怎么算", "怎么开发票", "退款多久到账", "支持货到付款吗", "积分会过期吗", "怎么查询物流信息"]
+XSS = "<img src=x onerror=window.__xss=1>"
+PUBLISHING = 180_000  # ms: training and evaluating the demo KB from a cold model cache
+
+
+def workbench_app(store_url, kb_path, folder, test_set=None):
+    """A server with the workbench, as ``faqbot serve`` builds it: version 1 published from ``kb_path``."""
+    overrides = {"curation.versions_dir": str(folder / "versions"),
+                 # every simulated customer comes from 127.0.0.1: the per-address budget is not under test
+                 "server.messages_per_minute_per_address": 100_000}
+    if test_set:
+        overrides["curation.test_set"] = str(test_set)
+    config = load_config(None, overrides)
+    store = ConversationStore(store_url)
+    bench = Workbench(store, config)
+    bot = bench.start(load_kb(kb_path))
+    app = create_app(bot, store, config.server, config.handoff, bench, bench.publisher.live())
+    return app, bot
+
+
+def signed_in(browser, url, username, password):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(url + "/trainer")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("#login button")
+    page.locator("#live-version", has_text="v").wait_for()
+    return context, page
+
+
+def open_entry(page, search, entry_id):
+    page.fill("#search", search)
+    page.locator(f"#entries .entry[data-id='{entry_id}']").click()
+    page.wait_for_function("id => document.getElementById('f-id').value === id", arg=entry_id)
+
+
+class Customers:
+    """Customers chatting over HTTP from several sessions until stopped; every response is recorded."""
+
+    def __init__(self, url, workers=3):
+        self.url = url
+        self.responses = []  # (monotonic time, status code or the connection error)
+        self.probes = []  # (decision, entry_id) for QUESTION, each asked in a fresh session
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._chat, args=(n,), daemon=True) for n in range(workers)]
+
+    def __enter__(self):
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(30)
+
+    def between(self, start, end):
+        return sum(1 for t, _ in self.responses if start <= t <= end)
+
+    def wait_for(self, requests, timeout=60):
+        deadline = time.monotonic() + timeout
+        while len(self.responses) < requests and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def _chat(self, worker):
+        with httpx.Client(base_url=self.url, timeout=60) as client:
+            sent = 0
+            while not self._stop.is_set() and sent < 2000:
+                # one session asks each question once (asking again would hand it to a person)
+                session = f"customer-{worker}-{sent // len(TRAFFIC)}"
+                self._send(client, session, TRAFFIC[sent % len(TRAFFIC)])
+                if sent % 10 == 0:
+                    reply = self._send(client, f"probe-{worker}-{sent}", QUESTION)
+                    if reply:
+                        self.probes.append((reply["decision"], reply.get("entry_id")))
+                sent += 1
+
+    def _send(self, client, session, text):
+        try:
+            response = client.post("/api/messages", json={"session_id": session, "text": text})
+        except httpx.HTTPError as exc:
+            self.responses.append((time.monotonic(), f"{type(exc).__name__}: {exc}"))
+            return None
+        self.responses.append((time.monotonic(), response.status_code))
+        return response.json() if response.status_code == 200 else None
+
+
+@pytest.fixture(scope="module")
+def demo_server(store_url, tmp_path_factory):
+    app, bot = workbench_app(store_url, DEMO / "kb.yml", tmp_path_factory.mktemp("workbench"), DEMO / "queries.jsonl")
+    app.state.conversations.desk.add_agent("trainer", "trainer-pass", "训练师", "trainer", ["general"])
+    with serving(app) as url:
+        yield url, bot
+
+
+def test_trainer_adds_a_similar_question_and_publishes_while_customers_chat(browser, demo_server):
+    url, live = demo_server
+    before = live.respond(QUESTION)
+    assert (before.decision, before.entry_id) != ("answer", TARGET)  # what the trainer is about to fix
+    answer = live.kb[TARGET].answer_for()
+
+    context, page = signed_in(browser, url, "trainer", "trainer-pass")
+    page.locator("#live-version", has_text="v1").wait_for()
+    open_entry(page, "坏了", TARGET)
+    page.fill("#f-add-similar", QUESTION)
+    page.click("#add-similar")
+    page.locator("#editor-note", has_text="已添加相似问").wait_for()
+    assert QUESTION in page.locator("#f-similar input").evaluate_all("inputs => inputs.map(i => i.value)")
+
+    page.fill("#try-text", QUESTION)  # 测试窗: the draft answers with the entry, the live version does not
+    page.click("#try")
+    page.locator("#try-result .draft .decision", has_text="answer").wait_for(timeout=PUBLISHING)
+    assert page.locator("#try-result .draft h4 + .muted [data-entry]").inner_text() == TARGET
+    assert page.locator("#try-result .live .decision").inner_text() != "回答 answer"
+    page.screenshot(path=str(ARTEFACTS / "trainer-try.png"), full_page=True)
+
+    with Customers(url) as customers:
+        customers.wait_for(30)  # customers are chatting before the trainer clicks
+        page.fill("#publish-note", f"{QUESTION} → {TARGET}")
+        clicked = time.monotonic()
+        page.click("#publish")
+        page.locator("#publish-result:is(.ok, .refused, .error)").wait_for(timeout=PUBLISHING)
+        assert "已发布 v2" in page.inner_text("#publish-result")  # the gate passed: nothing forced
+        page.locator("#served-version", has_text="v2").wait_for()
+        published = time.monotonic()
+        customers.wait_for(max(300, len(customers.responses) + 60))  # and go on chatting on version 2
+    statuses = Counter(status for _, status in customers.responses)
+    assert set(statuses) == {200}, f"customer requests failed: {statuses}"
+    assert statuses[200] >= 300
+    assert customers.between(clicked, published) > 0  # they chatted while the version was trained and switched
+    assert customers.probes[0] != ("answer", TARGET)  # served by version 1 first …
+    assert customers.probes[-1] == ("answer", TARGET)  # … and by version 2 once it was live
+    page.screenshot(path=str(ARTEFACTS / "trainer-published.png"), full_page=True)
+    context.close()
+
+    shop = browser.new_context()  # a customer on the shop page, in the widget
+    widget = shop.new_page()
+    widget.goto(url + "/")
+    widget.click(".fq-launch")
+    widget.locator(".fq-opt").first.wait_for()
+    widget.fill(".fq-form input", QUESTION)
+    widget.press(".fq-form input", "Enter")
+    widget.locator(".fq-bot", has_text=answer[:20]).wait_for()
+    widget.screenshot(path=str(ARTEFACTS / "trainer-published-widget.png"))
+    shop.close()
+
+
+HOSTILE_CATEGORY = "售后/<img src=x onerror=window.__xss=2>"
+HOSTILE_SIMILAR = "<script>window.__xss=3</script>退款到哪了"
+
+
+@pytest.fixture(scope="module")
+def mini_server(tmp_path_factory):
+    """The mini KB on SQLite; the refund entry's answer, category and a similar question are HTML."""
+    folder = tmp_path_factory.mktemp("mini-workbench")
+    data = yaml.safe_load(MINI_KB)
+    refund = data["entries"][0]
+    refund.update(answer=refund["answer"] + XSS, category=HOSTILE_CATEGORY, similar=refund["similar"] + [HOSTILE_SIMILAR])
+    kb = folder / "kb.yml"
+    kb.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    app, _ = workbench_app(str(folder / "faqbot.sqlite3"), kb, folder)
+    desk = app.state.conversations.desk
+    desk.add_agent("li", "trainer-pass-1", "小李", "trainer", ["general"])
+    desk.add_agent("zhao", "trainer-pass-2", "小赵", "trainer", ["general"])
+    with serving(app) as url:
+        yield url, app
+
+
+def test_second_trainer_saving_a_stale_entry_gets_a_conflict_and_overwrites_nothing(browser, mini_server):
+    url, _ = mini_server
+    first_context, first = signed_in(browser, url, "li", "trainer-pass-1")
+    second_context, second = signed_in(browser, url, "zhao", "trainer-pass-2")
+    open_entry(first, "运费", "fee")
+    open_entry(second, "运费", "fee")
+
+    first.fill("#f-answer", "满199包邮。")
+    first.click("#save")
+    first.locator("#editor-note", has_text="已保存").wait_for()
+    second.fill("#f-answer", "满49包邮。")
+    second.click("#save")
+    second.locator("#editor-note.conflict", has_text="保存冲突").wait_for()
+    assert "li" in second.locator("#editor-note .detail").inner_text()  # who changed it
+    assert _draft_answer(url, second) == "满199包邮。"
+    second.screenshot(path=str(ARTEFACTS / "trainer-conflict.png"), full_page=True)
+
+    second.locator("#editor-note button", has_text="重新加载").click()
+    second.wait_for_function("document.getElementById('f-answer').value === '满199包邮。'")
+    second.fill("#f-answer", "满49包邮。")  # applied again on the fresh revision: saved
+    second.click("#save")
+    second.locator("#editor-note", has_text="已保存").wait_for()
+    assert _draft_answer(url, second) == "满49包邮。"
+    first_context.close()
+    second_context.close()
+
+
+def test_kb_content_that_is_html_is_shown_as_text(browser, mini_server):
+    url, _ = mini_server
+    context, page = signed_in(browser, url, "li", "trainer-pass-1")
+    page.locator("#categories .cat", has_text="<img").wait_for()  # the category tree
+    open_entry(page, "退款多久", "refund")
+    assert page.input_value("#f-answer").endswith(XSS)
+    assert page.input_value("#f-category") == HOSTILE_CATEGORY
+    assert HOSTILE_SIMILAR in page.locator("#f-similar input").evaluate_all("inputs => inputs.map(i => i.value)")
+
+    page.fill("#try-text", "退款多久到账")  # the test window shows the draft's and the live answer
+    page.click("#try")
+    page.locator("#try-result .draft .text", has_text=XSS).wait_for(timeout=60_000)
+    page.locator("#try-result .live .text", has_text=XSS).wait_for()
+    page.click("#tabs [data-tab=audit]")  # the audit log quotes the imported entries
+    page.locator("#audit tbody tr").first.wait_for()
+    page.click("#tabs [data-tab=quality]")
+    page.locator("#quality-summary", has_text="错误").wait_for()
+
+    assert page.evaluate("window.__xss") is None
+    assert page.evaluate("document.querySelectorAll('#bench img, #bench script').length") == 0
+    page.screenshot(path=str(ARTEFACTS / "trainer-html-as-text.png"), full_page=True)
+    context.close()
+
+
+def _draft_answer(url, page):
+    token = page.evaluate("sessionStorage.getItem('faqbot-agent-token')")
+    entry = httpx.get(f"{url}/api/trainer/entries/fee", headers={"Authorization": f"Bearer {token}"}).json()
+    return entry["answer"]["default"]

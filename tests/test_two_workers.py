@@ -1,0 +1,129 @@
+"""Two `faqbot serve` processes on one PostgreSQL and one Redis, as behind a load balancer:
+a version published through one is answered by both; a customer on one and an agent on the other
+talk live; a rating written through either counts once."""
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+from websockets.sync.client import connect
+
+from tests.conftest import DEMO, ROOT, postgres_schema
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+NEW_QUESTION = "我下的单能不能改成寄到公司去"
+ENTRY = "address_modify_before_ship"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(config: Path, db: str, log: Path) -> tuple:
+    port = _free_port()
+    command = [sys.executable, "-m", "bot.cli", "serve", "--config", str(config), "--db", db, "--port", str(port),
+               "--redis", REDIS_URL, "--demo-agents"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT,
+                               env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"worker exited:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(base + "/ready", timeout=2).status_code == 200:
+                return process, base
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    process.kill()
+    raise RuntimeError(f"worker did not start:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def workers(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cluster")
+    config = folder / "config.yml"
+    config.write_text(yaml.safe_dump({"curation": {"versions_dir": str(folder / "versions"), "reload_seconds": 30,
+                                                   "test_set": str(DEMO / "queries.jsonl")}}), encoding="utf-8")
+    with postgres_schema() as db:
+        a, base_a = _serve(config, db, folder / "a.log")  # the first start seeds and publishes version 1
+        b, base_b = _serve(config, db, folder / "b.log")
+        try:
+            yield base_a, base_b
+        finally:
+            for process in (a, b):
+                process.terminate()
+                process.wait(timeout=20)
+
+
+def _login(base: str, username: str, password: str) -> dict:
+    token = httpx.post(base + "/api/agent/login", json={"username": username, "password": password}).json()["token"]
+    return {"Authorization": "Bearer " + token}
+
+
+def _ask(base: str, text: str, session: str) -> dict:
+    return httpx.post(base + "/api/messages", json={"session_id": session, "text": text}, timeout=30).json()
+
+
+def test_a_version_published_through_one_worker_is_answered_by_both(workers):
+    a, b = workers
+    trainer = _login(a, "trainer", "trainer-demo")
+    assert httpx.post(f"{a}/api/trainer/entries/{ENTRY}/similar", headers=trainer,
+                      json={"texts": [NEW_QUESTION]}).status_code == 200
+    published = httpx.post(a + "/api/trainer/publish", headers=trainer, json={"note": "two workers"}, timeout=120)
+    assert published.status_code == 200, published.text
+    number = published.json()["number"]
+    deadline = time.time() + 10  # the poll is every 30 s here: the Redis announcement does it
+    while httpx.get(b + "/ready").json()["version"] != number and time.time() < deadline:
+        time.sleep(0.1)
+    for base in (a, b):
+        reply = _ask(base, NEW_QUESTION, f"published-{base[-5:]}")
+        assert (reply["decision"], reply["entry_id"]) == ("answer", ENTRY)
+
+
+def test_a_customer_on_one_worker_and_an_agent_on_the_other_talk_live_and_the_rating_counts_once(workers):
+    a, b = workers
+    agent = _login(b, "agent", "agent-demo")
+    httpx.post(b + "/api/agent/status", headers=agent, json={"status": "online"})
+    with connect(b.replace("http", "ws") + "/ws/agent") as desk, \
+            connect(a.replace("http", "ws") + "/ws/two-workers-1") as customer:
+        desk.send(json.dumps({"token": agent["Authorization"].split()[1]}))
+        assert json.loads(desk.recv(10))["type"] == "ready"
+        customer.send(json.dumps({"text": "转人工"}))
+        queued = json.loads(customer.recv(30))
+        assert queued["decision"] == "handoff" and queued["handoff"]["status"] == "queued"
+        handoff = queued["handoff"]["handoff_id"]
+        assert httpx.post(f"{b}/api/agent/handoffs/{handoff}/accept", headers=agent).status_code == 200
+        assert _next(customer, "system")["text"]  # "agent 小王 is here", pushed from B to A's socket
+        httpx.post(f"{b}/api/agent/handoffs/{handoff}/messages", headers=agent, json={"text": "您好，我是小王"})
+        assert _next(customer, "agent")["text"] == "您好，我是小王"
+        customer.send(json.dumps({"text": "我的快递三天没动了"}))
+        assert _next(desk, "customer")["text"] == "我的快递三天没动了"
+        httpx.post(f"{b}/api/agent/handoffs/{handoff}/close", headers=agent)
+        survey = _next(customer, "survey")["survey"]
+    rated = httpx.post(f"{b}/api/surveys/{survey}", json={"session_id": "two-workers-1", "csat": 5})
+    assert rated.status_code == 200
+    again = httpx.post(f"{a}/api/surveys/{survey}", json={"session_id": "two-workers-1", "csat": 1})
+    assert again.status_code == 409
+    boss = _login(a, "supervisor", "supervisor-demo")
+    totals = httpx.get(a + "/api/report", params={"since": "1d"}, headers=boss).json()["totals"]
+    assert totals["ratings"] == 1 and totals["csat_mean"] == 5
+
+
+def _next(socket_, kind: str, timeout: float = 15) -> dict:
+    """The next pushed event of ``kind`` (queue updates and others in between are skipped)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        event = json.loads(socket_.recv(max(0.1, deadline - time.time())))
+        if event.get("type") == kind:
+            return event
+    raise AssertionError(f"no {kind} event within {timeout} s")
