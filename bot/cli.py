@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -181,6 +182,9 @@ def serve(model: Optional[Path] = ModelOption, config: Optional[Path] = ConfigOp
                                                        "supervisor/supervisor-demo and trainer/trainer-demo")):
     """Serve the API, the widget, the agent workspace (/agent), the trainers' workbench (/trainer) and
     the dashboard. Customers get the live published version; a newly published one is switched to."""
+    # Requests are answered in parallel threads: one encoder thread each beats OpenMP teams that
+    # fight each other (and whatever else runs on the machine). Set before the encoder loads.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     import uvicorn
 
     from .server import create_app

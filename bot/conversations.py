@@ -88,11 +88,11 @@ class Conversations:
 
     def _reply(self, session: ChatSession, session_id: str, text: str, customer_message: int) -> dict:
         reply = session.send(text, queue=self.desk) if self.desk else session.send(text)
-        self.store.set_emotion(customer_message, session.emotion if self.router else None)
         previous = self.last_bot_message.get(session_id)
         if session.picked and previous and previous[1] == "clarify":
             self.store.add_feedback(session_id, previous[0], "clarify_choice", session.picked)
-        message_id = self.store.add_message(session_id, "bot", reply.text, reply)
+        message_id = self.store.add_message(session_id, "bot", reply.text, reply,
+                                            answering=(customer_message, session.emotion if self.router else None))
         self.last_bot_message[session_id] = (message_id, reply.decision)
         self.seen[session_id] = message_id
         self.metrics.bot_reply(reply)

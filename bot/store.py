@@ -204,9 +204,11 @@ class ConversationStore:
 
     @_serialised
     def add_message(self, session_id: str, sender: str, text: str, reply=None, emotion: Optional[float] = None,
-                    author: Optional[str] = None, details: Optional[dict] = None) -> int:
+                    author: Optional[str] = None, details: Optional[dict] = None,
+                    answering: Optional[tuple] = None) -> int:
         """Store one message (a customer's, an agent's, a system notice, or the bot's ``reply``);
-        returns its id once committed."""
+        returns its id once committed. ``answering``: (customer message id, its emotion score),
+        recorded in the same transaction as the reply."""
         row = dict(session_id=session_id, created=time.time(), sender=sender, text=text, emotion=emotion,
                    author=author, details=json.dumps(details, ensure_ascii=False) if details else None)
         if reply is not None:
@@ -215,6 +217,9 @@ class ConversationStore:
                        details=json.dumps({"candidates": [[o.id, o.score] for o in reply.candidates],
                                            "handoff": reply.handoff}, ensure_ascii=False))
         with self.engine.begin() as conn:
+            if answering is not None and answering[1] is not None:
+                conn.execute(update(messages).where(messages.c.id == answering[0])
+                             .values(emotion=round(answering[1], 4)))
             return int(conn.execute(insert(messages).values(**row).returning(messages.c.id)).scalar_one())
 
     @_serialised
@@ -308,5 +313,8 @@ def _engine(url: str) -> Engine:
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    # WAL + NORMAL: a commit is safe from a crashed or killed process (the log is in the OS), not
+    # fsynced each time; a power cut may lose the last commits. PostgreSQL is the store for that.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()

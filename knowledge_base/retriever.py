@@ -19,7 +19,7 @@ from .encoders import Encoder, normalise
 from .sparse_index import SparseIndex
 from .text import Normalizer, Segmenter
 
-RECENT_VECTORS = 256  # messages whose vectors are remembered for the emotion scorer
+RECENT_VECTORS = 4096  # recent messages' vectors: for the emotion scorer, and customers repeat themselves ("快递", "退款")
 MASKED = -10.0  # score of an example that must not be seen (leave-one-out during training)
 
 

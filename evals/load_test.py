@@ -1,0 +1,240 @@
+"""A bounded load test of `faqbot serve` on loopback: many concurrent customer sessions over HTTP and
+WebSocket, a fixed number of messages, a hard time limit; it stops by itself.
+
+    python -m evals.load_test [--rate 150] [--sessions 64] [--messages 3000] [--ws-share 0.5]
+                              [--workers 1] [--db postgresql://…] [--redis redis://…] [--out report.json]
+
+It starts its own server process(es) on the bundled demo KB (a temporary SQLite file, or a fresh
+PostgreSQL schema when --db is a postgresql:// URL; several workers need PostgreSQL and share
+--redis), and sends the demo's held-out customer questions, ten per conversation.
+
+--rate R is an open-loop arrival rate: message i is due at i/R seconds; a session sends its next
+message when the previous reply arrived, and latency counts from when the message was due — a slow
+server cannot hide its queue (no coordinated omission). --rate 0 sends as fast as the sessions can
+(closed loop): the maximum throughput. Reports messages/s, p50/p95/p99 latency and errors.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import httpx
+import websockets
+
+QUERIES = Path(__file__).resolve().parent.parent / "knowledge_base" / "demo" / "queries.jsonl"
+# The way customers frame a question: every message of a run is a text the server has not seen
+# (no cached sentence vector helps), as in real traffic.
+PREFIXES = ("", "你好，", "请问", "麻烦问下，", "在吗 ", "客服，", "问一下 ")
+SUFFIXES = ("", "？", "呢", "啊", "，谢谢", "？急")
+MESSAGES_PER_SESSION = 10  # a customer's conversation; the next messages start a new one
+# All load comes from one address: lift the per-address and per-session limits for the run.
+CONFIG = ("server:\n  messages_per_minute_per_address: 100000000\n  messages_per_minute_per_session: 100000\n"
+          "curation:\n  versions_dir: {versions}\n")
+
+
+class Recorder:
+    def __init__(self):
+        self.latencies, self.errors, self.by_transport = [], [], {"http": 0, "ws": 0}
+
+    def ok(self, transport: str, due: float) -> None:
+        self.latencies.append((time.perf_counter() - due) * 1000)
+        self.by_transport[transport] += 1
+
+    def failed(self, what: str) -> None:
+        self.errors.append(what)
+
+
+async def http_session(base: str, texts, due, recorder: Recorder, client: httpx.AsyncClient) -> None:
+    name = uuid.uuid4().hex[:10]
+    for n, (text, when) in enumerate(zip(texts, due)):
+        when = await _until(when)
+        try:
+            r = await client.post(base + "/api/messages", json={"session_id": f"h{name}-{n // MESSAGES_PER_SESSION}",
+                                                                 "text": text})
+            recorder.ok("http", when) if r.status_code == 200 else recorder.failed(f"http {r.status_code}")
+        except httpx.HTTPError as exc:
+            recorder.failed(f"http {exc.__class__.__name__}")
+
+
+async def ws_session(base: str, texts, due, recorder: Recorder) -> None:
+    name = uuid.uuid4().hex[:10]
+    socket, opened_for = None, None
+    try:
+        for n, (text, when) in enumerate(zip(texts, due)):
+            conversation = n // MESSAGES_PER_SESSION
+            if conversation != opened_for:
+                if socket is not None:
+                    await socket.close()
+                socket = await websockets.connect(base.replace("http", "ws") + f"/ws/w{name}-{conversation}")
+                opened_for = conversation
+            when = await _until(when)
+            try:
+                await socket.send(json.dumps({"text": text}))
+                reply = await _reply(socket)
+                recorder.ok("ws", when) if reply.get("type") in ("bot", "relayed", "system") \
+                    else recorder.failed(f"ws {reply.get('error', reply)}")
+            except (websockets.WebSocketException, asyncio.TimeoutError) as exc:
+                recorder.failed(f"ws {exc.__class__.__name__}")
+    finally:
+        if socket is not None:
+            await socket.close()
+
+
+async def _reply(socket) -> dict:
+    """The reply to the message just sent (pushed notices in between are not replies)."""
+    while True:
+        event = json.loads(await asyncio.wait_for(socket.recv(), 30))
+        if "message_id" in event and event.get("type") in ("bot", "relayed") or "error" in event \
+                or event.get("ticket_id"):
+            return event
+
+
+async def _until(when: float) -> float:
+    """Wait until the message is due; returns when latency counts from (now, in a closed loop)."""
+    if not when:
+        return time.perf_counter()
+    delay = when - time.perf_counter()
+    if delay > 0:
+        await asyncio.sleep(delay)
+    return when
+
+
+def customer_messages(count: int) -> list:
+    """``count`` messages, the demo's held-out questions each framed a different way."""
+    questions = [json.loads(line)["text"] for line in QUERIES.read_text(encoding="utf-8").splitlines()]
+    return [PREFIXES[(k // len(questions)) % len(PREFIXES)] + questions[k % len(questions)].rstrip("？?")
+            + SUFFIXES[(k // (len(questions) * len(PREFIXES))) % len(SUFFIXES)] for k in range(count)]
+
+
+async def run(bases, rate: float, sessions: int, messages: int, ws_share: float, limit: float) -> dict:
+    per_session = max(1, messages // sessions)
+    texts = customer_messages(per_session * sessions)
+    recorder = Recorder()
+    start = time.perf_counter() + 0.5
+    tasks = []
+    limits = httpx.Limits(max_connections=sessions, max_keepalive_connections=sessions)
+    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+        for s in range(sessions):
+            mine = [texts[s + j * sessions] for j in range(per_session)]
+            # message number s + j*sessions of the whole run is due at that index / rate
+            due = [start + (s + j * sessions) / rate if rate else 0.0 for j in range(per_session)]
+            base = bases[s % len(bases)]
+            ws = s < round(sessions * ws_share)
+            tasks.append(ws_session(base, mine, due, recorder) if ws else http_session(base, mine, due, recorder, client))
+        began = time.perf_counter()
+        try:
+            await asyncio.wait_for(asyncio.gather(*tasks), limit)
+        except asyncio.TimeoutError:
+            recorder.failed("time limit reached")
+        elapsed = time.perf_counter() - max(began, start)
+    return dict(_summary(recorder, elapsed, rate, sessions, ws_share, len(bases)), distinct_texts=len(set(texts)))
+
+
+def _summary(recorder: Recorder, elapsed: float, rate: float, sessions: int, ws_share: float, workers: int) -> dict:
+    lat = sorted(recorder.latencies)
+    q = (lambda p: round(statistics.quantiles(lat, n=100)[p - 1], 1)) if len(lat) > 1 else (lambda p: None)
+    return {"offered_rate": rate or "closed loop", "sessions": sessions, "ws_share": ws_share, "workers": workers,
+            "messages": len(lat), "by_transport": recorder.by_transport, "seconds": round(elapsed, 1),
+            "messages_per_second": round(len(lat) / elapsed, 1) if elapsed > 0 else None,
+            "p50_ms": q(50), "p95_ms": q(95), "p99_ms": q(99), "max_ms": round(lat[-1], 1) if lat else None,
+            "errors": len(recorder.errors), "error_kinds": sorted(set(recorder.errors))[:10]}
+
+
+@contextmanager
+def servers(workers: int, db: str, redis: str, port: int):
+    """Start ``workers`` server processes (the first seeds the database); yields their base URLs."""
+    with tempfile.TemporaryDirectory() as folder, ExitStack() as stack:
+        config = Path(folder) / "config.yml"
+        config.write_text(CONFIG.format(versions=Path(folder) / "versions"), encoding="utf-8")
+        db = db or str(Path(folder) / "load.sqlite3")
+        if db.startswith("postgresql://"):
+            db = stack.enter_context(_fresh_schema(db))
+        bases = []
+        for n in range(workers):
+            command = [sys.executable, "-m", "bot.cli", "serve", "--port", str(port + n), "--db", db,
+                       "--config", str(config)] + (["--redis", redis] if redis else [])
+            process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stack.callback(_stop, process)
+            bases.append(_ready(f"http://127.0.0.1:{port + n}", process))
+        yield bases
+
+
+@contextmanager
+def _fresh_schema(url: str):
+    import psycopg
+
+    schema = f"faqbot_load_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f"CREATE SCHEMA {schema}")
+        try:
+            yield f"{url}?options=-csearch_path%3D{schema}"
+        finally:
+            admin.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def _ready(base: str, process: subprocess.Popen) -> str:
+    for _ in range(900):
+        if process.poll() is not None:
+            raise RuntimeError(f"server on {base} exited with {process.returncode}")
+        try:
+            if httpx.get(base + "/ready", timeout=1).status_code == 200:
+                return base
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"server on {base} did not become ready")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+async def _warm_up(bases) -> None:
+    texts = [json.loads(line)["text"] for line in QUERIES.read_text(encoding="utf-8").splitlines()][:20]
+    async with httpx.AsyncClient(timeout=30) as client:
+        for base in bases:
+            for text in texts:
+                await client.post(base + "/api/messages", json={"session_id": "warm-up", "text": text})
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rate", type=float, default=150, help="messages per second offered; 0: closed loop")
+    ap.add_argument("--sessions", type=int, default=64)
+    ap.add_argument("--messages", type=int, default=3000)
+    ap.add_argument("--ws-share", type=float, default=0.5, help="share of sessions over WebSocket")
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--db", default=os.environ.get("FAQBOT_LOAD_DB", ""), help="default: a temporary SQLite file")
+    ap.add_argument("--redis", default="", help="redis://127.0.0.1:6379/0 (several workers)")
+    ap.add_argument("--port", type=int, default=8790)
+    ap.add_argument("--time-limit", type=float, default=300, help="seconds; the run stops by itself")
+    ap.add_argument("--out", type=Path, help="also write the report here (JSON)")
+    args = ap.parse_args()
+    if args.workers > 1 and not args.db.startswith("postgresql://"):
+        ap.error("several workers share a PostgreSQL database: pass --db postgresql://…")
+    with servers(args.workers, args.db, args.redis, args.port) as bases:
+        asyncio.run(_warm_up(bases))
+        report = asyncio.run(run(bases, args.rate, args.sessions, args.messages, args.ws_share, args.time_limit))
+    text = json.dumps(report, ensure_ascii=False)
+    print(text)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
