@@ -279,13 +279,7 @@ def report(db: str = DbOption, config: Optional[Path] = ConfigOption,
         data = outcome_report(ConversationStore(db), since, by, _config(config).handoff.first_contact_window_hours)
     except ValueError as exc:
         _fail(str(exc))
-    text = render_report(data, format)
-    if out is None:
-        typer.echo(text)
-    else:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
-        typer.echo(f"wrote {out}")
+    _print_or_write(render_report(data, format), out)
 
 
 @app.command(name="eval-dialogues")
@@ -462,12 +456,16 @@ def mine(db: str = DbOption, model: Optional[Path] = ModelOption, config: Option
     else:
         text = f"{len(found)} unresolved message(s) → {len(clusters)} cluster(s); the {min(top, len(clusters))} " \
                f"most asked:\n" + format_table(clusters[:top])
+    _print_or_write(text, out)
+
+
+def _print_or_write(text: str, out: Optional[Path]) -> None:
     if out is None:
         typer.echo(text)
-    else:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
-        typer.echo(f"wrote {out}")
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {out}")
 
 
 def main(argv: Optional[List[str]] = None) -> None:

@@ -172,28 +172,33 @@ class Publisher:
         return reasons
 
     def _commit(self, kb: KnowledgeBase, staging: Path, evaluation: dict, actor: str, note: str) -> int:
+        """Number the version, put its folder in place, then record it and make it live in one
+        transaction (the folder is copied outside it: a large model must not hold up other writes)."""
         snapshot = json.dumps({"entries": [e.to_dict() for e in kb], "resources": _resource_contents(kb)},
                               ensure_ascii=False)
         for _ in range(5):  # two trainers publishing at once: the second takes the next number
+            number = self._next_number()
+            target = self.folder(number)
+            shutil.rmtree(target, ignore_errors=True)  # left by a publish whose commit failed
+            shutil.copytree(staging, target)
             try:
                 with self.store.transaction() as conn:
-                    number = conn.execute(select(func.coalesce(func.max(kb_versions.c.number), 0))).scalar_one() + 1
                     conn.execute(insert(kb_versions).values(
                         number=number, created=time.time(), created_by=actor[:64], note=note,
                         kb_hash=kb.content_hash(), snapshot=snapshot,
                         evaluation=json.dumps(evaluation, ensure_ascii=False)))
-                    target = self.folder(number)
-                    if target.exists():
-                        shutil.rmtree(target)  # left by a publish whose commit failed
-                    shutil.copytree(staging, target)
                     _set_live(conn, number)
                     audit.record(conn, actor, "publish", f"version:{number}",
                                  {"note": note, "entries": len(kb), "kb_hash": kb.content_hash(),
                                   "draft": evaluation["draft"], "forced": evaluation.get("forced", False)})
                 return number
             except IntegrityError:
-                continue
+                shutil.rmtree(target, ignore_errors=True)
         raise RuntimeError("could not allocate a version number; try again")
+
+    def _next_number(self) -> int:
+        with self.store.reading() as conn:
+            return conn.execute(select(func.coalesce(func.max(kb_versions.c.number), 0))).scalar_one() + 1
 
 
 def _evaluate(bot: Bot, queries) -> dict:
