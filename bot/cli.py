@@ -469,6 +469,16 @@ def _print_or_write(text: str, out: Optional[Path]) -> None:
 
 
 def main(argv: Optional[List[str]] = None) -> None:
-    app(args=argv if argv is not None else sys.argv[1:])
+    """The console command: ``app``, with a missing optional extra named instead of a traceback."""
+    from .extras import install_hint
+
+    try:
+        app(args=argv if argv is not None else sys.argv[1:])
+    except ModuleNotFoundError as exc:
+        hint = install_hint(exc)
+        if hint is None:
+            raise
+        typer.echo(hint, err=True)
+        raise SystemExit(1) from None
 if __name__ == "__main__":
     main()

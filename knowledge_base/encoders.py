@@ -44,7 +44,12 @@ class SentenceTransformerEncoder(Encoder):
         # Never download at run time: a model must be a path, an installed package or already cached
         # (set HF_HUB_OFFLINE=0 to allow the hub).
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        from sentence_transformers import SentenceTransformer
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ModuleNotFoundError as exc:
+            raise ModuleNotFoundError(f"the sentence-transformers encoder needs faqbot's 'english' extra "
+                                      f"({exc.name} is not installed): pip install 'faqbot[english]'",
+                                      name=exc.name) from exc
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()

@@ -12,7 +12,7 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   log=$(mktemp)
   # torch is pinned in pyproject.toml to the CPU wheel; an unpinned torch would pull a multi-GB CUDA build.
   if ! { .venv/bin/python -m pip install --quiet --upgrade pip &&
-         .venv/bin/python -m pip install --quiet -e ".[dev]"; } >"$log" 2>&1; then
+         .venv/bin/python -m pip install --quiet -e ".[all,dev]"; } >"$log" 2>&1; then
     cat "$log" >&2
     echo "setup failed (full log above)" >&2
     exit 1

@@ -1,0 +1,1 @@
+"""faqbot inside other conversational frameworks (each integration is an optional extra)."""
