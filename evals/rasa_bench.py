@@ -59,6 +59,7 @@ def measure(dataset: Path, faqbot_config: Path | None, limit: int = 0) -> dict:
     from rasa.model_training import train_nlu
 
     workdir = Path(tempfile.mkdtemp(prefix=f"rasa_bench_{dataset.name}_"))
+    os.environ["RASA_CACHE_DIRECTORY"] = str(workdir / "rasa-cache")  # not .rasa/ in the current folder
     entry_of = write_assistant(dataset / "kb.jsonl", workdir, faqbot_config)
     queries = [json.loads(line) for line in (dataset / "queries.jsonl").read_text(encoding="utf-8").splitlines()
                if line.strip()][: limit or None]

@@ -13,8 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
@@ -29,7 +27,16 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, RESPONSE_SELEC
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.chat import SELECT_PREFIX, ChatSession
+from bot.config import load_config
+from bot.engine import Bot
+from handoff.router import HandoffRouter
+from training.trainer import code_hash, train as train_faqbot
+
+from .conversation_memory import restored_session
+from .faq_knowledge_base import faq_knowledge_base
 from .names import PARSE_KEY
+from .parse_data import faqbot_data, parse_fields
 from .settings import ComponentSettings
 
 logger = logging.getLogger(__name__)
@@ -40,6 +47,9 @@ INTENTS_FILE = "rasa_intents.json"  # entry id → Rasa intent, and the FAQ resp
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class FaqbotClassifier(GraphComponent, IntentClassifier):
+    """Rasa's contract (create/train/load/process with a resource in model storage) around a
+    faqbot Bot and its transfer rules; options are the typed ``ComponentSettings``."""
+
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return ComponentSettings.defaults()
@@ -52,9 +62,6 @@ class FaqbotClassifier(GraphComponent, IntentClassifier):
     def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
         """Rasa retrains a component when its data or config changes; faqbot's own code and the
         faqbot config.yml it names (with the dictionary files that names) change the model too."""
-        from bot.config import load_config
-        from training.trainer import code_hash
-
         faqbot_config = load_config(config.get("config"))
         digest = hashlib.sha256((code_hash() + faqbot_config.fingerprint()).encode())
         digest.update(json.dumps(faqbot_config.to_dict(), sort_keys=True, default=str).encode())
@@ -79,17 +86,12 @@ class FaqbotClassifier(GraphComponent, IntentClassifier):
 
     # -- training ---------------------------------------------------------------------------------
     def train(self, training_data: TrainingData) -> Resource:
-        from bot.config import load_config
-        from training.trainer import train
-
-        from .faq_knowledge_base import faq_knowledge_base
-
         kb, intent_of = faq_knowledge_base((m.data for m in training_data.intent_examples),
                                            training_data.responses, self.settings.faq_intents)
         config = load_config(self.settings.config)
         responses = {k: v for k, v in training_data.responses.items() if k[len("utter_"):] in intent_of.values()}
         with self._model_storage.write_to(self._resource) as directory:
-            train(kb, config, Path(directory) / BOT_FOLDER, show_progress=False, force=True)
+            train_faqbot(kb, config, Path(directory) / BOT_FOLDER, show_progress=False, force=True)
             (Path(directory) / INTENTS_FILE).write_text(
                 json.dumps({"intents": intent_of, "responses": responses}, ensure_ascii=False), encoding="utf-8")
         logger.info("faqbot trained on %d FAQ intents", len(kb))
@@ -98,20 +100,15 @@ class FaqbotClassifier(GraphComponent, IntentClassifier):
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> "FaqbotClassifier":
-        """The faqbot model is copied out of Rasa's storage: Rasa removes its unpacked model folder
-        once every component is loaded."""
-        from bot.config import load_config
-        from bot.engine import Bot
-        from handoff.router import HandoffRouter
-
-        home = Path(tempfile.mkdtemp(prefix="faqbot-rasa-"))
-        with model_storage.read_from(resource) as directory:
-            shutil.copytree(Path(directory) / BOT_FOLDER, home / BOT_FOLDER)
-            saved = json.loads((Path(directory) / INTENTS_FILE).read_text(encoding="utf-8"))
-        bot = Bot.load(home / BOT_FOLDER)
+        """Everything is read while Rasa's unpacked model folder exists (it is removed once every
+        component is loaded): faqbot loads its model eagerly and warms up segmenter and emotion."""
         settings = ComponentSettings.from_rasa(config)
-        router = HandoffRouter.for_bot(load_config(home / BOT_FOLDER / "config.yml").handoff, bot) \
-            if settings.transfer_rules else None
+        with model_storage.read_from(resource) as directory:
+            folder = Path(directory) / BOT_FOLDER
+            bot = Bot.load(folder)
+            router = HandoffRouter.for_bot(load_config(folder / "config.yml").handoff, bot) \
+                if settings.transfer_rules else None
+            saved = json.loads((Path(directory) / INTENTS_FILE).read_text(encoding="utf-8"))
         return cls(config, model_storage, resource, execution_context, bot, router, saved["intents"], saved["responses"])
 
     # -- inference --------------------------------------------------------------------------------
@@ -125,11 +122,6 @@ class FaqbotClassifier(GraphComponent, IntentClassifier):
         return messages
 
     def _process_one(self, message: Message, earlier: List[dict]) -> None:
-        from bot.chat import SELECT_PREFIX, ChatSession
-
-        from .conversation_memory import restored_session
-        from .parse_data import faqbot_data, parse_fields
-
         session = restored_session(ChatSession(self.bot, self.settings.channel, self.router), earlier)
         text = (message.get(TEXT) or "").strip()
         clicked = next((o for o in session.choices if o.question == text), None)  # an option button's payload
