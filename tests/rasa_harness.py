@@ -40,7 +40,8 @@ def rasa_environment() -> Path:
 def process_env(**extra: str) -> dict:
     """The environment for Rasa's processes: no telemetry, faqbot's cache shared with this run."""
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2",
-               PYTHONWARNINGS="ignore", SQLALCHEMY_SILENCE_UBER_WARNING="1")
+               PYTHONWARNINGS="ignore", SQLALCHEMY_SILENCE_UBER_WARNING="1",
+               SANIC_HOST="127.0.0.1")  # the action server listens on loopback only (rasa run: --interface)
     env.pop("PYTHONPATH", None)  # the 3.10 environment has faqbot installed (editable) itself
     env.update(extra)
     return env

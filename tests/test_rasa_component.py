@@ -29,7 +29,8 @@ def assistant(tmp_path_factory):
     with running([str(bin_dir / "rasa"), "run", "actions", "--actions", "integrations.rasa.actions",
                   "--port", str(actions_port)], workdir, f"http://127.0.0.1:{actions_port}/health",
                  workdir / "actions.log"), \
-         running([str(bin_dir / "rasa"), "run", "--enable-api", "--model", str(model), "--port", str(rasa_port),
+         running([str(bin_dir / "rasa"), "run", "--enable-api", "--interface", "127.0.0.1", "--model", str(model),
+                  "--port", str(rasa_port),
                   "--endpoints", "endpoints.yml"], workdir, f"http://127.0.0.1:{rasa_port}/status",
                  workdir / "rasa.log", process_env()):
         yield f"http://127.0.0.1:{rasa_port}"
