@@ -90,3 +90,14 @@ def test_two_unanswered_questions_in_a_row_hand_off(assistant):
     assert [r.get("text") for r in first] == ["抱歉，这个问题我还不会回答。"]  # utter_default: nlu_fallback
     second = rest_message(assistant, "weather", "明天会下雨吗")
     assert next(r["custom"]["handoff"]["rule"] for r in second if "custom" in r) == "unanswered_twice"
+
+
+def test_a_confident_task_intent_of_the_assistants_own_classifier_stands(assistant, demo_bot):
+    """帮我查订单 starts the assistant's own order look-up flow (its KeywordIntentClassifier is sure),
+    though faqbot would answer it; a wording only faqbot knows still gets faqbot's answer."""
+    assert demo_bot.respond("帮我查订单").decision == "answer"
+    assert [r.get("text") for r in rest_message(assistant, "task", "帮我查订单")] == ["好的，请告诉我您的订单号。"]
+    parse = get_json(f"{assistant}/conversations/task/tracker")["latest_message"]
+    assert parse["intent"]["name"] == "look_up_order" and parse["faqbot"]["used"] is False
+    replies = rest_message(assistant, "task", "我的订单在哪看")
+    assert [r.get("text") for r in replies] == [demo_bot.kb[demo_bot.respond("我的订单在哪看").entry_id].answer_for("default")]
