@@ -149,3 +149,12 @@ def test_action_buttons_pick_through_a_rasa_intent_payload():
     clicked = {"text": button["payload"], "entities": [{"entity": "faqbot_entry", "value": "refund"}]}
     assert text_for_faqbot(clicked) == SELECT_PREFIX + "refund"
     assert text_for_faqbot({"text": "快递", "entities": []}) == "快递"
+
+
+def test_action_server_settings_come_from_the_environment():
+    from integrations.rasa.server_settings import ServerSettings
+
+    settings = ServerSettings.from_env({"FAQBOT_URL": "http://faq:9000/", "FAQBOT_HANDOFF_ACTION": "action_handoff"})
+    assert (settings.url, settings.timeout, settings.handoff_action) == ("http://faq:9000", 10.0, "action_handoff")
+    with pytest.raises(ValueError, match="FAQBOT_TIMEOUT must be a number of seconds, got 'soon'"):
+        ServerSettings.from_env({"FAQBOT_TIMEOUT": "soon"})
