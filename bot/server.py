@@ -34,6 +34,7 @@ from .engine import Bot
 from .hub import EventHub
 from .live import VERSIONS_TOPIC, LiveVersion
 from .relay import RedisRelay, SharedRateLimiter
+from .security_headers import SecurityHeaders
 from .messages import message
 from .metrics import CONTENT_TYPE, Metrics
 from .rate_limit import RateLimiter
@@ -103,6 +104,7 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
                   description="Customer-service FAQ bot: answer, clarify, fall back or hand off to a person.")
     app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
                        allow_headers=["Content-Type", "Authorization"])
+    app.add_middleware(SecurityHeaders)
     conversations = build_conversations(bot, store or ConversationStore(), handoff)
     hub = conversations.hub
     limiter = _limiters(app, hub, settings.redis_url)

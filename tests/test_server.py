@@ -198,3 +198,11 @@ def test_suggestions_and_feedback_are_rate_limited_too(demo_bot):
     limited = TestClient(create_app(demo_bot, settings=ServerConfig(messages_per_minute_per_address=1)))
     codes = [limited.get("/api/suggest", params={"q": "发票"}).status_code for _ in range(11)]
     assert codes[:10] == [200] * 10 and codes[10] == 429
+
+
+def test_pages_carry_a_content_security_policy_and_every_response_nosniff(client):
+    page = client.get("/trainer")
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert page.headers["x-frame-options"] == "DENY" and page.headers["x-content-type-options"] == "nosniff"
+    api = client.get("/health")
+    assert api.headers["x-content-type-options"] == "nosniff" and "content-security-policy" not in api.headers
