@@ -34,6 +34,7 @@ from .engine import Bot
 from .hub import EventHub
 from .live import VERSIONS_TOPIC, LiveVersion
 from .relay import RedisRelay, SharedRateLimiter
+from .request_limits import RequestLimits
 from .security_headers import SecurityHeaders
 from .messages import message
 from .metrics import CONTENT_TYPE, Metrics
@@ -105,6 +106,8 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
     app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
                        allow_headers=["Content-Type", "Authorization"])
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestLimits, max_bytes=settings.max_request_bytes, max_json_depth=settings.max_json_depth,
+                       own_limits=("/api/trainer/import",))
     conversations = build_conversations(bot, store or ConversationStore(), handoff)
     hub = conversations.hub
     limiter = _limiters(app, hub, settings.redis_url)
