@@ -68,7 +68,9 @@ def test_feedback_and_clarify_clicks_are_kept_as_training_signal(client):
     picked = client.post("/api/messages", json={"session_id": "fb", "text": "1"}).json()
     assert store.feedback(clarify["message_id"]) == [
         {"message_id": clarify["message_id"], "kind": "clarify_choice", "value": clarify["options"][0]["id"]}]
-    r = client.post("/api/feedback", json={"session_id": "fb", "message_id": picked["message_id"], "helpful": False})
+    vote = {"session_id": "fb", "message_id": picked["message_id"], "helpful": False}
+    assert client.post("/api/feedback", json=vote).status_code == 403  # only the conversation's own browser votes
+    r = client.post("/api/feedback", json=vote, headers={"X-Session-Token": picked["session_token"]})
     assert r.status_code == 200
     assert store.feedback(picked["message_id"])[0]["value"] == "no"
 
@@ -77,6 +79,33 @@ def test_feedback_on_another_sessions_message_is_refused(client):
     other = client.post("/api/messages", json={"session_id": "owner", "text": "运费"}).json()
     r = client.post("/api/feedback", json={"session_id": "intruder", "message_id": other["message_id"], "helpful": True})
     assert r.status_code == 404
+
+
+def test_a_customer_cannot_read_another_customers_conversation(client):
+    mine = client.post("/api/messages", json={"session_id": "private-1", "text": "我的手机号是13812345678，退款没到"}).json()
+    path = "/api/sessions/private-1/messages"
+    assert client.get(path).status_code == 403
+    assert client.get(path, headers={"X-Session-Token": "guessed-" + mine["session_token"][8:]}).status_code == 403
+    other = client.post("/api/messages", json={"session_id": "private-2", "text": "你好"}).json()
+    assert client.get(path, headers={"X-Session-Token": other["session_token"]}).status_code == 403
+    owned = client.get(path, headers={"X-Session-Token": mine["session_token"]})
+    assert owned.status_code == 200 and owned.json()[0]["text"].startswith("我的手机号")
+    assert client.get("/api/sessions/never-used/messages").json() == []  # nothing there, nothing to protect
+
+
+def test_a_socket_without_the_token_gets_no_pushes_for_that_conversation(client):
+    started = client.post("/api/messages", json={"session_id": "pushy", "text": "你好"}).json()
+    hub = client.app.state.conversations.hub
+    with client.websocket_connect("/ws/pushy") as intruder:
+        intruder.send_json({"session_token": "wrong"})
+        assert "another browser" in intruder.receive_json()["error"]
+        intruder.send_json({"text": "运费怎么算"})
+        assert intruder.receive_json()["type"] == "bot"
+        assert hub.listeners("session:pushy") == 0
+        intruder.send_json({"session_token": started["session_token"]})
+        intruder.send_json({"text": "好的"})
+        intruder.receive_json()
+        assert hub.listeners("session:pushy") == 1
 
 
 def test_websocket_conversation(client):

@@ -212,7 +212,7 @@ def test_second_trainer_saving_a_stale_entry_gets_a_conflict_and_overwrites_noth
     second.screenshot(path=str(ARTEFACTS / "trainer-conflict.png"), full_page=True)
 
     second.locator("#editor-note button", has_text="重新加载").click()
-    second.wait_for_function("document.getElementById('f-answer').value === '满199包邮。'")
+    second.wait_for_function("() => document.getElementById('f-answer').value === '满199包邮。'")
     second.fill("#f-answer", "满49包邮。")  # applied again on the fresh revision: saved
     second.click("#save")
     second.locator("#editor-note", has_text="已保存").wait_for()
