@@ -18,6 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import OperationalError
 
 from handoff.desk import AgentDesk, DeskError
 from handoff.router import HandoffRouter
@@ -159,6 +160,12 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
     @app.exception_handler(ValueError)
     async def refused(request: Request, exc: ValueError):
         return JSONResponse(status_code=422, content={"detail": str(exc)})
+
+    @app.exception_handler(OperationalError)
+    async def database_away(request: Request, exc: OperationalError):
+        """The database restarting or unreachable: nothing was accepted, the client may retry."""
+        return JSONResponse(status_code=503, headers={"Retry-After": "2"},
+                            content={"detail": "暂时无法处理，请稍后重试。/ Temporarily unavailable, please retry."})
 
     @app.exception_handler(PermissionError)
     async def forbidden(request: Request, exc: PermissionError):
