@@ -51,6 +51,17 @@ MAX_TEXT = 10_000
 TOO_MANY = "消息发送太频繁，请稍后再试。/ Too many messages, please wait a moment."
 
 
+class Problem(BaseModel):
+    detail: object = Field(..., description="why, for a person to read (or the validation errors)")
+
+
+# Every route may answer these; each carries {"detail": …}.
+ERROR_RESPONSES = {code: {"model": Problem, "description": why} for code, why in (
+    (401, "sign in first"), (403, "not yours, or not your role"), (404, "no such thing"),
+    (409, "conflicts with the current state"), (413, "request too large"), (422, "invalid request"),
+    (429, "too many requests; wait a moment"), (503, "temporarily unavailable; retry"))}
+
+
 class MessageIn(BaseModel):
     session_id: str = Field(..., min_length=1, max_length=128)
     text: str = Field(..., max_length=MAX_TEXT)
@@ -103,7 +114,7 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
     """The service around ``bot``. With a ``workbench`` (whose store must be ``store``), trainers
     curate and publish at /trainer and the server follows the live version (``bot`` being
     ``serving_version``)."""
-    app = FastAPI(title="faqbot", version=bot.manifest.get("faqbot_version", "0"),
+    app = FastAPI(title="faqbot", version=bot.manifest.get("faqbot_version", "0"), responses=ERROR_RESPONSES,
                   description="Customer-service FAQ bot: answer, clarify, fall back or hand off to a person.")
     app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
                        allow_headers=["Content-Type", "Authorization", "X-Session-Token"])
