@@ -18,7 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 
 from handoff.desk import AgentDesk, DeskError
 from handoff.router import HandoffRouter
@@ -45,6 +45,7 @@ from .store import ConversationStore
 from .trainer_api import trainer_router
 
 STATIC = Path(__file__).with_name("static")
+RASA_SESSIONS = "rasa:"  # session ids of conversations that came through the Rasa REST channel
 WELCOME_WINDOW_SECONDS = 7 * 24 * 3600  # "most asked" looks at the last week
 READS_PER_MESSAGE = 10  # suggestion and welcome-card requests allowed per allowed message
 MAX_TEXT = 10_000
@@ -172,6 +173,12 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
     async def refused(request: Request, exc: ValueError):
         return JSONResponse(status_code=422, content={"detail": str(exc)})
 
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def out_of_range(request: Request, exc: Exception):
+        """An id or number no database column can hold: nothing by that number exists."""
+        return JSONResponse(status_code=422, content={"detail": "a number in the request is out of range"})
+
     @app.exception_handler(OperationalError)
     async def database_away(request: Request, exc: OperationalError):
         """The database restarting or unreachable: nothing was accepted, the client may retry."""
@@ -184,8 +191,9 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
 
     @app.post("/api/messages", summary="Send a customer message, get the bot's reply (or a receipt while an "
                                        "agent owns the conversation)")
-    def post_message(message: MessageIn, request: Request) -> dict:
+    def post_message(message: MessageIn, request: Request, x_session_token: Optional[str] = Header(None)) -> dict:
         limit(message.session_id, _address(request))
+        owner(message.session_id[:128], x_session_token)  # only the browser that started it goes on with it
         attributes = _attributes(message.attributes)
         reply = conversations.handle(message.session_id, message.text, message.channel, message.customer_id,
                                      attributes)
@@ -225,6 +233,9 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
                 customer = data.get("customer_id")
                 attributes = data.get("attributes") if isinstance(data.get("attributes"), dict) else None
                 new = events is None and await run_in_threadpool(conversations.store.session, session_id) is None
+                if events is None and not new:
+                    await websocket.send_json({"error": "this conversation belongs to another browser"})
+                    continue
                 payload = await run_in_threadpool(conversations.handle, session_id, text,
                                                   str(data.get("channel", "web")),
                                                   str(customer)[:128] if customer else None, _attributes(attributes))
@@ -244,11 +255,12 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
               summary="Rasa REST channel: widgets and scripts built for Rasa work unchanged")
     def rasa_webhook(message: RasaMessageIn, request: Request) -> List[RasaReply]:
         limit(message.sender, _address(request))
-        payload = conversations.handle(message.sender, message.message)
+        # its own namespace: a Rasa sender id can never continue (or read) a widget's conversation
+        payload = conversations.handle(RASA_SESSIONS + message.sender, message.message, "rasa")
         return [to_rasa(message.sender, payload)] if payload["type"] in ("bot", "system") else []
 
     @app.get("/api/sessions/{session_id}/messages", summary="The conversation so far (the widget restores it)")
-    def history(session_id: str, after: int = Query(0, ge=0),
+    def history(session_id: str, after: int = Query(0, ge=0, le=2**63 - 1),
                 x_session_token: Optional[str] = Header(None)) -> List[dict]:
         owner(session_id[:128], x_session_token)
         return [dict({k: m[k] for k in ("id", "sender", "text", "decision", "entry_id", "author")},

@@ -72,8 +72,10 @@ def test_nothing_acknowledged_is_lost_when_the_worker_is_killed(worker, store_ur
                     return
                 text = f"第{n}位客户的第{i}条消息：运费怎么算"
                 try:
-                    if c.post("/api/messages", json={"session_id": f"crash-{n}", "text": text}).status_code == 200:
+                    r = c.post("/api/messages", json={"session_id": f"crash-{n}", "text": text})
+                    if r.status_code == 200:
                         acknowledged["customer"].append((f"crash-{n}", text))
+                        c.headers["X-Session-Token"] = r.json()["session_token"]  # as the widget keeps it
                 except httpx.HTTPError:
                     return
 

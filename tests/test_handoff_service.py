@@ -73,7 +73,8 @@ TOKENS = {}  # session → its token, kept from the replies as the widget keeps 
 
 
 def say(client, session, text, **extra):
-    reply = client.post("/api/messages", json=dict(session_id=session, text=text, **extra)).json()
+    headers = owned(session) if session in TOKENS else {}
+    reply = client.post("/api/messages", json=dict(session_id=session, text=text, **extra), headers=headers).json()
     TOKENS[session] = reply["session_token"]
     return reply
 

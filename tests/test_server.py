@@ -65,7 +65,9 @@ def test_every_message_and_reply_is_stored_with_the_decision(client):
 def test_feedback_and_clarify_clicks_are_kept_as_training_signal(client):
     store = client.app.state.conversations.store
     clarify = client.post("/api/messages", json={"session_id": "fb", "text": "快递"}).json()
-    picked = client.post("/api/messages", json={"session_id": "fb", "text": "1"}).json()
+    mine = {"X-Session-Token": clarify["session_token"]}
+    assert client.post("/api/messages", json={"session_id": "fb", "text": "1"}).status_code == 403  # not its browser
+    picked = client.post("/api/messages", json={"session_id": "fb", "text": "1"}, headers=mine).json()
     assert store.feedback(clarify["message_id"]) == [
         {"message_id": clarify["message_id"], "kind": "clarify_choice", "value": clarify["options"][0]["id"]}]
     vote = {"session_id": "fb", "message_id": picked["message_id"], "helpful": False}
@@ -93,19 +95,22 @@ def test_a_customer_cannot_read_another_customers_conversation(client):
     assert client.get("/api/sessions/never-used/messages").json() == []  # nothing there, nothing to protect
 
 
-def test_a_socket_without_the_token_gets_no_pushes_for_that_conversation(client):
+def test_a_socket_without_the_token_cannot_continue_or_follow_a_conversation(client):
     started = client.post("/api/messages", json={"session_id": "pushy", "text": "你好"}).json()
     hub = client.app.state.conversations.hub
     with client.websocket_connect("/ws/pushy") as intruder:
         intruder.send_json({"session_token": "wrong"})
         assert "another browser" in intruder.receive_json()["error"]
         intruder.send_json({"text": "运费怎么算"})
-        assert intruder.receive_json()["type"] == "bot"
+        assert "another browser" in intruder.receive_json()["error"]
         assert hub.listeners("session:pushy") == 0
-        intruder.send_json({"session_token": started["session_token"]})
-        intruder.send_json({"text": "好的"})
-        intruder.receive_json()
+    with client.websocket_connect("/ws/pushy") as owner:
+        owner.send_json({"session_token": started["session_token"]})
+        owner.send_json({"text": "运费怎么算"})
+        assert owner.receive_json()["type"] == "bot"
         assert hub.listeners("session:pushy") == 1
+    assert [m["text"] for m in client.app.state.conversations.store.history("pushy") if m["sender"] == "customer"] \
+        == ["你好", "运费怎么算"]
 
 
 def test_websocket_conversation(client):
@@ -150,9 +155,13 @@ def test_rate_limits_per_session_and_per_address_answer_429(demo_bot):
 
     limited = TestClient(create_app(demo_bot, settings=ServerConfig(messages_per_minute_per_session=2,
                                                                     messages_per_minute_per_address=5)))
-    codes = [limited.post("/api/messages", json={"session_id": "r", "text": "运费"}).status_code for _ in range(3)]
+    first = limited.post("/api/messages", json={"session_id": "r", "text": "运费"})
+    mine = {"X-Session-Token": first.json()["session_token"]}
+    codes = [first.status_code] + [limited.post("/api/messages", json={"session_id": "r", "text": "运费"},
+                                                headers=mine).status_code for _ in range(2)]
     assert codes == [200, 200, 429]
-    assert "太频繁" in limited.post("/api/messages", json={"session_id": "r", "text": "运费"}).json()["detail"]
+    assert "太频繁" in limited.post("/api/messages", json={"session_id": "r", "text": "运费"},
+                                  headers=mine).json()["detail"]
     other = limited.post("/api/messages", json={"session_id": "r2", "text": "运费"})
     assert other.status_code == 200  # a new session is fine until the address's own budget is spent
     assert limited.post("/api/messages", json={"session_id": "r3", "text": "运费"}).status_code == 429

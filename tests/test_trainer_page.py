@@ -69,6 +69,7 @@ class Customers:
         self.url = url
         self.responses = []  # (monotonic time, status code or the connection error)
         self.probes = []  # (decision, entry_id) for QUESTION, each asked in a fresh session
+        self.tokens = {}  # session → its token, as each customer's browser keeps it
         self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._chat, args=(n,), daemon=True) for n in range(workers)]
 
@@ -105,12 +106,16 @@ class Customers:
 
     def _send(self, client, session, text):
         try:
-            response = client.post("/api/messages", json={"session_id": session, "text": text})
+            response = client.post("/api/messages", json={"session_id": session, "text": text},
+                                   headers={"X-Session-Token": self.tokens[session]} if session in self.tokens else {})
         except httpx.HTTPError as exc:
             self.responses.append((time.monotonic(), f"{type(exc).__name__}: {exc}"))
             return None
         self.responses.append((time.monotonic(), response.status_code))
-        return response.json() if response.status_code == 200 else None
+        if response.status_code != 200:
+            return None
+        self.tokens[session] = response.json()["session_token"]  # as the widget keeps it
+        return response.json()
 
 
 @pytest.fixture(scope="module")

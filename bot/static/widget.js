@@ -16,8 +16,10 @@
   try { customerAttributes = attributes ? JSON.parse(attributes) : null; } catch (e) { customerAttributes = null; }
   var key = "faqbot-session";
   var sessionId = localStorage.getItem(key);
-  if (!sessionId) {
-    sessionId = "s-" + Math.random().toString(36).slice(2) + Date.now().toString(36);
+  if (!sessionId || !localStorage.getItem(key + "-token")) {  // without its token a conversation cannot go on
+    var random = new Uint32Array(4);
+    crypto.getRandomValues(random);
+    sessionId = "s-" + Array.prototype.map.call(random, function (n) { return n.toString(36); }).join("");
     localStorage.setItem(key, sessionId);
   }
 
