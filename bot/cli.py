@@ -25,6 +25,7 @@ register_curation(app, kb_app)  # kb import/add/edit/retire/show, publish, rollb
 DEMO_DIR = Path(__file__).resolve().parent.parent / "knowledge_base" / "demo"
 DEMO_KB = DEMO_DIR / "kb.yml"
 DEFAULT_CONFIG = Path("config.yml")
+KEEP_ALIVE_SECONDS = 75
 DEMO_AGENTS = (("agent", "agent-demo", "小王", "agent", ("general", "expert", "complaints")),
                ("supervisor", "supervisor-demo", "主管", "supervisor", ("general",)),
                ("trainer", "trainer-demo", "训练师", "trainer", ("general",)))
@@ -202,7 +203,9 @@ def serve(model: Optional[Path] = ModelOption, config: Optional[Path] = ConfigOp
         typer.echo(f"demo accounts: agent / agent-demo (http://{host}:{port}/agent), supervisor / supervisor-demo "
                    f"(/dashboard), trainer / trainer-demo (/trainer)")
     mask_access_log()
-    uvicorn.run(app_, host=host, port=port)
+    # Idle keep-alive connections stay open longer than a customer's pause between messages (and
+    # than nginx's upstream keepalive), so a reused connection is not closed under a request.
+    uvicorn.run(app_, host=host, port=port, timeout_keep_alive=KEEP_ALIVE_SECONDS)
 
 
 def _serving(store, cfg, model: Optional[Path], kb: Optional[Path]):
