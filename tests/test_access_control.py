@@ -75,3 +75,11 @@ def test_tokens_expire_and_passwords_are_stored_hashed(app, monkeypatch):
     stored = [a for a in app.state.conversations.desk.store.engine.connect().exec_driver_sql(
         "SELECT password_hash FROM agents WHERE username = 'ag'")][0][0]
     assert stored.startswith("scrypt$") and "ag-password" not in stored
+
+
+def test_no_page_authenticates_with_cookies_so_there_is_nothing_to_forge_cross_site(app):
+    client = TestClient(app)
+    login = client.post("/api/agent/login", json={"username": "ad", "password": "ad-password"})
+    first = client.post("/api/messages", json={"session_id": "csrf", "text": "你好"})
+    assert "set-cookie" not in login.headers and "set-cookie" not in first.headers
+    assert client.get("/api/trainer/entries").status_code == 401  # the browser's cookies alone open nothing
