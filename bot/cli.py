@@ -25,6 +25,7 @@ register_curation(app, kb_app)  # kb import/add/edit/retire/show, publish, rollb
 DEMO_DIR = Path(__file__).resolve().parent.parent / "knowledge_base" / "demo"
 DEMO_KB = DEMO_DIR / "kb.yml"
 DEFAULT_CONFIG = Path("config.yml")
+KEEP_ALIVE_SECONDS = 75
 DEMO_AGENTS = (("agent", "agent-demo", "小王", "agent", ("general", "expert", "complaints")),
                ("supervisor", "supervisor-demo", "主管", "supervisor", ("general",)),
                ("trainer", "trainer-demo", "训练师", "trainer", ("general",)))
@@ -187,6 +188,7 @@ def serve(model: Optional[Path] = ModelOption, config: Optional[Path] = ConfigOp
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     import uvicorn
 
+    from .logs import mask_access_log
     from .server import create_app
     from .store import ConversationStore
 
@@ -200,7 +202,10 @@ def serve(model: Optional[Path] = ModelOption, config: Optional[Path] = ConfigOp
         _demo_accounts(app_.state.conversations.desk)
         typer.echo(f"demo accounts: agent / agent-demo (http://{host}:{port}/agent), supervisor / supervisor-demo "
                    f"(/dashboard), trainer / trainer-demo (/trainer)")
-    uvicorn.run(app_, host=host, port=port)
+    mask_access_log()
+    # Idle keep-alive connections stay open longer than a customer's pause between messages (and
+    # than nginx's upstream keepalive), so a reused connection is not closed under a request.
+    uvicorn.run(app_, host=host, port=port, timeout_keep_alive=KEEP_ALIVE_SECONDS)
 
 
 def _serving(store, cfg, model: Optional[Path], kb: Optional[Path]):
@@ -466,6 +471,20 @@ def _print_or_write(text: str, out: Optional[Path]) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
     typer.echo(f"wrote {out}")
+
+
+@app.command()
+def forget(customer: Optional[str] = typer.Option(None, "--customer", help="the host page's customer id"),
+           session: Optional[List[str]] = typer.Option(None, "--session", help="a conversation id; repeat"),
+           db: str = DbOption):
+    """Delete a customer's data on request (个人信息删除): their conversations, messages, feedback,
+    hand-offs, tickets, ratings and pending webhook events. Aggregates already reported stay."""
+    from .store import ConversationStore
+
+    if not customer and not session:
+        _fail("name the customer (--customer) or their conversations (--session)")
+    deleted = ConversationStore(db).forget(customer, session or [])
+    typer.echo(json.dumps(deleted, ensure_ascii=False))
 
 
 def main(argv: Optional[List[str]] = None) -> None:

@@ -85,6 +85,8 @@ class ServerConfig:
     # Several workers: Redis carries events between them (an agent on one, the customer on another),
     # shared rate limits and "a new version is live". null: one process, nothing shared.
     redis_url: Optional[str] = None
+    max_request_bytes: int = 1_000_000  # larger API request bodies are refused (413); KB uploads: curation
+    max_json_depth: int = 32  # deeper JSON is refused (422) before it is parsed
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,9 @@ class CurationConfig:
     min_similar_questions: int = 3  # quality check: entries with fewer similar questions
     expiring_within_days: int = 14  # quality check: entries whose validity ends this soon
     near_duplicate_similarity: float = 0.92  # quality check: questions this close under different entries
+    max_import_mb: int = 20  # KB files trainers import (upload or CLI)
+    max_import_rows: int = 200_000  # entries (rows) in one imported file
+    max_unzipped_mb: int = 200  # an .xlsx may unpack to at most this (zip bombs are refused)
     mining: MiningConfig = field(default_factory=MiningConfig)
 
 
@@ -287,6 +292,11 @@ def _ranges(cfg: Config):
         ("text.max_message_chars", cfg.text.max_message_chars, 1, 100_000),
         ("handoff.first_contact_window_hours", cfg.handoff.first_contact_window_hours, 1, 24 * 90),
         ("handoff.survey.accept_for_hours", cfg.handoff.survey.accept_for_hours, 1, 24 * 90),
+        ("server.max_request_bytes", cfg.server.max_request_bytes, 1_000, 1_000_000_000),
+        ("server.max_json_depth", cfg.server.max_json_depth, 4, 1_000),
+        ("curation.max_import_mb", cfg.curation.max_import_mb, 1, 10_000),
+        ("curation.max_import_rows", cfg.curation.max_import_rows, 1, 100_000_000),
+        ("curation.max_unzipped_mb", cfg.curation.max_unzipped_mb, 1, 100_000),
         ("curation.max_accuracy_drop", cfg.curation.max_accuracy_drop, 0.0, 1.0),
         ("curation.max_wrong_answer_increase", cfg.curation.max_wrong_answer_increase, 0.0, 1.0),
         ("curation.suggest_after", cfg.curation.suggest_after, 1, 1_000_000),

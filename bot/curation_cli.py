@@ -70,8 +70,11 @@ def kb_import(path: Path, merge: bool = typer.Option(False, help="add and update
     """Import a KB file (yaml, jsonl, csv, xlsx, Rasa NLU) into the draft; a bad file changes nothing."""
     from knowledge_base.loader import load_kb
 
+    from knowledge_base.limits import ImportLimits
+
     bench = _bench(db, config)
-    summary = _guarded(lambda: bench.draft.import_kb(load_kb(path), _actor(actor), merge))
+    limits = ImportLimits.from_config(bench.config.curation)
+    summary = _guarded(lambda: bench.draft.import_kb(load_kb(path, limits), _actor(actor), merge))
     typer.echo(f"draft: {summary['added']} added, {summary['changed']} changed, {summary['removed']} removed "
                f"(publish with `faqbot publish`)")
 

@@ -23,9 +23,25 @@ def mask_pii(text: str) -> str:
 
 
 class MaskingFilter(logging.Filter):
-    """A logging filter that masks personal data in every record's final message."""
+    """A logging filter that masks personal data in every record's message and arguments.
+
+    Arguments stay arguments (masked one by one): formatters such as uvicorn's access log read them.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = mask_pii(record.getMessage())
-        record.args = ()
+        if isinstance(record.args, tuple):
+            record.msg = mask_pii(str(record.msg))
+            record.args = tuple(_masked(a) for a in record.args)
+        else:
+            record.msg = mask_pii(record.getMessage())
+            record.args = ()
         return True
+
+
+def _masked(value):
+    """A str or int argument with personal data in it becomes its masked text; others are kept."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return value
+    text = str(value)
+    masked = mask_pii(text)
+    return value if masked == text else masked

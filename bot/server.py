@@ -13,11 +13,12 @@ import os
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from fastapi import FastAPI, HTTPException, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi import FastAPI, Header, HTTPException, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DataError, OperationalError
 
 from handoff.desk import AgentDesk, DeskError
 from handoff.router import HandoffRouter
@@ -34,6 +35,9 @@ from .engine import Bot
 from .hub import EventHub
 from .live import VERSIONS_TOPIC, LiveVersion
 from .relay import RedisRelay, SharedRateLimiter
+from .request_limits import RequestLimits
+from .security_headers import SecurityHeaders
+from .session_tokens import SessionTokens
 from .messages import message
 from .metrics import CONTENT_TYPE, Metrics
 from .rate_limit import RateLimiter
@@ -41,10 +45,22 @@ from .store import ConversationStore
 from .trainer_api import trainer_router
 
 STATIC = Path(__file__).with_name("static")
+RASA_SESSIONS = "rasa:"  # session ids of conversations that came through the Rasa REST channel
 WELCOME_WINDOW_SECONDS = 7 * 24 * 3600  # "most asked" looks at the last week
 READS_PER_MESSAGE = 10  # suggestion and welcome-card requests allowed per allowed message
 MAX_TEXT = 10_000
 TOO_MANY = "消息发送太频繁，请稍后再试。/ Too many messages, please wait a moment."
+
+
+class Problem(BaseModel):
+    detail: object = Field(..., description="why, for a person to read (or the validation errors)")
+
+
+# Every route may answer these; each carries {"detail": …}.
+ERROR_RESPONSES = {code: {"model": Problem, "description": why} for code, why in (
+    (401, "sign in first"), (403, "not yours, or not your role"), (404, "no such thing"),
+    (409, "conflicts with the current state"), (413, "request too large"), (422, "invalid request"),
+    (429, "too many requests; wait a moment"), (503, "temporarily unavailable; retry"))}
 
 
 class MessageIn(BaseModel):
@@ -99,11 +115,20 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
     """The service around ``bot``. With a ``workbench`` (whose store must be ``store``), trainers
     curate and publish at /trainer and the server follows the live version (``bot`` being
     ``serving_version``)."""
-    app = FastAPI(title="faqbot", version=bot.manifest.get("faqbot_version", "0"),
+    app = FastAPI(title="faqbot", version=bot.manifest.get("faqbot_version", "0"), responses=ERROR_RESPONSES,
                   description="Customer-service FAQ bot: answer, clarify, fall back or hand off to a person.")
     app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
-                       allow_headers=["Content-Type", "Authorization"])
+                       allow_headers=["Content-Type", "Authorization", "X-Session-Token"])
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestLimits, max_bytes=settings.max_request_bytes, max_json_depth=settings.max_json_depth,
+                       own_limits=("/api/trainer/import",))
     conversations = build_conversations(bot, store or ConversationStore(), handoff)
+    tokens = SessionTokens.for_store(conversations.store)
+
+    def owner(session_id: str, token: Optional[str]) -> None:
+        """Only the browser holding the conversation's token reads, rates or votes on it."""
+        if conversations.store.session(session_id) is not None and not tokens.valid(session_id, token):
+            raise PermissionError("this conversation belongs to another browser (X-Session-Token missing or wrong)")
     hub = conversations.hub
     limiter = _limiters(app, hub, settings.redis_url)
     app.include_router(agent_router(conversations, handoff, limiter))  # first: /ws/agent before /ws/{session_id}
@@ -148,17 +173,31 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
     async def refused(request: Request, exc: ValueError):
         return JSONResponse(status_code=422, content={"detail": str(exc)})
 
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def out_of_range(request: Request, exc: Exception):
+        """An id or number no database column can hold: nothing by that number exists."""
+        return JSONResponse(status_code=422, content={"detail": "a number in the request is out of range"})
+
+    @app.exception_handler(OperationalError)
+    async def database_away(request: Request, exc: OperationalError):
+        """The database restarting or unreachable: nothing was accepted, the client may retry."""
+        return JSONResponse(status_code=503, headers={"Retry-After": "2"},
+                            content={"detail": "暂时无法处理，请稍后重试。/ Temporarily unavailable, please retry."})
+
     @app.exception_handler(PermissionError)
     async def forbidden(request: Request, exc: PermissionError):
         return JSONResponse(status_code=403, content={"detail": str(exc)})
 
     @app.post("/api/messages", summary="Send a customer message, get the bot's reply (or a receipt while an "
                                        "agent owns the conversation)")
-    def post_message(message: MessageIn, request: Request) -> dict:
+    def post_message(message: MessageIn, request: Request, x_session_token: Optional[str] = Header(None)) -> dict:
         limit(message.session_id, _address(request))
+        owner(message.session_id[:128], x_session_token)  # only the browser that started it goes on with it
         attributes = _attributes(message.attributes)
-        return conversations.handle(message.session_id, message.text, message.channel, message.customer_id,
-                                    attributes)
+        reply = conversations.handle(message.session_id, message.text, message.channel, message.customer_id,
+                                     attributes)
+        return dict(reply, session_token=tokens.issue(message.session_id[:128]))
 
     @app.websocket("/ws/{session_id}")
     async def conversation(websocket: WebSocket, session_id: str):
@@ -166,9 +205,9 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
         agent messages, notices and the satisfaction survey (``type``: agent | system | survey)."""
         await websocket.accept()
         sending = asyncio.Lock()
-        topic = session_topic(session_id[:128])
-        events = hub.subscribe(topic)
-        pusher = asyncio.create_task(_push(websocket, events, sending))
+        session_id = session_id[:128]
+        topic = session_topic(session_id)
+        events, pusher = None, None
         try:
             while True:
                 try:
@@ -176,7 +215,14 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
                 except (json.JSONDecodeError, KeyError, TypeError):
                     await websocket.send_json({"error": "send JSON text frames like {\"text\": \"...\"}"})
                     continue
+                if events is None and isinstance(data, dict) and tokens.valid(session_id, data.get("session_token")):
+                    events = hub.subscribe(topic)  # pushes (agent messages, notices) only to the owner
+                    pusher = asyncio.create_task(_push(websocket, events, sending))
                 text = data.get("text") if isinstance(data, dict) else None
+                if text is None and isinstance(data, dict) and "session_token" in data:
+                    if events is None:
+                        await websocket.send_json({"error": "this conversation belongs to another browser"})
+                    continue  # a frame that only (tried to) prove ownership
                 if not isinstance(text, str) or len(text) > MAX_TEXT:
                     await websocket.send_json({"error": f"send {{\"text\": ...}} of at most {MAX_TEXT} characters"})
                     continue
@@ -186,33 +232,45 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
                     continue
                 customer = data.get("customer_id")
                 attributes = data.get("attributes") if isinstance(data.get("attributes"), dict) else None
+                new = events is None and await run_in_threadpool(conversations.store.session, session_id) is None
+                if events is None and not new:
+                    await websocket.send_json({"error": "this conversation belongs to another browser"})
+                    continue
                 payload = await run_in_threadpool(conversations.handle, session_id, text,
                                                   str(data.get("channel", "web")),
                                                   str(customer)[:128] if customer else None, _attributes(attributes))
                 async with sending:
-                    await websocket.send_json(payload)
+                    await websocket.send_json(dict(payload, session_token=tokens.issue(session_id)))
+                if new:  # this socket started the conversation: it is the owner
+                    events = hub.subscribe(topic)
+                    pusher = asyncio.create_task(_push(websocket, events, sending))
         except (WebSocketDisconnect, HTTPException):
             return
         finally:
-            pusher.cancel()
-            hub.unsubscribe(topic, events)
+            if pusher is not None:
+                pusher.cancel()
+                hub.unsubscribe(topic, events)
 
     @app.post("/webhooks/rest/webhook", response_model=List[RasaReply],
               summary="Rasa REST channel: widgets and scripts built for Rasa work unchanged")
     def rasa_webhook(message: RasaMessageIn, request: Request) -> List[RasaReply]:
         limit(message.sender, _address(request))
-        payload = conversations.handle(message.sender, message.message)
+        # its own namespace: a Rasa sender id can never continue (or read) a widget's conversation
+        payload = conversations.handle(RASA_SESSIONS + message.sender, message.message, "rasa")
         return [to_rasa(message.sender, payload)] if payload["type"] in ("bot", "system") else []
 
     @app.get("/api/sessions/{session_id}/messages", summary="The conversation so far (the widget restores it)")
-    def history(session_id: str, after: int = Query(0, ge=0)) -> List[dict]:
+    def history(session_id: str, after: int = Query(0, ge=0, le=2**63 - 1),
+                x_session_token: Optional[str] = Header(None)) -> List[dict]:
+        owner(session_id[:128], x_session_token)
         return [dict({k: m[k] for k in ("id", "sender", "text", "decision", "entry_id", "author")},
                      **_notice(m["details"] if m["sender"] == "system" else None))
                 for m in conversations.store.history(session_id[:128], after)]
 
     @app.post("/api/surveys/{survey_id}", summary="The customer's satisfaction rating after a hand-off")
-    def rate(survey_id: int, rating: SurveyIn, request: Request) -> dict:
+    def rate(survey_id: int, rating: SurveyIn, request: Request, x_session_token: Optional[str] = Header(None)) -> dict:
         limit(rating.session_id, _address(request))
+        owner(rating.session_id, x_session_token)
         conversations.rate(survey_id, rating.session_id, rating.csat, rating.nps, rating.comment)
         return {"status": "thanks"}
 
@@ -237,8 +295,9 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
                               for o in options]}
 
     @app.post("/api/feedback", summary="Helpful / not helpful on a bot reply (training signal)")
-    def feedback(item: FeedbackIn, request: Request) -> dict:
+    def feedback(item: FeedbackIn, request: Request, x_session_token: Optional[str] = Header(None)) -> dict:
         limit(item.session_id, _address(request))
+        owner(item.session_id, x_session_token)
         feedback_id = conversations.store.add_feedback(item.session_id, item.message_id, "helpful",
                                                        "yes" if item.helpful else "no")
         return {"feedback_id": feedback_id}

@@ -12,10 +12,11 @@ import time
 from contextlib import contextmanager, nullcontext
 from functools import wraps
 from pathlib import Path
-from typing import Callable, List, Optional
+from typing import Callable, List, Optional, Sequence
 
 from sqlalchemy import (BigInteger, Column, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text,
-                        create_engine, event, func, insert, inspect, literal, select, union_all, update)
+                        create_engine, delete, event, func, insert, inspect, literal, or_, select, union_all,
+                        update)
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -272,6 +273,27 @@ class ConversationStore:
             .order_by(messages.c.id)
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
+
+    @_serialised
+    def forget(self, customer_id: Optional[str] = None, session_ids: Sequence[str] = ()) -> dict:
+        """Delete every conversation of a customer (by customer id and/or session ids) with all that
+        hangs off it — messages, feedback, hand-offs, tickets, ratings; returns what was deleted."""
+        with self.engine.begin() as conn:
+            chosen = select(sessions.c.id).where(or_(sessions.c.id.in_(list(session_ids)),
+                                                     sessions.c.customer_id == customer_id if customer_id
+                                                     else literal(False)))
+            ids = [r[0] for r in conn.execute(chosen)]
+            if not ids:
+                return {"sessions": 0}
+            by_session = lambda t: t.c.session_id.in_(ids)  # noqa: E731
+            said = select(messages.c.id).where(by_session(messages))
+            counts = {"feedback": conn.execute(delete(feedback).where(feedback.c.message_id.in_(said))).rowcount}
+            for table in (surveys, tickets, handoffs, messages):
+                counts[table.name] = conn.execute(delete(table).where(by_session(table))).rowcount
+            counts["sessions"] = conn.execute(delete(sessions).where(sessions.c.id.in_(ids))).rowcount
+            naming = or_(*(webhook_outbox.c.payload.contains(json.dumps(i)) for i in ids))  # events about them
+            counts["webhook_events"] = conn.execute(delete(webhook_outbox).where(naming)).rowcount
+        return counts
 
     @_serialised
     def feedback(self, message_id: Optional[int] = None) -> List[dict]:

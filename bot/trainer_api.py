@@ -15,6 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from knowledge_base.limits import ImportLimits
 from knowledge_base.loader import KBValidationError, load_kb
 from knowledge_base.writer import FORMATS, write_kb
 from training.publisher import PublishRefused
@@ -24,7 +25,6 @@ from .conversations import Conversations
 from .live import VERSIONS_TOPIC, LiveVersion
 
 TRAINER_ROLES = ("trainer", "admin")
-MAX_IMPORT_BYTES = 20 * 1024 * 1024
 IMPORT_SUFFIXES = (".yml", ".yaml", ".jsonl", ".json", ".csv", ".xlsx")
 SUFFIX = {"yaml": ".yml", "jsonl": ".jsonl", "csv": ".csv", "xlsx": ".xlsx", "rasa": ".yml"}
 
@@ -220,19 +220,20 @@ def trainer_router(conversations: Conversations, bench: Workbench, versions: Liv
         suffix = Path(filename).suffix.lower()
         if suffix not in IMPORT_SUFFIXES:
             raise HTTPException(422, f"{filename}: use one of {', '.join(IMPORT_SUFFIXES)}")
-        body = await _bounded_body(request)
-        return await run_in_threadpool(_import, bench, Path(filename).name, body, merge, me["username"])
+        limits = ImportLimits.from_config(bench.config.curation)
+        body = await _bounded_body(request, limits.max_bytes)
+        return await run_in_threadpool(_import, bench, Path(filename).name, body, merge, me["username"], limits)
 
     return router
 
 
-def _import(bench: Workbench, filename: str, body: bytes, merge: bool, actor: str):
+def _import(bench: Workbench, filename: str, body: bytes, merge: bool, actor: str, limits: ImportLimits):
     """Validated as a whole before the draft changes: a bad file is reported and changes nothing."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / filename
         path.write_bytes(body)
         try:
-            kb = load_kb(path)
+            kb = load_kb(path, limits)
         except KBValidationError as exc:
             return JSONResponse(status_code=422, content={"detail": str(exc).replace(str(path), filename),
                                                           "problems": [str(p).replace(str(path), filename)
@@ -246,13 +247,15 @@ def _public(entry: dict) -> dict:
                 updated=entry["_updated"], updated_by=entry["_updated_by"])
 
 
-async def _bounded_body(request: Request) -> bytes:
-    declared = int(request.headers.get("content-length") or 0)
-    if declared > MAX_IMPORT_BYTES:
-        raise HTTPException(413, f"the file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB")
+async def _bounded_body(request: Request, limit: int) -> bytes:
+    """The upload, refused (413) as soon as it is known to be larger than ``limit``."""
+    refused = HTTPException(413, f"the file is larger than {limit // (1024 * 1024)} MB (curation.max_import_mb)")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise refused
     body = bytearray()
     async for chunk in request.stream():
         body.extend(chunk)
-        if len(body) > MAX_IMPORT_BYTES:
-            raise HTTPException(413, f"the file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB")
+        if len(body) > limit:
+            raise refused
     return bytes(body)

@@ -42,6 +42,25 @@ CONFIG = ("server:\n  messages_per_minute_per_address: 100000000\n  messages_per
           "curation:\n  versions_dir: {versions}\n")
 
 
+PIDS: list = []  # the server processes, whose memory the run samples
+
+
+def rss_mb() -> float:
+    """Resident memory of the server processes now (MB)."""
+    total = 0
+    for pid in PIDS:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return round(total / 1024, 1)
+
+
+async def sample_memory(samples: list, every: float) -> None:
+    while True:
+        samples.append((round(time.perf_counter(), 1), rss_mb()))
+        await asyncio.sleep(every)
+
+
 class Recorder:
     def __init__(self):
         self.latencies, self.errors, self.by_transport = [], [], {"http": 0, "ws": 0}
@@ -55,12 +74,15 @@ class Recorder:
 
 
 async def http_session(base: str, texts, due, recorder: Recorder, client: httpx.AsyncClient) -> None:
-    name = uuid.uuid4().hex[:10]
+    name, tokens = uuid.uuid4().hex[:10], {}
     for n, (text, when) in enumerate(zip(texts, due)):
         when = await _until(when)
+        session = f"h{name}-{n // MESSAGES_PER_SESSION}"
         try:
-            r = await client.post(base + "/api/messages", json={"session_id": f"h{name}-{n // MESSAGES_PER_SESSION}",
-                                                                 "text": text})
+            r = await client.post(base + "/api/messages", json={"session_id": session, "text": text},
+                                  headers={"X-Session-Token": tokens[session]} if session in tokens else {})
+            if r.status_code == 200:
+                tokens[session] = r.json()["session_token"]  # as the widget keeps it
             recorder.ok("http", when) if r.status_code == 200 else recorder.failed(f"http {r.status_code}")
         except httpx.HTTPError as exc:
             recorder.failed(f"http {exc.__class__.__name__}")
@@ -132,12 +154,19 @@ async def run(bases, rate: float, sessions: int, messages: int, ws_share: float,
             ws = s < round(sessions * ws_share)
             tasks.append(ws_session(base, mine, due, recorder) if ws else http_session(base, mine, due, recorder, client))
         began = time.perf_counter()
+        memory: list = []
+        sampler = asyncio.create_task(sample_memory(memory, max(1.0, limit / 60)))
         try:
             await asyncio.wait_for(asyncio.gather(*tasks), limit)
         except asyncio.TimeoutError:
             recorder.failed("time limit reached")
         elapsed = time.perf_counter() - max(began, start)
-    return dict(_summary(recorder, elapsed, rate, sessions, ws_share, len(bases)), distinct_texts=len(set(texts)))
+        sampler.cancel()
+    memory.append((round(time.perf_counter(), 1), rss_mb()))
+    rss = [m for _, m in memory]
+    return dict(_summary(recorder, elapsed, rate, sessions, ws_share, len(bases)), distinct_texts=len(set(texts)),
+                server_rss_mb={"start": rss[0], "end": rss[-1], "max": max(rss),
+                               "first_quarter_max": max(rss[:max(1, len(rss) // 4)])})
 
 
 def _summary(recorder: Recorder, elapsed: float, rate: float, sessions: int, ws_share: float, workers: int) -> dict:
@@ -166,6 +195,7 @@ def servers(workers: int, db: str, redis: str, port: int):
             process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             stack.callback(_stop, process)
             bases.append(_ready(f"http://127.0.0.1:{port + n}", process))
+            PIDS.append(process.pid)
         yield bases
 
 
@@ -216,6 +246,8 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=150, help="messages per second offered; 0: closed loop")
     ap.add_argument("--sessions", type=int, default=64)
     ap.add_argument("--messages", type=int, default=3000)
+    ap.add_argument("--duration", type=float, help="seconds: send --rate messages per second for this long "
+                                                   "(a soak run) instead of --messages")
     ap.add_argument("--ws-share", type=float, default=0.5, help="share of sessions over WebSocket")
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--db", default=os.environ.get("FAQBOT_LOAD_DB", ""), help="default: a temporary SQLite file")
@@ -226,6 +258,11 @@ def main() -> None:
     args = ap.parse_args()
     if args.workers > 1 and not args.db.startswith("postgresql://"):
         ap.error("several workers share a PostgreSQL database: pass --db postgresql://…")
+    if args.duration:
+        if not args.rate:
+            ap.error("--duration needs an open-loop --rate")
+        args.messages = int(args.rate * args.duration)
+        args.time_limit = max(args.time_limit, args.duration + 120)
     with servers(args.workers, args.db, args.redis, args.port) as bases:
         asyncio.run(_warm_up(bases))
         report = asyncio.run(run(bases, args.rate, args.sessions, args.messages, args.ws_share, args.time_limit))

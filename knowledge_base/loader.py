@@ -14,6 +14,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 import yaml
 
 from .entry import STATUSES, Entry, KnowledgeBase
+from .limits import ImportLimits
 
 FIELDS = (
     "id", "question", "similar", "category", "answer", "keywords", "related", "tags",
@@ -52,11 +53,15 @@ class KBValidationError(ValueError):
 Record = Tuple[Dict[str, Any], int, Dict[str, int]]
 
 
-def load_kb(path: Union[str, Path]) -> KnowledgeBase:
-    """Load ``path`` (.yml/.yaml, .jsonl/.json, .csv, .xlsx) into a validated KnowledgeBase."""
+def load_kb(path: Union[str, Path], limits: Optional[ImportLimits] = None) -> KnowledgeBase:
+    """Load ``path`` (.yml/.yaml, .jsonl/.json, .csv, .xlsx) into a validated KnowledgeBase; with
+    ``limits``, a file too large (or unpacking too large, or with too many rows) is refused."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: knowledge base file not found")
+    too_big = limits.file_problem(path) if limits else ""
+    if too_big:
+        raise KBValidationError([Problem(str(path), 0, "", too_big)])
     readers = {".yml": _read_yaml, ".yaml": _read_yaml, ".jsonl": _read_jsonl, ".json": _read_json,
                ".csv": _read_csv, ".xlsx": _read_xlsx}
     reader = readers.get(path.suffix.lower())
@@ -71,6 +76,9 @@ def load_kb(path: Union[str, Path]) -> KnowledgeBase:
         raise KBValidationError([Problem(str(path), 0, "", f"not UTF-8 text (byte {exc.start}); save the file as "
                                                            f"UTF-8 (Excel: 'CSV UTF-8')")]) from exc
     source = resources.pop(SOURCE, str(path))  # a reader may name the place better (an Excel sheet)
+    too_many = limits.rows_problem(len(records)) if limits else ""
+    if too_many:
+        raise KBValidationError([Problem(source, 0, "", too_many)])
     return build_kb(records, source, problems, resources)
 
 

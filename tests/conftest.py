@@ -25,9 +25,10 @@ def postgres_schema():
     schema = f"faqbot_test_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(PG_URL, autocommit=True) as admin:
         admin.execute(f"CREATE SCHEMA {schema}")
-        try:
-            yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-        finally:
+    try:
+        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    finally:  # a new connection: a test may have restarted the server meanwhile
+        with psycopg.connect(PG_URL, autocommit=True) as admin:
             admin.execute(f"DROP SCHEMA {schema} CASCADE")
 
 

@@ -69,8 +69,18 @@ def sign_in(client, username, password, status="online"):
     return headers
 
 
+TOKENS = {}  # session → its token, kept from the replies as the widget keeps it
+
+
 def say(client, session, text, **extra):
-    return client.post("/api/messages", json=dict(session_id=session, text=text, **extra)).json()
+    headers = owned(session) if session in TOKENS else {}
+    reply = client.post("/api/messages", json=dict(session_id=session, text=text, **extra), headers=headers).json()
+    TOKENS[session] = reply["session_token"]
+    return reply
+
+
+def owned(session):
+    return {"X-Session-Token": TOKENS[session]}
 
 
 def test_signing_in(client):
@@ -118,15 +128,18 @@ def test_the_whole_hand_off_loop(client, app):
     closed = client.post(f"/api/agent/handoffs/{handoff_id}/close", headers=li).json()
     assert closed["status"] == "closed"
 
-    history = client.get("/api/sessions/loop/messages").json()
+    history = client.get("/api/sessions/loop/messages", headers=owned("loop")).json()
     survey = [m for m in history if m.get("survey")][-1]["survey"]
     assert [m["author"] for m in history if m["sender"] == "agent"] == ["小王"]
     assert say(client, "loop", "怎么开发票")["type"] == "bot"  # after close the bot is back
     assert client.post(f"/api/surveys/{survey}", json={"session_id": "other", "csat": 5}).status_code == 404
-    assert client.post(f"/api/surveys/{survey}", json={"session_id": "loop", "csat": 6}).status_code == 422
-    assert client.post(f"/api/surveys/{survey}", json={"session_id": "loop", "csat": 5, "comment": "很好"}).json() == \
-        {"status": "thanks"}
-    assert client.post(f"/api/surveys/{survey}", json={"session_id": "loop", "csat": 1}).status_code == 409
+    assert client.post(f"/api/surveys/{survey}", json={"session_id": "loop", "csat": 5}).status_code == 403  # no token
+    assert client.post(f"/api/surveys/{survey}", json={"session_id": "loop", "csat": 6},
+                       headers=owned("loop")).status_code == 422
+    assert client.post(f"/api/surveys/{survey}", json={"session_id": "loop", "csat": 5, "comment": "很好"},
+                       headers=owned("loop")).json() == {"status": "thanks"}
+    assert client.post(f"/api/surveys/{survey}", json={"session_id": "loop", "csat": 1},
+                       headers=owned("loop")).status_code == 409
     rated = [s for s in app.state.conversations.desk.surveys() if s["id"] == survey][0]
     assert (rated["csat"], rated["group"], rated["rule"], rated["channel"], rated["comment"]) == \
         (5, "expert", "explicit_request", "web", "很好")
@@ -207,7 +220,7 @@ def test_a_help_desk_answers_through_the_signed_endpoint(client):
     assert post(elsewhere, b"", sign(SECRET, stamp, b"", "POST", close)).status_code == 401  # not replayable
     assert post(url, body, sign(SECRET, stamp, body, "POST", url)).status_code == 200
     assert post(close, b"", sign(SECRET, stamp, b"", "POST", close)).status_code == 200
-    history = client.get("/api/sessions/desk/messages").json()
+    history = client.get("/api/sessions/desk/messages", headers=owned("desk")).json()
     assert [m["author"] for m in history if m["sender"] == "agent"] == ["Anna"]
     assert any(m.get("survey") for m in history)
 
@@ -240,11 +253,13 @@ def test_nps_is_asked_when_configured_and_counted(demo_bot, store_url):
         handoff_id = say(client, f"nps{n}", "转人工")["handoff"]["handoff_id"]
         client.post(f"/api/agent/handoffs/{handoff_id}/accept", headers=zhao)
         client.post(f"/api/agent/handoffs/{handoff_id}/close", headers=zhao)
-        notice = [m for m in client.get(f"/api/sessions/nps{n}/messages").json() if m.get("survey")][-1]
+        mine = owned(f"nps{n}")
+        notice = [m for m in client.get(f"/api/sessions/nps{n}/messages", headers=mine).json() if m.get("survey")][-1]
         assert notice["nps"] is True
         assert client.post(f"/api/surveys/{notice['survey']}", json={"session_id": f"nps{n}", "csat": 4,
-                                                                     "nps": 11}).status_code == 422
-        client.post(f"/api/surveys/{notice['survey']}", json={"session_id": f"nps{n}", "csat": 4, "nps": nps})
+                                                                     "nps": 11}, headers=mine).status_code == 422
+        client.post(f"/api/surveys/{notice['survey']}", json={"session_id": f"nps{n}", "csat": 4, "nps": nps},
+                    headers=mine)
         scores.append(nps)
     report = client.get("/api/report?since=1d&by=group", headers=zhao).json()
     mine = [s for s in app.state.conversations.desk.surveys() if s["session_id"].startswith("nps")]

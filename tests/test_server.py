@@ -65,10 +65,14 @@ def test_every_message_and_reply_is_stored_with_the_decision(client):
 def test_feedback_and_clarify_clicks_are_kept_as_training_signal(client):
     store = client.app.state.conversations.store
     clarify = client.post("/api/messages", json={"session_id": "fb", "text": "快递"}).json()
-    picked = client.post("/api/messages", json={"session_id": "fb", "text": "1"}).json()
+    mine = {"X-Session-Token": clarify["session_token"]}
+    assert client.post("/api/messages", json={"session_id": "fb", "text": "1"}).status_code == 403  # not its browser
+    picked = client.post("/api/messages", json={"session_id": "fb", "text": "1"}, headers=mine).json()
     assert store.feedback(clarify["message_id"]) == [
         {"message_id": clarify["message_id"], "kind": "clarify_choice", "value": clarify["options"][0]["id"]}]
-    r = client.post("/api/feedback", json={"session_id": "fb", "message_id": picked["message_id"], "helpful": False})
+    vote = {"session_id": "fb", "message_id": picked["message_id"], "helpful": False}
+    assert client.post("/api/feedback", json=vote).status_code == 403  # only the conversation's own browser votes
+    r = client.post("/api/feedback", json=vote, headers={"X-Session-Token": picked["session_token"]})
     assert r.status_code == 200
     assert store.feedback(picked["message_id"])[0]["value"] == "no"
 
@@ -77,6 +81,36 @@ def test_feedback_on_another_sessions_message_is_refused(client):
     other = client.post("/api/messages", json={"session_id": "owner", "text": "运费"}).json()
     r = client.post("/api/feedback", json={"session_id": "intruder", "message_id": other["message_id"], "helpful": True})
     assert r.status_code == 404
+
+
+def test_a_customer_cannot_read_another_customers_conversation(client):
+    mine = client.post("/api/messages", json={"session_id": "private-1", "text": "我的手机号是13812345678，退款没到"}).json()
+    path = "/api/sessions/private-1/messages"
+    assert client.get(path).status_code == 403
+    assert client.get(path, headers={"X-Session-Token": "guessed-" + mine["session_token"][8:]}).status_code == 403
+    other = client.post("/api/messages", json={"session_id": "private-2", "text": "你好"}).json()
+    assert client.get(path, headers={"X-Session-Token": other["session_token"]}).status_code == 403
+    owned = client.get(path, headers={"X-Session-Token": mine["session_token"]})
+    assert owned.status_code == 200 and owned.json()[0]["text"].startswith("我的手机号")
+    assert client.get("/api/sessions/never-used/messages").json() == []  # nothing there, nothing to protect
+
+
+def test_a_socket_without_the_token_cannot_continue_or_follow_a_conversation(client):
+    started = client.post("/api/messages", json={"session_id": "pushy", "text": "你好"}).json()
+    hub = client.app.state.conversations.hub
+    with client.websocket_connect("/ws/pushy") as intruder:
+        intruder.send_json({"session_token": "wrong"})
+        assert "another browser" in intruder.receive_json()["error"]
+        intruder.send_json({"text": "运费怎么算"})
+        assert "another browser" in intruder.receive_json()["error"]
+        assert hub.listeners("session:pushy") == 0
+    with client.websocket_connect("/ws/pushy") as owner:
+        owner.send_json({"session_token": started["session_token"]})
+        owner.send_json({"text": "运费怎么算"})
+        assert owner.receive_json()["type"] == "bot"
+        assert hub.listeners("session:pushy") == 1
+    assert [m["text"] for m in client.app.state.conversations.store.history("pushy") if m["sender"] == "customer"] \
+        == ["你好", "运费怎么算"]
 
 
 def test_websocket_conversation(client):
@@ -121,9 +155,13 @@ def test_rate_limits_per_session_and_per_address_answer_429(demo_bot):
 
     limited = TestClient(create_app(demo_bot, settings=ServerConfig(messages_per_minute_per_session=2,
                                                                     messages_per_minute_per_address=5)))
-    codes = [limited.post("/api/messages", json={"session_id": "r", "text": "运费"}).status_code for _ in range(3)]
+    first = limited.post("/api/messages", json={"session_id": "r", "text": "运费"})
+    mine = {"X-Session-Token": first.json()["session_token"]}
+    codes = [first.status_code] + [limited.post("/api/messages", json={"session_id": "r", "text": "运费"},
+                                                headers=mine).status_code for _ in range(2)]
     assert codes == [200, 200, 429]
-    assert "太频繁" in limited.post("/api/messages", json={"session_id": "r", "text": "运费"}).json()["detail"]
+    assert "太频繁" in limited.post("/api/messages", json={"session_id": "r", "text": "运费"},
+                                  headers=mine).json()["detail"]
     other = limited.post("/api/messages", json={"session_id": "r2", "text": "运费"})
     assert other.status_code == 200  # a new session is fine until the address's own budget is spent
     assert limited.post("/api/messages", json={"session_id": "r3", "text": "运费"}).status_code == 429
@@ -198,3 +236,11 @@ def test_suggestions_and_feedback_are_rate_limited_too(demo_bot):
     limited = TestClient(create_app(demo_bot, settings=ServerConfig(messages_per_minute_per_address=1)))
     codes = [limited.get("/api/suggest", params={"q": "发票"}).status_code for _ in range(11)]
     assert codes[:10] == [200] * 10 and codes[10] == 429
+
+
+def test_pages_carry_a_content_security_policy_and_every_response_nosniff(client):
+    page = client.get("/trainer")
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert page.headers["x-frame-options"] == "DENY" and page.headers["x-content-type-options"] == "nosniff"
+    api = client.get("/health")
+    assert api.headers["x-content-type-options"] == "nosniff" and "content-security-policy" not in api.headers

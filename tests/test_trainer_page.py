@@ -69,6 +69,7 @@ class Customers:
         self.url = url
         self.responses = []  # (monotonic time, status code or the connection error)
         self.probes = []  # (decision, entry_id) for QUESTION, each asked in a fresh session
+        self.tokens = {}  # session → its token, as each customer's browser keeps it
         self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._chat, args=(n,), daemon=True) for n in range(workers)]
 
@@ -105,12 +106,16 @@ class Customers:
 
     def _send(self, client, session, text):
         try:
-            response = client.post("/api/messages", json={"session_id": session, "text": text})
+            response = client.post("/api/messages", json={"session_id": session, "text": text},
+                                   headers={"X-Session-Token": self.tokens[session]} if session in self.tokens else {})
         except httpx.HTTPError as exc:
             self.responses.append((time.monotonic(), f"{type(exc).__name__}: {exc}"))
             return None
         self.responses.append((time.monotonic(), response.status_code))
-        return response.json() if response.status_code == 200 else None
+        if response.status_code != 200:
+            return None
+        self.tokens[session] = response.json()["session_token"]  # as the widget keeps it
+        return response.json()
 
 
 @pytest.fixture(scope="module")
@@ -212,7 +217,7 @@ def test_second_trainer_saving_a_stale_entry_gets_a_conflict_and_overwrites_noth
     second.screenshot(path=str(ARTEFACTS / "trainer-conflict.png"), full_page=True)
 
     second.locator("#editor-note button", has_text="重新加载").click()
-    second.wait_for_function("document.getElementById('f-answer').value === '满199包邮。'")
+    second.wait_for_function("() => document.getElementById('f-answer').value === '满199包邮。'")
     second.fill("#f-answer", "满49包邮。")  # applied again on the fresh revision: saved
     second.click("#save")
     second.locator("#editor-note", has_text="已保存").wait_for()

@@ -110,9 +110,10 @@ def test_a_customer_on_one_worker_and_an_agent_on_the_other_talk_live_and_the_ra
         assert _next(desk, "customer")["text"] == "我的快递三天没动了"
         httpx.post(f"{b}/api/agent/handoffs/{handoff}/close", headers=agent)
         survey = _next(customer, "survey")["survey"]
-    rated = httpx.post(f"{b}/api/surveys/{survey}", json={"session_id": "two-workers-1", "csat": 5})
+    owned = {"X-Session-Token": queued["session_token"]}  # issued by A, valid on B: one secret in the database
+    rated = httpx.post(f"{b}/api/surveys/{survey}", json={"session_id": "two-workers-1", "csat": 5}, headers=owned)
     assert rated.status_code == 200
-    again = httpx.post(f"{a}/api/surveys/{survey}", json={"session_id": "two-workers-1", "csat": 1})
+    again = httpx.post(f"{a}/api/surveys/{survey}", json={"session_id": "two-workers-1", "csat": 1}, headers=owned)
     assert again.status_code == 409
     boss = _login(a, "supervisor", "supervisor-demo")
     totals = httpx.get(a + "/api/report", params={"since": "1d"}, headers=boss).json()["totals"]

@@ -96,3 +96,21 @@ def test_two_workers_share_one_rate_limit_and_fall_back_to_their_own_without_red
     started = time.time()
     assert [offline.allow("k") for _ in range(3)] == [True, True, False]
     assert time.time() - started < 5
+
+
+def test_a_worker_whose_redis_is_down_keeps_serving_on_its_own(demo_bot):
+    import dataclasses
+
+    from fastapi.testclient import TestClient
+
+    from bot.config import ServerConfig
+    from bot.server import create_app
+
+    settings = dataclasses.replace(ServerConfig(), redis_url=NO_REDIS)
+    with TestClient(create_app(demo_bot, ConversationStore(), settings)) as client:
+        replies = [client.post("/api/messages", json={"session_id": f"alone-{n}", "text": "运费怎么算"})
+                   for n in range(5)]
+        assert [r.status_code for r in replies] == [200] * 5 and replies[0].json()["decision"] == "answer"
+        with client.websocket_connect("/ws/alone-ws") as socket:
+            socket.send_json({"text": "转人工"})
+            assert socket.receive_json()["decision"] == "handoff"

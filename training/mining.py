@@ -19,6 +19,7 @@ import numpy as np
 from sqlalchemy import and_, case, func, or_, select
 
 from bot.chat import SELECT_PREFIX
+from bot.privacy import mask_pii
 from bot.store import ConversationStore, feedback
 from bot.store import messages as message_table
 from handoff.conditions import DEFAULT_REQUEST_EXCEPTIONS, DEFAULT_REQUEST_PATTERNS, Request
@@ -235,7 +236,7 @@ def _unique_texts(found: Sequence[UnknownMessage], bot) -> List[_Text]:
         item.count += 1
         item.sessions.add(message.session_id)
         item.reasons[message.reason] += 1
-        item.spellings[message.text.strip()] += 1
+        item.spellings[mask_pii(message.text.strip())] += 1  # suggestions and the page never show raw numbers
     for item in by_key.values():
         item.shown = min(item.spellings.items(), key=lambda kv: (-kv[1], kv[0]))[0]
     return sorted(by_key.values(), key=lambda t: (-t.count, _NOT_WORD.sub("", t.prepared)))

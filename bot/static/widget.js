@@ -16,8 +16,10 @@
   try { customerAttributes = attributes ? JSON.parse(attributes) : null; } catch (e) { customerAttributes = null; }
   var key = "faqbot-session";
   var sessionId = localStorage.getItem(key);
-  if (!sessionId) {
-    sessionId = "s-" + Math.random().toString(36).slice(2) + Date.now().toString(36);
+  if (!sessionId || !localStorage.getItem(key + "-token")) {  // without its token a conversation cannot go on
+    var random = new Uint32Array(4);
+    crypto.getRandomValues(random);
+    sessionId = "s-" + Array.prototype.map.call(random, function (n) { return n.toString(36); }).join("");
     localStorage.setItem(key, sessionId);
   }
 
@@ -181,9 +183,24 @@
     if (reply.decision === "answer") feedback(node, reply.message_id);
     if (reply.handoff && reply.handoff.notice && seen(reply.handoff.notice_id)) note(reply.handoff.notice);
   }
+  // The conversation's token (from its first reply) proves this browser owns it: reading the history,
+  // pushed agent messages, ratings and votes need it.
+  var sessionToken = localStorage.getItem(key + "-token") || "";
+  function remember(reply) {
+    if (reply && reply.session_token && reply.session_token !== sessionToken) {
+      sessionToken = reply.session_token;
+      localStorage.setItem(key + "-token", sessionToken);
+    }
+    return reply;
+  }
+  function owned() { return sessionToken ? {"X-Session-Token": sessionToken} : {}; }
   function post(path, body) {
-    return fetch(base + path, {method: "POST", headers: {"Content-Type": "application/json"},
-                               body: JSON.stringify(body)}).then(function (r) { return r.json(); });
+    return fetch(base + path, {method: "POST", headers: Object.assign({"Content-Type": "application/json"}, owned()),
+                               body: JSON.stringify(body)}).then(function (r) { return r.json(); }).then(remember);
+  }
+  function history() {
+    return fetch(base + "/api/sessions/" + encodeURIComponent(sessionId) + "/messages", {headers: owned()})
+      .then(function (r) { return r.ok ? r.json() : []; });
   }
 
   var socket = null;
@@ -201,10 +218,11 @@
     try {
       socket = new WebSocket(base.replace(/^http/, "ws") + "/ws/" + encodeURIComponent(sessionId));
     } catch (e) { socket = null; return; }
-    socket.onmessage = function (event) { render(JSON.parse(event.data)); };
+    socket.onmessage = function (event) { render(remember(JSON.parse(event.data))); };
     socket.onopen = function () {
       status("");
       retry = 500;
+      if (sessionToken) socket.send(JSON.stringify({session_token: sessionToken}));  // agent messages are pushed to the owner
       pending.splice(0).forEach(function (m) { socket.send(m); });
       catchUp();
     };
@@ -219,8 +237,7 @@
   var restored = false;
   function catchUp() {  // what agents said while the socket was down (or on another worker)
     if (!restored) return Promise.resolve();  // the first load shows the whole history in order
-    return fetch(base + "/api/sessions/" + encodeURIComponent(sessionId) + "/messages")
-      .then(function (r) { return r.json(); })
+    return history()
       .then(function (messages) {
         messages.forEach(function (m) { if (m.sender !== "customer" && m.sender !== "bot") restoreOne(m); });
       })
@@ -271,8 +288,7 @@
       .then(function (card) { var node = say(card.text, "bot"); buttons(node, card.questions); });
   }
   function restore() {  // after a reload the conversation is still there
-    return fetch(base + "/api/sessions/" + encodeURIComponent(sessionId) + "/messages")
-      .then(function (r) { return r.json(); })
+    return history()
       .then(function (messages) {
         messages.forEach(restoreOne);
         restored = true;

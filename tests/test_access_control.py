@@ -1,0 +1,85 @@
+"""Every agent, supervisor, trainer and admin endpoint needs a signed-in user of the right role;
+tokens expire; passwords are stored as scrypt hashes."""
+import dataclasses
+import re
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.server import create_app
+from bot.store import ConversationStore
+from knowledge_base import load_kb
+from tests.conftest import DEMO
+from training.workbench import Workbench
+
+PUBLIC = {"/api/agent/login"}
+SIGNED = ("/api/integrations/",)  # a help desk proves itself with the webhook signature, not a user
+
+
+@pytest.fixture(scope="module")
+def app(demo_config, tmp_path_factory):
+    curation = dataclasses.replace(demo_config.curation, versions_dir=str(tmp_path_factory.mktemp("versions")))
+    config = dataclasses.replace(demo_config, curation=curation)
+    store = ConversationStore(str(tmp_path_factory.mktemp("acl") / "a.sqlite3"))
+    bench = Workbench(store, config)
+    app = create_app(bench.start(load_kb(DEMO / "kb.yml")), store, config.server, config.handoff, bench, 1)
+    for name, role in (("ag", "agent"), ("tr", "trainer"), ("su", "supervisor"), ("ad", "admin")):
+        app.state.conversations.desk.add_agent(name, f"{name}-password", name, role, ["general"])
+    return app
+
+
+def _routes(app, prefix):
+    """Every (method, path) the API documents under ``prefix``, with 1 for path parameters."""
+    for path, operations in app.openapi()["paths"].items():
+        if path.startswith(prefix) and path not in PUBLIC and not path.startswith(SIGNED):
+            for method in operations:
+                yield method.upper(), re.sub(r"\{[^}]+\}", "1", path)
+
+
+def _as(client, name):
+    token = client.post("/api/agent/login", json={"username": name, "password": f"{name}-password"}).json()["token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_every_staff_endpoint_refuses_anonymous_callers(app):
+    client = TestClient(app)
+    routes = list(_routes(app, "/api/agent")) + list(_routes(app, "/api/trainer")) + [("GET", "/api/report")]
+    assert len(routes) > 30
+    for method, path in routes:
+        assert client.request(method, path).status_code == 401, (method, path)
+        assert client.request(method, path, headers={"Authorization": "Bearer forged"}).status_code == 401
+
+
+def test_each_role_reaches_only_its_own_pages(app):
+    client = TestClient(app)
+    agent, trainer, supervisor = _as(client, "ag"), _as(client, "tr"), _as(client, "su")
+    for method, path in _routes(app, "/api/trainer"):
+        assert client.request(method, path, headers=agent).status_code == 403, (method, path)
+        assert client.request(method, path, headers=supervisor).status_code == 403, (method, path)
+    for method, path in _routes(app, "/api/agent"):
+        assert client.request(method, path, headers=trainer).status_code == 403, (method, path)
+    assert client.get("/api/report", headers=agent).status_code == 403
+    admin = _as(client, "ad")
+    assert client.get("/api/trainer/entries", headers=admin).status_code == 200
+    assert client.get("/api/report", headers=admin).status_code == 200
+
+
+def test_tokens_expire_and_passwords_are_stored_hashed(app, monkeypatch):
+    client = TestClient(app)
+    headers = _as(client, "ag")
+    assert client.get("/api/agent/me", headers=headers).status_code == 200
+    later = time.time() + 13 * 3600  # tokens live 12 hours
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert client.get("/api/agent/me", headers=headers).status_code == 401
+    stored = [a for a in app.state.conversations.desk.store.engine.connect().exec_driver_sql(
+        "SELECT password_hash FROM agents WHERE username = 'ag'")][0][0]
+    assert stored.startswith("scrypt$") and "ag-password" not in stored
+
+
+def test_no_page_authenticates_with_cookies_so_there_is_nothing_to_forge_cross_site(app):
+    client = TestClient(app)
+    login = client.post("/api/agent/login", json={"username": "ad", "password": "ad-password"})
+    first = client.post("/api/messages", json={"session_id": "csrf", "text": "你好"})
+    assert "set-cookie" not in login.headers and "set-cookie" not in first.headers
+    assert client.get("/api/trainer/entries").status_code == 401  # the browser's cookies alone open nothing

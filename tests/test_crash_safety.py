@@ -1,0 +1,121 @@
+"""kill -9 a worker while customer messages, agent replies and a satisfaction rating are in flight:
+everything the clients were told was accepted is in the database afterwards (SQLite and PostgreSQL)."""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+import yaml
+
+from bot.store import ConversationStore
+from handoff.desk import AgentDesk
+from tests.conftest import ROOT
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def worker(store_url, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("crash")
+    config = folder / "config.yml"
+    config.write_text(yaml.safe_dump({"curation": {"versions_dir": str(folder / "versions")},
+                                      "server": {"messages_per_minute_per_address": 1_000_000}}), encoding="utf-8")
+    port = _free_port()
+    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--config", str(config), "--db", store_url,
+                                "--port", str(port), "--demo-agents"], cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            if httpx.get(base + "/ready", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    yield process, base
+    if process.poll() is None:
+        process.kill()
+
+
+def test_nothing_acknowledged_is_lost_when_the_worker_is_killed(worker, store_url):
+    process, base = worker
+    client = httpx.Client(base_url=base, timeout=10)
+    agent = {"Authorization": "Bearer " + client.post("/api/agent/login", json={"username": "agent",
+                                                                                "password": "agent-demo"}).json()["token"]}
+    client.post("/api/agent/status", headers=agent, json={"status": "online"})
+    chat = client.post("/api/messages", json={"session_id": "crash-agent", "text": "转人工"}).json()
+    handoff = chat["handoff"]["handoff_id"]
+    client.post(f"/api/agent/handoffs/{handoff}/accept", headers=agent)
+    rated = client.post("/api/messages", json={"session_id": "crash-rating", "text": "转人工"}).json()
+    client.post(f"/api/agent/handoffs/{rated['handoff']['handoff_id']}/accept", headers=agent)
+    client.post(f"/api/agent/handoffs/{rated['handoff']['handoff_id']}/close", headers=agent)
+    survey = next(m["survey"] for m in client.get("/api/sessions/crash-rating/messages",
+                                                  headers={"X-Session-Token": rated["session_token"]}).json()
+                  if m.get("survey"))
+
+    acknowledged = {"customer": [], "agent": [], "rating": []}
+    stop = threading.Event()
+
+    def customers(n):
+        with httpx.Client(base_url=base, timeout=10) as c:
+            for i in range(10_000):
+                if stop.is_set():
+                    return
+                text = f"第{n}位客户的第{i}条消息：运费怎么算"
+                try:
+                    r = c.post("/api/messages", json={"session_id": f"crash-{n}", "text": text})
+                    if r.status_code == 200:
+                        acknowledged["customer"].append((f"crash-{n}", text))
+                        c.headers["X-Session-Token"] = r.json()["session_token"]  # as the widget keeps it
+                except httpx.HTTPError:
+                    return
+
+    def agent_replies():
+        with httpx.Client(base_url=base, timeout=10) as c:
+            for i in range(10_000):
+                if stop.is_set():
+                    return
+                try:
+                    r = c.post(f"/api/agent/handoffs/{handoff}/messages", headers=agent, json={"text": f"回复{i}"})
+                    if r.status_code == 200:
+                        acknowledged["agent"].append(r.json()["message_id"])
+                except httpx.HTTPError:
+                    return
+
+    def rating():
+        time.sleep(0.3)
+        try:
+            r = httpx.post(f"{base}/api/surveys/{survey}", json={"session_id": "crash-rating", "csat": 4},
+                           headers={"X-Session-Token": rated["session_token"]}, timeout=10)
+            if r.status_code == 200:
+                acknowledged["rating"].append(4)
+        except httpx.HTTPError:
+            pass
+
+    with ThreadPoolExecutor(8) as pool:
+        jobs = [pool.submit(customers, n) for n in range(5)] + [pool.submit(agent_replies), pool.submit(rating)]
+        time.sleep(1.5)
+        os.kill(process.pid, signal.SIGKILL)  # no shutdown, no flush: the process is gone
+        process.wait(10)
+        stop.set()
+        for job in jobs:
+            job.result()
+
+    assert len(acknowledged["customer"]) > 10 and len(acknowledged["agent"]) > 5 and acknowledged["rating"] == [4]
+    store = ConversationStore(store_url)
+    for session in {s for s, _ in acknowledged["customer"]}:
+        kept = {m["text"] for m in store.history(session) if m["sender"] == "customer"}
+        assert {t for s, t in acknowledged["customer"] if s == session} <= kept
+    agent_said = {m["id"] for m in store.history("crash-agent") if m["sender"] == "agent"}
+    assert set(acknowledged["agent"]) <= agent_said
+    survey_row = next(s for s in AgentDesk(store, ("general",)).surveys() if s["id"] == survey)
+    assert survey_row["csat"] == 4

@@ -1,0 +1,110 @@
+"""PostgreSQL and Redis restart under a running worker: it keeps serving without anyone touching it
+(fresh connections after the database is back, the relay re-subscribes), and while the database is
+away it answers 503 "retry" instead of failing — nothing it acknowledged is lost."""
+import asyncio
+import socket
+import subprocess
+import sys
+import time
+import uuid
+
+import httpx
+import pytest
+import yaml
+
+from bot.hub import EventHub
+from bot.relay import RedisRelay
+from bot.store import ConversationStore
+from tests.conftest import ROOT, postgres_schema
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def _restart(command: list) -> None:
+    subprocess.run(command, check=True, capture_output=True, timeout=60)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def worker(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("restarts")
+    config = folder / "config.yml"
+    config.write_text(yaml.safe_dump({"curation": {"versions_dir": str(folder / "versions")},
+                                      "server": {"messages_per_minute_per_address": 100_000}}), encoding="utf-8")
+    with postgres_schema() as db:
+        port = _free_port()
+        process = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--config", str(config), "--db", db,
+                                    "--port", str(port), "--redis", REDIS_URL], cwd=ROOT,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(600):
+            try:
+                if httpx.get(base + "/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        yield base, db
+        process.terminate()
+        process.wait(20)
+
+
+def _keep_asking(base: str, seconds: float) -> list:
+    """Messages for ``seconds``: (status, session, text) of each."""
+    outcomes, deadline, n = [], time.time() + seconds, 0
+    while time.time() < deadline:
+        session, text = f"r-{uuid.uuid4().hex[:8]}", f"第{n}次：运费怎么算"
+        try:
+            status = httpx.post(base + "/api/messages", json={"session_id": session, "text": text}, timeout=10).status_code
+        except httpx.HTTPError:
+            status = 0
+        outcomes.append((status, session, text))
+        n += 1
+        time.sleep(0.05)
+    return outcomes
+
+
+def test_a_postgresql_restart_is_survived_and_nothing_acknowledged_is_lost(worker):
+    base, db = worker
+    assert httpx.post(base + "/api/messages", json={"session_id": "before", "text": "运费"}).status_code == 200
+    restart = subprocess.Popen(["pg_ctlcluster", "15", "main", "restart"])
+    outcomes = _keep_asking(base, 12)
+    assert restart.wait(60) == 0
+    statuses = {s for s, _, _ in outcomes}
+    assert statuses <= {200, 503}, statuses  # never a 500: "retry" while the database is away
+    assert outcomes[-1][0] == 200  # and serving again, without a restart of the worker
+    store = ConversationStore(db)
+    for status, session, text in outcomes:
+        if status == 200:
+            assert text in {m["text"] for m in store.history(session)}
+
+
+def test_a_redis_restart_is_survived_and_events_cross_workers_again(worker):
+    base, _ = worker
+    prefix = f"faqbot-restart-{uuid.uuid4().hex[:6]}:"
+    hubs = [EventHub(), EventHub()]
+    relays = [RedisRelay(REDIS_URL, hub.deliver, prefix=prefix) for hub in hubs]
+    for hub, relay in zip(hubs, relays):
+        hub.relay = relay
+        relay.start()
+    try:
+        _restart(["service", "redis-server", "restart"])
+        outcomes = _keep_asking(base, 3)
+        assert {s for s, _, _ in outcomes} == {200}  # the worker never needed Redis to answer
+        deadline = time.time() + 15
+        while not all(r.listening.is_set() for r in relays) and time.time() < deadline:
+            time.sleep(0.1)
+
+        async def crossing():
+            queue = hubs[1].subscribe("session:z")
+            hubs[0].publish("session:z", {"type": "agent", "text": "又连上了"})
+            return await asyncio.wait_for(queue.get(), 5)
+
+        assert asyncio.run(crossing())["text"] == "又连上了"
+    finally:
+        for relay in relays:
+            relay.stop()
