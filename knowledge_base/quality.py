@@ -162,8 +162,7 @@ def _embed(bot, texts: List[str]) -> Optional[np.ndarray]:
     from training.embedding_cache import EmbeddingCache
 
     vectors = EmbeddingCache.default(retriever.encoder).encode(retriever.prepare(texts))
-    trained = getattr(retriever.dense, "embeddings_", None)
-    centre = trained.mean(axis=0) if trained is not None and len(trained) > 1 else vectors.mean(axis=0)
+    centre = retriever.mean_vector() if len(retriever.owners_) > 1 else vectors.mean(axis=0)
     return normalise(vectors - centre)
 
 

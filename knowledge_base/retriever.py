@@ -2,6 +2,10 @@
 
 An entry's score in a channel is its best example (standard or similar question); the dense
 channel also scores the entry's centroid, which uses all its questions at once.
+
+Below ``exact_below`` examples every entry is scored (``exhaustive``); above, every channel
+shortlists its best examples and only their entries are scored (``shortlist``): a million questions
+would otherwise cost a million scores per channel and message.
 """
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -21,52 +25,92 @@ from .text import Normalizer, Segmenter
 
 RECENT_VECTORS = 4096  # recent messages' vectors: for the emotion scorer, and customers repeat themselves ("快递", "退款")
 MASKED = -10.0  # score of an example that must not be seen (leave-one-out during training)
+SCORES_AT_ONCE = 1 << 24  # (queries × examples) scores held at a time: 64 MB, whatever the KB's size
 
 
 @dataclass
 class EntryScores:
-    """Per-channel (queries × entries) score arrays plus entries that must not be offered."""
+    """Per-channel (queries × columns) score arrays. Column j of query i is entry ``entries[i, j]``
+    (every entry in order when ``entries`` is None); ``excluded`` columns must not be offered.
+
+    At scale some scores are only upper bounds ("at most this"); ``resolve`` makes those of the given
+    (queries × m) column positions exact, so the ones a ranker looks closer at are exact."""
 
     channels: Dict[str, np.ndarray]
-    excluded: Optional[np.ndarray] = None  # bool (queries × entries)
+    entries: Optional[np.ndarray] = None  # int (queries × columns)
+    excluded: Optional[np.ndarray] = None  # bool (queries × columns)
+    resolve: Optional[Callable[[np.ndarray], None]] = None
 
     @property
     def shape(self):
         return next(iter(self.channels.values())).shape
 
+    def entry_ids(self, columns: np.ndarray) -> np.ndarray:
+        """Entry indices of (queries × k) column positions."""
+        return columns if self.entries is None else np.take_along_axis(self.entries, columns, axis=1)
+
+
+@dataclass
+class Exclusions:
+    """What queries must not see: training hides one example or one whole entry per query (held-out
+    questions), serving hides expired entries from every query."""
+
+    example: Optional[np.ndarray] = None  # (queries,) example index, -1: none
+    entry: Optional[np.ndarray] = None  # (queries,) entry index, -1: none
+    entries: Optional[np.ndarray] = None  # (entries,) bool, for every query
+
+    def complete(self, n_queries: int, n_entries: int) -> "Exclusions":
+        none = np.full(n_queries, -1, dtype=np.int64)
+        return Exclusions(none if self.example is None else np.asarray(self.example, np.int64),
+                          none if self.entry is None else np.asarray(self.entry, np.int64),
+                          np.zeros(n_entries, bool) if self.entries is None else np.asarray(self.entries, bool))
+
 
 class Retriever:
     def __init__(self, normalizer: Normalizer, segmenter: Segmenter, sparse: Optional[SparseIndex],
-                 dense: Optional[DenseIndex], encoder: Optional[Encoder]):
+                 dense: Optional[DenseIndex], encoder: Optional[Encoder], exact_below: int = 20000,
+                 shortlist: int = 100):
         self.normalizer = normalizer
         self.segmenter = segmenter
         self.sparse = sparse
         self.dense = dense
         self.encoder = encoder
+        self.exact_below = exact_below
+        self.shortlist = shortlist
         self._recent: "OrderedDict[str, np.ndarray]" = OrderedDict()
         self._recent_lock = threading.Lock()
 
     # -- building -------------------------------------------------------------------------------
-    def fit(self, example_texts: Sequence[str], owners: Sequence[int],
-            embeddings: Optional[np.ndarray] = None) -> "Retriever":
-        """Index normalised example texts; ``owners[i]`` is the entry index of example i (contiguous)."""
+    def fit(self, example_texts: Sequence[str], owners: Sequence[int], embeddings: Optional[np.ndarray] = None,
+            previous: Optional["Retriever"] = None, previous_texts: Sequence[str] = ()) -> "Retriever":
+        """Index normalised example texts; ``owners[i]`` is the entry index of example i (contiguous).
+
+        A ``previous`` retriever (loaded with its term counts) over ``previous_texts`` is reused where it
+        can be: unchanged texts are not segmented again and its IVF centres are kept."""
         owners = np.asarray(owners, dtype=np.int64)
         if len(owners) and np.any(np.diff(owners) < 0):
             raise ValueError("examples must be grouped by entry (owners non-decreasing)")
         if self.sparse is not None:
-            self.sparse.fit(example_texts)
+            self.sparse.fit(example_texts, previous.sparse if previous else None, previous_texts)
+        sums = None
         if self.dense is not None:
-            self.dense.fit(embeddings)
-        return self._index_entries(owners)
+            self.dense.fit(embeddings, previous.dense if previous else None)
+            sums = np.add.reduceat(np.asarray(embeddings, np.float32), _starts(owners), axis=0)
+        self._index_entries(owners, sums)
+        if self.dense is not None and not self.exhaustive_:
+            self.centroid_index_ = DenseIndex(**self.dense.params()).fit(
+                self.centroids_, previous.centroid_index_ if previous and not previous.exhaustive_ else None)
+        return self
 
-    def _index_entries(self, owners: np.ndarray) -> "Retriever":
+    def _index_entries(self, owners: np.ndarray, centroid_sums: Optional[np.ndarray]) -> "Retriever":
         self.owners_ = owners
         self.n_entries_ = int(owners.max()) + 1 if len(owners) else 0
-        self.starts_ = np.searchsorted(owners, np.arange(self.n_entries_)).astype(np.int64)
+        self.starts_ = _starts(owners)
         self.counts_ = np.bincount(owners, minlength=self.n_entries_).astype(np.int64)
-        if self.dense is not None:
-            self.centroid_sums_ = np.add.reduceat(self.dense.embeddings_, self.starts_, axis=0)
-            self.centroids_ = normalise(self.centroid_sums_)
+        self.exhaustive_ = len(owners) < self.exact_below
+        if centroid_sums is not None:
+            self.centroid_sums_ = centroid_sums
+            self.centroids_ = normalise(centroid_sums)
         return self
 
     @property
@@ -103,51 +147,81 @@ class Retriever:
         embedded = self.embed(self.prepare([message]))
         return None if embedded is None else embedded[0]
 
-    def score(self, texts: Sequence[str], embeddings: Optional[np.ndarray] = None) -> EntryScores:
+    def score(self, texts: Sequence[str], embeddings: Optional[np.ndarray] = None,
+              exclusions: Optional[Exclusions] = None) -> EntryScores:
         """Entry scores for normalised texts (embeddings computed if not given)."""
+        from .exhaustive import score_every_entry
+        from .shortlist import score_shortlisted
+
         if self.dense is not None and embeddings is None:
             embeddings = self.embed(texts)
-        return self.score_examples(self.example_scores(texts, embeddings), embeddings)
+        hidden = (exclusions or Exclusions()).complete(len(texts), self.n_entries_)
+        return (score_every_entry if self.exhaustive_ else score_shortlisted)(self, texts, embeddings, hidden)
 
-    def example_scores(self, texts: Sequence[str], embeddings: Optional[np.ndarray]) -> Dict[str, np.ndarray]:
-        scores: Dict[str, np.ndarray] = {}
-        if self.dense is not None:
-            scores["dense"] = self.dense.scores(embeddings)
-        if self.sparse is not None:
-            scores.update(self.sparse.scores(texts))
-        return scores
+    def entry_maxima(self, texts: Sequence[str], embeddings: Optional[np.ndarray], hidden: np.ndarray,
+                     dense: bool = True) -> Dict[str, np.ndarray]:
+        """Per channel, (queries × entries): each entry's best example, from every example's score; the
+        example ``hidden[i]`` (-1: none) scores MASKED for query i. BM25 only where ``dense`` is false."""
+        step = max(1, SCORES_AT_ONCE // max(1, len(self.owners_)))
+        parts: Dict[str, List[np.ndarray]] = {}
+        for start in range(0, len(texts), step):
+            rows = slice(start, start + step)
+            scores = {"dense": self.dense.scores(embeddings[rows])} if dense and self.dense is not None else {}
+            if self.sparse is not None:
+                scores.update(self.sparse.scores(texts[rows]))
+            masked = np.flatnonzero(hidden[rows] >= 0)
+            for name, values in scores.items():
+                values[masked, hidden[rows][masked]] = MASKED
+                parts.setdefault(name, []).append(np.maximum.reduceat(values, self.starts_, axis=1))
+        return {name: np.concatenate(values) for name, values in parts.items()}
 
-    def score_examples(self, example_scores: Dict[str, np.ndarray], embeddings: Optional[np.ndarray],
-                       example_mask: Optional[np.ndarray] = None) -> EntryScores:
-        """Aggregate example scores to entries (max); ``example_mask`` hides examples (True = hidden)."""
-        channels: Dict[str, np.ndarray] = {}
-        for name, values in example_scores.items():
-            if example_mask is not None:
-                values = np.where(example_mask, MASKED, values)
-            channels[name] = np.maximum.reduceat(values, self.starts_, axis=1)
-        if self.dense is not None:
-            channels["centroid"] = np.asarray(embeddings, np.float32) @ self.centroids_.T
-        ordered = {name: channels[name] for name in self.channel_names}
-        return EntryScores(ordered)
+    def mean_vector(self) -> np.ndarray:
+        """The mean of every question's vector (without reading them: a million would be 1.5 GB)."""
+        return self.centroid_sums_.sum(axis=0) / max(1, len(self.owners_))
+
+    def centroid_without(self, embeddings: np.ndarray, hidden: np.ndarray) -> np.ndarray:
+        """Cosine of each query to the centroid of its hidden example's entry, computed without that example."""
+        owners = self.owners_[hidden]
+        rest = self.centroid_sums_[owners] - self.dense.vectors(hidden)
+        norms = np.linalg.norm(rest, axis=1)
+        alone = self.counts_[owners] < 2
+        norms[alone | (norms == 0)] = 1.0
+        values = (np.asarray(embeddings, np.float32) * rest).sum(axis=1) / norms
+        return np.where(alone, MASKED, values).astype(np.float32)
 
     # -- persistence ----------------------------------------------------------------------------
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         np.save(folder / "owners.npy", self.owners_)
         (folder / "retriever.json").write_text(json.dumps({
-            "sparse": self.sparse is not None, "dense": self.dense is not None}))
+            "sparse": self.sparse is not None, "dense": self.dense is not None, "exact_below": self.exact_below,
+            "shortlist": self.shortlist}))
         self.segmenter.save(folder / "segmenter")
         if self.sparse is not None:
             self.sparse.save(folder / "sparse")
         if self.dense is not None:
             self.dense.save(folder / "dense")
+            np.save(folder / "centroid_sums.npy", self.centroid_sums_)
+            if not self.exhaustive_:
+                self.centroid_index_.save(folder / "centroids")
 
     @classmethod
-    def load(cls, folder: Path, normalizer: Normalizer, encoder: Optional[Encoder]) -> "Retriever":
+    def load(cls, folder: Path, normalizer: Normalizer, encoder: Optional[Encoder],
+             counts: bool = False) -> "Retriever":
+        """A saved retriever; ``counts`` also reads the sparse term counts a retraining starts from."""
         flags = json.loads((folder / "retriever.json").read_text())
         segmenter = Segmenter.load(folder / "segmenter")
-        sparse = SparseIndex.load(folder / "sparse", segmenter) if flags["sparse"] else None
+        sparse = SparseIndex.load(folder / "sparse", segmenter, counts) if flags["sparse"] else None
         dense = DenseIndex.load(folder / "dense") if flags["dense"] else None
-        retriever = cls(normalizer, segmenter, sparse, dense, encoder if flags["dense"] else None)
-        return retriever._index_entries(np.load(folder / "owners.npy"))
+        retriever = cls(normalizer, segmenter, sparse, dense, encoder if flags["dense"] else None,
+                        flags["exact_below"], flags["shortlist"])
+        sums = np.load(folder / "centroid_sums.npy") if dense is not None else None
+        retriever._index_entries(np.load(folder / "owners.npy"), sums)
+        if dense is not None and not retriever.exhaustive_:
+            retriever.centroid_index_ = DenseIndex.load(folder / "centroids")
+        return retriever
 
+
+def _starts(owners: np.ndarray) -> np.ndarray:
+    n_entries = int(owners.max()) + 1 if len(owners) else 0
+    return np.searchsorted(owners, np.arange(n_entries)).astype(np.int64)

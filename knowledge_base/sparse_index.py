@@ -8,11 +8,12 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
+import scipy.sparse as sp
 
-from .bm25 import Bm25
+from .bm25 import Bm25, count_terms
 from .text import Segmenter, to_pinyin
 
 _RUNS = re.compile(r"[\u3400-\u9fff]+|[a-z0-9]+")
@@ -50,21 +51,43 @@ class SparseIndex:
         return ["words", "chars"] + (["pinyin"] if self.pinyin else [])
 
     def analyse(self, texts: Sequence[str]) -> Dict[str, List[List[str]]]:
-        out = {"words": [self.segmenter.content_words(t) for t in texts], "chars": [char_ngrams(t) for t in texts]}
-        if self.pinyin:  # pinyin of what was typed: a synonym's canonical form sounds different
-            out["pinyin"] = [pinyin_terms(self.segmenter.content_words(t, synonyms=False)) for t in texts]
+        # pinyin of what was typed: a synonym's canonical form sounds different
+        both = [self.segmenter.content_words_both(t) for t in texts]
+        out = {"words": [canonical for canonical, _ in both], "chars": [char_ngrams(t) for t in texts]}
+        if self.pinyin:
+            out["pinyin"] = [pinyin_terms(typed) for _, typed in both]
         return out
 
-    def fit(self, texts: Sequence[str]) -> "SparseIndex":
-        analysed = self.analyse(texts)
-        self.models_ = {c: Bm25(self.k1, self.b).fit(analysed[c]) for c in self.channels}
+    def fit(self, texts: Sequence[str], previous: Optional["SparseIndex"] = None,
+            previous_texts: Sequence[str] = ()) -> "SparseIndex":
+        """Index texts; with a ``previous`` index (term counts loaded) over ``previous_texts`` and the same
+        segmentation, texts it already holds are not segmented again — only new ones are."""
+        rows = np.full(len(texts), -1, dtype=np.int64)
+        if previous is not None and self._segments_like(previous):
+            row_of = {t: i for i, t in enumerate(previous_texts)}
+            rows = np.array([row_of.get(t, -1) for t in texts], dtype=np.int64)
+        analysed = self.analyse([t for t, r in zip(texts, rows) if r < 0])
+        self.models_ = {}
+        for c in self.channels:
+            model = Bm25(self.k1, self.b)
+            if (rows >= 0).any():
+                counts, vocab = _merge_counts(previous.models_[c], rows, analysed[c])
+                self.models_[c] = model.fit_counts(counts, vocab)
+            else:
+                self.models_[c] = model.fit(analysed[c])
         return self
+
+    def _segments_like(self, other: "SparseIndex") -> bool:
+        mine, theirs = self.segmenter, other.segmenter
+        return (self.pinyin, self.k1, self.b, mine.words_, mine.synonyms_, mine.stop_words_) == (
+            other.pinyin, other.k1, other.b, theirs.words_, theirs.synonyms_, theirs.stop_words_)
 
     def query_matrices(self, texts: Sequence[str]):
         analysed = self.analyse(texts)
         return {c: self.models_[c].query_matrix(analysed[c]) for c in self.channels}
 
     def scores(self, texts: Sequence[str]) -> Dict[str, np.ndarray]:
+        """Per channel, the dense (queries × examples) score array."""
         return {c: self.models_[c].scores(m) for c, m in self.query_matrices(texts).items()}
 
     def save(self, folder: Path) -> None:
@@ -74,8 +97,29 @@ class SparseIndex:
             model.save(folder, channel)
 
     @classmethod
-    def load(cls, folder: Path, segmenter: Segmenter) -> "SparseIndex":
+    def load(cls, folder: Path, segmenter: Segmenter, counts: bool = False) -> "SparseIndex":
         params = json.loads((folder / "sparse.json").read_text())
         index = cls(segmenter, **params)
-        index.models_ = {c: Bm25.load(folder, c) for c in index.channels}
+        index.models_ = {c: Bm25.load(folder, c, counts) for c in index.channels}
         return index
+
+
+def _merge_counts(previous: Bm25, rows: np.ndarray, new_docs: List[List[str]]):
+    """Term counts of documents that are row ``rows[i]`` of ``previous`` (≥ 0) or, in order, the new docs;
+    terms no document uses any more are dropped, so the result scores exactly like a fresh fit."""
+    vocab = dict(previous.vocab_)
+    new = count_terms(new_docs, vocab)
+    kept = previous.counts_[rows[rows >= 0]]
+    kept.resize((kept.shape[0], len(vocab)))
+    new.resize((new.shape[0], len(vocab)))
+    stacked = sp.vstack([kept, new]).tocsr()
+    order = np.where(rows >= 0, np.cumsum(rows >= 0) - 1, kept.shape[0] + np.cumsum(rows < 0) - 1)
+    counts = stacked[order]
+    used = np.unique(counts.indices)
+    remap = np.full(len(vocab), -1, dtype=np.int64)
+    remap[used] = np.arange(len(used))
+    counts = sp.csr_matrix((counts.data, remap[counts.indices], counts.indptr),
+                           shape=(counts.shape[0], max(1, len(used))))
+    terms = np.empty(len(vocab), dtype=object)
+    terms[list(vocab.values())] = list(vocab)
+    return counts, {t: i for i, t in enumerate(terms[used].tolist())}

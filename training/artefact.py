@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Dict
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: BM25 inverted index + term counts, centroid sums, examples
 MANIFEST = "manifest.json"
 
 

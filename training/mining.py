@@ -250,7 +250,7 @@ def _vectors(prepared: List[str], bot) -> np.ndarray:
     """
     embedded = bot.retriever.embed(prepared) if prepared else None
     if embedded is not None:
-        reference = bot.retriever.dense.embeddings_.mean(axis=0)
+        reference = bot.retriever.mean_vector()
         return normalise(np.asarray(embedded, np.float32) - reference)
     from sklearn.feature_extraction.text import TfidfVectorizer
 

@@ -15,7 +15,7 @@ from typing import Callable, List, Optional, Sequence
 import numpy as np
 
 from intents.ranker import FusionRanker, Ranking
-from knowledge_base.retriever import MASKED, EntryScores, Retriever
+from knowledge_base.retriever import EntryScores, Exclusions, Retriever
 
 BLOCK = 256
 SYNTHETIC_WEIGHT = 0.3  # bq-dev-fewshot acc@1 0.288 at weight 1 → 0.303; typo table still passes
@@ -76,10 +76,10 @@ def held_out_queries(retriever: Retriever, texts: Sequence[str], embeddings, cho
                     retriever.owners_[ex], np.concatenate([np.zeros(multi.sum(), bool), np.ones(len(chosen), bool)]))
 
 
-def perturbed_queries(retriever: Retriever, texts: Sequence[str], perturb: Callable[[str], str],
+def perturbed_queries(retriever: Retriever, texts: Sequence[str], chosen: np.ndarray, perturb: Callable[[str], str],
                       embed: Callable[[List[str]], Optional[np.ndarray]]) -> QuerySet:
-    """A perturbed copy of the question of every single-question entry, as an in-scope query."""
-    singles = np.flatnonzero(retriever.counts_[retriever.owners_] == 1)
+    """A perturbed copy of the question of every chosen single-question entry, as an in-scope query."""
+    singles = chosen[retriever.counts_[retriever.owners_[chosen]] == 1]
     queries = [perturb(texts[i]) for i in singles]
     return QuerySet(queries, embed(queries) if len(queries) else None, np.full(len(singles), -1),
                     retriever.owners_[singles], np.zeros(len(singles), bool), SYNTHETIC_WEIGHT)
@@ -87,62 +87,44 @@ def perturbed_queries(retriever: Retriever, texts: Sequence[str], perturb: Calla
 
 def build(retriever: Retriever, ranker: FusionRanker, sets: Sequence[QuerySet], oos_share: float, seed: int,
           progress: Callable[[int], None] = lambda n: None) -> PseudoQueries:
-    """Score every query set and return candidate rankings (probabilities filled in later)."""
-    rankings, expected, lengths, weights = [], [], [], []
-    for qs in sets:
-        for start in range(0, len(qs), BLOCK):
-            rows = slice(start, start + BLOCK)
-            scores = _score_rows(retriever, qs, rows)
-            cand = ranker.select(scores)
-            features = ranker.features(scores, cand, retriever.counts_)
-            rankings.append(Ranking(cand, np.zeros(cand.shape, np.float32), features))
-            expected.append(np.where(qs.hide_entry[rows], -1, qs.owner[rows]))
-            lengths.append(np.array([len(t) for t in qs.texts[rows]]))
-            weights.append(np.full(len(qs.texts[rows]), qs.weight))
-            progress(len(qs.texts[rows]))
+    """Score every query set and return candidate rankings (probabilities filled in later).
+
+    Out-of-scope rows beyond ``oos_share`` are dropped before scoring: no work is spent on rows the
+    models never see."""
+    expected = [np.where(qs.hide_entry, -1, qs.owner) for qs in sets]
+    keep = _balanced(np.concatenate(expected) >= 0 if sets else np.zeros(0, bool), oos_share, seed)
+    rankings, kept_expected, lengths, weights = [], [], [], []
+    offset = 0
+    for qs, exp in zip(sets, expected):
+        rows = np.flatnonzero(keep[offset:offset + len(qs)])
+        offset += len(qs)
+        progress(len(qs) - len(rows))
+        for start in range(0, len(rows), BLOCK):
+            block = rows[start:start + BLOCK]
+            ranking, _ = ranker.candidates_of(_score_rows(retriever, qs, block), retriever.counts_)
+            rankings.append(ranking)
+            kept_expected.append(exp[block])
+            lengths.append(np.array([len(qs.texts[i]) for i in block]))
+            weights.append(np.full(len(block), qs.weight))
+            progress(len(block))
     merged = Ranking(*(np.concatenate([getattr(r, f) for r in rankings]) for f in ("entries", "proba", "features")))
-    data = PseudoQueries(merged, np.concatenate(expected), np.concatenate(lengths), np.concatenate(weights))
-    return _balance(data, oos_share, seed)
+    return PseudoQueries(merged, np.concatenate(kept_expected), np.concatenate(lengths), np.concatenate(weights))
 
 
-def _score_rows(retriever: Retriever, qs: QuerySet, rows: slice) -> EntryScores:
-    texts = qs.texts[rows]
+def _score_rows(retriever: Retriever, qs: QuerySet, rows: np.ndarray) -> EntryScores:
+    texts = [qs.texts[i] for i in rows]
     emb = None if qs.embeddings is None else qs.embeddings[rows]
-    hidden, owners, hide_entry = qs.hidden_example[rows], qs.owner[rows], qs.hide_entry[rows]
-    n = len(texts)
-    mask = np.zeros((n, len(retriever.owners_)), dtype=bool)
-    has_hidden = hidden >= 0
-    mask[np.flatnonzero(has_hidden), hidden[has_hidden]] = True
-    scores = retriever.score_examples(retriever.example_scores(texts, emb), emb, mask)
-    if emb is not None and has_hidden.any():
-        r = np.flatnonzero(has_hidden)
-        scores.channels["centroid"][r, owners[r]] = _centroid_without(
-            retriever, emb[r], retriever.dense.embeddings_[hidden[r]], owners[r])
-    excluded = np.zeros((n, retriever.n_entries_), dtype=bool)
-    excluded[np.flatnonzero(hide_entry), owners[hide_entry]] = True
-    scores.excluded = excluded
-    return scores
+    hidden = Exclusions(qs.hidden_example[rows], np.where(qs.hide_entry[rows], qs.owner[rows], -1))
+    return retriever.score(texts, emb, hidden)
 
 
-def _centroid_without(retriever: Retriever, emb: np.ndarray, hidden: np.ndarray, owners: np.ndarray) -> np.ndarray:
-    """Cosine of the queries to their entry's centroid computed without the hidden examples."""
-    rest = retriever.centroid_sums_[owners] - hidden
-    norms = np.linalg.norm(rest, axis=1)
-    alone = retriever.counts_[owners] < 2
-    norms[alone | (norms == 0)] = 1.0
-    values = (emb * rest).sum(axis=1) / norms
-    return np.where(alone, MASKED, values).astype(np.float32)
-
-
-def _balance(data: PseudoQueries, oos_share: float, seed: int) -> PseudoQueries:
-    """Drop surplus out-of-scope rows so they make up at most ``oos_share`` of all rows."""
-    n_in = int(data.in_scope.sum())
-    oos = np.flatnonzero(~data.in_scope)
+def _balanced(in_scope: np.ndarray, oos_share: float, seed: int) -> np.ndarray:
+    """Rows to keep: every in-scope row, and out-of-scope rows up to ``oos_share`` of all rows."""
+    n_in = int(in_scope.sum())
+    oos = np.flatnonzero(~in_scope)
     allowed = int(round(n_in * oos_share / (1 - oos_share))) if n_in else len(oos)
     if len(oos) <= allowed:
-        return data
-    rng = np.random.default_rng(seed)
-    keep = np.sort(np.concatenate([np.flatnonzero(data.in_scope), rng.choice(oos, allowed, replace=False)]))
-    r = data.ranking
-    return PseudoQueries(Ranking(r.entries[keep], r.proba[keep], r.features[keep]), data.expected[keep],
-                         data.lengths[keep], data.weight[keep])
+        return np.ones(len(in_scope), bool)
+    keep = in_scope.copy()
+    keep[np.random.default_rng(seed).choice(oos, allowed, replace=False)] = True
+    return keep

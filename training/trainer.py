@@ -7,6 +7,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 import yaml
@@ -24,7 +25,8 @@ from knowledge_base.text import Normalizer, Segmenter
 from . import pseudo_queries
 from .perturb import Perturber
 from .artefact import MANIFEST, read_manifest, write_manifest
-from .embedding_cache import EmbeddingCache
+from .embedding_cache import EmbeddingCache, keys_of
+from .previous_model import FITTED_ON, PreviousModel, save_examples
 from .progress import Progress
 from .thresholds import lowest_threshold_with_precision
 
@@ -34,8 +36,12 @@ DEFAULT_CLARIFY_THRESHOLD = 0.5
 MIN_ROWS_FOR_AUTO = 300  # held-out questions needed before "auto" thresholds may go below the defaults
 
 
-def train(kb: KnowledgeBase, config: Config, out: Path, show_progress: bool = True, force: bool = False) -> Path:
-    """Train and save to ``out``; an unchanged KB + config reuses the existing folder."""
+def train(kb: KnowledgeBase, config: Config, out: Path, show_progress: bool = True, force: bool = False,
+          previous: Optional[Path] = None) -> Path:
+    """Train and save to ``out``; an unchanged KB + config reuses the existing folder.
+
+    A retraining starts from ``previous`` (default: what ``out`` holds) where it can — see
+    ``training.previous_model``; ``force`` trains from scratch."""
     out = Path(out)
     kb = kb.published()
     if not force and _is_current(out, kb, config):
@@ -44,11 +50,19 @@ def train(kb: KnowledgeBase, config: Config, out: Path, show_progress: bool = Tr
     started = time.perf_counter()
     if len(kb) < 2:
         raise ValueError(f"{kb.source or 'knowledge base'}: needs at least 2 published entries to train, has {len(kb)}")
+    prior = None if force else PreviousModel.load(previous or out, config, code_hash())
     with Progress(show_progress) as progress:
-        retriever, texts, embeddings, spec = _fit_retriever(kb, config, progress)
-        ranker, confidence, thresholds, stats = _fit_decision_models(retriever, texts, embeddings, config, progress)
+        retriever, texts, embeddings, spec = _fit_retriever(kb, config, progress, prior)
+        reused = prior.decision_models(texts, config) if prior else None
+        if reused:
+            ranker, confidence, thresholds, stats, fitted_on = reused
+        else:
+            ranker, confidence, thresholds, stats = _fit_decision_models(retriever, texts, embeddings, config, progress)
+            fitted_on = np.unique(keys_of(texts))
     stats["train_seconds"] = round(time.perf_counter() - started, 2)
     tmp = Path(tempfile.mkdtemp(prefix=".training-", dir=out.parent if out.parent.exists() else None))
+    np.save(tmp / FITTED_ON, fitted_on)
+    save_examples(tmp, kb.examples()[0], texts)
     _save(tmp, kb, config, retriever, ranker, confidence, thresholds, stats, spec)
     if out.exists():
         shutil.rmtree(out)
@@ -95,10 +109,10 @@ def _package_version(name: str) -> str:
         return "-"
 
 
-def _fit_retriever(kb: KnowledgeBase, config: Config, progress: Progress):
+def _fit_retriever(kb: KnowledgeBase, config: Config, progress: Progress, prior: Optional[PreviousModel] = None):
     normalizer = Normalizer(config.text.traditional_to_simplified)
     raw, owners = kb.examples()
-    texts = normalizer.transform(raw)
+    texts = prior.normalised(raw, normalizer) if prior else normalizer.transform(raw)
     terms = [k for e in kb for k in e.keywords]
     seg_cfg = config.segmenter
     segmenter = Segmenter(seg_cfg.user_dictionary or kb.resources.get("user_dictionary"),
@@ -110,8 +124,11 @@ def _fit_retriever(kb: KnowledgeBase, config: Config, progress: Progress):
         encoder = make_encoder(spec["backend"], spec["model"], config.dense.batch_size, spec["extra_model"])
         embeddings = EmbeddingCache.default(encoder).encode(texts, config.dense.batch_size,
                                                             progress.task("encoding questions", len(texts)))
-        dense = DenseIndex()
-    retriever = Retriever(normalizer, segmenter, sparse, dense, encoder).fit(texts, owners, embeddings)
+        dc = config.dense
+        dense = DenseIndex(dc.index_exact_below, dc.index, dc.ivf_probes, dc.hnsw_m, dc.hnsw_ef_search)
+    retriever = Retriever(normalizer, segmenter, sparse, dense, encoder, config.dense.index_exact_below,
+                          config.ranking.shortlist)
+    retriever.fit(texts, owners, embeddings, prior.retriever if prior else None, prior.texts if prior else ())
     return retriever, texts, embeddings, spec
 
 
@@ -140,10 +157,10 @@ def _fit_decision_models(retriever: Retriever, texts, embeddings, config: Config
     ranker = FusionRanker(rc.candidates)
     chosen = pseudo_queries.sample_examples(retriever.owners_, rc.max_training_queries, rc.seed)
     perturber = Perturber(retriever.segmenter, rc.seed)
+    embed = _cached_embedding(retriever, config.dense.batch_size)
     sets = [pseudo_queries.held_out_queries(retriever, texts, embeddings, chosen),
-            pseudo_queries.perturbed_queries(retriever, texts, perturber.reword, retriever.embed),
-            pseudo_queries.typo_queries(retriever, texts, chosen, perturber.typo, retriever.embed, rc.typo_share,
-                                        rc.seed)]
+            pseudo_queries.perturbed_queries(retriever, texts, chosen, perturber.reword, embed),
+            pseudo_queries.typo_queries(retriever, texts, chosen, perturber.typo, embed, rc.typo_share, rc.seed)]
     data = pseudo_queries.build(retriever, ranker, sets, rc.oos_share, rc.seed,
                                 progress.task("held-out questions", sum(len(s) for s in sets)))
     r = data.ranking
@@ -167,6 +184,15 @@ def _fit_decision_models(retriever: Retriever, texts, embeddings, config: Config
     thresholds = _derive_thresholds(config, answer_conf, options_conf, top1, in_options)
     stats.update(pseudo_accuracy_at_1=round(float(top1[inside].mean()), 4))
     return ranker, confidence, thresholds, stats
+
+
+def _cached_embedding(retriever: Retriever, batch_size: int):
+    """Sentence vectors of made-up questions (typos, rewordings) through the embedding cache: the next
+    training of the same KB makes up the same ones."""
+    if retriever.dense is None:
+        return lambda texts: None
+    cache = EmbeddingCache.default(retriever.encoder)
+    return lambda texts: cache.encode(texts, batch_size)
 
 
 def _derive_thresholds(config: Config, answer_conf, options_conf, top1, in_options) -> dict:

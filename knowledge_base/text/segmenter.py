@@ -9,7 +9,7 @@ import json
 import logging
 import re
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional, Tuple
 
 import yaml
 
@@ -46,15 +46,22 @@ class Segmenter:
     # -- using ----------------------------------------------------------------------------------
     def tokens(self, text: str, synonyms: bool = True) -> List[str]:
         """All words of normalised text, synonyms mapped to their canonical form (unless told not to)."""
-        out: List[str] = []
-        for piece in self._jieba().cut(text.casefold()):
-            for word in _WORD.findall(piece):
-                out.append(self.synonyms_.get(word, _stem(word)) if synonyms else word)
-        return out
+        typed = [word for piece in self._jieba().cut(text.casefold()) for word in _WORD.findall(piece)]
+        return self._canonical(typed) if synonyms else typed
 
     def content_words(self, text: str, synonyms: bool = True) -> List[str]:
         """Words without stop words (falls back to all words if nothing else is left)."""
-        words = self.tokens(text, synonyms)
+        return self._content(self.tokens(text, synonyms))
+
+    def content_words_both(self, text: str) -> Tuple[List[str], List[str]]:
+        """``content_words`` with synonyms mapped and as typed, from one segmentation."""
+        typed = self.tokens(text, synonyms=False)
+        return self._content(self._canonical(typed)), self._content(typed)
+
+    def _canonical(self, words: List[str]) -> List[str]:
+        return [self.synonyms_.get(word, _stem(word)) for word in words]
+
+    def _content(self, words: List[str]) -> List[str]:
         kept = [w for w in words if w not in self._stop]
         return kept or words
 

@@ -1,0 +1,79 @@
+"""The trained version a retraining starts from: what it already computed is reused, not redone.
+
+Unchanged questions keep their normalised text and their BM25 term counts (segmentation and pinyin
+are most of the sparse index's build time), the IVF index keeps its k-means centres, and a large KB
+(``dense.index_exact_below`` questions or more) keeps its learned fusion, confidence and thresholds
+while less than ``ranking.refit_after`` of its questions changed since they were fitted: scoring
+thousands of held-out questions against a large KB takes minutes, and ten new entries among
+thousands do not move a model of a few dozen weights. Sentence vectors come from the embedding cache.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import List, Optional
+
+import numpy as np
+
+from bot.config import Config
+from intents.confidence import ConfidenceModel
+from intents.ranker import FusionRanker
+from knowledge_base.retriever import Retriever
+from knowledge_base.text import Normalizer
+
+from .artefact import read_manifest
+from .embedding_cache import keys_of
+
+EXAMPLES = "examples.json"  # the questions as written and normalised, in index order
+FITTED_ON = "fitted_on.npy"  # hashes of the normalised questions the fusion and confidence were fitted on
+
+
+@dataclass
+class PreviousModel:
+    folder: Path
+    manifest: dict
+    retriever: Retriever
+    raw: List[str]
+    texts: List[str]
+
+    @classmethod
+    def load(cls, folder: Optional[Path], config: Config, code: str) -> Optional["PreviousModel"]:
+        """The model in ``folder`` if it was trained with this config and code, else None."""
+        if folder is None or not (Path(folder) / EXAMPLES).exists():
+            return None
+        try:
+            manifest = read_manifest(folder)
+            if (manifest.get("config_hash"), manifest.get("code_hash")) != (config.fingerprint(), code):
+                return None
+            examples = json.loads((Path(folder) / EXAMPLES).read_text(encoding="utf-8"))
+            retriever = Retriever.load(Path(folder) / "retriever", Normalizer(config.text.traditional_to_simplified),
+                                       None, counts=True)
+        except Exception:  # an unreadable earlier model only means a slower, full training
+            return None
+        return cls(Path(folder), manifest, retriever, examples["raw"], examples["normalised"])
+
+    def normalised(self, raw: List[str], normalizer: Normalizer) -> List[str]:
+        """``normalizer.transform(raw)``, reusing the texts this model already normalised."""
+        known = dict(zip(self.raw, self.texts))
+        return [known[t] if t in known else normalizer.normalize(t) for t in raw]
+
+    def decision_models(self, texts: List[str], config: Config):
+        """(ranker, confidence, thresholds, stats, fitted-on hashes) to keep, or None when they must be refit."""
+        thresholds = self.manifest["thresholds"]
+        if len(texts) < config.dense.index_exact_below or "tuned" in thresholds or not (self.folder / FITTED_ON).exists():
+            return None
+        fitted = np.load(self.folder / FITTED_ON)
+        now = np.unique(keys_of(texts))
+        changed = len(np.setdiff1d(now, fitted)) + len(np.setdiff1d(fitted, now))
+        if changed >= config.ranking.refit_after * max(1, len(fitted)):
+            return None
+        stats = dict(self.manifest["training"], decision_models_reused_from=self.manifest["kb_hash"],
+                     questions_changed_since_fitted=changed)
+        return (FusionRanker.load(self.folder / "ranker"), ConfidenceModel.load(self.folder / "confidence"),
+                thresholds, stats, fitted)
+
+
+def save_examples(folder: Path, raw: List[str], texts: List[str]) -> None:
+    (folder / EXAMPLES).write_text(json.dumps({"raw": raw, "normalised": texts}, ensure_ascii=False),
+                                   encoding="utf-8")
