@@ -2,48 +2,25 @@
 everything the clients were told was accepted is in the database afterwards (SQLite and PostgreSQL)."""
 import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-import yaml
 
 from bot.store import ConversationStore
 from handoff.desk import AgentDesk
-from tests.conftest import ROOT
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.processes import start_worker, stop, write_config
 
 
 @pytest.fixture(scope="module")
 def worker(store_url, tmp_path_factory):
     folder = tmp_path_factory.mktemp("crash")
-    config = folder / "config.yml"
-    config.write_text(yaml.safe_dump({"curation": {"versions_dir": str(folder / "versions")},
-                                      "server": {"messages_per_minute_per_address": 1_000_000}}), encoding="utf-8")
-    port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--config", str(config), "--db", store_url,
-                                "--port", str(port), "--demo-agents"], cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(600):
-        try:
-            if httpx.get(base + "/ready", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
+    config = write_config(folder, server={"messages_per_minute_per_address": 1_000_000})
+    process, base = start_worker(config, store_url, folder / "worker.log", "--demo-agents")
     yield process, base
-    if process.poll() is None:
-        process.kill()
+    stop(process)
 
 
 def test_nothing_acknowledged_is_lost_when_the_worker_is_killed(worker, store_url):

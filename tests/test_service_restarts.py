@@ -2,55 +2,33 @@
 (fresh connections after the database is back, the relay re-subscribes), and while the database is
 away it answers 503 "retry" instead of failing — nothing it acknowledged is lost."""
 import asyncio
-import socket
 import subprocess
-import sys
 import time
 import uuid
 
 import httpx
 import pytest
-import yaml
 
 from bot.hub import EventHub
 from bot.relay import RedisRelay
 from bot.store import ConversationStore
-from tests.conftest import ROOT, postgres_schema
+from tests.conftest import postgres_schema
+from tests.processes import REDIS_URL, start_worker, stop, write_config
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 def _restart(command: list) -> None:
     subprocess.run(command, check=True, capture_output=True, timeout=60)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def worker(tmp_path_factory):
     folder = tmp_path_factory.mktemp("restarts")
-    config = folder / "config.yml"
-    config.write_text(yaml.safe_dump({"curation": {"versions_dir": str(folder / "versions")},
-                                      "server": {"messages_per_minute_per_address": 100_000}}), encoding="utf-8")
+    config = write_config(folder, server={"messages_per_minute_per_address": 100_000})
     with postgres_schema() as db:
-        port = _free_port()
-        process = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--config", str(config), "--db", db,
-                                    "--port", str(port), "--redis", REDIS_URL], cwd=ROOT,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(600):
-            try:
-                if httpx.get(base + "/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+        process, base = start_worker(config, db, folder / "worker.log", "--redis", REDIS_URL)
         yield base, db
-        process.terminate()
-        process.wait(20)
+        stop(process)
 
 
 def _keep_asking(base: str, seconds: float) -> list:

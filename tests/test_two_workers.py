@@ -2,67 +2,32 @@
 a version published through one is answered by both; a customer on one and an agent on the other
 talk live; a rating written through either counts once."""
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
-import yaml
 from websockets.sync.client import connect
 
-from tests.conftest import DEMO, ROOT, postgres_schema
+from tests.conftest import DEMO, postgres_schema
+from tests.processes import REDIS_URL, start_worker, stop, write_config
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 NEW_QUESTION = "我下的单能不能改成寄到公司去"
 ENTRY = "address_modify_before_ship"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _serve(config: Path, db: str, log: Path) -> tuple:
-    port = _free_port()
-    command = [sys.executable, "-m", "bot.cli", "serve", "--config", str(config), "--db", db, "--port", str(port),
-               "--redis", REDIS_URL, "--demo-agents"]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT,
-                               env=dict(os.environ, PYTHONUNBUFFERED="1"))
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"worker exited:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(base + "/ready", timeout=2).status_code == 200:
-                return process, base
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    process.kill()
-    raise RuntimeError(f"worker did not start:\n{log.read_text()[-3000:]}")
 
 
 @pytest.fixture(scope="module")
 def workers(tmp_path_factory):
     folder = tmp_path_factory.mktemp("cluster")
-    config = folder / "config.yml"
-    config.write_text(yaml.safe_dump({"curation": {"versions_dir": str(folder / "versions"), "reload_seconds": 30,
-                                                   "test_set": str(DEMO / "queries.jsonl")}}), encoding="utf-8")
+    config = write_config(folder, curation={"reload_seconds": 30, "test_set": str(DEMO / "queries.jsonl")})
+    options = ("--redis", REDIS_URL, "--demo-agents")
     with postgres_schema() as db:
-        a, base_a = _serve(config, db, folder / "a.log")  # the first start seeds and publishes version 1
-        b, base_b = _serve(config, db, folder / "b.log")
+        a, base_a = start_worker(config, db, folder / "a.log", *options)  # the first seeds and publishes v1
+        b, base_b = start_worker(config, db, folder / "b.log", *options)
         try:
             yield base_a, base_b
         finally:
-            for process in (a, b):
-                process.terminate()
-                process.wait(timeout=20)
+            stop(a)
+            stop(b)
 
 
 def _login(base: str, username: str, password: str) -> dict:
