@@ -9,6 +9,7 @@ metrics all see the same events.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from typing import Dict, Optional
 
@@ -29,6 +30,7 @@ log = logging.getLogger("faqbot.conversations")
 log.addFilter(MaskingFilter())  # customers type phone and card numbers; logs never keep them
 MAX_SESSIONS = 10_000
 DESK = "desk"  # event topic every signed-in agent page listens to
+_LONE_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def session_topic(session_id: str) -> str:
@@ -239,6 +241,7 @@ class Conversations:
 
 
 def _clean(text: str) -> str:
-    """NUL characters cannot be stored (PostgreSQL refuses them) and mean nothing in a message."""
-    return text.replace("\x00", "")
+    """NUL characters and lone UTF-16 surrogates cannot be stored (PostgreSQL refuses them, UTF-8
+    cannot encode them) and mean nothing in a message."""
+    return _LONE_SURROGATES.sub("\ufffd", text.replace("\x00", ""))
 

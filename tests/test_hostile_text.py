@@ -39,3 +39,10 @@ def test_very_long_or_strange_messages_are_answered_or_refused_politely(demo_bot
     assert response.status_code in (200, 422), response.text
     if response.status_code == 200:
         assert response.json()["text"]
+
+
+def test_half_a_surrogate_pair_over_http_is_refused_politely_not_a_server_error(demo_bot):
+    client = TestClient(create_app(demo_bot, ConversationStore()))
+    reply = client.post("/api/messages", content='{"session_id": "sur", "text": "\\ud800运费怎么算\\udfff"}',
+                        headers={"content-type": "application/json"})
+    assert reply.status_code == 422 and reply.json()["detail"]

@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 _CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202f\u2060-\u206f\ufeff]")
+_LONE_SURROGATES = re.compile("[\ud800-\udfff]")
 _EMOJI = re.compile(
     "[\U0001F000-\U0001FAFF\U00002600-\U000027BF\U0001F900-\U0001F9FF\uFE0F\u20E3\U000E0000-\U000E007F]"
 )
@@ -42,6 +43,7 @@ class Normalizer:
     def normalize(self, text: str) -> str:
         if not isinstance(text, str):
             text = "" if text is None else str(text)
+        text = _LONE_SURROGATES.sub(" ", text)  # half a UTF-16 pair: not text, and no encoder takes it
         text = unicodedata.normalize("NFKC", text)
         text = _CONTROL.sub(" ", text)
         text = _EMOJI.sub(" ", text)
