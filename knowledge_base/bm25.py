@@ -50,20 +50,22 @@ class Bm25:
         return self.postings_.shape[1]
 
     def query_matrix(self, queries: Sequence[List[str]]) -> sp.csr_matrix:
-        """One row per query: each known term weighted so that the row's idf mass sums to 1."""
-        rows, cols = [], []
-        for q, tokens in enumerate(queries):
-            ids = {self.vocab_[t] for t in tokens if t in self.vocab_}
-            rows.extend([q] * len(ids))
-            cols.extend(ids)
-        data = np.ones(len(rows), dtype=np.float32)
-        m = sp.csr_matrix((data, (rows, cols)), shape=(len(queries), self.postings_.shape[0]))
-        total = np.asarray(m @ self.idf_).ravel()
-        # Unknown terms still count in the denominator: a query of unseen words scores low.
-        unknown = np.array([sum(1 for t in set(tokens) if t not in self.vocab_) for tokens in queries], np.float32)
-        denom = total + unknown * float(self.idf_.max() if self.idf_.size else 1.0)
-        denom[denom == 0] = 1.0
-        return sp.diags(1.0 / denom) @ m
+        """One row per query: each known term weighted so that the row's idf mass sums to 1.
+
+        Built row by row straight into CSR arrays: scipy's generic constructors cost ~0.5 ms a
+        message here, a tenth of what answering it costs."""
+        unknown_weight = np.float32(self.idf_.max() if self.idf_.size else 1.0)
+        indptr, indices, data = [0], [], []
+        for tokens in queries:
+            known = sorted({self.vocab_[t] for t in tokens if t in self.vocab_})
+            # Unknown terms still count in the denominator: a query of unseen words scores low.
+            unknown = len({t for t in tokens if t not in self.vocab_})
+            denom = self.idf_[known].sum(dtype=np.float32) + np.float32(unknown) * unknown_weight
+            indices.extend(known)
+            data.extend([np.float32(1.0) / denom if denom else np.float32(1.0)] * len(known))
+            indptr.append(len(indices))
+        return sp.csr_matrix((np.asarray(data, np.float32), np.asarray(indices, np.int32), np.asarray(indptr, np.int32)),
+                             shape=(len(queries), self.postings_.shape[0]))
 
     def scores(self, query_matrix: sp.csr_matrix) -> np.ndarray:
         """Dense (queries × docs) scores, summed from the postings of each query's own terms only."""

