@@ -179,6 +179,8 @@ def serve(model: Optional[Path] = ModelOption, config: Optional[Path] = ConfigOp
           redis: Optional[str] = typer.Option(None, "--redis", envvar="FAQBOT_REDIS_URL",
                                               help="redis://host:6379/0 — several workers share events and "
                                                    "rate limits (default: server.redis_url)"),
+          workers: int = typer.Option(1, "--workers", min=1, help="server processes on this port, one per core "
+                                                                  "(more than one needs Redis)"),
           demo_agents: bool = typer.Option(False, help="create the demo accounts agent/agent-demo, "
                                                        "supervisor/supervisor-demo and trainer/trainer-demo")):
     """Serve the API, the widget, the agent workspace (/agent), the trainers' workbench (/trainer) and
@@ -189,6 +191,34 @@ def serve(model: Optional[Path] = ModelOption, config: Optional[Path] = ConfigOp
     import uvicorn
 
     from .logs import mask_access_log
+
+    redis = redis or _config(config).server.redis_url
+    if workers > 1 and not redis:
+        _fail(f"--workers {workers} needs Redis (--redis, FAQBOT_REDIS_URL or server.redis_url): the workers "
+              "share pushes, rate limits and new versions through it")
+    app_, desk = build_serving_app(config, db, redis, model, kb)
+    if demo_agents:
+        _demo_accounts(desk)
+        typer.echo(f"demo accounts: agent / agent-demo (http://{host}:{port}/agent), supervisor / supervisor-demo "
+                   f"(/dashboard), trainer / trainer-demo (/trainer)")
+    mask_access_log()
+    # Idle keep-alive connections stay open longer than a customer's pause between messages (and
+    # than nginx's upstream keepalive), so a reused connection is not closed under a request.
+    if workers == 1:
+        uvicorn.run(app_, host=host, port=port, timeout_keep_alive=KEEP_ALIVE_SECONDS)
+        return
+    from .workers import SPEC_ENV, serve_spec
+
+    del app_, desk  # prepared (migrated, first version made); the workers load their own
+    os.environ[SPEC_ENV] = serve_spec(config, db, redis, model, kb)
+    uvicorn.run("bot.workers:app_from_env", factory=True, workers=workers, host=host, port=port,
+                timeout_keep_alive=KEEP_ALIVE_SECONDS)
+
+
+def build_serving_app(config: Optional[Path], db: str, redis: Optional[str], model: Optional[Path],
+                      kb: Optional[Path]):
+    """(the app `faqbot serve` runs, its agent desk): store migrated, live version loaded (made first
+    on a new database)."""
     from .server import create_app
     from .store import ConversationStore
 
@@ -198,14 +228,7 @@ def serve(model: Optional[Path] = ModelOption, config: Optional[Path] = ConfigOp
     store = ConversationStore(db)
     bench, bot, version = _serving(store, cfg, model, kb)
     app_ = create_app(bot, store, cfg.server, cfg.handoff, bench, version)
-    if demo_agents:
-        _demo_accounts(app_.state.conversations.desk)
-        typer.echo(f"demo accounts: agent / agent-demo (http://{host}:{port}/agent), supervisor / supervisor-demo "
-                   f"(/dashboard), trainer / trainer-demo (/trainer)")
-    mask_access_log()
-    # Idle keep-alive connections stay open longer than a customer's pause between messages (and
-    # than nginx's upstream keepalive), so a reused connection is not closed under a request.
-    uvicorn.run(app_, host=host, port=port, timeout_keep_alive=KEEP_ALIVE_SECONDS)
+    return app_, app_.state.conversations.desk
 
 
 def _serving(store, cfg, model: Optional[Path], kb: Optional[Path]):

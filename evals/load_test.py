@@ -2,11 +2,14 @@
 WebSocket, a fixed number of messages, a hard time limit; it stops by itself.
 
     python -m evals.load_test [--rate 150] [--sessions 64] [--messages 3000] [--ws-share 0.5]
-                              [--workers 1] [--db postgresql://…] [--redis redis://…] [--out report.json]
+                              [--workers 1] [--servers 1] [--db postgresql://…] [--redis redis://…]
+                              [--out report.json]
 
-It starts its own server process(es) on the bundled demo KB (a temporary SQLite file, or a fresh
-PostgreSQL schema when --db is a postgresql:// URL; several workers need PostgreSQL and share
---redis), and sends the demo's held-out customer questions, ten per conversation.
+It starts its own server(s) on the bundled demo KB (a temporary SQLite file, or a fresh PostgreSQL
+schema when --db is a postgresql:// URL): `faqbot serve --workers N` (N processes on one port;
+several need --redis), or --servers M such commands on consecutive ports, as M machines behind a
+proxy would be (PostgreSQL only). It sends the demo's held-out customer questions, ten per
+conversation.
 
 --rate R is an open-loop arrival rate: message i is due at i/R seconds; a session sends its next
 message when the previous reply arrived, and latency counts from when the message was due — a slow
@@ -46,13 +49,19 @@ PIDS: list = []  # the server processes, whose memory the run samples
 
 
 def rss_mb() -> float:
-    """Resident memory of the server processes now (MB)."""
+    """Resident memory of the server processes (and their worker processes) now (MB)."""
     total = 0
-    for pid in PIDS:
+    for pid in {p for root in PIDS for p in _with_children(root)}:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 total += int(line.split()[1])
     return round(total / 1024, 1)
+
+
+def _with_children(pid: int) -> list:
+    children = [int(c) for task in Path(f"/proc/{pid}/task").iterdir()
+                for c in (task / "children").read_text().split()]
+    return [pid] + [p for c in children for p in _with_children(c)]
 
 
 async def sample_memory(samples: list, every: float) -> None:
@@ -164,15 +173,15 @@ async def run(bases, rate: float, sessions: int, messages: int, ws_share: float,
         sampler.cancel()
     memory.append((round(time.perf_counter(), 1), rss_mb()))
     rss = [m for _, m in memory]
-    return dict(_summary(recorder, elapsed, rate, sessions, ws_share, len(bases)), distinct_texts=len(set(texts)),
+    return dict(_summary(recorder, elapsed, rate, sessions, ws_share), distinct_texts=len(set(texts)),
                 server_rss_mb={"start": rss[0], "end": rss[-1], "max": max(rss),
                                "first_quarter_max": max(rss[:max(1, len(rss) // 4)])})
 
 
-def _summary(recorder: Recorder, elapsed: float, rate: float, sessions: int, ws_share: float, workers: int) -> dict:
+def _summary(recorder: Recorder, elapsed: float, rate: float, sessions: int, ws_share: float) -> dict:
     lat = sorted(recorder.latencies)
     q = (lambda p: round(statistics.quantiles(lat, n=100)[p - 1], 1)) if len(lat) > 1 else (lambda p: None)
-    return {"offered_rate": rate or "closed loop", "sessions": sessions, "ws_share": ws_share, "workers": workers,
+    return {"offered_rate": rate or "closed loop", "sessions": sessions, "ws_share": ws_share,
             "messages": len(lat), "by_transport": recorder.by_transport, "seconds": round(elapsed, 1),
             "messages_per_second": round(len(lat) / elapsed, 1) if elapsed > 0 else None,
             "p50_ms": q(50), "p95_ms": q(95), "p99_ms": q(99), "max_ms": round(lat[-1], 1) if lat else None,
@@ -180,8 +189,9 @@ def _summary(recorder: Recorder, elapsed: float, rate: float, sessions: int, ws_
 
 
 @contextmanager
-def servers(workers: int, db: str, redis: str, port: int):
-    """Start ``workers`` server processes (the first seeds the database); yields their base URLs."""
+def servers(workers: int, db: str, redis: str, port: int, processes: int = 1):
+    """Start ``processes`` servers of ``workers`` worker processes each (the first seeds the database);
+    yields their base URLs."""
     with tempfile.TemporaryDirectory() as folder, ExitStack() as stack:
         config = Path(folder) / "config.yml"
         config.write_text(CONFIG.format(versions=Path(folder) / "versions"), encoding="utf-8")
@@ -189,9 +199,9 @@ def servers(workers: int, db: str, redis: str, port: int):
         if db.startswith("postgresql://"):
             db = stack.enter_context(_fresh_schema(db))
         bases = []
-        for n in range(workers):
+        for n in range(processes):
             command = [sys.executable, "-m", "bot.cli", "serve", "--port", str(port + n), "--db", db,
-                       "--config", str(config)] + (["--redis", redis] if redis else [])
+                       "--config", str(config), "--workers", str(workers)] + (["--redis", redis] if redis else [])
             process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             stack.callback(_stop, process)
             bases.append(_ready(f"http://127.0.0.1:{port + n}", process))
@@ -249,23 +259,26 @@ def main() -> None:
     ap.add_argument("--duration", type=float, help="seconds: send --rate messages per second for this long "
                                                    "(a soak run) instead of --messages")
     ap.add_argument("--ws-share", type=float, default=0.5, help="share of sessions over WebSocket")
-    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--workers", type=int, default=1, help="`faqbot serve --workers N`: processes on one port")
+    ap.add_argument("--servers", type=int, default=1, help="separate `faqbot serve` commands on consecutive "
+                                                            "ports (as behind nginx; needs PostgreSQL)")
     ap.add_argument("--db", default=os.environ.get("FAQBOT_LOAD_DB", ""), help="default: a temporary SQLite file")
-    ap.add_argument("--redis", default="", help="redis://127.0.0.1:6379/0 (several workers)")
+    ap.add_argument("--redis", default="", help="redis://127.0.0.1:6379/0 (needed by several workers)")
     ap.add_argument("--port", type=int, default=8790)
     ap.add_argument("--time-limit", type=float, default=300, help="seconds; the run stops by itself")
     ap.add_argument("--out", type=Path, help="also write the report here (JSON)")
     args = ap.parse_args()
-    if args.workers > 1 and not args.db.startswith("postgresql://"):
-        ap.error("several workers share a PostgreSQL database: pass --db postgresql://…")
+    if args.servers > 1 and not args.db.startswith("postgresql://"):
+        ap.error("several servers share a PostgreSQL database: pass --db postgresql://…")
     if args.duration:
         if not args.rate:
             ap.error("--duration needs an open-loop --rate")
         args.messages = int(args.rate * args.duration)
         args.time_limit = max(args.time_limit, args.duration + 120)
-    with servers(args.workers, args.db, args.redis, args.port) as bases:
+    with servers(args.workers, args.db, args.redis, args.port, args.servers) as bases:
         asyncio.run(_warm_up(bases))
-        report = asyncio.run(run(bases, args.rate, args.sessions, args.messages, args.ws_share, args.time_limit))
+        report = dict(asyncio.run(run(bases, args.rate, args.sessions, args.messages, args.ws_share, args.time_limit)),
+                      workers=args.workers, servers=args.servers)
     text = json.dumps(report, ensure_ascii=False)
     print(text)
     if args.out:
