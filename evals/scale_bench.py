@@ -9,7 +9,9 @@ false``), then load each and time ``Bot.analyse`` on real customer questions, on
 encoded afresh; recall@5 compares the top 5 entries (and the dense index's top 5 questions) with
 the same bot searching exactly (a flat faiss index). ``--retrain N`` adds 10 entries to the N-question
 KB and retrains from the trained N model, three times with 10 new entries each. Results are merged
-into ``--out`` (earlier sizes are kept), and the table is printed.
+into ``--out`` (earlier sizes are kept), and the table is printed. ``--probes P --serve-only``
+measures the models already trained in ``--work`` again with P IVF groups searched per message
+(the trade-off of ``dense.ivf_probes`` between recall and time), stored as "N@P".
 """
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ from . import scale_kb
 
 VARIANTS = {"full": {}, "sparse-only": {"dense.enabled": False}}
 REPEATS = 3  # latency passes over the queries (median of each pass's p50 / p99 is reported)
-COLUMNS = ["questions", "entries", "index", "train_s", "train_peak_rss_mb", "serve_rss_mb", "model_mb",
+COLUMNS = ["questions", "entries", "index", "probes", "train_s", "train_peak_rss_mb", "serve_rss_mb", "model_mb",
            "full_p50_ms", "full_p99_ms", "sparse_p50_ms", "sparse_p99_ms", "encode_p50_ms", "recall_at_5",
            "dense_recall_at_5"]
 
@@ -64,13 +66,16 @@ def _train(work: str, n: int, variant: str, kb_name: str, out: str, previous=Non
     return {"train_s": round(time.perf_counter() - started, 2)}
 
 
-def _serve(work: str, model: str, texts: list, with_recall: bool) -> dict:
+def _serve(work: str, model: str, texts: list, with_recall: bool, probes=None) -> dict:
     os.environ["FAQBOT_CACHE"] = str(Path(work) / "cache")
     from bot.engine import Bot
 
     started = time.perf_counter()
     bot = Bot.load(Path(model))
-    result = {"load_s": round(time.perf_counter() - started, 2),
+    for index in (bot.retriever.dense, getattr(bot.retriever, "centroid_index_", None)):
+        if probes and index is not None:
+            index.probes = probes
+    result = {"load_s": round(time.perf_counter() - started, 2), "probes": _probes(bot),
               "serve_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
     for text in texts[:5]:
         bot.analyse([text])
@@ -87,6 +92,12 @@ def _serve(work: str, model: str, texts: list, with_recall: bool) -> dict:
     if with_recall:
         result.update(_recall(bot, texts))
     return result
+
+
+def _probes(bot):
+    """IVF groups searched per message (None: the dense index is exact or absent)."""
+    dense = bot.retriever.dense
+    return dense.probes if dense is not None and not dense.exact and dense.kind == "ivf" else None
 
 
 def _latencies(bot, texts) -> list:
@@ -140,7 +151,7 @@ def measure(args, n: int) -> dict:
         served = _child(_serve, str(work), str(model), texts, variant == "full")
         manifest = json.loads((model / "manifest.json").read_text())
         prefix = "full" if variant == "full" else "sparse"
-        row.update({f"{prefix}_p50_ms": served["p50_ms"], f"{prefix}_p99_ms": served["p99_ms"],
+        row.update({f"{prefix}_p50_ms": served["p50_ms"], f"{prefix}_p99_ms": served["p99_ms"], "probes": served["probes"],
                     f"{prefix}_train_s": trained["train_s"], f"{prefix}_train_peak_rss_mb": trained["peak_rss_mb"],
                     f"{prefix}_serve_rss_mb": served["serve_rss_mb"], f"{prefix}_load_s": served["load_s"]})
         if variant == "full":
@@ -152,6 +163,18 @@ def measure(args, n: int) -> dict:
     row.update(train_s=row["full_train_s"], train_peak_rss_mb=row["full_train_peak_rss_mb"],
                serve_rss_mb=row["full_serve_rss_mb"])
     return row
+
+
+def serve_again(args, n: int) -> dict:
+    """The full pipeline's latency and recall of the N-question model already trained, with ``--probes``."""
+    model = args.work / f"model-{n}-full"
+    if not (model / "manifest.json").exists():
+        raise SystemExit(f"{model} is not trained yet: run without --serve-only first")
+    served = _child(_serve, str(args.work), str(model), scale_kb.queries(args.datasets, args.queries), True,
+                    args.probes)
+    row = {k: served[k] for k in ("encode_p50_ms", "recall_at_5", "dense_recall_at_5", "top1_agreement",
+                                  "recall_at_5_vs_every_entry") if k in served}
+    return dict(row, questions=n, probes=args.probes, full_p50_ms=served["p50_ms"], full_p99_ms=served["p99_ms"])
 
 
 def retrain(args, n: int) -> dict:
@@ -174,7 +197,7 @@ def retrain(args, n: int) -> dict:
 
 def markdown(results: dict) -> str:
     lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    for row in sorted(results.values(), key=lambda r: r["questions"]):
+    for row in sorted(results.values(), key=lambda r: (r["questions"], r.get("probes") or 0)):
         lines.append("| " + " | ".join("" if row.get(c) is None else str(row[c]) for c in COLUMNS) + " |")
     return "\n".join(lines)
 
@@ -188,12 +211,21 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=300)
     ap.add_argument("--real-up-to", type=int, default=100_000, help="questions with real encodings; beyond: derived")
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--probes", type=int, help="IVF groups searched per message when serving (default: as trained)")
+    ap.add_argument("--serve-only", action="store_true", help="measure the models already in --work again")
     args = ap.parse_args()
     args.work = args.work.resolve()
     os.environ["FAQBOT_CACHE"] = str(args.work / "cache")
     sizes = [int(s) for s in args.sizes.split(",") if s]
     scale_kb.write_kbs(args.datasets, args.work, sorted(set(sizes + [args.real_up_to] + [args.retrain] * bool(args.retrain))))
     results = json.loads(args.out.read_text()) if args.out.exists() else {}
+    if args.serve_only:
+        for n in sizes:
+            results[f"{n}@{args.probes}"] = serve_again(args, n)
+            print(json.dumps(results[f"{n}@{args.probes}"], ensure_ascii=False), flush=True)
+            _write(args.out, results)
+        print(markdown(results))
+        return
     for n in sizes:
         results[str(n)] = dict(results.get(str(n), {}), **measure(args, n))
         print(json.dumps(results[str(n)], ensure_ascii=False), flush=True)

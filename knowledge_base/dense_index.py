@@ -22,7 +22,7 @@ HNSW_EF_CONSTRUCTION = 40
 
 
 class DenseIndex:
-    def __init__(self, exact_below: int = 20000, kind: str = "ivf", probes: int = 32, hnsw_m: int = 32,
+    def __init__(self, exact_below: int = 20000, kind: str = "ivf", probes: int = 64, hnsw_m: int = 32,
                  ef_search: int = 128):
         self.exact_below = exact_below
         self.kind = kind
