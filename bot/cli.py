@@ -196,23 +196,18 @@ def serve(model: Optional[Path] = ModelOption, config: Optional[Path] = ConfigOp
     if workers > 1 and not redis:
         _fail(f"--workers {workers} needs Redis (--redis, FAQBOT_REDIS_URL or server.redis_url): the workers "
               "share pushes, rate limits and new versions through it")
+    if workers > 1:
+        from .workers import run_workers, serve_spec
+
+        run_workers(workers, serve_spec(config, db, redis, model, kb, demo_agents), host, port, KEEP_ALIVE_SECONDS)
+        return
     app_, desk = build_serving_app(config, db, redis, model, kb)
     if demo_agents:
-        _demo_accounts(desk)
-        typer.echo(f"demo accounts: agent / agent-demo (http://{host}:{port}/agent), supervisor / supervisor-demo "
-                   f"(/dashboard), trainer / trainer-demo (/trainer)")
+        create_demo_accounts(desk)
     mask_access_log()
     # Idle keep-alive connections stay open longer than a customer's pause between messages (and
     # than nginx's upstream keepalive), so a reused connection is not closed under a request.
-    if workers == 1:
-        uvicorn.run(app_, host=host, port=port, timeout_keep_alive=KEEP_ALIVE_SECONDS)
-        return
-    from .workers import SPEC_ENV, serve_spec
-
-    del app_, desk  # prepared (migrated, first version made); the workers load their own
-    os.environ[SPEC_ENV] = serve_spec(config, db, redis, model, kb)
-    uvicorn.run("bot.workers:app_from_env", factory=True, workers=workers, host=host, port=port,
-                timeout_keep_alive=KEEP_ALIVE_SECONDS)
+    uvicorn.run(app_, host=host, port=port, timeout_keep_alive=KEEP_ALIVE_SECONDS)
 
 
 def build_serving_app(config: Optional[Path], db: str, redis: Optional[str], model: Optional[Path],
@@ -252,11 +247,13 @@ def _serving(store, cfg, model: Optional[Path], kb: Optional[Path]):
     return bench, bot, bench.publisher.live()
 
 
-def _demo_accounts(desk) -> None:
+def create_demo_accounts(desk) -> None:
     known = {a["username"] for a in desk.agents()}
     for username, password, name, role, groups in DEMO_AGENTS:
         if username not in known:
             desk.add_agent(username, password, name, role, groups)
+    typer.echo("demo accounts: agent / agent-demo (/agent), supervisor / supervisor-demo (/dashboard), "
+               "trainer / trainer-demo (/trainer)")
 
 
 @agent_app.command("add")
