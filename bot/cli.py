@@ -194,11 +194,12 @@ def serve(model: Optional[Path] = ModelOption, config: Optional[Path] = ConfigOp
     from .logs import mask_access_log
 
     redis = redis or _config(config).server.redis_url
-    if workers > 1 and not redis:
-        _fail(f"--workers {workers} needs Redis (--redis, FAQBOT_REDIS_URL or server.redis_url): the workers "
-              "share pushes, rate limits and new versions through it")
     if workers > 1:
         from .workers import run_workers, serve_spec
+
+        if not redis:
+            _fail(f"--workers {workers} needs Redis (--redis, FAQBOT_REDIS_URL or server.redis_url): the "
+                  "workers share pushes, rate limits and new versions through it")
 
         run_workers(workers, serve_spec(config, db, redis, model, kb, demo_agents), host, port, KEEP_ALIVE_SECONDS)
         return

@@ -40,9 +40,8 @@ def run(messages: int, freeze: bool) -> dict:
     questions = [json.loads(line)["text"] for line in (ROOT / "knowledge_base" / "demo" / "queries.jsonl")
                  .read_text(encoding="utf-8").splitlines()]
     texts = [frame.format(q) + end for end in ("", "吗", "哦") for frame in FRAMES for q in questions]
-    starts, pauses = {}, []
-    gc.callbacks.append(lambda phase, info: starts.__setitem__("t", time.perf_counter()) if phase == "start"
-                        else info["generation"] == 2 and pauses.append((time.perf_counter() - starts["t"]) * 1000))
+    pauses = []
+    gc.callbacks.append(_full_collection_timer(pauses))
     latencies = []
     for n in range(messages):
         started = time.perf_counter()
@@ -52,6 +51,19 @@ def run(messages: int, freeze: bool) -> dict:
     return {"frozen": freeze, "p50_ms": round(float(np.percentile(kept, 50)), 2),
             "p99_ms": round(float(np.percentile(kept, 99)), 2), "max_ms": round(float(kept.max()), 2),
             "full_collections": len(pauses), "longest_full_collection_ms": round(max(pauses, default=0.0), 1)}
+
+
+def _full_collection_timer(pauses: list):
+    """A gc callback appending the length of every full (generation 2) collection, in ms, to ``pauses``."""
+    started = [0.0]
+
+    def callback(phase: str, info: dict) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+        elif info["generation"] == 2:
+            pauses.append((time.perf_counter() - started[0]) * 1000)
+
+    return callback
 
 
 def main() -> None:

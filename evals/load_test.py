@@ -52,15 +52,20 @@ def rss_mb() -> float:
     """Resident memory of the server processes (and their worker processes) now (MB)."""
     total = 0
     for pid in {p for root in PIDS for p in _with_children(root)}:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                total += int(line.split()[1])
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue  # a worker ended between listing and reading
+        total += sum(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
     return round(total / 1024, 1)
 
 
 def _with_children(pid: int) -> list:
-    children = [int(c) for task in Path(f"/proc/{pid}/task").iterdir()
-                for c in (task / "children").read_text().split()]
+    try:
+        children = [int(c) for task in Path(f"/proc/{pid}/task").iterdir()
+                    for c in (task / "children").read_text().split()]
+    except OSError:
+        return []
     return [pid] + [p for c in children for p in _with_children(c)]
 
 
