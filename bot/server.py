@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 from fastapi import FastAPI, Header, HTTPException, Query, Request, WebSocket, WebSocketDisconnect
-from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
@@ -28,6 +27,7 @@ from training.draft import EditConflict
 from training.workbench import Workbench
 
 from .agent_api import agent_router
+from .answering import AnsweringPool
 from .chat import select_payload
 from .config import HandoffConfig, ServerConfig
 from .conversations import Conversations, session_topic
@@ -140,6 +140,7 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
         app.include_router(trainer_router(conversations, workbench, versions))
         app.router.on_startup.append(versions.start)
         app.router.on_shutdown.append(versions.stop)
+    answering = AnsweringPool(settings.answering_threads)
     per_session = limiter("session", settings.messages_per_minute_per_session)
     per_address = limiter("address", settings.messages_per_minute_per_address)
     # Suggestions fire while typing: a wider budget than messages, still bounded per address.
@@ -191,12 +192,15 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
 
     @app.post("/api/messages", summary="Send a customer message, get the bot's reply (or a receipt while an "
                                        "agent owns the conversation)")
-    def post_message(message: MessageIn, request: Request, x_session_token: Optional[str] = Header(None)) -> dict:
-        limit(message.session_id, _address(request))
-        owner(message.session_id[:128], x_session_token)  # only the browser that started it goes on with it
-        attributes = _attributes(message.attributes)
+    async def post_message(message: MessageIn, request: Request,
+                           x_session_token: Optional[str] = Header(None)) -> dict:
+        return await answering.run(answer, message, _address(request), x_session_token)
+
+    def answer(message: MessageIn, address: str, token: Optional[str]) -> dict:
+        limit(message.session_id, address)
+        owner(message.session_id[:128], token)  # only the browser that started it goes on with it
         reply = conversations.handle(message.session_id, message.text, message.channel, message.customer_id,
-                                     attributes)
+                                     _attributes(message.attributes))
         return dict(reply, session_token=tokens.issue(message.session_id[:128]))
 
     @app.websocket("/ws/{session_id}")
@@ -232,13 +236,12 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
                     continue
                 customer = data.get("customer_id")
                 attributes = data.get("attributes") if isinstance(data.get("attributes"), dict) else None
-                new = events is None and await run_in_threadpool(conversations.store.session, session_id) is None
+                new = events is None and await answering.run(conversations.store.session, session_id) is None
                 if events is None and not new:
                     await websocket.send_json({"error": "this conversation belongs to another browser"})
                     continue
-                payload = await run_in_threadpool(conversations.handle, session_id, text,
-                                                  str(data.get("channel", "web")),
-                                                  str(customer)[:128] if customer else None, _attributes(attributes))
+                payload = await answering.run(conversations.handle, session_id, text, str(data.get("channel", "web")),
+                                              str(customer)[:128] if customer else None, _attributes(attributes))
                 async with sending:
                     await websocket.send_json(dict(payload, session_token=tokens.issue(session_id)))
                 if new:  # this socket started the conversation: it is the owner
@@ -253,8 +256,11 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
 
     @app.post("/webhooks/rest/webhook", response_model=List[RasaReply],
               summary="Rasa REST channel: widgets and scripts built for Rasa work unchanged")
-    def rasa_webhook(message: RasaMessageIn, request: Request) -> List[RasaReply]:
-        limit(message.sender, _address(request))
+    async def rasa_webhook(message: RasaMessageIn, request: Request) -> List[RasaReply]:
+        return await answering.run(answer_rasa, message, _address(request))
+
+    def answer_rasa(message: RasaMessageIn, address: str) -> List[RasaReply]:
+        limit(message.sender, address)
         # its own namespace: a Rasa sender id can never continue (or read) a widget's conversation
         payload = conversations.handle(RASA_SESSIONS + message.sender, message.message, "rasa")
         return [to_rasa(message.sender, payload)] if payload["type"] in ("bot", "system") else []

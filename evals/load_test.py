@@ -87,19 +87,22 @@ class Recorder:
         self.errors.append(what)
 
 
-async def http_session(base: str, texts, due, recorder: Recorder, client: httpx.AsyncClient) -> None:
+async def http_session(base: str, texts, due, recorder: Recorder) -> None:
+    """A customer's browser: its own keep-alive connection (a shared pool would send most messages
+    down the few connections that happen to be idle, all to one worker)."""
     name, tokens = uuid.uuid4().hex[:10], {}
-    for n, (text, when) in enumerate(zip(texts, due)):
-        when = await _until(when)
-        session = f"h{name}-{n // MESSAGES_PER_SESSION}"
-        try:
-            r = await client.post(base + "/api/messages", json={"session_id": session, "text": text},
-                                  headers={"X-Session-Token": tokens[session]} if session in tokens else {})
-            if r.status_code == 200:
-                tokens[session] = r.json()["session_token"]  # as the widget keeps it
-            recorder.ok("http", when) if r.status_code == 200 else recorder.failed(f"http {r.status_code}")
-        except httpx.HTTPError as exc:
-            recorder.failed(f"http {exc.__class__.__name__}")
+    async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=1)) as client:
+        for n, (text, when) in enumerate(zip(texts, due)):
+            when = await _until(when)
+            session = f"h{name}-{n // MESSAGES_PER_SESSION}"
+            try:
+                r = await client.post(base + "/api/messages", json={"session_id": session, "text": text},
+                                      headers={"X-Session-Token": tokens[session]} if session in tokens else {})
+                if r.status_code == 200:
+                    tokens[session] = r.json()["session_token"]  # as the widget keeps it
+                recorder.ok("http", when) if r.status_code == 200 else recorder.failed(f"http {r.status_code}")
+            except httpx.HTTPError as exc:
+                recorder.failed(f"http {exc.__class__.__name__}")
 
 
 async def ws_session(base: str, texts, due, recorder: Recorder) -> None:
@@ -158,24 +161,22 @@ async def run(bases, rate: float, sessions: int, messages: int, ws_share: float,
     recorder = Recorder()
     start = time.perf_counter() + 0.5
     tasks = []
-    limits = httpx.Limits(max_connections=sessions, max_keepalive_connections=sessions)
-    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
-        for s in range(sessions):
-            mine = [texts[s + j * sessions] for j in range(per_session)]
-            # message number s + j*sessions of the whole run is due at that index / rate
-            due = [start + (s + j * sessions) / rate if rate else 0.0 for j in range(per_session)]
-            base = bases[s % len(bases)]
-            ws = s < round(sessions * ws_share)
-            tasks.append(ws_session(base, mine, due, recorder) if ws else http_session(base, mine, due, recorder, client))
-        began = time.perf_counter()
-        memory: list = []
-        sampler = asyncio.create_task(sample_memory(memory, max(1.0, limit / 60)))
-        try:
-            await asyncio.wait_for(asyncio.gather(*tasks), limit)
-        except asyncio.TimeoutError:
-            recorder.failed("time limit reached")
-        elapsed = time.perf_counter() - max(began, start)
-        sampler.cancel()
+    for s in range(sessions):
+        mine = [texts[s + j * sessions] for j in range(per_session)]
+        # message number s + j*sessions of the whole run is due at that index / rate
+        due = [start + (s + j * sessions) / rate if rate else 0.0 for j in range(per_session)]
+        base = bases[s % len(bases)]
+        ws = s < round(sessions * ws_share)
+        tasks.append(ws_session(base, mine, due, recorder) if ws else http_session(base, mine, due, recorder))
+    began = time.perf_counter()
+    memory: list = []
+    sampler = asyncio.create_task(sample_memory(memory, max(1.0, limit / 60)))
+    try:
+        await asyncio.wait_for(asyncio.gather(*tasks), limit)
+    except asyncio.TimeoutError:
+        recorder.failed("time limit reached")
+    elapsed = time.perf_counter() - max(began, start)
+    sampler.cancel()
     memory.append((round(time.perf_counter(), 1), rss_mb()))
     rss = [m for _, m in memory]
     return dict(_summary(recorder, elapsed, rate, sessions, ws_share), distinct_texts=len(set(texts)),

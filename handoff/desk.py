@@ -13,7 +13,7 @@ import secrets
 import time
 from typing import Dict, List, Optional, Sequence
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 
 from bot.store import ConversationStore, _serialised, agent_tokens, agents, handoffs, surveys, tickets
 
@@ -22,6 +22,9 @@ STATUSES = ("online", "away", "offline")
 TOKEN_HOURS = 12
 OPEN = ("queued", "active")  # a person has (or will have) the conversation: the bot is silent
 LEAVE_MESSAGE = "leave_message"  # nobody could pick up: the customer's next message becomes a ticket
+# asked on every customer message: built once (see bot/store.py)
+OPEN_HANDOFF = select(handoffs).where(handoffs.c.session_id == bindparam("session"),
+                                      handoffs.c.status.in_(OPEN + (LEAVE_MESSAGE,))).order_by(handoffs.c.id.desc())
 _DUMMY_HASH = None  # compared against for unknown usernames, so timing does not reveal which exist
 
 
@@ -112,10 +115,8 @@ class AgentDesk:
     @_serialised
     def open_handoff(self, session_id: str) -> Optional[dict]:
         """The session's hand-off still in progress: queued, active, or waiting for a left message."""
-        query = select(handoffs).where(handoffs.c.session_id == session_id,
-                                       handoffs.c.status.in_(OPEN + (LEAVE_MESSAGE,))).order_by(handoffs.c.id.desc())
         with self.engine.connect() as conn:
-            row = conn.execute(query).first()
+            row = conn.execute(OPEN_HANDOFF, {"session": session_id}).first()
         return _handoff(row) if row else None
 
     @_serialised
