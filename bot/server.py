@@ -231,19 +231,9 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
                     await websocket.send_json({"error": f"send {{\"text\": ...}} of at most {MAX_TEXT} characters"})
                     continue
                 address = websocket.client.host if websocket.client else "?"
-                if not per_address.allow(address) or not per_session.allow(session_id[:128]):
-                    await websocket.send_json({"error": TOO_MANY})
-                    continue
-                customer = data.get("customer_id")
-                attributes = data.get("attributes") if isinstance(data.get("attributes"), dict) else None
-                new = events is None and await answering.run(conversations.store.session, session_id) is None
-                if events is None and not new:
-                    await websocket.send_json({"error": "this conversation belongs to another browser"})
-                    continue
-                payload = await answering.run(conversations.handle, session_id, text, str(data.get("channel", "web")),
-                                              str(customer)[:128] if customer else None, _attributes(attributes))
+                payload, new = await answering.run(answer_socket, session_id, data, address, events is not None)
                 async with sending:
-                    await websocket.send_json(dict(payload, session_token=tokens.issue(session_id)))
+                    await websocket.send_json(payload)
                 if new:  # this socket started the conversation: it is the owner
                     events = hub.subscribe(topic)
                     pusher = asyncio.create_task(_push(websocket, events, sending))
@@ -253,6 +243,19 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
             if pusher is not None:
                 pusher.cancel()
                 hub.unsubscribe(topic, events)
+
+    def answer_socket(session_id: str, data: dict, address: str, owner_socket: bool) -> tuple:
+        """(what the socket sends, whether this message started the conversation)."""
+        if not per_address.allow(address) or not per_session.allow(session_id):
+            return {"error": TOO_MANY}, False
+        new = not owner_socket and conversations.store.session(session_id) is None
+        if not owner_socket and not new:
+            return {"error": "this conversation belongs to another browser"}, False
+        customer, attributes = data.get("customer_id"), data.get("attributes")
+        payload = conversations.handle(session_id, data["text"], str(data.get("channel", "web")),
+                                       str(customer)[:128] if customer else None,
+                                       _attributes(attributes if isinstance(attributes, dict) else None))
+        return dict(payload, session_token=tokens.issue(session_id)), new
 
     @app.post("/webhooks/rest/webhook", response_model=List[RasaReply],
               summary="Rasa REST channel: widgets and scripts built for Rasa work unchanged")

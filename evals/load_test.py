@@ -34,6 +34,8 @@ from pathlib import Path
 import httpx
 import websockets
 
+from evals.lean_http import HttpConnection
+
 QUERIES = Path(__file__).resolve().parent.parent / "knowledge_base" / "demo" / "queries.jsonl"
 # The way customers frame a question: every message of a run is a text the server has not seen
 # (no cached sentence vector helps), as in real traffic.
@@ -88,21 +90,29 @@ class Recorder:
 
 
 async def http_session(base: str, texts, due, recorder: Recorder) -> None:
-    """A customer's browser: its own keep-alive connection (a shared pool would send most messages
-    down the few connections that happen to be idle, all to one worker)."""
+    """A customer's browser: a keep-alive connection per conversation, as a page visit opens one (a
+    pool shared by all sessions sends most messages down the few connections that happen to be idle,
+    all to one worker)."""
     name, tokens = uuid.uuid4().hex[:10], {}
-    async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=1)) as client:
+    connection = HttpConnection(base)
+    try:
         for n, (text, when) in enumerate(zip(texts, due)):
+            if n % MESSAGES_PER_SESSION == 0:
+                connection.close()  # a new conversation: the next request connects anew
             when = await _until(when)
             session = f"h{name}-{n // MESSAGES_PER_SESSION}"
             try:
-                r = await client.post(base + "/api/messages", json={"session_id": session, "text": text},
-                                      headers={"X-Session-Token": tokens[session]} if session in tokens else {})
-                if r.status_code == 200:
-                    tokens[session] = r.json()["session_token"]  # as the widget keeps it
-                recorder.ok("http", when) if r.status_code == 200 else recorder.failed(f"http {r.status_code}")
-            except httpx.HTTPError as exc:
+                status, reply = await connection.post_json(
+                    "/api/messages", {"session_id": session, "text": text},
+                    {"X-Session-Token": tokens[session]} if session in tokens else None)
+                if status == 200:
+                    tokens[session] = reply["session_token"]  # as the widget keeps it
+                recorder.ok("http", when) if status == 200 else recorder.failed(f"http {status}")
+            except (OSError, ValueError, KeyError, asyncio.TimeoutError, asyncio.IncompleteReadError,
+                    asyncio.LimitOverrunError) as exc:
                 recorder.failed(f"http {exc.__class__.__name__}")
+    finally:
+        connection.close()
 
 
 async def ws_session(base: str, texts, due, recorder: Recorder) -> None:

@@ -142,8 +142,10 @@ class EmotionScorer:
         return _sigmoid(self.decision(text))
 
     def _blend(self, z_ngram: float, vector) -> float:
+        import numpy as np
+
         coef, bias = self.head_
-        z_head = bias + sum(w * float(v) for w, v in zip(coef, vector))
+        z_head = bias + float(np.dot(np.asarray(coef, np.float64), np.asarray(vector, np.float64)))
         b0, b_ngram, b_head = self.blend_
         return b0 + b_ngram * z_ngram + b_head * z_head
 

@@ -43,16 +43,7 @@ class Normalizer:
     def normalize(self, text: str) -> str:
         if not isinstance(text, str):
             text = "" if text is None else str(text)
-        text = _LONE_SURROGATES.sub(" ", text)  # half a UTF-16 pair: not text, and no encoder takes it
-        text = unicodedata.normalize("NFKC", text)
-        text = _CONTROL.sub(" ", text)
-        text = _EMOJI.sub(" ", text)
-        text = _QUOTES.sub(" ", text)
-        if self.traditional_to_simplified and _has_cjk(text):
-            text = _t2s().convert(text)
-        text = text.casefold()
-        text = _PUNCT_RUN.sub(r"\1", text)
-        return _SPACES.sub(" ", text).strip()
+        return _normalised(text, self.traditional_to_simplified)
 
     def transform(self, texts):
         return [self.normalize(t) for t in texts]
@@ -65,6 +56,20 @@ class Normalizer:
     @classmethod
     def load(cls, folder: Path) -> "Normalizer":
         return cls(**json.loads((folder / "normalizer.json").read_text()))
+
+
+@lru_cache(maxsize=1024)  # one message is normalised by several parts of the bot, ~60 µs each time
+def _normalised(text: str, traditional_to_simplified: bool) -> str:
+    text = _LONE_SURROGATES.sub(" ", text)  # half a UTF-16 pair: not text, and no encoder takes it
+    text = unicodedata.normalize("NFKC", text)
+    text = _CONTROL.sub(" ", text)
+    text = _EMOJI.sub(" ", text)
+    text = _QUOTES.sub(" ", text)
+    if traditional_to_simplified and _has_cjk(text):
+        text = _t2s().convert(text)
+    text = text.casefold()
+    text = _PUNCT_RUN.sub(r"\1", text)
+    return _SPACES.sub(" ", text).strip()
 
 
 def _has_cjk(text: str) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
@@ -26,6 +27,7 @@ class Segmenter:
         self.synonyms = synonyms
         self.extra_stop_words = tuple(extra_stop_words)
         self._tokenizer = None
+        self._recent = None
 
     # -- learning -------------------------------------------------------------------------------
     def fit(self, terms: Iterable[str] = ()) -> "Segmenter":
@@ -40,14 +42,19 @@ class Segmenter:
         stop = _STOP_WORDS_FILE.read_text(encoding="utf-8").split()
         self.stop_words_ = sorted(set(stop) | {w.casefold() for w in self.extra_stop_words})
         self._stop = frozenset(self.stop_words_)
-        self._tokenizer = None
+        self._tokenizer = self._recent = None
         return self
 
     # -- using ----------------------------------------------------------------------------------
     def tokens(self, text: str, synonyms: bool = True) -> List[str]:
         """All words of normalised text, synonyms mapped to their canonical form (unless told not to)."""
-        typed = [word for piece in self._jieba().cut(text.casefold()) for word in _WORD.findall(piece)]
+        if self._recent is None:
+            self._recent = lru_cache(maxsize=256)(self._cut)  # a message is cut for several channels
+        typed = list(self._recent(text))
         return self._canonical(typed) if synonyms else typed
+
+    def _cut(self, text: str) -> Tuple[str, ...]:
+        return tuple(word for piece in self._jieba().cut(text.casefold()) for word in _WORD.findall(piece))
 
     def content_words(self, text: str, synonyms: bool = True) -> List[str]:
         """Words without stop words (falls back to all words if nothing else is left)."""
