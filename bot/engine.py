@@ -18,6 +18,7 @@ from knowledge_base.entry import KnowledgeBase
 from knowledge_base.loader import build_kb
 from knowledge_base.retriever import Exclusions, Retriever
 from knowledge_base.text import Normalizer
+from knowledge_base.text.pinyin import to_pinyin
 from training.artefact import ArtefactError, read_manifest
 from training.previous_model import EXAMPLES
 
@@ -81,6 +82,7 @@ class Bot:
         normalizer = Normalizer(config.text.traditional_to_simplified)
         retriever = Retriever.load(folder / "retriever", normalizer, encoder)
         retriever.segmenter.warm_up()
+        to_pinyin(["预热"])  # pypinyin loads its phrase dictionary on first use: ~0.4 s a customer would wait
         _single_threaded_blas()
         examples = json.loads((folder / EXAMPLES).read_text(encoding="utf-8"))  # normalised at training: not again
         bot = cls(folder, manifest, kb, retriever, FusionRanker.load(folder / "ranker"),

@@ -127,7 +127,7 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
 
     def owner(session_id: str, token: Optional[str]) -> None:
         """Only the browser holding the conversation's token reads, rates or votes on it."""
-        if conversations.store.session(session_id) is not None and not tokens.valid(session_id, token):
+        if not tokens.valid(session_id, token) and conversations.store.session(session_id) is not None:
             raise PermissionError("this conversation belongs to another browser (X-Session-Token missing or wrong)")
     hub = conversations.hub
     limiter = _limiters(app, hub, settings.redis_url)
