@@ -166,15 +166,13 @@ def customer_messages(count: int) -> list:
 
 
 async def run(bases, rate: float, sessions: int, messages: int, ws_share: float, limit: float) -> dict:
-    per_session = max(1, messages // sessions)
-    texts = customer_messages(per_session * sessions)
+    texts = customer_messages(messages)
     recorder = Recorder()
     start = time.perf_counter() + 0.5
     tasks = []
     for s in range(sessions):
-        mine = [texts[s + j * sessions] for j in range(per_session)]
-        # message number s + j*sessions of the whole run is due at that index / rate
-        due = [start + (s + j * sessions) / rate if rate else 0.0 for j in range(per_session)]
+        mine = texts[s::sessions]  # message number i of the whole run is due at i / rate
+        due = [start + i / rate if rate else 0.0 for i in range(s, len(texts), sessions)]
         base = bases[s % len(bases)]
         ws = s < round(sessions * ws_share)
         tasks.append(ws_session(base, mine, due, recorder) if ws else http_session(base, mine, due, recorder))
