@@ -75,10 +75,10 @@ class Conversations:
         with lock:
             session.bot, session.router = self.bot, self.router  # a newly published version from now on
             self._catch_up(session, session_id)
-            self.store.ensure_session(session_id, channel, customer_id and _clean(customer_id)[:128], attributes)
+            message_id = self.store.receive(session_id, channel, text, customer_id and _clean(customer_id)[:128],
+                                            attributes)
             if attributes:
                 session.attributes = dict(attributes)
-            message_id = self.store.add_message(session_id, "customer", text)
             self.seen[session_id] = message_id
             self.metrics.customer_message(channel)
             handoff = self.desk.open_handoff(session_id) if self.desk else None

@@ -190,18 +190,33 @@ class ConversationStore:
     def ensure_session(self, session_id: str, channel: str, customer_id: Optional[str] = None,
                        attributes: Optional[dict] = None) -> None:
         """Create the session on its first message; later messages may add the customer and attributes."""
+        self._in_session(session_id, channel, customer_id, attributes)
+
+    @_serialised
+    def receive(self, session_id: str, channel: str, text: str, customer_id: Optional[str] = None,
+                attributes: Optional[dict] = None) -> int:
+        """A customer's message, committed in one transaction with its session (made on the first
+        message, updated with the customer and attributes on later ones); returns its id."""
+        message = _message_row(session_id, "customer", text)
+        return self._in_session(session_id, channel, customer_id, attributes, message)
+
+    def _in_session(self, session_id: str, channel: str, customer_id: Optional[str], attributes: Optional[dict],
+                    message: Optional[dict] = None) -> Optional[int]:
         known = dict(customer_id=customer_id) if customer_id else {}
         if attributes:
             known["attributes"] = json.dumps(attributes, ensure_ascii=False)
-        try:
-            with self.engine.begin() as conn:
-                if conn.execute(SESSION_KNOWN, {"session": session_id}).first() is None:
-                    conn.execute(insert(sessions).values(id=session_id, channel=channel, created=time.time(),
-                                                         **known))
-                elif known:
-                    conn.execute(update(sessions).where(sessions.c.id == session_id).values(**known))
-        except IntegrityError:
-            pass  # another request created it a moment ago
+        for attempt in (1, 2):
+            try:
+                with self.engine.begin() as conn:
+                    if conn.execute(SESSION_KNOWN, {"session": session_id}).first() is None:
+                        conn.execute(insert(sessions).values(id=session_id, channel=channel, created=time.time(),
+                                                             **known))
+                    elif known:
+                        conn.execute(update(sessions).where(sessions.c.id == session_id).values(**known))
+                    return None if message is None else int(conn.execute(ADD_MESSAGE, message).scalar_one())
+            except IntegrityError:
+                if attempt == 2:  # another request created the session a moment ago: the second try finds it
+                    raise
 
     @_serialised
     def session(self, session_id: str) -> Optional[dict]:
@@ -220,8 +235,7 @@ class ConversationStore:
         """Store one message (a customer's, an agent's, a system notice, or the bot's ``reply``);
         returns its id once committed. ``answering``: (customer message id, its emotion score),
         recorded in the same transaction as the reply."""
-        row = dict(session_id=session_id, created=time.time(), sender=sender, text=text, emotion=emotion,
-                   author=author, details=json.dumps(details, ensure_ascii=False) if details else None)
+        row = _message_row(session_id, sender, text, emotion, author, details)
         if reply is not None:
             row.update(decision=reply.decision, entry_id=reply.entry_id, confidence=reply.confidence,
                        options=json.dumps([o.id for o in reply.options]),
@@ -309,6 +323,12 @@ class ConversationStore:
             query = query.where(feedback.c.message_id == message_id)
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def _message_row(session_id: str, sender: str, text: str, emotion: Optional[float] = None,
+                 author: Optional[str] = None, details: Optional[dict] = None) -> dict:
+    return dict(session_id=session_id, created=time.time(), sender=sender, text=text, emotion=emotion,
+                author=author, details=json.dumps(details, ensure_ascii=False) if details else None)
 
 
 def migrate(engine: Engine) -> int:
