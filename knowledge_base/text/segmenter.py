@@ -27,7 +27,7 @@ class Segmenter:
         self.synonyms = synonyms
         self.extra_stop_words = tuple(extra_stop_words)
         self._tokenizer = None
-        self._recent = None
+        self._recent = lru_cache(maxsize=256)(self._cut)  # a message is cut for several channels
 
     # -- learning -------------------------------------------------------------------------------
     def fit(self, terms: Iterable[str] = ()) -> "Segmenter":
@@ -42,14 +42,13 @@ class Segmenter:
         stop = _STOP_WORDS_FILE.read_text(encoding="utf-8").split()
         self.stop_words_ = sorted(set(stop) | {w.casefold() for w in self.extra_stop_words})
         self._stop = frozenset(self.stop_words_)
-        self._tokenizer = self._recent = None
+        self._tokenizer = None
+        self._recent = lru_cache(maxsize=256)(self._cut)  # words learned: forget earlier cuts
         return self
 
     # -- using ----------------------------------------------------------------------------------
     def tokens(self, text: str, synonyms: bool = True) -> List[str]:
         """All words of normalised text, synonyms mapped to their canonical form (unless told not to)."""
-        if self._recent is None:
-            self._recent = lru_cache(maxsize=256)(self._cut)  # a message is cut for several channels
         typed = list(self._recent(text))
         return self._canonical(typed) if synonyms else typed
 
