@@ -6,15 +6,15 @@ __all__ = ["Bot", "Reply", "load_config"]
 
 def __getattr__(name):
     if name == "Bot":
-        from .engine import Bot
+        from bot.engine import Bot
 
         return Bot
     if name == "Reply":
-        from .reply import Reply
+        from bot.reply import Reply
 
         return Reply
     if name == "load_config":
-        from .config import load_config
+        from bot.config import load_config
 
         return load_config
     raise AttributeError(name)

@@ -17,9 +17,9 @@ from pydantic import BaseModel, Field
 from handoff.report import GROUPINGS, outcome_report
 from handoff.webhooks import verify
 
-from .config import HandoffConfig
-from .rate_limit import RateLimiter
-from .conversations import DESK, Conversations, agent_topic
+from bot.config import HandoffConfig
+from bot.rate_limit import RateLimiter
+from bot.conversations import DESK, Conversations, agent_topic
 
 
 class LoginIn(BaseModel):

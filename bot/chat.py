@@ -8,8 +8,8 @@ from typing import Callable, List, Optional
 
 from handoff.turn import NoQueue, Turn
 
-from .engine import Bot
-from .reply import Option, Reply
+from bot.engine import Bot
+from bot.reply import Option, Reply
 
 
 SELECT_PREFIX = "/select:"  # a button payload: "/select:<entry id>" picks that entry

@@ -11,7 +11,7 @@ from typing import List, Optional
 
 import typer
 
-from .curation_cli import register as register_curation
+from bot.curation_cli import register as register_curation
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="faqbot: a Chinese-first customer-service FAQ bot.")
@@ -38,7 +38,7 @@ DbOption = typer.Option("faqbot.sqlite3", "--db", envvar="FAQBOT_DB",
 
 
 def _config(path: Optional[Path]):
-    from .config import load_config
+    from bot.config import load_config
 
     if path is None and DEFAULT_CONFIG.exists():
         path = DEFAULT_CONFIG
@@ -54,7 +54,7 @@ def _bot(model: Optional[Path], config: Optional[Path] = None, kb: Optional[Path
     """Load a trained bot; with no --model, train ``kb`` (default: the bundled demo) once, cached, and load it."""
     from training.artefact import ArtefactError
 
-    from .engine import Bot
+    from bot.engine import Bot
 
     try:
         if model is None:
@@ -98,7 +98,7 @@ def chat(model: Optional[Path] = ModelOption, config: Optional[Path] = ConfigOpt
     """Chat with the bot in the terminal; transfer rules show where a person would take over."""
     from handoff.router import HandoffRouter
 
-    from .chat import run
+    from bot.chat import run
 
     bot = _bot(model, config)
     run(bot, router=HandoffRouter.for_bot(_config(config).handoff, bot))
@@ -159,7 +159,7 @@ def tune(queries: Path = typer.Option(..., "--queries", help="labelled dev queri
     from training.artefact import update_thresholds
     from training.tuner import tune as tune_thresholds
 
-    from .config import load_config
+    from bot.config import load_config
 
     bot = _bot(model)
     target = min_self_service if min_self_service is not None else \
@@ -191,11 +191,11 @@ def serve(model: Optional[Path] = ModelOption, config: Optional[Path] = ConfigOp
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     import uvicorn
 
-    from .logs import mask_access_log
+    from bot.logs import mask_access_log
 
     redis = redis or _config(config).server.redis_url
     if workers > 1:
-        from .workers import run_workers, serve_spec
+        from bot.workers import run_workers, serve_spec
 
         if not redis:
             _fail(f"--workers {workers} needs Redis (--redis, FAQBOT_REDIS_URL or server.redis_url): the "
@@ -216,8 +216,8 @@ def build_serving_app(config: Optional[Path], db: str, redis: Optional[str], mod
                       kb: Optional[Path]):
     """(the app `faqbot serve` runs, its agent desk): store migrated, live version loaded (made first
     on a new database)."""
-    from .server import create_app
-    from .store import ConversationStore
+    from bot.server import create_app
+    from bot.store import ConversationStore
 
     cfg = _config(config)
     if redis:
@@ -271,7 +271,7 @@ def agent_add(username: str, name: str = typer.Option("", help="shown to custome
     """Create an agent account (the password is stored as a salted scrypt hash)."""
     from handoff.desk import AgentDesk, DeskError
 
-    from .store import ConversationStore
+    from bot.store import ConversationStore
 
     desk = AgentDesk(ConversationStore(db), _config(config).handoff.groups)
     try:
@@ -286,7 +286,7 @@ def agent_list(config: Optional[Path] = ConfigOption, db: str = DbOption):
     """Agents with their role, groups and status."""
     from handoff.desk import AgentDesk
 
-    from .store import ConversationStore
+    from bot.store import ConversationStore
 
     for a in AgentDesk(ConversationStore(db), _config(config).handoff.groups).agents():
         typer.echo(f"{a['username']:<16} {a['role']:<11} {a['status']:<8} {','.join(a['groups'])}")
@@ -302,7 +302,7 @@ def report(db: str = DbOption, config: Optional[Path] = ConfigOption,
     from handoff.report import outcome_report
     from handoff.report_format import render_report
 
-    from .store import ConversationStore
+    from bot.store import ConversationStore
 
     if format not in ("table", "json", "html"):
         _fail(f"unknown format {format!r}; choose table, json or html")
@@ -396,7 +396,7 @@ def kb_check(path: Path,
     if quality:
         # Training needs two published entries; with fewer, only exact duplicates are looked for.
         bot = _bot(model, config, path) if model is not None or len(kb.published()) >= 2 else None
-        findings = check_quality(kb, _config(config).curation, bot)
+        findings = check_quality(kb, _config(config).curation, bot.retriever if bot else None)
         report.update(summary=summarise(findings), findings=[f.to_dict() for f in findings])
     if format == "json":
         typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
@@ -424,7 +424,7 @@ def kb_export(path: Optional[Path] = typer.Argument(None, help="a KB file; none:
         if path is None:
             from training.draft import Draft
 
-            from .store import ConversationStore
+            from bot.store import ConversationStore
 
             kb = Draft(ConversationStore(db)).knowledge_base()
         else:
@@ -457,7 +457,7 @@ def mine(db: str = DbOption, model: Optional[Path] = ModelOption, config: Option
     from handoff.transcript import TranscriptError, load_transcripts
     from training.mining import format_table, mine as mine_clusters, offline_messages, unanswered, unknown_messages
 
-    from .store import ConversationStore
+    from bot.store import ConversationStore
 
     if format not in ("table", "json"):
         _fail(f"unknown format {format!r}; choose table or json")
@@ -505,7 +505,7 @@ def forget(customer: Optional[str] = typer.Option(None, "--customer", help="the 
            db: str = DbOption):
     """Delete a customer's data on request (个人信息删除): their conversations, messages, feedback,
     hand-offs, tickets, ratings and pending webhook events. Aggregates already reported stay."""
-    from .store import ConversationStore
+    from bot.store import ConversationStore
 
     if not customer and not session:
         _fail("name the customer (--customer) or their conversations (--session)")
@@ -515,7 +515,7 @@ def forget(customer: Optional[str] = typer.Option(None, "--customer", help="the 
 
 def main(argv: Optional[List[str]] = None) -> None:
     """The console command: ``app``, with a missing optional extra named instead of a traceback."""
-    from .extras import install_hint
+    from bot.extras import install_hint
 
     try:
         app(args=argv if argv is not None else sys.argv[1:])

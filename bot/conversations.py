@@ -17,14 +17,14 @@ from handoff.desk import LEAVE_MESSAGE, OPEN, AgentDesk
 from handoff.router import HandoffRouter
 from handoff.webhooks import WebhookSender
 
-from .chat import ChatSession
-from .engine import Bot
-from .hub import EventHub
-from .messages import language_of, message
-from .metrics import Metrics
-from .privacy import MaskingFilter
-from .session_state import restore
-from .store import ConversationStore
+from bot.chat import ChatSession
+from bot.engine import Bot
+from bot.hub import EventHub
+from bot.messages import language_of, message
+from bot.metrics import Metrics
+from bot.privacy import MaskingFilter
+from bot.session_state import restore
+from bot.store import ConversationStore
 
 log = logging.getLogger("faqbot.conversations")
 log.addFilter(MaskingFilter())  # customers type phone and card numbers; logs never keep them

@@ -36,8 +36,8 @@ def register(app: typer.Typer, kb_app: typer.Typer) -> None:
 def _bench(db: str, config: Optional[Path]):
     from training.workbench import Workbench
 
-    from .cli import _config
-    from .store import ConversationStore
+    from bot.cli import _config
+    from bot.store import ConversationStore
 
     return Workbench(ConversationStore(db), _config(config), show_progress=True)
 

@@ -16,16 +16,17 @@ from intents.ranker import FusionRanker
 from knowledge_base.encoders import make_encoder
 from knowledge_base.entry import KnowledgeBase
 from knowledge_base.loader import build_kb
-from knowledge_base.retriever import Exclusions, Retriever
+from knowledge_base.entry_scores import Exclusions
+from knowledge_base.retriever import Retriever
 from knowledge_base.text import Normalizer
 from knowledge_base.text.pinyin import to_pinyin
 from training.artefact import ArtefactError, read_manifest
 from training.previous_model import EXAMPLES
 
-from .config import load_config
-from .decision import DecisionPolicy
-from .messages import language_of, message
-from .reply import Option, Reply
+from bot.config import load_config
+from bot.decision import DecisionPolicy
+from bot.messages import language_of, message
+from bot.reply import Option, Reply
 
 SHOWN_CANDIDATES = 5
 

@@ -14,7 +14,7 @@ from typing import Callable, Optional
 
 from training.publisher import Publisher
 
-from .engine import Bot
+from bot.engine import Bot
 
 log = logging.getLogger("faqbot.live")
 VERSIONS_TOPIC = "kb:version"  # hub topic announcing a newly live version to every worker

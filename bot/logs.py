@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from .privacy import MaskingFilter
+from bot.privacy import MaskingFilter
 
 MASKED_LOGGERS = ("uvicorn.access", "uvicorn.error")  # request lines carry query strings (/api/suggest?q=…)
 

@@ -26,23 +26,23 @@ from knowledge_base.loader import KBValidationError
 from training.draft import EditConflict
 from training.workbench import Workbench
 
-from .agent_api import agent_router
-from .answering import AnsweringPool
-from .chat import select_payload
-from .config import HandoffConfig, ServerConfig
-from .conversations import Conversations, session_topic
-from .engine import Bot
-from .hub import EventHub
-from .live import VERSIONS_TOPIC, LiveVersion
-from .relay import RedisRelay, SharedRateLimiter
-from .request_limits import RequestLimits
-from .security_headers import SecurityHeaders
-from .session_tokens import SessionTokens
-from .messages import message
-from .metrics import CONTENT_TYPE, Metrics
-from .rate_limit import RateLimiter
-from .store import ConversationStore
-from .trainer_api import trainer_router
+from bot.agent_api import agent_router
+from bot.answering import AnsweringPool
+from bot.chat import select_payload
+from bot.config import HandoffConfig, ServerConfig
+from bot.conversations import Conversations, session_topic
+from bot.engine import Bot
+from bot.hub import EventHub
+from bot.live import VERSIONS_TOPIC, LiveVersion
+from bot.relay import RedisRelay, SharedRateLimiter
+from bot.request_limits import RequestLimits
+from bot.security_headers import SecurityHeaders
+from bot.session_tokens import SessionTokens
+from bot.messages import message
+from bot.metrics import CONTENT_TYPE, Metrics
+from bot.rate_limit import RateLimiter
+from bot.store import ConversationStore
+from bot.trainer_api import trainer_router
 
 STATIC = Path(__file__).with_name("static")
 RASA_SESSIONS = "rasa:"  # session ids of conversations that came through the Rasa REST channel

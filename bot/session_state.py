@@ -11,8 +11,8 @@ from typing import List, Optional, Tuple
 
 from handoff.turn import Turn
 
-from .chat import SELECT_PREFIX, ChatSession
-from .reply import Option
+from bot.chat import SELECT_PREFIX, ChatSession
+from bot.reply import Option
 
 
 def restore(session: ChatSession, history: List[dict]) -> Optional[Tuple[int, str]]:

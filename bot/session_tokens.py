@@ -17,7 +17,7 @@ import time
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
-from .store import ConversationStore, kb_state
+from bot.store import ConversationStore, kb_state
 
 SECRET_KEY = "session_secret"
 SECRET_ENV = "FAQBOT_SESSION_SECRET"

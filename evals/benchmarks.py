@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.config import load_config
 
-from .runner import run_eval
+from evals.runner import run_eval
 
 VARIANTS = {
     "fused": {},

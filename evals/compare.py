@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .bootstrap import compare, interval_text
-from .runner import EvalRun
+from evals.bootstrap import compare, interval_text
+from evals.runner import EvalRun
 
 COMPARED = ("accuracy_at_1", "mrr_at_5", "recall_at_5", "answered_correct", "clarify_rate", "clarify_hit",
             "self_service_rate", "wrong_answer_rate", "oos_precision", "oos_recall")

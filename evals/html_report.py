@@ -9,7 +9,7 @@ import base64
 from collections.abc import Sequence
 from html import escape
 
-from .bootstrap import interval_text
+from evals.bootstrap import interval_text
 
 Column = tuple[str, str]  # (key in the row, heading)
 

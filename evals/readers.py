@@ -102,7 +102,7 @@ def _jsonl(path: Path, split: str) -> Iterator:
 
 
 def _rasa(path: Path, split: str) -> Iterator:
-    from intents.rasa_yaml import is_rasa_document, read_records
+    from knowledge_base.rasa_yaml import is_rasa_document, read_records
     from knowledge_base.loader import Problem
 
     try:

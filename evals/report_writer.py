@@ -11,13 +11,13 @@ from pathlib import Path
 
 from training.progress import Progress
 
-from . import html_report as html
-from . import plots
-from .calibration import outcome_calibration
-from .confusion import confused_pairs
-from .curves import GRID, threshold_sweep, top_k_accuracy
-from .per_entry import per_entry
-from .runner import EvalRun
+from evals import html_report as html
+from evals import plots
+from evals.calibration import outcome_calibration
+from evals.confusion import confused_pairs
+from evals.curves import GRID, threshold_sweep, top_k_accuracy
+from evals.per_entry import per_entry
+from evals.runner import EvalRun
 
 SUMMARY_KEYS = ["n_queries", "n_oos", "accuracy_at_1", "mrr_at_5", "recall_at_5", "answered_correct", "clarify_rate",
                 "clarify_hit", "self_service_rate", "wrong_answer_rate", "oos_precision", "oos_recall",

@@ -9,12 +9,12 @@ from bot.config import Config
 from bot.decision import DecisionPolicy
 from bot.engine import Analysis, Bot
 from knowledge_base.loader import load_kb
-from training.embedding_cache import cache_root
+from knowledge_base.embedding_cache import cache_root
 from training.progress import Progress
 from training.trainer import train
 
-from .metrics import Outcome, report
-from .queries import LabelledQuery, load_queries
+from evals.metrics import Outcome, report
+from evals.queries import LabelledQuery, load_queries
 
 WARM_UP_QUERIES = 3
 SHOWN_SCORES = 10  # candidates per query kept for reports (top-k curve, worst queries)

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import scale_kb
+from evals import scale_kb
 
 VARIANTS = {"full": {}, "sparse-only": {"dense.enabled": False}}
 REPEATS = 3  # latency passes over the queries (median of each pass's p50 / p99 is reported)

@@ -24,9 +24,9 @@ import numpy as np
 from knowledge_base.encoders import make_encoder, normalise
 from knowledge_base.loader import load_kb
 from knowledge_base.text import Normalizer
-from training.embedding_cache import EmbeddingCache
+from knowledge_base.embedding_cache import EmbeddingCache
 
-from .synthetic import base_entries, question_stream
+from evals.synthetic import base_entries, question_stream
 
 CHINESE_SETS = ("bq-dev-fewshot", "tianchi-covid-dev", "smp2017-dev")
 DEMO = Path(__file__).resolve().parent.parent / "knowledge_base" / "demo"

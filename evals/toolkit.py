@@ -9,11 +9,11 @@ from pathlib import Path
 
 from bot.config import Config
 
-from .calibration import outcome_calibration
-from .compare import differences, text_table
-from .cross_validation import cross_validate
-from .gate import failures
-from .runner import EvalRun, evaluate
+from evals.calibration import outcome_calibration
+from evals.compare import differences, text_table
+from evals.cross_validation import cross_validate
+from evals.gate import failures
+from evals.runner import EvalRun, evaluate
 
 
 @dataclass
@@ -37,7 +37,7 @@ class Evaluation:
             runs[name] = run
         evaluation = cls(runs, differences(runs) if len(runs) > 1 else {})
         if report_dir is not None:
-            from .report_writer import (
+            from evals.report_writer import (
                 write_report,  # matplotlib only when a report is asked for
             )
 

@@ -1,4 +1,4 @@
 """Hand-off to humans: transfer rules, emotion, the agent desk, surveys and outcome reports."""
-from .hook import HandoffHook
+from handoff.hook import HandoffHook
 
 __all__ = ["HandoffHook"]

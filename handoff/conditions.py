@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence, Tuple
 
-from .turn import TurnContext
+from handoff.turn import TurnContext
 
 Verdict = Tuple[bool, str]
 

@@ -11,8 +11,8 @@ from typing import List, Optional, Tuple
 
 from bot.chat import ChatSession
 
-from .router import HandoffRouter
-from .transcript import Transcript
+from handoff.router import HandoffRouter
+from handoff.transcript import Transcript
 
 
 @dataclass

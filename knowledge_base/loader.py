@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import csv
 import json
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 
 import yaml
 
-from .entry import STATUSES, Entry, KnowledgeBase
-from .limits import ImportLimits
+from knowledge_base.entry import STATUSES, Entry, KnowledgeBase
+from knowledge_base.limits import ImportLimits
+from knowledge_base.problems import KBValidationError, Problem
 
 FIELDS = (
     "id", "question", "similar", "category", "answer", "keywords", "related", "tags",
@@ -25,28 +25,6 @@ CSV_LIST_SEPARATOR = "|"
 # YAML top-level keys naming the KB's own segmenter files → the segmenter setting they fill.
 RESOURCES = {"dictionary": "user_dictionary", "synonyms": "synonyms"}
 SOURCE = "_source"
-
-
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    line: int
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
-
-
-class KBValidationError(ValueError):
-    """Raised with every problem found, so a trainer fixes a file in one pass."""
-
-    def __init__(self, problems: List[Problem]):
-        self.problems = problems
-        shown = "\n".join(f"  {p}" for p in problems[:50])
-        more = f"\n  … and {len(problems) - 50} more" if len(problems) > 50 else ""
-        super().__init__(f"{len(problems)} problem(s) in the knowledge base:\n{shown}{more}")
 
 
 # A raw record: the parsed mapping, the line it starts on, and the line of each field.
@@ -112,7 +90,7 @@ def _read_yaml(path: Path, problems: List[Problem], resources: Dict[str, str]) -
         return []
     if root is None:
         return []
-    from intents.rasa_yaml import is_rasa_document, read_records
+    from knowledge_base.rasa_yaml import is_rasa_document, read_records
 
     if is_rasa_document(root):
         return read_records(root, str(path), problems)

@@ -14,8 +14,9 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 import numpy as np
 
-from .encoders import normalise
-from .entry import Entry, KnowledgeBase
+from knowledge_base.embedding_cache import EmbeddingCache
+from knowledge_base.encoders import normalise
+from knowledge_base.entry import Entry, KnowledgeBase
 
 SEVERITIES = ("error", "warning", "info")
 KINDS = ("near_duplicate", "empty_answer", "too_few_similar", "expired", "expiring_soon", "not_yet_valid",
@@ -40,12 +41,12 @@ class Finding:
                 "message": self.message, "details": dict(self.details)}
 
 
-def check_quality(kb: KnowledgeBase, settings, bot=None, today: Optional[date] = None) -> List[Finding]:
-    """Every finding, errors first. ``settings`` is a ``CurationConfig``; ``bot`` (a loaded Bot) lends its
-    normaliser and encoder to find near-duplicates — without one only exact duplicates are found."""
+def check_quality(kb: KnowledgeBase, settings, retriever=None, today: Optional[date] = None) -> List[Finding]:
+    """Every finding, errors first. ``settings`` is a ``CurationConfig``; ``retriever`` (a trained bot's)
+    lends its normaliser and encoder to find near-duplicates — without one only exact duplicates are found."""
     today = today or date.today()
     findings = [
-        *duplicates(kb, settings.near_duplicate_similarity, bot),
+        *duplicates(kb, settings.near_duplicate_similarity, retriever),
         *_answers(kb),
         *_few_similar(kb, settings.min_similar_questions),
         *_validity(kb, today, settings.expiring_within_days),
@@ -85,16 +86,16 @@ def question_key(text: str, normalizer=None) -> str:
 
 
 # -- duplicates ---------------------------------------------------------------------------------
-def duplicates(kb: KnowledgeBase, threshold: float, bot=None) -> List[Finding]:
-    """Questions of two different entries that are the same after normalisation (error) or, with a bot,
+def duplicates(kb: KnowledgeBase, threshold: float, retriever=None) -> List[Finding]:
+    """Questions of two different entries that are the same after normalisation (error) or, with a retriever,
     whose centred vectors (see ``_embed``) have cosine ≥ ``threshold`` (warning); each pair once, closest first."""
     texts, owners = kb.examples()
     entries = kb.entries
-    keys = [question_key(t, bot.retriever.normalizer if bot is not None else None) for t in texts]
+    keys = [question_key(t, retriever.normalizer if retriever is not None else None) for t in texts]
     findings = []
     for i, j in _same_key_pairs(keys, owners):
         findings.append(_duplicate(entries[owners[i]], texts[i], entries[owners[j]], texts[j], 1.0, exact=True))
-    vectors = _embed(bot, texts) if bot is not None else None
+    vectors = _embed(retriever, texts) if retriever is not None else None
     if vectors is not None and len(texts) > 1:
         for i, j, similarity in zip(*similar_pairs(vectors, np.asarray(owners), threshold)):
             if keys[i] != keys[j]:
@@ -147,8 +148,8 @@ def _index(vectors: np.ndarray):
     return index
 
 
-def _embed(bot, texts: List[str]) -> Optional[np.ndarray]:
-    """The bot's vectors of these questions, centred on the bot's own questions and re-normalised.
+def _embed(retriever, texts: List[str]) -> Optional[np.ndarray]:
+    """The retriever's vectors of these questions, centred on its own questions and re-normalised.
 
     e5-style encoders place every question near every other: on the demo KB the median cosine of two
     questions of different entries is 0.85 and 1,568 such pairs reach 0.92. Without the direction all
@@ -156,11 +157,8 @@ def _embed(bot, texts: List[str]) -> Optional[np.ndarray]:
     closest distinct questions fall to 0.88 or less ("怎么申请退货" / "怎么取消退货申请" 0.98 → 0.82).
     Vectors come through the embedding cache: questions the bot was trained on are not encoded again.
     """
-    retriever = bot.retriever
     if getattr(retriever, "dense", None) is None or getattr(retriever, "encoder", None) is None:
         return None
-    from training.embedding_cache import EmbeddingCache
-
     vectors = EmbeddingCache.default(retriever.encoder).encode(retriever.prepare(texts))
     centre = retriever.mean_vector() if len(retriever.owners_) > 1 else vectors.mean(axis=0)
     return normalise(vectors - centre)

@@ -12,58 +12,19 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
-from .dense_index import DenseIndex
-from .encoders import Encoder, normalise
-from .sparse_index import SparseIndex
-from .text import Normalizer, Segmenter
+from knowledge_base.dense_index import DenseIndex
+from knowledge_base.encoders import Encoder, normalise
+from knowledge_base.entry_scores import MASKED, EntryScores, Exclusions
+from knowledge_base.sparse_index import SparseIndex
+from knowledge_base.text import Normalizer, Segmenter
 
 RECENT_VECTORS = 4096  # recent messages' vectors: for the emotion scorer, and customers repeat themselves ("快递", "退款")
-MASKED = -10.0  # score of an example that must not be seen (leave-one-out during training)
 SCORES_AT_ONCE = 1 << 24  # (queries × examples) scores held at a time: 64 MB, whatever the KB's size
-
-
-@dataclass
-class EntryScores:
-    """Per-channel (queries × columns) score arrays. Column j of query i is entry ``entries[i, j]``
-    (every entry in order when ``entries`` is None); ``excluded`` columns must not be offered.
-
-    At scale some scores are only upper bounds ("at most this"); ``resolve`` makes those of the given
-    (queries × m) column positions exact, so the ones a ranker looks closer at are exact."""
-
-    channels: Dict[str, np.ndarray]
-    entries: Optional[np.ndarray] = None  # int (queries × columns)
-    excluded: Optional[np.ndarray] = None  # bool (queries × columns)
-    resolve: Optional[Callable[[np.ndarray], None]] = None
-
-    @property
-    def shape(self):
-        return next(iter(self.channels.values())).shape
-
-    def entry_ids(self, columns: np.ndarray) -> np.ndarray:
-        """Entry indices of (queries × k) column positions."""
-        return columns if self.entries is None else np.take_along_axis(self.entries, columns, axis=1)
-
-
-@dataclass
-class Exclusions:
-    """What queries must not see: training hides one example or one whole entry per query (held-out
-    questions), serving hides expired entries from every query."""
-
-    example: Optional[np.ndarray] = None  # (queries,) example index, -1: none
-    entry: Optional[np.ndarray] = None  # (queries,) entry index, -1: none
-    entries: Optional[np.ndarray] = None  # (entries,) bool, for every query
-
-    def complete(self, n_queries: int, n_entries: int) -> "Exclusions":
-        none = np.full(n_queries, -1, dtype=np.int64)
-        return Exclusions(none if self.example is None else np.asarray(self.example, np.int64),
-                          none if self.entry is None else np.asarray(self.entry, np.int64),
-                          np.zeros(n_entries, bool) if self.entries is None else np.asarray(self.entries, bool))
 
 
 class Retriever:
@@ -150,8 +111,8 @@ class Retriever:
     def score(self, texts: Sequence[str], embeddings: Optional[np.ndarray] = None,
               exclusions: Optional[Exclusions] = None) -> EntryScores:
         """Entry scores for normalised texts (embeddings computed if not given)."""
-        from .exhaustive import score_every_entry
-        from .shortlist import score_shortlisted
+        from knowledge_base.exhaustive import score_every_entry
+        from knowledge_base.shortlist import score_shortlisted
 
         if self.dense is not None and embeddings is None:
             embeddings = self.embed(texts)

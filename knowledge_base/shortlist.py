@@ -14,11 +14,14 @@ Hidden examples and entries are kept off the shortlists, so they never crowd out
 """
 from __future__ import annotations
 
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, TYPE_CHECKING, Tuple
 
 import numpy as np
 
-from .retriever import MASKED, EntryScores, Exclusions, Retriever
+from knowledge_base.entry_scores import MASKED, EntryScores, Exclusions
+
+if TYPE_CHECKING:  # the retriever calls these with itself
+    from knowledge_base.retriever import Retriever
 
 
 def score_shortlisted(retriever: Retriever, texts: Sequence[str], embeddings: Optional[np.ndarray],

@@ -13,8 +13,8 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from .bm25 import Bm25, count_terms
-from .text import Segmenter, to_pinyin
+from knowledge_base.bm25 import Bm25, count_terms
+from knowledge_base.text import Segmenter, to_pinyin
 
 _RUNS = re.compile(r"[\u3400-\u9fff]+|[a-z0-9]+")
 

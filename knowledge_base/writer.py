@@ -8,8 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from .entry import Entry, KnowledgeBase
-from .loader import CSV_LIST_SEPARATOR, LIST_FIELDS, RESOURCES
+from knowledge_base.entry import Entry, KnowledgeBase
+from knowledge_base.loader import CSV_LIST_SEPARATOR, LIST_FIELDS, RESOURCES
 
 FORMATS = ("yaml", "jsonl", "csv", "xlsx", "rasa")
 
@@ -92,7 +92,7 @@ def write_kb(kb: KnowledgeBase, path, fmt: str) -> None:
         Path(path).write_bytes(to_xlsx(kb))
         return
     if fmt == "rasa":
-        from intents.rasa_yaml import dump
+        from knowledge_base.rasa_yaml import dump
 
         text = dump(kb)
     else:

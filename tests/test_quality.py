@@ -56,7 +56,7 @@ def kb(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def findings(kb, demo_bot):
-    return check_quality(load_kb(kb), SETTINGS, demo_bot, today=TODAY)
+    return check_quality(load_kb(kb), SETTINGS, demo_bot.retriever, today=TODAY)
 
 
 def found(findings, kind, severity=None):
@@ -111,7 +111,7 @@ def test_without_a_bot_only_exact_duplicates_are_found(kb):
 
 
 def test_the_demo_kb_has_no_errors(demo_bot, demo_config):
-    findings = check_quality(load_kb(DEMO / "kb.yml"), demo_config.curation, demo_bot)
+    findings = check_quality(load_kb(DEMO / "kb.yml"), demo_config.curation, demo_bot.retriever)
     assert not [f.message for f in findings if f.severity == "error"]
 
 

@@ -9,7 +9,8 @@ import pytest
 from evals.synthetic import base_entries, question_stream
 from knowledge_base.dense_index import DenseIndex
 from knowledge_base.encoders import normalise
-from knowledge_base.retriever import Exclusions, Retriever
+from knowledge_base.entry_scores import Exclusions
+from knowledge_base.retriever import Retriever
 from knowledge_base.shortlist import _best_entries
 from knowledge_base.sparse_index import SparseIndex
 from knowledge_base.text import Normalizer, Segmenter
@@ -31,7 +32,7 @@ def big_kb(demo_bot):
     normalizer = Normalizer()
     texts = normalizer.transform([q for e in entries for q in [e["question"], *e["similar"]]])
     owners = np.repeat(np.arange(len(entries)), [1 + len(e["similar"]) for e in entries])
-    from training.embedding_cache import EmbeddingCache
+    from knowledge_base.embedding_cache import EmbeddingCache
 
     source_vectors = EmbeddingCache.default(demo_bot.retriever.encoder).encode(normalizer.transform(sources))
     noise = np.random.default_rng(0).normal(scale=0.017, size=source_vectors.shape)

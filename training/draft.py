@@ -22,7 +22,7 @@ from bot.store import ConversationStore, kb_entries, kb_resources, kb_state
 from knowledge_base.entry import Entry, KnowledgeBase
 from knowledge_base.loader import KBValidationError, Problem, build_kb
 
-from . import audit
+from training import audit
 
 DRAFT_REVISION = "draft_revision"
 NO_LINE = re.compile(r" \((first defined at )?line 0\)")
@@ -247,7 +247,7 @@ def _write_resources(resources: Dict[str, tuple], folder: Optional[Path]) -> Dic
     if not resources:
         return {}
     if folder is None:
-        from .embedding_cache import cache_root
+        from knowledge_base.embedding_cache import cache_root
 
         blob = json.dumps(sorted(resources.items()), ensure_ascii=False).encode()
         folder = cache_root() / "draft-resources" / hashlib.sha256(blob).hexdigest()[:16]

@@ -15,7 +15,8 @@ from typing import Callable, List, Optional, Sequence
 import numpy as np
 
 from intents.ranker import FusionRanker, Ranking
-from knowledge_base.retriever import EntryScores, Exclusions, Retriever
+from knowledge_base.entry_scores import EntryScores, Exclusions
+from knowledge_base.retriever import Retriever
 
 BLOCK = 256
 SYNTHETIC_WEIGHT = 0.3  # bq-dev-fewshot acc@1 0.288 at weight 1 → 0.303; typo table still passes

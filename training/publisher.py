@@ -24,9 +24,9 @@ from bot.store import ConversationStore, kb_state, kb_versions
 from knowledge_base.entry import KnowledgeBase
 from knowledge_base.loader import build_kb
 
-from . import audit
-from .draft import Draft
-from .test_set import TestSet
+from training import audit
+from training.draft import Draft
+from training.test_set import TestSet
 
 LIVE_VERSION = "live_version"
 GATED = {"accuracy_at_1": "max_accuracy_drop", "wrong_answer_rate": "max_wrong_answer_increase"}
@@ -78,7 +78,7 @@ class Publisher:
         if blob is None:
             raise KeyError(f"no version {number}")
         data = json.loads(blob)
-        from .draft import _write_resources
+        from training.draft import _write_resources
 
         resources = _write_resources({k: tuple(v) for k, v in data["resources"].items()}, folder)
         return build_kb([(e, 0, {}) for e in data["entries"]], f"version {number}", resources=resources)

@@ -13,8 +13,8 @@ from sqlalchemy import delete, insert, select, update
 
 from bot.store import ConversationStore, kb_suggestions
 
-from . import audit
-from .draft import Draft
+from training import audit
+from training.draft import Draft
 
 OPEN, ACCEPTED, REJECTED = "open", "accepted", "rejected"
 ACTIONS = {ACCEPTED: "suggestion.accept", REJECTED: "suggestion.reject"}

@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, insert, select
 from bot.store import ConversationStore, kb_test_cases
 from evals.queries import LabelledQuery, load_queries
 
-from . import audit
+from training import audit
 
 
 class TestSet:

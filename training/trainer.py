@@ -22,13 +22,13 @@ from knowledge_base.retriever import Retriever
 from knowledge_base.sparse_index import SparseIndex
 from knowledge_base.text import Normalizer, Segmenter
 
-from . import pseudo_queries
-from .perturb import Perturber
-from .artefact import MANIFEST, read_manifest, write_manifest
-from .embedding_cache import EmbeddingCache, keys_of
-from .previous_model import FITTED_ON, PreviousModel, save_examples
-from .progress import Progress
-from .thresholds import lowest_threshold_with_precision
+from training import pseudo_queries
+from training.perturb import Perturber
+from training.artefact import MANIFEST, read_manifest, write_manifest
+from knowledge_base.embedding_cache import EmbeddingCache, keys_of
+from training.previous_model import FITTED_ON, PreviousModel, save_examples
+from training.progress import Progress
+from training.thresholds import lowest_threshold_with_precision
 
 VERSION = "0.1.0"
 DEFAULT_ANSWER_THRESHOLD = 0.8

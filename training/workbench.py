@@ -12,11 +12,11 @@ from bot.engine import Bot
 from bot.store import ConversationStore
 from knowledge_base.entry import KnowledgeBase
 
-from . import audit
-from .draft import Draft
-from .publisher import Publisher
-from .suggestions import Suggestions
-from .test_set import TestSet
+from training import audit
+from training.draft import Draft
+from training.publisher import Publisher
+from training.suggestions import Suggestions
+from training.test_set import TestSet
 
 
 class Workbench:
@@ -66,13 +66,14 @@ class Workbench:
     def quality(self, bot: Optional[Bot] = None) -> List[dict]:
         from knowledge_base.quality import check_quality
 
-        return [f.to_dict() for f in check_quality(self.draft.knowledge_base(), self.config.curation, bot=bot)]
+        retriever = bot.retriever if bot is not None else None
+        return [f.to_dict() for f in check_quality(self.draft.knowledge_base(), self.config.curation, retriever)]
 
     # -- learning from traffic ------------------------------------------------------------------
     def mine(self, bot: Bot, since: Optional[float] = None) -> dict:
         """Cluster recent unanswered questions and clarify/feedback mappings into open suggestions."""
-        from .feedback_learning import learned_questions
-        from .mining import mine, unknown_messages
+        from training.feedback_learning import learned_questions
+        from training.mining import mine, unknown_messages
 
         settings = self.config.curation.mining
         clusters = mine(unknown_messages(self.store, since, settings.max_messages), bot, settings)

@@ -19,8 +19,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
-from .payloads import rasa_button, text_for_faqbot
-from .server_settings import ServerSettings
+from integrations.rasa.payloads import rasa_button, text_for_faqbot
+from integrations.rasa.server_settings import ServerSettings
 
 logger = logging.getLogger(__name__)
 

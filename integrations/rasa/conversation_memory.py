@@ -14,7 +14,7 @@ from typing import Iterable, List, Mapping
 from bot.chat import SELECT_PREFIX, ChatSession
 from bot.session_state import restore
 
-from .names import PARSE_KEY
+from integrations.rasa.names import PARSE_KEY
 
 
 def history_rows(parses: Iterable[Mapping]) -> List[dict]:

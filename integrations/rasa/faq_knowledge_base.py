@@ -12,11 +12,11 @@ from typing import Dict, Iterable, List, Mapping, Optional, Tuple
 
 import yaml
 
-from intents.rasa_yaml import read_records
+from knowledge_base.rasa_yaml import read_records
 from knowledge_base.entry import KnowledgeBase
 from knowledge_base.loader import build_kb
 
-from .faq_intents import FaqIntents
+from integrations.rasa.faq_intents import FaqIntents
 
 SOURCE = "Rasa NLU data"
 

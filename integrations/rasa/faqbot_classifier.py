@@ -33,11 +33,11 @@ from bot.engine import Bot
 from handoff.router import HandoffRouter
 from training.trainer import code_hash, train as train_faqbot
 
-from .conversation_memory import restored_session
-from .faq_knowledge_base import faq_knowledge_base
-from .names import PARSE_KEY
-from .parse_data import faqbot_data, parse_fields
-from .settings import ComponentSettings
+from integrations.rasa.conversation_memory import restored_session
+from integrations.rasa.faq_knowledge_base import faq_knowledge_base
+from integrations.rasa.names import PARSE_KEY
+from integrations.rasa.parse_data import faqbot_data, parse_fields
+from integrations.rasa.settings import ComponentSettings
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from .names import PARSE_KEY
+from integrations.rasa.names import PARSE_KEY
 
 
 class ActionFaqbotHandoff(Action):

@@ -15,8 +15,8 @@ from typing import Dict, List, Mapping, Optional
 
 from bot.reply import Reply
 
-from .names import FALLBACK_INTENT
-from .settings import ComponentSettings
+from integrations.rasa.names import FALLBACK_INTENT
+from integrations.rasa.settings import ComponentSettings
 
 
 def faqbot_data(reply: Reply, intent_of: Mapping[str, str], picked: bool = False, emotion: float = 0.0) -> dict:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, Mapping
 
-from .names import SELECT_ENTITY, SELECT_INTENT, SERVER_SELECT_PREFIX
+from integrations.rasa.names import SELECT_ENTITY, SELECT_INTENT, SERVER_SELECT_PREFIX
 
 
 def select_button_payload(entry_id: str) -> str:

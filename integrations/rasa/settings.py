@@ -5,8 +5,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, Dict, Optional
 
-from .faq_intents import FaqIntents
-from .names import CLARIFY_INTENT, HANDOFF_INTENT
+from integrations.rasa.faq_intents import FaqIntents
+from integrations.rasa.names import CLARIFY_INTENT, HANDOFF_INTENT
 
 
 @dataclass(frozen=True)

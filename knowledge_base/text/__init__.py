@@ -1,6 +1,6 @@
 """Text understanding: normalisation, segmentation, pinyin."""
-from .normalizer import Normalizer
-from .segmenter import Segmenter
-from .pinyin import to_pinyin
+from knowledge_base.text.normalizer import Normalizer
+from knowledge_base.text.segmenter import Segmenter
+from knowledge_base.text.pinyin import to_pinyin
 
 __all__ = ["Normalizer", "Segmenter", "to_pinyin"]

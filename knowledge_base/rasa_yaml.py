@@ -15,6 +15,7 @@ from typing import Dict, List, Tuple
 import yaml
 
 from knowledge_base.entry import KnowledgeBase
+from knowledge_base.problems import Problem
 
 RETRIEVAL_PREFIX = "faq/"
 _ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
@@ -29,7 +30,6 @@ def is_rasa_document(root: yaml.Node) -> bool:
 
 def read_records(root: yaml.MappingNode, source: str, problems: list) -> List[Tuple[dict, int, dict]]:
     """Records (fields, line, field lines) for the loader, from a composed Rasa YAML document."""
-    from knowledge_base.loader import Problem
 
     sections = {k.value: v for k, v in root.value}
     responses = yaml.safe_load(yaml.serialize(sections["responses"])) if "responses" in sections else {}
