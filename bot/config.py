@@ -283,21 +283,7 @@ def _validate(cfg: Config) -> Config:
     if cfg.handoff.when_unavailable not in HandoffConfig.UNAVAILABLE:
         raise ConfigError(f"handoff.when_unavailable: {cfg.handoff.when_unavailable!r}; "
                           f"choose one of {HandoffConfig.UNAVAILABLE}")
-    _check_handoff(cfg.handoff)
     return cfg
-
-
-def _check_handoff(handoff: HandoffConfig) -> None:
-    """Transfer rules and business hours are checked when the config is read, not when a customer needs them."""
-    from handoff.rules import RuleError
-    from handoff.schedule import ScheduleError
-    from handoff.settings import business_hours, rule_set
-
-    try:
-        rule_set(handoff)
-        business_hours(handoff)
-    except (RuleError, ScheduleError) as exc:
-        raise ConfigError(str(exc)) from exc
 
 
 def _ranges(cfg: Config):

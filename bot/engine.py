@@ -10,7 +10,6 @@ from typing import List, Optional, Sequence
 
 import numpy as np
 
-from handoff import HandoffHook
 from intents.confidence import ConfidenceModel
 from intents.ranker import FusionRanker
 from knowledge_base.encoders import make_encoder
@@ -20,8 +19,7 @@ from knowledge_base.entry_scores import Exclusions
 from knowledge_base.retriever import Retriever
 from knowledge_base.text import Normalizer
 from knowledge_base.text.pinyin import to_pinyin
-from training.artefact import ArtefactError, read_manifest
-from training.previous_model import EXAMPLES
+from bot.artefact import EXAMPLES, ArtefactError, read_manifest
 
 from bot.config import load_config
 from bot.decision import DecisionPolicy
@@ -57,7 +55,6 @@ class Bot:
         self.language = language
         t = manifest["thresholds"]
         self.policy = DecisionPolicy(t["answer"], t["clarify"], t["max_options"])
-        self.handoff = HandoffHook()
         self._entries = list(kb)
         self._today: Optional[date] = None
         self._not_live: Optional[np.ndarray] = None
@@ -132,7 +129,7 @@ class Bot:
     # -- replying -------------------------------------------------------------------------------
     def respond(self, text: str, channel: str = "default") -> Reply:
         started = time.perf_counter()
-        language = self._language(text or "")
+        language = self.language_of(text or "")
         if text is not None and len(text) > self.max_chars:
             reply = Reply("fallback", message("too_long", language, limit=self.max_chars))
         elif not self.retriever.prepare([text or ""])[0]:
@@ -141,7 +138,8 @@ class Bot:
             reply = self._word(self.analyse([text])[0], channel, language)
         return _with_latency(reply, started)
 
-    def _language(self, text: str) -> str:
+    def language_of(self, text: str) -> str:
+        """The language to reply in: the configured one, or the message's own."""
         return language_of(text) if self.language == "auto" else self.language
 
     def decide(self, a: Analysis, policy: Optional[DecisionPolicy] = None):
@@ -160,10 +158,7 @@ class Bot:
         entry = self.kb.get(entry_id)
         if entry is None or not entry.is_live():
             raise KeyError(f"no live entry {entry_id!r} in this bot's knowledge base")
-        language = self._language(entry.question)
-        reply = Reply("answer", entry.answer_for(channel) or message("no_answer", language), entry.id,
-                      related=self._related(entry), confidence=1.0)
-        return self.handoff.apply(reply, entry, language)
+        return self._answer(entry, channel, self.language_of(entry.question), confidence=1.0)
 
     def suggest(self, typed: str, limit: int = 5) -> List[Option]:
         """Standard questions for what the customer is typing (输入联想): any of an entry's questions
@@ -199,10 +194,7 @@ class Bot:
         decision, picked = self.decide(a)
         candidates = [self._option(a, i) for i in range(min(SHOWN_CANDIDATES, len(a.entries)))]
         if decision in ("answer", "handoff"):
-            entry = self._entries[a.entries[0]]
-            reply = Reply("answer", entry.answer_for(channel) or message("no_answer", language), entry.id,
-                          related=self._related(entry), candidates=candidates, confidence=a.answer_confidence)
-            return self.handoff.apply(reply, entry, language)
+            return self._answer(self._entries[a.entries[0]], channel, language, candidates, a.answer_confidence)
         if decision == "clarify":
             options = [self._option(a, i) for i in picked]
             text = message("clarify", language) + "".join(
@@ -210,6 +202,16 @@ class Bot:
             return Reply("clarify", text, options=options, candidates=candidates, confidence=a.options_confidence)
         return Reply("fallback", message("fallback", language), candidates=candidates,
                      confidence=a.answer_confidence)
+
+    def _answer(self, entry, channel: str, language: str, candidates: Sequence[Option] = (),
+                confidence: float = 0.0) -> Reply:
+        """The entry's answer; an entry flagged ``handoff: true`` (complaints, legal threats, stolen
+        accounts) is handed to a person with it, never answered by the bot alone."""
+        if entry.handoff:
+            return Reply("handoff", entry.answer_for() or message("handoff", language), entry.id,
+                         related=self._related(entry), candidates=list(candidates), confidence=confidence)
+        return Reply("answer", entry.answer_for(channel) or message("no_answer", language), entry.id,
+                     related=self._related(entry), candidates=list(candidates), confidence=confidence)
 
     def _option(self, a: Analysis, i: int) -> Option:
         entry = self._entries[a.entries[i]]

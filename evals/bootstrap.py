@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from evals.metrics import Outcome, indicators
+from training.metrics import Outcome, indicators
 
 RESAMPLES = 1000
 LEVEL = 0.95

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from evals.metrics import Outcome, top1_right
+from training.metrics import Outcome, top1_right
 
 N_BINS = 10
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
-from evals.metrics import ANSWERING, Outcome
+from training.metrics import ANSWERING, Outcome
 
 TOP_PAIRS = 15
 EXAMPLES = 3

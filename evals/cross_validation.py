@@ -16,8 +16,8 @@ from bot.config import Config
 from knowledge_base.entry import KnowledgeBase
 from knowledge_base.loader import load_kb
 
-from evals.metrics import report
-from evals.queries import LabelledQuery
+from training.metrics import report
+from training.queries import LabelledQuery
 from evals.runner import EvalRun, evaluate
 
 FOLD_KEYS = ("accuracy_at_1", "self_service_rate", "wrong_answer_rate", "mrr_at_5")

@@ -11,8 +11,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from evals.metrics import Outcome, rates
-from evals.runner import outcomes
+from training.metrics import Outcome, rates
+from training.scoring import outcomes
 
 GRID = [round(t, 3) for t in np.linspace(0.0, 1.0, 41)] + [1.01]  # 1.01: never answer
 TOP_K = 10

@@ -11,7 +11,7 @@ from collections import Counter
 from statistics import mean, median
 from typing import List
 
-from handoff.replay import ReplayedTurn, replay
+from bot.service.replay import ReplayedTurn, replay
 from handoff.router import HandoffRouter
 from handoff.transcript import Transcript
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from evals.metrics import UNDEFINED_WHEN_EMPTY
+from training.metrics import UNDEFINED_WHEN_EMPTY
 
 GATED = ("accuracy_at_1", "mrr_at_5", "recall_at_5", "answered_correct", "clarify_rate", "clarify_hit",
          "self_service_rate", "wrong_answer_rate", *UNDEFINED_WHEN_EMPTY, "expected_calibration_error",

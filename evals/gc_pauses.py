@@ -27,13 +27,13 @@ FRAMES = ("请问{}", "{}呢", "你好，{}", "{}？谢谢", "我想知道{}", "
 
 def run(messages: int, freeze: bool) -> dict:
     from bot.config import load_config
-    from bot.server import build_conversations
+    from bot.service.conversations import Conversations
     from bot.store import ConversationStore
-    from evals.runner import train_cached
+    from training.model_cache import train_cached
 
     config = load_config(ROOT / "config.yml")
     bot, _ = train_cached(ROOT / "knowledge_base" / "demo" / "kb.yml", config, show_progress=False)
-    conversations = build_conversations(bot, ConversationStore(tempfile.mkdtemp() + "/gc.sqlite3"), config.handoff)
+    conversations = Conversations.build(bot, ConversationStore(tempfile.mkdtemp() + "/gc.sqlite3"), config.handoff)
     if freeze:
         gc.collect()
         gc.freeze()

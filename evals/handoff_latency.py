@@ -11,9 +11,9 @@ import statistics
 import time
 from pathlib import Path
 
-from bot.chat import ChatSession
+from bot.service.chat import ChatSession
 from bot.config import load_config
-from evals.runner import train_cached
+from training.model_cache import train_cached
 from handoff.router import HandoffRouter
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -20,7 +20,7 @@ from bot.config import load_config
 from handoff.transcript import load_transcripts
 from training.mining import ADD_SIMILAR, format_table, mine, offline_messages, unanswered
 
-from evals.runner import train_cached
+from training.model_cache import train_cached
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = re.compile(r"\[[^\[\]]*x\]")  # [数字x], [订单x], [姓名x], [链接x] …

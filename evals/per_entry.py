@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from evals.metrics import ANSWERING, Outcome
+from training.metrics import ANSWERING, Outcome
 
 WORST_QUERIES = 3
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from evals.metrics import Outcome, top1_right
+from training.metrics import Outcome, top1_right
 
 SIZE = (6.4, 4.0)
 DPI = 100

@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from evals.metrics import Outcome, report
+from training.metrics import Outcome, report
 
 PREFIX = "faq_"
 DECISION_OF_INTENT = {"faqbot_clarify": "clarify", "faqbot_handoff": "handoff", "nlu_fallback": "fallback"}

@@ -1,4 +1,1 @@
 """Hand-off to humans: transfer rules, emotion, the agent desk, surveys and outcome reports."""
-from handoff.hook import HandoffHook
-
-__all__ = ["HandoffHook"]

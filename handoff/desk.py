@@ -15,7 +15,7 @@ from typing import Dict, List, Optional, Sequence
 
 from sqlalchemy import bindparam, func, insert, select, update
 
-from bot.store import ConversationStore, _serialised, agent_tokens, agents, handoffs, surveys, tickets
+from bot.store import ConversationStore, agent_tokens, agents, handoffs, serialised, surveys, tickets
 
 ROLES = ("agent", "supervisor", "admin", "trainer")  # trainers curate the KB, never chat
 STATUSES = ("online", "away", "offline")
@@ -40,7 +40,7 @@ class AgentDesk:
         self.groups = tuple(groups)
 
     # -- agents ---------------------------------------------------------------------------------
-    @_serialised
+    @serialised
     def add_agent(self, username: str, password: str, name: str = "", role: str = "agent",
                   groups: Sequence[str] = ("general",)) -> int:
         if role not in ROLES:
@@ -65,12 +65,12 @@ class AgentDesk:
         ok = check_password(password, row.password_hash if row else _dummy_hash())
         return self._new_token(row.id) if row is not None and ok else None
 
-    @_serialised
+    @serialised
     def _agent_row(self, username: str):
         with self.engine.connect() as conn:
             return conn.execute(select(agents).where(agents.c.username == username)).first()
 
-    @_serialised
+    @serialised
     def _new_token(self, agent_id: int) -> str:
         token = secrets.token_urlsafe(32)
         now = time.time()
@@ -79,7 +79,7 @@ class AgentDesk:
                                                      expires=now + TOKEN_HOURS * 3600))
         return token
 
-    @_serialised
+    @serialised
     def agent_for_token(self, token: str) -> Optional[dict]:
         query = select(agents).join(agent_tokens, agent_tokens.c.agent_id == agents.c.id).where(
             agent_tokens.c.token_hash == _digest(token or ""), agent_tokens.c.expires > time.time())
@@ -87,19 +87,19 @@ class AgentDesk:
             row = conn.execute(query).first()
         return _agent(row) if row else None
 
-    @_serialised
+    @serialised
     def logout(self, token: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(agent_tokens.delete().where(agent_tokens.c.token_hash == _digest(token)))
 
-    @_serialised
+    @serialised
     def set_status(self, agent_id: int, status: str) -> None:
         if status not in STATUSES:
             raise DeskError(f"status {status!r}: choose one of {STATUSES}")
         with self.engine.begin() as conn:
             conn.execute(update(agents).where(agents.c.id == agent_id).values(status=status))
 
-    @_serialised
+    @serialised
     def agents(self) -> List[dict]:
         with self.engine.connect() as conn:
             return [_agent(r) for r in conn.execute(select(agents).order_by(agents.c.id))]
@@ -112,14 +112,14 @@ class AgentDesk:
         return len(self.queue([group]))
 
     # -- hand-offs ------------------------------------------------------------------------------
-    @_serialised
+    @serialised
     def open_handoff(self, session_id: str) -> Optional[dict]:
         """The session's hand-off still in progress: queued, active, or waiting for a left message."""
         with self.engine.connect() as conn:
             row = conn.execute(OPEN_HANDOFF, {"session": session_id}).first()
         return _handoff(row) if row else None
 
-    @_serialised
+    @serialised
     def create_handoff(self, session_id: str, routing: dict, channel: str, packet: dict) -> dict:
         """Queued for an agent, or (``routing["ticket"]``) waiting for the customer to leave a message."""
         status = LEAVE_MESSAGE if routing["ticket"] else "queued"
@@ -136,7 +136,7 @@ class AgentDesk:
         mine = (-handoff["priority"], handoff["created"])
         return sum(1 for h in ahead if (-h["priority"], h["created"]) < mine)
 
-    @_serialised
+    @serialised
     def queue(self, groups: Sequence[str]) -> List[dict]:
         """Waiting conversations, highest priority first, then longest waiting."""
         query = select(handoffs).where(handoffs.c.status == "queued", handoffs.c.group.in_(list(groups))) \
@@ -144,7 +144,7 @@ class AgentDesk:
         with self.engine.connect() as conn:
             return [_handoff(r) for r in conn.execute(query)]
 
-    @_serialised
+    @serialised
     def handoff(self, handoff_id: int) -> dict:
         with self.engine.connect() as conn:
             row = conn.execute(select(handoffs).where(handoffs.c.id == handoff_id)).first()
@@ -152,7 +152,7 @@ class AgentDesk:
             raise KeyError(f"no hand-off {handoff_id}")
         return _handoff(row)
 
-    @_serialised
+    @serialised
     def assigned(self, agent_id: int) -> List[dict]:
         query = select(handoffs).where(handoffs.c.agent_id == agent_id, handoffs.c.status == "active") \
             .order_by(handoffs.c.accepted)
@@ -205,7 +205,7 @@ class AgentDesk:
             raise PermissionError(f"hand-off {handoff_id} is not yours")
         return handoff
 
-    @_serialised
+    @serialised
     def _change(self, handoff_id: int, allowed: Sequence[str], scope: Sequence = (), **values) -> None:
         """One conditional UPDATE: the state (and, for agents, the group or owner) checked and changed at once."""
         with self.engine.begin() as conn:
@@ -215,7 +215,7 @@ class AgentDesk:
                 raise DeskError(f"hand-off {handoff_id} is no longer {' or '.join(allowed)} (or no longer yours)")
 
     # -- satisfaction ---------------------------------------------------------------------------
-    @_serialised
+    @serialised
     def _invite(self, handoff: dict, nps: bool) -> int:
         with self.engine.begin() as conn:
             return int(conn.execute(insert(surveys).values(
@@ -223,7 +223,7 @@ class AgentDesk:
                 agent_id=handoff["agent_id"], group=handoff["group"], channel=handoff["channel"],
                 rule=handoff["rule"], nps_asked=int(nps)).returning(surveys.c.id)).scalar_one())
 
-    @_serialised
+    @serialised
     def rate(self, survey_id: int, session_id: str, csat: int, nps: Optional[int] = None, comment: str = "",
              accept_for_hours: float = 72) -> None:
         if not (isinstance(csat, int) and 1 <= csat <= 5):
@@ -243,20 +243,20 @@ class AgentDesk:
             if answered.rowcount != 1:  # checked in the UPDATE itself: two workers cannot both rate
                 raise DeskError("this survey was already answered")
 
-    @_serialised
+    @serialised
     def surveys(self) -> List[dict]:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(select(surveys).order_by(surveys.c.id))]
 
     # -- tickets (leave a message) --------------------------------------------------------------
-    @_serialised
+    @serialised
     def create_ticket(self, session_id: str, group: str, rule: str, text: str) -> int:
         with self.engine.begin() as conn:
             return int(conn.execute(insert(tickets).values(
                 session_id=session_id, created=time.time(), group=group, rule=rule, text=text, status="open")
                 .returning(tickets.c.id)).scalar_one())
 
-    @_serialised
+    @serialised
     def tickets(self, status: str = "open", groups: Optional[Sequence[str]] = None) -> List[dict]:
         query = select(tickets).where(tickets.c.status == status).order_by(tickets.c.id)
         if groups is not None:
@@ -264,7 +264,7 @@ class AgentDesk:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 
-    @_serialised
+    @serialised
     def resolve_ticket(self, ticket_id: int, agent: dict) -> None:
         mine = tickets.c.group.in_(agent["groups"]) if agent["role"] == "agent" else tickets.c.id == ticket_id
         with self.engine.begin() as conn:
@@ -288,7 +288,7 @@ class AgentDesk:
                     transcript=transcript,
                     emotion=[round(m["emotion"], 3) for m in transcript if m["emotion"] is not None])
 
-    @_serialised
+    @serialised
     def counts(self) -> Dict[str, int]:
         """Queue length per group (metrics)."""
         query = select(handoffs.c.group, func.count()).where(handoffs.c.status == "queued").group_by(handoffs.c.group)

@@ -3,8 +3,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from handoff.rules import DEFAULT_RULES_FILE, RuleSet
-from handoff.schedule import BusinessHours
+from bot.config import Config, ConfigError
+from handoff.rules import DEFAULT_RULES_FILE, RuleError, RuleSet
+from handoff.schedule import BusinessHours, ScheduleError
+
+
+def checked(config: Config) -> Config:
+    """``config`` once its transfer rules and business hours parse: checked when a command or the
+    server starts, not when a customer needs them."""
+    try:
+        rule_set(config.handoff)
+        business_hours(config.handoff)
+    except (RuleError, ScheduleError) as exc:
+        raise ConfigError(str(exc)) from exc
+    return config
 
 
 def rule_set(config) -> RuleSet:

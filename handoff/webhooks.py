@@ -22,7 +22,7 @@ from typing import Optional
 from sqlalchemy import insert, select, update
 
 from bot.privacy import MaskingFilter
-from bot.store import ConversationStore, _serialised, webhook_outbox
+from bot.store import ConversationStore, serialised, webhook_outbox
 
 log = logging.getLogger("faqbot.webhooks")
 log.addFilter(MaskingFilter())
@@ -63,7 +63,7 @@ class WebhookSender:
     def enabled(self) -> bool:
         return bool(self.url)
 
-    @_serialised
+    @serialised
     def emit(self, event: str, payload: dict) -> None:
         if not self.enabled:
             return
@@ -103,7 +103,7 @@ class WebhookSender:
             self._wake.wait(self.interval)
             self._wake.clear()
 
-    @_serialised
+    @serialised
     def _due(self):
         query = select(webhook_outbox).where(webhook_outbox.c.delivered.is_(None),
                                              webhook_outbox.c.attempts < MAX_ATTEMPTS,
@@ -111,7 +111,7 @@ class WebhookSender:
         with self.engine.connect() as conn:
             return conn.execute(query.limit(100)).all()
 
-    @_serialised
+    @serialised
     def _claim(self, row_id: int) -> bool:
         now = time.time()
         free = (webhook_outbox.c.claimed_until.is_(None)) | (webhook_outbox.c.claimed_until < now)
@@ -133,7 +133,7 @@ class WebhookSender:
             log.warning("webhook %s failed: %s", event, exc)
             return str(exc)[:500]
 
-    @_serialised
+    @serialised
     def _record(self, row, error: Optional[str]) -> None:
         now = time.time()
         values = dict(attempts=row.attempts + 1, last_error=error, claimed_until=None,

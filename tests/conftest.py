@@ -51,7 +51,7 @@ def demo_config():
 
 @pytest.fixture(scope="session")
 def demo_bot(demo_config):
-    from evals.runner import train_cached
+    from training.model_cache import train_cached
 
     bot, _ = train_cached(DEMO / "kb.yml", demo_config, show_progress=False)
     return bot

@@ -7,7 +7,7 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.server import create_app
+from bot.http.app import create_app
 from bot.store import ConversationStore
 from knowledge_base import load_kb
 from tests.conftest import DEMO

@@ -3,7 +3,7 @@ and a supervisor reading the dashboard — on SQLite and on the real PostgreSQL.
 import pytest
 
 from bot.config import HandoffConfig
-from bot.server import create_app
+from bot.http.app import create_app
 from bot.store import ConversationStore
 from tests.browser import ARTEFACTS, needs_chromium, serving
 

@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from bot.config import ServerConfig
-from bot.server import create_app
+from bot.http.app import create_app
 from bot.store import ConversationStore
 
 

@@ -11,7 +11,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (content_type_conformance, response_headers_conformance,
                                                response_schema_conformance, status_code_conformance)
 
-from bot.server import create_app
+from bot.http.app import create_app
 from bot.store import ConversationStore
 from knowledge_base import load_kb
 from tests.conftest import DEMO

@@ -7,7 +7,7 @@ import pytest
 from bot.config import load_config
 from bot.engine import Bot
 from knowledge_base import load_kb
-from training.artefact import ArtefactError
+from bot.artefact import ArtefactError
 from training.trainer import train
 
 

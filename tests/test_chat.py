@@ -1,5 +1,5 @@
 """The terminal chat: numbers pick clarify options and related questions."""
-from bot.chat import ChatSession, run
+from bot.service.chat import ChatSession, run
 
 
 def test_typing_a_number_picks_the_offered_option(demo_bot):

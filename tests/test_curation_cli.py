@@ -5,7 +5,7 @@ import json
 import yaml
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli.main import app
 from knowledge_base import load_kb
 from tests.conftest import DEMO
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli.main import app
 from tests.browser import ARTEFACTS, needs_chromium
 from tests.conftest import MINI_KB, ROOT
 

@@ -6,7 +6,7 @@ from evals.calibration import calibration
 from evals.confusion import confused_pairs
 from evals.curves import top_k_accuracy
 from evals.gate import GateSpecError, failures, parse_limits
-from evals.metrics import Outcome, indicators, report
+from training.metrics import Outcome, indicators, report
 from evals.per_entry import per_entry
 
 

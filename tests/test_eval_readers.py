@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from evals.queries import LabelledQuery, QueryFileError, load_queries
+from training.queries import LabelledQuery, QueryFileError, load_queries
 
 KNOWN = {"refund", "invoice", "clinc150:translate"}
 

@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from bot.config import CurationConfig
-from bot.conversations import Conversations
+from bot.service.conversations import Conversations
 from bot.store import ConversationStore
 from training.feedback_learning import learned_questions
 

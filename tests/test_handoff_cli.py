@@ -5,7 +5,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli.main import app
 from bot.store import ConversationStore
 from handoff.desk import AgentDesk
 
@@ -49,7 +49,7 @@ def test_report_in_three_formats(tmp_path, demo_bot):
     db = str(tmp_path / "f.sqlite3")
     from fastapi.testclient import TestClient
 
-    from bot.server import create_app
+    from bot.http.app import create_app
 
     client = TestClient(create_app(demo_bot, ConversationStore(db)))
     client.post("/api/messages", json={"session_id": "a", "text": "运费怎么算", "channel": "app"})

@@ -4,11 +4,12 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bot.chat import ChatSession
+from bot.service.chat import ChatSession
 from bot.config import ConfigError, HandoffConfig, from_dict
 from handoff.router import HandoffRouter
 from handoff.rules import RuleSet
 from handoff.schedule import BusinessHours
+from handoff.settings import checked
 from tests.conftest import DEMO
 
 
@@ -141,16 +142,16 @@ def test_no_false_hand_off_on_ordinary_questions(demo_bot, router):
 ])
 def test_bad_rules_are_refused_at_load_with_their_place(rules, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace("[", r"\[")):
-        from_dict({"handoff": {"rules": rules}})
+        checked(from_dict({"handoff": {"rules": rules}}))
 
 
 def test_bad_business_hours_are_refused_at_load():
     with pytest.raises(ConfigError, match="timezone"):
-        from_dict({"handoff": {"business_hours": {"timezone": "Mars/Base"}}})
+        checked(from_dict({"handoff": {"business_hours": {"timezone": "Mars/Base"}}}))
     with pytest.raises(ConfigError, match=r"open\[0\]"):
-        from_dict({"handoff": {"business_hours": {"open": ["weekdays 9-5"]}}})
+        checked(from_dict({"handoff": {"business_hours": {"open": ["weekdays 9-5"]}}}))
     with pytest.raises(ConfigError, match="holidays"):
-        from_dict({"handoff": {"business_hours": {"holidays": ["tomorrow"]}}})
+        checked(from_dict({"handoff": {"business_hours": {"holidays": ["tomorrow"]}}}))
 
 
 def test_a_rules_file_named_in_the_config(tmp_path):

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.config import HandoffConfig, WebhookConfig
-from bot.server import create_app
+from bot.http.app import create_app
 from bot.store import ConversationStore
 from handoff.webhooks import sign
 

@@ -1,4 +1,4 @@
-from evals.metrics import Outcome, report
+from training.metrics import Outcome, report
 
 
 def test_report_on_a_hand_computed_example():

@@ -9,7 +9,7 @@ import pytest
 from scipy import sparse
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli.main import app
 from bot.config import MiningConfig
 from bot.reply import Option, Reply
 from bot.store import ConversationStore

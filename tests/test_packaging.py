@@ -18,7 +18,7 @@ def test_faqbot_console_command_is_installed():
 
 
 def test_a_command_whose_extra_is_missing_names_the_install_command():
-    code = "import sys; sys.modules['uvicorn'] = None; from bot.cli import main; main(['serve'])"
+    code = "import sys; sys.modules['uvicorn'] = None; from bot.cli.main import main; main(['serve'])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 1
     assert "pip install 'faqbot[serve]'" in out.stderr and "Traceback" not in out.stderr

@@ -5,16 +5,16 @@ import logging
 
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli.main import app
 from bot.config import HandoffConfig
-from bot.server import build_conversations
+from bot.service.conversations import Conversations
 from bot.store import ConversationStore
 
 runner = CliRunner()
 
 
 def test_forget_deletes_every_conversation_of_the_customer_and_nothing_else(store_url, demo_bot):
-    service = build_conversations(demo_bot, ConversationStore(store_url), HandoffConfig())
+    service = Conversations.build(demo_bot, ConversationStore(store_url), HandoffConfig())
     for session, customer in (("f-1", "cust-42"), ("f-2", "cust-42"), ("f-3", "cust-7")):
         reply = service.handle(session, "怎么退货", customer_id=customer)
         service.store.add_feedback(session, reply["message_id"], "helpful", "no")
@@ -41,7 +41,7 @@ def test_mined_questions_show_phone_and_card_numbers_masked(demo_bot):
 
 
 def test_the_access_log_masks_what_customers_type(caplog):
-    from bot.logs import mask_access_log
+    from bot.cli.logs import mask_access_log
 
     mask_access_log()
     with caplog.at_level(logging.INFO, logger="uvicorn.access"):

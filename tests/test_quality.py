@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli.main import app
 from bot.config import CurationConfig
 from knowledge_base.loader import load_kb
 from knowledge_base.quality import check_quality, similar_pairs, summarise

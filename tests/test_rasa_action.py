@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from bot.server import create_app
+from bot.http.app import create_app
 from bot.store import ConversationStore
 from tests.browser import serving
 from tests.rasa_harness import (ASSISTANTS, free_port, process_env, rasa_environment, rest_message, running,

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from bot.chat import SELECT_PREFIX, ChatSession
+from bot.picks import SELECT_PREFIX
+from bot.service.chat import ChatSession
 from bot.reply import Option, Reply
 from integrations.rasa.conversation_memory import history_rows, restored_session
 from integrations.rasa.faq_intents import FaqIntents

@@ -2,7 +2,7 @@
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.server import create_app
+from bot.http.app import create_app
 from bot.store import ConversationStore
 
 
@@ -174,7 +174,7 @@ def test_cors_lets_the_widget_call_from_another_site(client):
 
 
 def test_rate_limiter_window_slides():
-    from bot.rate_limit import RateLimiter
+    from bot.service.rate_limit import RateLimiter
 
     now = [0.0]
     limiter = RateLimiter(2, clock=lambda: now[0])
@@ -194,7 +194,7 @@ def test_logs_never_hold_the_customers_phone_number(client, caplog):
 def test_migrations_run_once_and_record_the_schema_version(store_url):
     from sqlalchemy import func, select
 
-    from bot.store import MIGRATIONS, schema_version
+    from bot.store.schema import MIGRATIONS, schema_version
 
     first, second = ConversationStore(store_url), ConversationStore(store_url)
     assert first.schema_version == second.schema_version == len(MIGRATIONS)

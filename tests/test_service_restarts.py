@@ -9,8 +9,8 @@ import uuid
 import httpx
 import pytest
 
-from bot.hub import EventHub
-from bot.relay import RedisRelay
+from bot.service.hub import EventHub
+from bot.service.relay import RedisRelay
 from bot.store import ConversationStore
 from tests.conftest import postgres_schema
 from tests.processes import REDIS_URL, start_worker, stop, write_config

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from bot.conversations import Conversations
+from bot.service.conversations import Conversations
 from bot.store import ConversationStore
 from knowledge_base import load_kb
 from tests.conftest import DEMO

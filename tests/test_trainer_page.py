@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from bot.config import load_config
-from bot.server import create_app
+from bot.http.app import create_app
 from bot.store import ConversationStore
 from knowledge_base.loader import load_kb
 from tests.browser import ARTEFACTS, needs_chromium, serving

@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from bot.server import create_app
+from bot.http.app import create_app
 from tests.browser import ARTEFACTS, needs_chromium, serving
 
 pytestmark = needs_chromium

@@ -9,10 +9,10 @@ import pytest
 import redis
 
 from bot.config import HandoffConfig
-from bot.hub import EventHub
-from bot.rate_limit import RateLimiter
-from bot.relay import RedisRelay, SharedRateLimiter
-from bot.server import build_conversations
+from bot.service.hub import EventHub
+from bot.service.rate_limit import RateLimiter
+from bot.service.relay import RedisRelay, SharedRateLimiter
+from bot.service.conversations import Conversations
 from bot.store import ConversationStore
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -22,7 +22,7 @@ NO_REDIS = "redis://127.0.0.1:1/0"  # nothing listens there
 @pytest.fixture(scope="module")
 def workers(store_url, demo_bot):
     """Two conversation services on one database, as two worker processes would be."""
-    return [build_conversations(demo_bot, ConversationStore(store_url), HandoffConfig()) for _ in range(2)]
+    return [Conversations.build(demo_bot, ConversationStore(store_url), HandoffConfig()) for _ in range(2)]
 
 
 def session() -> str:
@@ -104,7 +104,7 @@ def test_a_worker_whose_redis_is_down_keeps_serving_on_its_own(demo_bot):
     from fastapi.testclient import TestClient
 
     from bot.config import ServerConfig
-    from bot.server import create_app
+    from bot.http.app import create_app
 
     settings = dataclasses.replace(ServerConfig(), redis_url=NO_REDIS)
     with TestClient(create_app(demo_bot, ConversationStore(), settings)) as client:

@@ -6,9 +6,9 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app as cli
+from bot.cli.main import app as cli
 from bot.config import HandoffConfig
-from bot.server import create_app
+from bot.http.app import create_app
 from bot.store import ConversationStore
 from tests.browser import ARTEFACTS, needs_chromium, serving
 from tests.test_agent_workspace import customer, signed_in, type_in
@@ -32,7 +32,7 @@ def kb(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(kb, demo_config):
-    from evals.runner import train_cached
+    from training.model_cache import train_cached
 
     bot, _ = train_cached(kb, demo_config, show_progress=False)
     app = create_app(bot, ConversationStore(), handoff=HandoffConfig())

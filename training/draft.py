@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from bot.store import ConversationStore, kb_entries, kb_resources, kb_state
-from knowledge_base.entry import Entry, KnowledgeBase
+from knowledge_base.entry import KnowledgeBase
 from knowledge_base.loader import KBValidationError, Problem, build_kb
 
 from training import audit

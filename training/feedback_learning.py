@@ -16,7 +16,8 @@ from typing import List, Optional, Tuple, Union
 
 from sqlalchemy import and_, case, func, or_, select
 
-from bot.chat import FOLLOW_UP, FOLLOW_UP_MAX_CHARS, SELECT_PREFIX
+from bot.follow_up import is_follow_up
+from bot.picks import is_pick
 from bot.store import ConversationStore, feedback, messages
 from knowledge_base.entry import KnowledgeBase
 from knowledge_base.quality import question_key
@@ -88,9 +89,7 @@ def _ties(store: ConversationStore, since: Optional[float]) -> List[Tuple[str, s
 def _is_question(text: str) -> bool:
     """Not an option pick ("2", "/select:<id>": the vote after a pick confirms the pick, already
     counted) and not a follow-up ("那运费呢"), which means something only after the previous answer."""
-    if text.startswith(SELECT_PREFIX) or (text.isdecimal() and len(text) <= 3):
-        return False
-    return not (len(text) <= FOLLOW_UP_MAX_CHARS and FOLLOW_UP.search(text))
+    return not (is_pick(text) or is_follow_up(text))
 
 
 def _key(normalised: str, entry_id: str) -> str:

@@ -18,7 +18,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 import numpy as np
 from sqlalchemy import and_, case, func, or_, select
 
-from bot.chat import SELECT_PREFIX
+from bot.picks import is_pick
 from bot.privacy import mask_pii
 from bot.store import ConversationStore, feedback
 from bot.store import messages as message_table
@@ -167,12 +167,6 @@ def unanswered(messages: Sequence[UnknownMessage], bot) -> List[UnknownMessage]:
 
 
 # -- filters --------------------------------------------------------------------------------------
-def is_option_pick(text: str) -> bool:
-    """"2" picks the second option offered; "/select:<id>" is a button's payload."""
-    text = (text or "").strip()
-    return (text.isdecimal() and len(text) <= 3) or text.startswith(SELECT_PREFIX)
-
-
 def is_person_request(text: str) -> bool:
     """Only a request for a person (转人工, 人工客服, "human agent") — nothing else asked with it."""
     asked, _ = _REQUEST.check(SimpleNamespace(text=text))
@@ -188,7 +182,7 @@ def is_person_request(text: str) -> bool:
 
 
 def minable(text: str) -> bool:
-    return bool(_NOT_WORD.sub("", text or "")) and not is_option_pick(text)
+    return bool(_NOT_WORD.sub("", text or "")) and not is_pick(text or "")
 
 
 # -- clustering -----------------------------------------------------------------------------------

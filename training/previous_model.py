@@ -22,10 +22,9 @@ from intents.ranker import FusionRanker
 from knowledge_base.retriever import Retriever
 from knowledge_base.text import Normalizer
 
-from training.artefact import read_manifest
+from bot.artefact import EXAMPLES, read_manifest
 from knowledge_base.embedding_cache import keys_of
 
-EXAMPLES = "examples.json"  # the questions as written and normalised, in index order
 FITTED_ON = "fitted_on.npy"  # hashes of the normalised questions the fusion and confidence were fitted on
 
 

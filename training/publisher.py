@@ -27,6 +27,9 @@ from knowledge_base.loader import build_kb
 from training import audit
 from training.draft import Draft
 from training.test_set import TestSet
+from training.scoring import outcomes
+from training.metrics import report
+from training.model_cache import train_cached
 
 LIVE_VERSION = "live_version"
 GATED = {"accuracy_at_1": "max_accuracy_drop", "wrong_answer_rate": "max_wrong_answer_increase"}
@@ -95,8 +98,6 @@ class Publisher:
     def _load(self, number: int) -> Bot:
         model = self.folder(number) / "model"
         if not model.exists():
-            from evals.runner import train_cached
-
             bot, _ = train_cached(None, self.config, self.show_progress, kb=self.snapshot(number, self.folder(number)
                                                                                            / "resources"))
             _copy_into(Path(bot.folder), model)
@@ -108,8 +109,6 @@ class Publisher:
     # -- writing --------------------------------------------------------------------------------
     def publish(self, actor: str, note: str = "", force: bool = False) -> dict:
         """Train the draft, evaluate it against the live version, and make it live."""
-        from evals.runner import train_cached
-
         self.root.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.root))
         try:
@@ -204,9 +203,6 @@ class Publisher:
 def _evaluate(bot: Bot, queries) -> dict:
     """The eval contract's metrics on the test set. A case whose entry this version lacks (retired,
     or not yet written) counts as missed: retiring an entry the test set still asks about shows."""
-    from evals.metrics import report
-    from evals.runner import outcomes
-
     if not queries:
         return {"n_queries": 0}
     analyses = bot.analyse([q.text for q in queries])

@@ -11,7 +11,7 @@ from typing import List, Optional
 from sqlalchemy import delete, func, insert, select
 
 from bot.store import ConversationStore, kb_test_cases
-from evals.queries import LabelledQuery, load_queries
+from training.queries import LabelledQuery, load_queries
 
 from training import audit
 

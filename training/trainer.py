@@ -24,7 +24,7 @@ from knowledge_base.text import Normalizer, Segmenter
 
 from training import pseudo_queries
 from training.perturb import Perturber
-from training.artefact import MANIFEST, read_manifest, write_manifest
+from bot.artefact import MANIFEST, read_manifest, write_manifest
 from knowledge_base.embedding_cache import EmbeddingCache, keys_of
 from training.previous_model import FITTED_ON, PreviousModel, save_examples
 from training.progress import Progress

@@ -10,14 +10,13 @@ from typing import List
 import numpy as np
 
 from bot.decision import DecisionPolicy
+from training.metrics import report
+from training.scoring import outcomes
 
 GRID = 41
 
 
 def tune(bot, queries, analyses: List, min_self_service: float) -> dict:
-    from evals.metrics import report
-    from evals.runner import outcomes
-
     answer_grid = np.unique(np.quantile([a.answer_confidence for a in analyses], np.linspace(0, 1, GRID)))
     options_conf = [a.options_confidence for a in analyses]
     best = None

@@ -17,6 +17,7 @@ from training.draft import Draft
 from training.publisher import Publisher
 from training.suggestions import Suggestions
 from training.test_set import TestSet
+from training.model_cache import train_cached
 
 
 class Workbench:
@@ -46,8 +47,6 @@ class Workbench:
     # -- the draft as the bot would answer it ---------------------------------------------------
     def draft_bot(self) -> Bot:
         """The draft trained (cached by content: unchanged drafts and earlier drafts cost nothing)."""
-        from evals.runner import train_cached
-
         with self._training:
             revision = self.draft.revision()
             if self._draft_bot[0] != revision:

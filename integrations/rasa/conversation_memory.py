@@ -1,7 +1,7 @@
 """A conversation's faqbot memory rebuilt from the Rasa tracker, so the component stays stateless.
 
 Each earlier user message's parse data holds what faqbot decided (``parse_data["faqbot"]``); turned
-into the rows faqbot's own server keeps, ``bot.session_state.restore`` gives the component the same
+into the rows faqbot's own server keeps, ``bot.service.session_state.restore`` gives the component the same
 memory a faqbot server has: the options last shown (typing "2" picks one), the topic for follow-ups
 ("那运费呢？"), and the turns transfer rules count (two fallbacks in a row, the same question again,
 options ignored, emotion rising).
@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 from typing import Iterable, List, Mapping
 
-from bot.chat import SELECT_PREFIX, ChatSession
-from bot.session_state import restore
+from bot.picks import SELECT_PREFIX
+from bot.service.chat import ChatSession
+from bot.service.session_state import restore
 
 from integrations.rasa.names import PARSE_KEY
 

@@ -27,7 +27,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, RESPONSE_SELEC
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.chat import SELECT_PREFIX, ChatSession
+from bot.picks import SELECT_PREFIX
+from bot.service.chat import ChatSession
 from bot.config import load_config
 from bot.engine import Bot
 from handoff.router import HandoffRouter

@@ -15,5 +15,5 @@ FALLBACK_INTENT = "nlu_fallback"  # Rasa's own: the assistant's fallback rules k
 # route the click back to ActionAskFaqbot, which tells the faqbot server it was a pick.
 SELECT_INTENT = "faqbot_select"
 SELECT_ENTITY = "faqbot_entry"
-SERVER_SELECT_PREFIX = "/select:"  # the faqbot server's pick payload (bot.chat.SELECT_PREFIX)
+SERVER_SELECT_PREFIX = "/select:"  # the faqbot server's pick payload (bot.picks.SELECT_PREFIX)
 

@@ -21,8 +21,8 @@ from knowledge_base.writer import FORMATS, write_kb
 from training.publisher import PublishRefused
 from training.workbench import Workbench
 
-from bot.conversations import Conversations
-from bot.live import VERSIONS_TOPIC, LiveVersion
+from bot.service.conversations import Conversations
+from bot.service.live import VERSIONS_TOPIC, LiveVersion
 
 TRAINER_ROLES = ("trainer", "admin")
 IMPORT_SUFFIXES = (".yml", ".yaml", ".jsonl", ".json", ".csv", ".xlsx")

@@ -42,8 +42,8 @@ def serve_spec(config: Optional[Path], db: str, redis: str, model: Optional[Path
 
 def app_from_env():
     """The app of one worker: the live version, served like `faqbot serve`; the app and its agent desk."""
-    from bot.cli import build_serving_app
-    from bot.logs import mask_access_log
+    from bot.cli.composition import build_serving_app
+    from bot.cli.logs import mask_access_log
 
     spec = json.loads(os.environ[SPEC_ENV])
     path = lambda key: Path(spec[key]) if spec[key] else None  # noqa: E731
@@ -55,7 +55,7 @@ def app_from_env():
 def _prepare(spec: str) -> None:
     """Migrate the database and make the first version (and demo accounts) before any worker starts,
     in a process of its own so that the parent, which only watches the workers, stays small."""
-    from bot.cli import create_demo_accounts
+    from bot.cli.composition import create_demo_accounts
 
     os.environ[SPEC_ENV] = spec
     _, desk = app_from_env()

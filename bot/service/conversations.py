@@ -9,6 +9,7 @@ metrics all see the same events.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 from typing import Dict, Optional
@@ -17,13 +18,14 @@ from handoff.desk import LEAVE_MESSAGE, OPEN, AgentDesk
 from handoff.router import HandoffRouter
 from handoff.webhooks import WebhookSender
 
-from bot.chat import ChatSession
+from bot.service.chat import ChatSession
+from bot.config import HandoffConfig
 from bot.engine import Bot
-from bot.hub import EventHub
+from bot.service.hub import EventHub
 from bot.messages import language_of, message
-from bot.metrics import Metrics
+from bot.service.metrics import Metrics
 from bot.privacy import MaskingFilter
-from bot.session_state import restore
+from bot.service.session_state import restore
 from bot.store import ConversationStore
 
 log = logging.getLogger("faqbot.conversations")
@@ -64,6 +66,14 @@ class Conversations:
         self.last_bot_message: Dict[str, tuple] = {}  # session → (message id, decision)
         self.seen: Dict[str, int] = {}  # session → newest customer/bot message this worker knows of
         self._guard = threading.Lock()
+
+    @classmethod
+    def build(cls, bot: Bot, store: ConversationStore, handoff: HandoffConfig) -> "Conversations":
+        """The service with its hand-off parts: rules, agent desk, event hub, webhooks, metrics."""
+        desk = AgentDesk(store, handoff.groups)
+        webhooks = WebhookSender(store, handoff.webhook.url, os.environ.get(handoff.webhook.secret_env, ""))
+        return cls(bot, store, HandoffRouter.for_bot(handoff, bot), desk, EventHub(), webhooks, handoff.survey,
+                   Metrics(desk))
 
     # -- customers ------------------------------------------------------------------------------
     def handle(self, session_id: str, text: str, channel: str = "web", customer_id: Optional[str] = None,

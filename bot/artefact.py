@@ -12,6 +12,7 @@ from typing import Dict
 
 FORMAT_VERSION = 2  # 2: BM25 inverted index + term counts, centroid sums, examples
 MANIFEST = "manifest.json"
+EXAMPLES = "examples.json"  # the questions as written and normalised, in index order
 
 
 class ArtefactError(RuntimeError):

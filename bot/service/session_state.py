@@ -11,7 +11,8 @@ from typing import List, Optional, Tuple
 
 from handoff.turn import Turn
 
-from bot.chat import SELECT_PREFIX, ChatSession
+from bot.picks import is_pick
+from bot.service.chat import ChatSession
 from bot.reply import Option
 
 
@@ -34,7 +35,7 @@ def restore(session: ChatSession, history: List[dict]) -> Optional[Tuple[int, st
 def _replayed(session: ChatSession, bot_message: dict, customer: Optional[dict], previous: Optional[dict]) -> None:
     kb = session.bot.kb
     if customer is not None:
-        picked = previous is not None and previous["decision"] == "clarify" and _is_pick(customer["text"])
+        picked = previous is not None and previous["decision"] == "clarify" and is_pick(customer["text"])
         session.emotion = 0.0 if picked else float(customer["emotion"] or 0.0)
         session.turns.append(Turn(customer["text"], bot_message["decision"] or "fallback", bot_message["entry_id"],
                                   picked, session.emotion))
@@ -53,7 +54,3 @@ def _replayed(session: ChatSession, bot_message: dict, customer: Optional[dict],
     if entry is not None and bot_message["decision"] in ("answer", "handoff"):
         session.topic = entry.question
 
-
-def _is_pick(text: str) -> bool:
-    text = text.strip()
-    return (text.isdecimal() and len(text) <= 3) or text.startswith(SELECT_PREFIX)

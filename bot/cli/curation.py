@@ -12,9 +12,8 @@ from typing import List, Optional
 
 import typer
 
-ConfigOption = typer.Option(None, "--config", "-c", help="config.yml (default: ./config.yml if present)")
-DbOption = typer.Option("faqbot.sqlite3", "--db", envvar="FAQBOT_DB",
-                        help="the server's database: a SQLite file or a postgresql:// URL")
+from bot.cli.common import ConfigOption, DbOption, fail, load_settings
+
 ActorOption = typer.Option(None, "--as", help="who the audit log names (default: your login name)")
 
 testset_app = typer.Typer(no_args_is_help=True, help="The labelled test set the publish gate evaluates.")
@@ -36,19 +35,13 @@ def register(app: typer.Typer, kb_app: typer.Typer) -> None:
 def _bench(db: str, config: Optional[Path]):
     from training.workbench import Workbench
 
-    from bot.cli import _config
     from bot.store import ConversationStore
 
-    return Workbench(ConversationStore(db), _config(config), show_progress=True)
+    return Workbench(ConversationStore(db), load_settings(config), show_progress=True)
 
 
 def _actor(given: Optional[str]) -> str:
     return given or getpass.getuser()
-
-
-def _fail(message: str, code: int = 2) -> None:
-    typer.secho(f"error: {message}", fg="red", err=True)
-    raise typer.Exit(code)
 
 
 def _guarded(action):
@@ -59,9 +52,9 @@ def _guarded(action):
     try:
         return action()
     except (KBValidationError, EditConflict, ValueError, FileNotFoundError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except KeyError as exc:
-        _fail(exc.args[0] if exc.args else str(exc))
+        fail(exc.args[0] if exc.args else str(exc))
 
 
 def kb_import(path: Path, merge: bool = typer.Option(False, help="add and update entries, keep the others "
@@ -191,13 +184,13 @@ def testset_add(text: str, expect: Optional[str] = typer.Option(None, help="the 
 def testset_import(path: Path, db: str = DbOption, config: Optional[Path] = ConfigOption,
                    actor: Optional[str] = ActorOption):
     """Add labelled queries from a file (JSONL, Rasa test YAML, CSV)."""
-    from evals.queries import QueryFileError
+    from training.queries import QueryFileError
 
     bench = _bench(db, config)
     try:
         added = bench.tests.import_file(path, _actor(actor), {e["id"] for e in bench.draft.entries()})
     except QueryFileError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     typer.echo(f"added {added} test cases")
 
 
@@ -224,7 +217,7 @@ def _pairs(items: List[str], option: str) -> dict:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            _fail(f"{option} {item!r}: expected NAME=VALUE")
+            fail(f"{option} {item!r}: expected NAME=VALUE")
         pairs[key.strip()] = value
     return pairs
 

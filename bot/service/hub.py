@@ -17,7 +17,7 @@ class EventHub:
         self._loop: asyncio.AbstractEventLoop = None
         self._lock = threading.Lock()
         self._callbacks: Dict[str, List[Callable[[dict], None]]] = {}
-        self.relay = None  # bot.relay.RedisRelay in a multi-worker deployment
+        self.relay = None  # bot.service.relay.RedisRelay in a multi-worker deployment
 
     def subscribe(self, topic: str) -> asyncio.Queue:
         """Call on the event loop; returns the queue the socket task reads events from."""

@@ -2,24 +2,16 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 from datetime import datetime
 from typing import Callable, List, Optional
 
 from handoff.turn import NoQueue, Turn
 
 from bot.engine import Bot
+from bot.follow_up import is_follow_up
+from bot.picks import SELECT_PREFIX, is_option_number
 from bot.reply import Option, Reply
 
-
-SELECT_PREFIX = "/select:"  # a button payload: "/select:<entry id>" picks that entry
-# "那运费呢？", "还有发票呢", "what about returns?": a short message that leans on the previous answer.
-FOLLOW_UP = re.compile(r"^(那|那么|还有|另外|and |what about |how about )|呢[?？!！。.]*$", re.IGNORECASE)
-FOLLOW_UP_MAX_CHARS = 15
-
-
-def select_payload(entry_id: str) -> str:
-    return SELECT_PREFIX + entry_id
 
 
 class ChatSession:
@@ -47,7 +39,7 @@ class ChatSession:
         self.turns.append(Turn(text, reply.decision, reply.entry_id, bool(self.picked), emotion))
         entry = self.bot.kb.get(reply.entry_id) if reply.entry_id else None
         self.last_context = ctx = self.router.context(self.turns, entry, self.attributes, self.channel, now, queue)
-        language = self.bot._language(text if not self.picked else entry.question)
+        language = self.bot.language_of(text if not self.picked else entry.question)
         routing = self.router.route(ctx, language, reply.text if reply.decision == "handoff" else "")
         if routing is None:
             return reply
@@ -58,7 +50,7 @@ class ChatSession:
     def _reply(self, text: str) -> Reply:
         payload = text[len(SELECT_PREFIX):] if text.startswith(SELECT_PREFIX) else None
         self.picked = None
-        if text.isdecimal() and len(text) <= 3 and 1 <= int(text) <= len(self.choices):
+        if is_option_number(text) and 1 <= int(text) <= len(self.choices):
             self.picked = self.choices[int(text) - 1].id
         elif payload:
             self.picked = payload
@@ -66,7 +58,7 @@ class ChatSession:
             self.picked = None  # retired in a version published since the options were shown
         if self.picked:
             reply = self.bot.answer_entry(self.picked, self.channel)
-        elif self.topic and len(text) <= FOLLOW_UP_MAX_CHARS and FOLLOW_UP.search(text):
+        elif self.topic and is_follow_up(text):
             reply = self.bot.respond(f"{self.topic} {text}", self.channel)
         else:
             reply = self.bot.respond(text, self.channel)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from evals.readers import ReaderError, label_resolver, read_rows
+from training.query_readers import ReaderError, label_resolver, read_rows
 
 
 @dataclass(frozen=True)

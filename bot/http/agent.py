@@ -18,8 +18,8 @@ from handoff.report import GROUPINGS, outcome_report
 from handoff.webhooks import verify
 
 from bot.config import HandoffConfig
-from bot.rate_limit import RateLimiter
-from bot.conversations import DESK, Conversations, agent_topic
+from bot.service.rate_limit import RateLimiter
+from bot.service.conversations import DESK, Conversations, agent_topic
 
 
 class LoginIn(BaseModel):

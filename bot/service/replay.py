@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import List, Optional, Tuple
 
-from bot.chat import ChatSession
+from bot.service.chat import ChatSession
 
 from handoff.router import HandoffRouter
 from handoff.transcript import Transcript

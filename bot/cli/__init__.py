@@ -1,0 +1,1 @@
+"""The ``faqbot`` command line (``bot.cli.main``): one module per command group."""

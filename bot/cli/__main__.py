@@ -1,0 +1,4 @@
+"""``python -m bot.cli``: the ``faqbot`` command."""
+from bot.cli.main import main
+
+main()

@@ -1,0 +1,97 @@
+"""The HTTP + WebSocket app: composes the routers of each audience around one conversation service.
+
+Routes translate to library calls; errors map in ``errors``. The customer side is ``customer`` and
+``rasa_rest``, the staff side ``agent`` (workspace, dashboard, help-desk integration) and ``trainer``.
+"""
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from bot.config import HandoffConfig, ServerConfig
+from bot.engine import Bot
+from bot.http.agent import agent_router
+from bot.http.answering import AnsweringPool
+from bot.http.customer import customer_router
+from bot.http.errors import install_error_handlers
+from bot.http.gatekeeper import Gatekeeper
+from bot.http.operations import operations_router
+from bot.http.pages import pages_router
+from bot.http.rasa_rest import rasa_router
+from bot.http.request_limits import RequestLimits
+from bot.http.schemas import ERROR_RESPONSES
+from bot.http.security_headers import SecurityHeaders
+from bot.http.trainer import trainer_router
+from bot.service.conversations import Conversations
+from bot.service.hub import EventHub
+from bot.service.live import VERSIONS_TOPIC, LiveVersion
+from bot.service.rate_limit import RateLimiter
+from bot.service.relay import RedisRelay, SharedRateLimiter
+from bot.store import ConversationStore
+from handoff.router import HandoffRouter
+from training.workbench import Workbench
+
+
+def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: ServerConfig = ServerConfig(),
+               handoff: HandoffConfig = HandoffConfig(), workbench: Optional[Workbench] = None,
+               serving_version: Optional[int] = None) -> FastAPI:
+    """The service around ``bot``. With a ``workbench`` (whose store must be ``store``), trainers
+    curate and publish at /trainer and the server follows the live version (``bot`` being
+    ``serving_version``)."""
+    app = FastAPI(title="faqbot", version=bot.manifest.get("faqbot_version", "0"), responses=ERROR_RESPONSES,
+                  description="Customer-service FAQ bot: answer, clarify, fall back or hand off to a person.")
+    _middleware(app, settings)
+    install_error_handlers(app)
+    conversations = Conversations.build(bot, store or ConversationStore(), handoff)
+    limiter = _limiters(app, conversations.hub, settings.redis_url)
+    app.include_router(agent_router(conversations, handoff, limiter))  # first: /ws/agent before /ws/{session_id}
+    versions = _follow_versions(app, conversations, handoff, workbench, serving_version)
+    gate = Gatekeeper(conversations.store, settings, limiter)
+    answering = AnsweringPool(settings.answering_threads)
+    app.include_router(customer_router(conversations, gate, answering, settings))
+    app.include_router(rasa_router(conversations, gate, answering))
+    app.include_router(pages_router())
+    app.include_router(operations_router(conversations, versions))
+    app.state.conversations = conversations
+    app.state.versions = versions
+    if conversations.webhooks.enabled:
+        _on_start_and_stop(app, conversations.webhooks.start, conversations.webhooks.stop)
+    return app
+
+
+def _middleware(app: FastAPI, settings: ServerConfig) -> None:
+    app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
+                       allow_headers=["Content-Type", "Authorization", "X-Session-Token"])
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestLimits, max_bytes=settings.max_request_bytes, max_json_depth=settings.max_json_depth,
+                       own_limits=("/api/trainer/import",))
+
+
+def _follow_versions(app: FastAPI, conversations: Conversations, handoff: HandoffConfig,
+                     workbench: Optional[Workbench], serving_version: Optional[int]) -> Optional[LiveVersion]:
+    """With a workbench: the trainers' routes, and the live version followed as trainers publish."""
+    if workbench is None:
+        return None
+    switch = lambda new: conversations.switch(new, HandoffRouter.for_bot(handoff, new))  # noqa: E731
+    versions = LiveVersion(workbench.publisher, switch, workbench.config.curation.reload_seconds, serving_version)
+    conversations.hub.on(VERSIONS_TOPIC, versions.wake)
+    app.include_router(trainer_router(conversations, workbench, versions))
+    _on_start_and_stop(app, versions.start, versions.stop)
+    return versions
+
+
+def _limiters(app: FastAPI, hub: EventHub, redis_url: Optional[str]) -> Callable[[str, int], RateLimiter]:
+    """With Redis: events relayed between workers and rate limits counted together; else per process."""
+    if not redis_url:
+        return lambda name, per_minute: RateLimiter(per_minute)
+    relay = RedisRelay(redis_url, hub.deliver)
+    hub.relay = relay
+    _on_start_and_stop(app, relay.start, relay.stop)
+    return lambda name, per_minute: SharedRateLimiter(relay.client, name, per_minute, RateLimiter(per_minute))
+
+
+def _on_start_and_stop(app: FastAPI, start, stop) -> None:
+    app.router.on_startup.append(start)
+    app.router.on_shutdown.append(stop)

@@ -1,0 +1,153 @@
+"""The customer's routes: messages over HTTP and WebSocket, history, surveys, suggestions, the welcome card, feedback.
+
+Every message is stored before anything is sent back; pushes (agent messages, notices, the survey)
+reach only the socket that owns the conversation.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import List, Optional
+
+from fastapi import APIRouter, Header, HTTPException, Query, Request, WebSocket, WebSocketDisconnect
+
+from bot.config import ServerConfig
+from bot.http.answering import AnsweringPool
+from bot.http.gatekeeper import TOO_MANY, Gatekeeper, address, context_categories, customer_attributes
+from bot.http.schemas import MAX_TEXT, FeedbackIn, MessageIn, SurveyIn
+from bot.messages import message
+from bot.picks import select_payload
+from bot.service.conversations import Conversations, session_topic
+
+WELCOME_WINDOW_SECONDS = 7 * 24 * 3600  # "most asked" looks at the last week
+
+
+def customer_router(conversations: Conversations, gate: Gatekeeper, answering: AnsweringPool,
+                    settings: ServerConfig) -> APIRouter:
+    router = APIRouter(tags=["customers"])
+    store, hub = conversations.store, conversations.hub
+
+    @router.post("/api/messages", summary="Send a customer message, get the bot's reply (or a receipt while an "
+                                          "agent owns the conversation)")
+    async def post_message(item: MessageIn, request: Request, x_session_token: Optional[str] = Header(None)) -> dict:
+        return await answering.run(answer, item, address(request), x_session_token)
+
+    def answer(item: MessageIn, client: str, token: Optional[str]) -> dict:
+        gate.limit(item.session_id, client)
+        gate.owner(item.session_id[:128], token)  # only the browser that started it goes on with it
+        reply = conversations.handle(item.session_id, item.text, item.channel, item.customer_id,
+                                     customer_attributes(item.attributes))
+        return dict(reply, session_token=gate.tokens.issue(item.session_id[:128]))
+
+    @router.websocket("/ws/{session_id}")
+    async def conversation(websocket: WebSocket, session_id: str):
+        """Send {"text": "..."}; receive the reply as the same JSON as /api/messages, and — pushed —
+        agent messages, notices and the satisfaction survey (``type``: agent | system | survey)."""
+        await websocket.accept()
+        sending = asyncio.Lock()
+        session_id = session_id[:128]
+        topic = session_topic(session_id)
+        events, pusher = None, None
+        try:
+            while True:
+                try:
+                    data = json.loads(await websocket.receive_text())
+                except (json.JSONDecodeError, KeyError, TypeError):
+                    await websocket.send_json({"error": "send JSON text frames like {\"text\": \"...\"}"})
+                    continue
+                if events is None and isinstance(data, dict) and gate.tokens.valid(session_id, data.get("session_token")):
+                    events = hub.subscribe(topic)  # pushes (agent messages, notices) only to the owner
+                    pusher = asyncio.create_task(_push(websocket, events, sending))
+                text = data.get("text") if isinstance(data, dict) else None
+                if text is None and isinstance(data, dict) and "session_token" in data:
+                    if events is None:
+                        await websocket.send_json({"error": "this conversation belongs to another browser"})
+                    continue  # a frame that only (tried to) prove ownership
+                if not isinstance(text, str) or len(text) > MAX_TEXT:
+                    await websocket.send_json({"error": f"send {{\"text\": ...}} of at most {MAX_TEXT} characters"})
+                    continue
+                client = websocket.client.host if websocket.client else "?"
+                payload, new = await answering.run(answer_socket, session_id, data, client, events is not None)
+                async with sending:
+                    await websocket.send_json(payload)
+                if new:  # this socket started the conversation: it is the owner
+                    events = hub.subscribe(topic)
+                    pusher = asyncio.create_task(_push(websocket, events, sending))
+        except (WebSocketDisconnect, HTTPException):
+            return
+        finally:
+            if pusher is not None:
+                pusher.cancel()
+                hub.unsubscribe(topic, events)
+
+    def answer_socket(session_id: str, data: dict, client: str, owner_socket: bool) -> tuple:
+        """(what the socket sends, whether this message started the conversation)."""
+        if not gate.allows_message(session_id, client):
+            return {"error": TOO_MANY}, False
+        new = not owner_socket and store.session(session_id) is None
+        if not owner_socket and not new:
+            return {"error": "this conversation belongs to another browser"}, False
+        customer, attributes = data.get("customer_id"), data.get("attributes")
+        payload = conversations.handle(session_id, data["text"], str(data.get("channel", "web")),
+                                       str(customer)[:128] if customer else None,
+                                       customer_attributes(attributes if isinstance(attributes, dict) else None))
+        return dict(payload, session_token=gate.tokens.issue(session_id)), new
+
+    @router.get("/api/sessions/{session_id}/messages", summary="The conversation so far (the widget restores it)")
+    def history(session_id: str, after: int = Query(0, ge=0, le=2**63 - 1),
+                x_session_token: Optional[str] = Header(None)) -> List[dict]:
+        gate.owner(session_id[:128], x_session_token)
+        return [dict({k: m[k] for k in ("id", "sender", "text", "decision", "entry_id", "author")},
+                     **_notice(m["details"] if m["sender"] == "system" else None))
+                for m in store.history(session_id[:128], after)]
+
+    @router.post("/api/surveys/{survey_id}", summary="The customer's satisfaction rating after a hand-off")
+    def rate(survey_id: int, rating: SurveyIn, request: Request, x_session_token: Optional[str] = Header(None)) -> dict:
+        gate.limit(rating.session_id, address(request))
+        gate.owner(rating.session_id, x_session_token)
+        conversations.rate(survey_id, rating.session_id, rating.csat, rating.nps, rating.comment)
+        return {"status": "thanks"}
+
+    @router.get("/api/suggest", summary="Standard questions matching what the customer is typing")
+    def suggest(request: Request, q: str = Query(..., max_length=200), limit: int = Query(5, ge=1, le=20)) -> List[dict]:
+        gate.limit_reads(address(request))
+        return [{"id": o.id, "question": o.question} for o in conversations.bot.suggest(q, limit)]
+
+    @router.get("/api/welcome", summary="猜你想问: a welcome card of likely questions")
+    def welcome(request: Request, categories: str = Query("", max_length=500, description="comma-separated context categories"),
+                attributes: str = Query("", max_length=2000, description="customer attributes as a JSON object"),
+                limit: int = Query(5, ge=1, le=20)) -> dict:
+        gate.limit_reads(address(request))
+        popular = store.popular_entries(WELCOME_WINDOW_SECONDS, 50)
+        context = [c.strip() for c in categories.split(",")] + context_categories(attributes, settings)
+        live = conversations.bot
+        options = live.welcome(popular, context, limit)
+        return {"text": message("welcome", live.language if live.language != "auto" else "zh"),
+                "questions": [{"id": o.id, "question": o.question, "payload": select_payload(o.id)}
+                              for o in options]}
+
+    @router.post("/api/feedback", summary="Helpful / not helpful on a bot reply (training signal)")
+    def feedback(item: FeedbackIn, request: Request, x_session_token: Optional[str] = Header(None)) -> dict:
+        gate.limit(item.session_id, address(request))
+        gate.owner(item.session_id, x_session_token)
+        feedback_id = store.add_feedback(item.session_id, item.message_id, "helpful", "yes" if item.helpful else "no")
+        return {"feedback_id": feedback_id}
+
+    return router
+
+
+async def _push(websocket: WebSocket, events: asyncio.Queue, sending: asyncio.Lock) -> None:
+    """Forward hub events (agent messages, notices, surveys) to this socket as they come."""
+    try:
+        while True:
+            event = await events.get()
+            async with sending:
+                await websocket.send_json(event)
+    except (WebSocketDisconnect, RuntimeError):
+        return
+
+
+def _notice(details: Optional[str]) -> dict:
+    """A stored system notice's extras the widget needs (the survey invitation's id)."""
+    data = json.loads(details) if details else {}
+    return {"survey": data["survey"], "nps": data.get("nps", False)} if "survey" in data else {}

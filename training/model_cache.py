@@ -1,0 +1,26 @@
+"""Trained bots kept by what they were trained on (KB content + config), so the same KB trains once."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from bot.config import Config
+from bot.engine import Bot
+from knowledge_base.embedding_cache import cache_root
+from knowledge_base.loader import load_kb
+from training.trainer import train
+
+
+def model_cache_dir() -> Path:
+    return cache_root() / "models"
+
+
+def train_cached(kb_path, config: Config, show_progress: bool = True, kb=None):
+    """Train into the model cache (keyed by KB + config) and load; returns (bot, seconds)."""
+    kb = (kb or load_kb(kb_path)).published()
+    out = model_cache_dir() / f"{kb.content_hash()}-{config.fingerprint()}"
+    started = time.perf_counter()
+    train(kb, config, out, show_progress=show_progress)
+    bot = Bot.load(out)
+    seconds = bot.manifest.get("training", {}).get("train_seconds", round(time.perf_counter() - started, 2))
+    return bot, seconds
