@@ -9,14 +9,17 @@ import hashlib
 import json
 from pathlib import Path
 from typing import Dict
+from knowledge_base.errors import FaqbotError
 
 FORMAT_VERSION = 2  # 2: BM25 inverted index + term counts, centroid sums, examples
 MANIFEST = "manifest.json"
 EXAMPLES = "examples.json"  # the questions as written and normalised, in index order
 
 
-class ArtefactError(RuntimeError):
+class ArtefactError(FaqbotError):
     """A trained-bot folder that cannot be loaded."""
+
+    code = "model_unusable"
 
 
 def file_hashes(folder: Path) -> Dict[str, str]:

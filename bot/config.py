@@ -14,8 +14,11 @@ from typing import Any, Optional, Union
 
 import yaml
 
+from knowledge_base.environment import Environment
+from knowledge_base.errors import InvalidInput
 
-class ConfigError(ValueError):
+
+class ConfigError(InvalidInput):
     """A config file or value that faqbot cannot use."""
 
 
@@ -182,6 +185,9 @@ class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
     handoff: HandoffConfig = field(default_factory=HandoffConfig)
     curation: CurationConfig = field(default_factory=CurationConfig)
+    # From the process environment, never from config.yml (knowledge_base/environment.py has the table);
+    # never written with the config, never part of the training fingerprint.
+    environment: Environment = field(default_factory=Environment.read, repr=False, compare=False)
 
     LANGUAGES = ("zh", "en", "auto")
 
@@ -189,7 +195,7 @@ class Config:
         """Stable hash of every setting training reads and of the dictionary files' contents (cache key).
 
         Serving and hand-off settings are read at run time: changing them never retrains."""
-        trained = {k: v for k, v in dataclasses.asdict(self).items() if k not in RUNTIME_SECTIONS}
+        trained = {k: v for k, v in self.to_dict().items() if k not in RUNTIME_SECTIONS}
         digest = hashlib.sha256(json.dumps(trained, sort_keys=True, default=str).encode())
         for path in (self.segmenter.user_dictionary, self.segmenter.synonyms):
             if path and Path(path).exists():
@@ -197,10 +203,13 @@ class Config:
         return digest.hexdigest()[:16]
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        """The settings config.yml holds (the environment's secrets left out)."""
+        return {f.name: dataclasses.asdict(getattr(self, f.name)) if dataclasses.is_dataclass(getattr(self, f.name))
+                else getattr(self, f.name) for f in fields(self) if f.name not in FROM_ENVIRONMENT}
 
 
 RUNTIME_SECTIONS = ("server", "handoff", "curation")
+FROM_ENVIRONMENT = ("environment",)
 
 
 def _build(cls, data: Any, where: str):
@@ -208,7 +217,7 @@ def _build(cls, data: Any, where: str):
         return cls()
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: expected a mapping, got {type(data).__name__}")
-    known = {f.name: f for f in fields(cls)}
+    known = {f.name: f for f in fields(cls) if f.name not in FROM_ENVIRONMENT}
     unknown = sorted(set(data) - set(known))
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {unknown}. Allowed keys: {sorted(known)}")
@@ -352,7 +361,8 @@ def _resolve_paths(cfg: Config, base: Path) -> Config:
 
 
 def from_dict(data: Optional[dict], base: Path = Path(".")) -> Config:
-    return _validate(_resolve_paths(_build(Config, data or {}, ""), base))
+    cfg = _validate(_resolve_paths(_build(Config, data or {}, ""), base))
+    return dataclasses.replace(cfg, environment=Environment.read(cfg.handoff.webhook.secret_env))
 
 
 def load_config(path: Optional[Union[str, Path]] = None, overrides: Optional[dict] = None) -> Config:

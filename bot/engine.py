@@ -25,6 +25,7 @@ from bot.config import load_config
 from bot.decision import DecisionPolicy
 from bot.messages import language_of, message
 from bot.reply import Option, Reply
+from knowledge_base.errors import NotFound
 
 SHOWN_CANDIDATES = 5
 
@@ -157,7 +158,7 @@ class Bot:
         """The answer of one entry, e.g. when the customer picks a clarify option."""
         entry = self.kb.get(entry_id)
         if entry is None or not entry.is_live():
-            raise KeyError(f"no live entry {entry_id!r} in this bot's knowledge base")
+            raise NotFound(f"no live entry {entry_id!r} in this bot's knowledge base")
         return self._answer(entry, channel, self.language_of(entry.question), confidence=1.0)
 
     def suggest(self, typed: str, limit: int = 5) -> List[Option]:

@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from training.metrics import UNDEFINED_WHEN_EMPTY
+from knowledge_base.errors import InvalidInput
 
 GATED = ("accuracy_at_1", "mrr_at_5", "recall_at_5", "answered_correct", "clarify_rate", "clarify_hit",
          "self_service_rate", "wrong_answer_rate", *UNDEFINED_WHEN_EMPTY, "expected_calibration_error",
          "latency_ms_p50", "latency_ms_p95", "train_seconds")
 
 
-class GateSpecError(ValueError):
+class GateSpecError(InvalidInput):
     pass
 
 

@@ -16,6 +16,7 @@ from typing import Dict, List, Optional, Sequence
 from sqlalchemy import bindparam, func, insert, select, update
 
 from bot.store import ConversationStore, agent_tokens, agents, handoffs, serialised, surveys, tickets
+from knowledge_base.errors import Conflict, Forbidden, NotFound
 
 ROLES = ("agent", "supervisor", "admin", "trainer")  # trainers curate the KB, never chat
 STATUSES = ("online", "away", "offline")
@@ -28,7 +29,7 @@ OPEN_HANDOFF = select(handoffs).where(handoffs.c.session_id == bindparam("sessio
 _DUMMY_HASH = None  # compared against for unknown usernames, so timing does not reveal which exist
 
 
-class DeskError(ValueError):
+class DeskError(Conflict):
     """An agent action that cannot be done (already taken, not yours, unknown group …)."""
 
 
@@ -149,7 +150,7 @@ class AgentDesk:
         with self.engine.connect() as conn:
             row = conn.execute(select(handoffs).where(handoffs.c.id == handoff_id)).first()
         if row is None:
-            raise KeyError(f"no hand-off {handoff_id}")
+            raise NotFound(f"no hand-off {handoff_id}")
         return _handoff(row)
 
     @serialised
@@ -194,7 +195,7 @@ class AgentDesk:
         """The hand-off, if this agent may see it: their group's, or their own (supervisors: all)."""
         handoff = self.handoff(handoff_id)
         if agent["role"] == "agent" and handoff["group"] not in agent["groups"] and handoff["agent_id"] != agent["id"]:
-            raise PermissionError(f"hand-off {handoff_id} belongs to group {handoff['group']!r}; "
+            raise Forbidden(f"hand-off {handoff_id} belongs to group {handoff['group']!r}; "
                                   f"you are in {agent['groups']}")
         return handoff
 
@@ -202,7 +203,7 @@ class AgentDesk:
         """The hand-off, if this agent owns it (supervisors may act on any)."""
         handoff = self.handoff(handoff_id)
         if agent["role"] == "agent" and handoff["agent_id"] != agent["id"]:
-            raise PermissionError(f"hand-off {handoff_id} is not yours")
+            raise Forbidden(f"hand-off {handoff_id} is not yours")
         return handoff
 
     @serialised
@@ -234,7 +235,7 @@ class AgentDesk:
             row = conn.execute(select(surveys).where(surveys.c.id == survey_id,
                                                      surveys.c.session_id == session_id)).first()
             if row is None:
-                raise KeyError(f"no survey {survey_id} in session {session_id!r}")
+                raise NotFound(f"no survey {survey_id} in session {session_id!r}")
             if time.time() - row.created > accept_for_hours * 3600:
                 raise DeskError("this survey has expired")
             answered = conn.execute(update(surveys).where(surveys.c.id == survey_id, surveys.c.answered.is_(None))

@@ -22,6 +22,7 @@ from typing import Dict, Iterable, List, Optional
 from sqlalchemy import select
 
 from bot.store import ConversationStore, feedback, messages, sessions, surveys
+from knowledge_base.errors import InvalidInput
 
 GROUPINGS = ("channel", "group", "rule", "day")
 BOT_ONLY = "(bot)"
@@ -41,14 +42,14 @@ def parse_since(since: str, now: Optional[float] = None) -> float:
     try:
         moment = datetime.fromisoformat(since)
     except ValueError:
-        raise ValueError(f"since: {since!r} is not like 7d, 24h, 2026-11-01 or all")
+        raise InvalidInput(f"since: {since!r} is not like 7d, 24h, 2026-11-01 or all")
     return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
 
 
 def outcome_report(store: ConversationStore, since: str = "30d", by: Optional[str] = None,
                    window_hours: float = 24, now: Optional[float] = None) -> dict:
     if by is not None and by not in GROUPINGS:
-        raise ValueError(f"by: {by!r}; choose one of {GROUPINGS}")
+        raise InvalidInput(f"by: {by!r}; choose one of {GROUPINGS}")
     start = parse_since(since, now)
     data = _load(store, start)
     conversations = _conversations(data, window_hours * 3600)

@@ -15,12 +15,13 @@ import yaml
 
 from handoff import conditions as c
 from handoff.turn import TurnContext
+from knowledge_base.errors import InvalidInput
 
 DEFAULT_RULES_FILE = Path(__file__).with_name("default_rules.yml")
 PRIORITIES = range(0, 10)
 
 
-class RuleError(ValueError):
+class RuleError(InvalidInput):
     pass
 
 

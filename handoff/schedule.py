@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from knowledge_base.errors import InvalidInput
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 LINE = re.compile(r"^\s*(?P<days>[a-z,\-\s]+?)\s+(?P<start>\d{1,2}:\d{2})\s*-\s*(?P<end>\d{1,2}:\d{2})\s*$")
 
 
-class ScheduleError(ValueError):
+class ScheduleError(InvalidInput):
     pass
 
 

@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import List, Optional
 
 import yaml
+from knowledge_base.errors import InvalidInput
 
 
-class TranscriptError(ValueError):
+class TranscriptError(InvalidInput):
     pass
 
 

@@ -14,7 +14,8 @@ from typing import Callable, List, Sequence, Tuple
 
 import numpy as np
 
-from knowledge_base.encoders import Encoder, cache_root
+from knowledge_base.encoders import Encoder
+from knowledge_base.environment import cache_root
 
 KEY = np.dtype("S20")  # sha1 of the text
 MAX_SHARDS = 16  # beyond this, every shard but the largest is merged into one

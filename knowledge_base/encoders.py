@@ -13,6 +13,8 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from knowledge_base.environment import cache_root
+
 
 class Encoder:
     """Maps texts to L2-normalised float32 vectors."""
@@ -21,11 +23,6 @@ class Encoder:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:  # pragma: no cover - interface
         raise NotImplementedError
-
-
-def cache_root() -> Path:
-    """Where trained bots, embeddings and built model graphs are cached: $FAQBOT_CACHE or ~/.cache/faqbot."""
-    return Path(os.environ.get("FAQBOT_CACHE", Path.home() / ".cache" / "faqbot"))
 
 
 def resolve_runtime(runtime: str) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import List
+from knowledge_base.errors import InvalidInput
 
 
 @dataclass(frozen=True)
@@ -17,8 +18,10 @@ class Problem:
         return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
 
 
-class KBValidationError(ValueError):
+class KBValidationError(InvalidInput):
     """Raised with every problem found, so a trainer fixes a file in one pass."""
+
+    code = "kb_invalid"
 
     def __init__(self, problems: List[Problem]):
         self.problems = problems

@@ -57,7 +57,7 @@ def test_text_longer_than_the_model_window_is_encoded_whole(onnx, engine):
 
 
 def test_the_graph_is_built_once_and_then_reused(onnx):
-    from knowledge_base.encoders import cache_root
+    from knowledge_base.environment import cache_root
 
     graphs = list((cache_root() / "encoders").glob(f"e5-onnx-v{FORMAT}-*.onnx"))
     assert len(graphs) == 1

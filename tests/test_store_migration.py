@@ -1,14 +1,15 @@
 """A database written by an earlier faqbot is brought up to date at start, losing nothing."""
 import sqlalchemy
 
-from bot import store as store_module
-from bot.store import ConversationStore, migrate
+from bot.store import ConversationStore, schema
+from bot.store.conversation_store import open_engine
+from bot.store.schema import migrate
 
 
 def test_a_version_1_database_keeps_its_conversations_and_gains_the_newer_tables(store_url, monkeypatch):
-    engine = store_module._engine(store_url)
+    engine = open_engine(store_url)
     with monkeypatch.context() as m:
-        m.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:1])
+        m.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:1])
         with engine.begin() as conn:  # the version-1 schema, without the columns added since
             conn.exec_driver_sql("CREATE TABLE sessions (id VARCHAR(128) PRIMARY KEY, channel VARCHAR(32) NOT NULL, "
                                  "created FLOAT NOT NULL, attributes TEXT NOT NULL)")
@@ -23,7 +24,7 @@ def test_a_version_1_database_keeps_its_conversations_and_gains_the_newer_tables
                                  "VALUES (1, 'old', 1.0, 'customer', '去年的问题')")
         assert migrate(engine) == 1
     store = ConversationStore(store_url)
-    assert store.schema_version == len(store_module.MIGRATIONS) == 3
+    assert store.schema_version == len(schema.MIGRATIONS) == 3
     assert [m["text"] for m in store.history("old")] == ["去年的问题"]
     store.ensure_session("old", "web", customer_id="c-1")
     assert store.session("old")["customer_id"] == "c-1"

@@ -23,6 +23,7 @@ from knowledge_base.entry import KnowledgeBase
 from knowledge_base.loader import KBValidationError, Problem, build_kb
 
 from training import audit
+from knowledge_base.errors import Conflict, NotFound
 
 DRAFT_REVISION = "draft_revision"
 NO_LINE = re.compile(r" \((first defined at )?line 0\)")
@@ -30,7 +31,7 @@ UNCATEGORISED = "(未分类)"  # the tree's node for entries without a category
 SUMMARY_FIELDS = ("id", "question", "category", "status", "valid_from", "valid_to", "handoff")
 
 
-class EditConflict(RuntimeError):
+class EditConflict(Conflict):
     """The entry changed since the trainer loaded it; reload and apply the edit again."""
 
 
@@ -56,7 +57,7 @@ class Draft:
         with self.store.reading() as conn:
             row = conn.execute(select(kb_entries).where(kb_entries.c.id == entry_id)).first()
         if row is None:
-            raise KeyError(f"no entry {entry_id!r} in the draft")
+            raise NotFound(f"no entry {entry_id!r} in the draft")
         return _as_dict(row)
 
     def search(self, text: str = "", category: str = "", status: str = "", limit: int = 50,
@@ -89,7 +90,7 @@ class Draft:
             records = [(_record(e), 0, {}) for e in _rows(conn)]
             resources = {r.name: (r.filename, r.content) for r in conn.execute(select(kb_resources))}
         if not records:
-            raise KeyError("the draft is empty: import a knowledge base first (faqbot kb import FILE)")
+            raise NotFound("the draft is empty: import a knowledge base first (faqbot kb import FILE)")
         return build_kb(records, "draft", resources=_write_resources(resources, folder))
 
     # -- writing --------------------------------------------------------------------------------
@@ -205,7 +206,7 @@ def _check_revision(entry_id: str, before: Optional[dict], revision: Optional[in
     if revision is None and before is not None:
         raise EditConflict(f"entry {entry_id!r} already exists (edit it instead of creating it again)")
     if revision is not None and before is None:
-        raise KeyError(f"no entry {entry_id!r} in the draft")
+        raise NotFound(f"no entry {entry_id!r} in the draft")
     if before is not None and before["_revision"] != revision:
         raise EditConflict(f"entry {entry_id!r} was changed by {before['_updated_by']} since you opened it "
                            f"(revision {before['_revision']}, yours {revision}); reload it and apply your edit again")
@@ -247,7 +248,7 @@ def _write_resources(resources: Dict[str, tuple], folder: Optional[Path]) -> Dic
     if not resources:
         return {}
     if folder is None:
-        from knowledge_base.embedding_cache import cache_root
+        from knowledge_base.environment import cache_root
 
         blob = json.dumps(sorted(resources.items()), ensure_ascii=False).encode()
         folder = cache_root() / "draft-resources" / hashlib.sha256(blob).hexdigest()[:16]

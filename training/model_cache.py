@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bot.config import Config
 from bot.engine import Bot
-from knowledge_base.embedding_cache import cache_root
+from knowledge_base.environment import cache_root
 from knowledge_base.loader import load_kb
 from training.trainer import train
 

@@ -30,6 +30,7 @@ from training.test_set import TestSet
 from training.scoring import outcomes
 from training.metrics import report
 from training.model_cache import train_cached
+from knowledge_base.errors import Conflict, NotFound
 
 LIVE_VERSION = "live_version"
 GATED = {"accuracy_at_1": "max_accuracy_drop", "wrong_answer_rate": "max_wrong_answer_increase"}
@@ -37,7 +38,7 @@ LOWER_IS_BETTER = {"wrong_answer_rate"}
 LOADED_VERSIONS = 2  # bots kept in memory: the live one and the one switched from
 
 
-class PublishRefused(RuntimeError):
+class PublishRefused(Conflict):
     """The draft evaluates worse than the live version beyond the tolerance."""
 
     def __init__(self, reasons: List[str], evaluation: dict):
@@ -79,7 +80,7 @@ class Publisher:
         with self.store.reading() as conn:
             blob = conn.execute(select(kb_versions.c.snapshot).where(kb_versions.c.number == number)).scalar()
         if blob is None:
-            raise KeyError(f"no version {number}")
+            raise NotFound(f"no version {number}")
         data = json.loads(blob)
         from training.draft import _write_resources
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from training.query_readers import ReaderError, label_resolver, read_rows
+from knowledge_base.errors import InvalidInput
 
 
 @dataclass(frozen=True)
@@ -13,7 +14,7 @@ class LabelledQuery:
     expected_id: str | None
 
 
-class QueryFileError(ValueError):
+class QueryFileError(InvalidInput):
     pass
 
 

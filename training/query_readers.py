@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from knowledge_base.errors import InvalidInput
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Row:
     has_label: bool = True  # False: the row says nothing about its label (an error, not out of scope)
 
 
-class ReaderError(ValueError):
+class ReaderError(InvalidInput):
     """A file that cannot be read at all (wrong format, missing columns)."""
 
 

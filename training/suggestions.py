@@ -15,6 +15,7 @@ from bot.store import ConversationStore, kb_suggestions
 
 from training import audit
 from training.draft import Draft
+from knowledge_base.errors import Conflict, InvalidInput, NotFound
 
 OPEN, ACCEPTED, REJECTED = "open", "accepted", "rejected"
 ACTIONS = {ACCEPTED: "suggestion.accept", REJECTED: "suggestion.reject"}
@@ -59,7 +60,7 @@ class Suggestions:
         suggestion = self._open(suggestion_id)
         chosen = [q for q in (questions or suggestion["questions"]) if q.strip()]
         if not chosen:
-            raise ValueError("choose at least one question")
+            raise InvalidInput("choose at least one question")
         target = entry_id or (suggestion["entry_id"] if suggestion["action"] == "add_similar" else None)
         if target:
             entry = self.draft.add_similar(target, chosen, actor)
@@ -78,9 +79,9 @@ class Suggestions:
         with self.store.reading() as conn:
             row = conn.execute(select(kb_suggestions).where(kb_suggestions.c.id == suggestion_id)).first()
         if row is None:
-            raise KeyError(f"no suggestion {suggestion_id}")
+            raise NotFound(f"no suggestion {suggestion_id}")
         if row.status != OPEN:
-            raise ValueError(f"suggestion {suggestion_id} was already {row.status} by {row.decided_by}")
+            raise Conflict(f"suggestion {suggestion_id} was already {row.status} by {row.decided_by}")
         return _as_dict(row)
 
     def _decide(self, suggestion_id: int, status: str, actor: str, details: dict) -> None:
@@ -89,7 +90,7 @@ class Suggestions:
                                 .where(kb_suggestions.c.id == suggestion_id, kb_suggestions.c.status == OPEN)
                                 .values(status=status, decided=time.time(), decided_by=actor[:64]))
             if done.rowcount == 0:
-                raise ValueError(f"suggestion {suggestion_id} was decided by someone else a moment ago")
+                raise Conflict(f"suggestion {suggestion_id} was decided by someone else a moment ago")
             audit.record(conn, actor, ACTIONS[status], f"suggestion:{suggestion_id}", details)
 
 

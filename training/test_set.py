@@ -14,6 +14,7 @@ from bot.store import ConversationStore, kb_test_cases
 from training.queries import LabelledQuery, load_queries
 
 from training import audit
+from knowledge_base.errors import InvalidInput, NotFound
 
 
 class TestSet:
@@ -33,9 +34,9 @@ class TestSet:
         """``known_ids``: the entries a case may expect (a typo would silently count as a miss)."""
         text = text.strip()
         if not text:
-            raise ValueError("a test question needs text")
+            raise InvalidInput("a test question needs text")
         if expected_id and known_ids is not None and expected_id not in known_ids:
-            raise ValueError(f"expected_id: no entry {expected_id!r} in the draft")
+            raise InvalidInput(f"expected_id: no entry {expected_id!r} in the draft")
         with self.store.transaction() as conn:
             case_id = conn.execute(insert(kb_test_cases).values(
                 text=text, expected_id=expected_id or None, created=time.time(), created_by=actor[:64])
@@ -46,7 +47,7 @@ class TestSet:
     def remove(self, case_id: int, actor: str) -> None:
         with self.store.transaction() as conn:
             if conn.execute(delete(kb_test_cases).where(kb_test_cases.c.id == case_id)).rowcount == 0:
-                raise KeyError(f"no test case {case_id}")
+                raise NotFound(f"no test case {case_id}")
             audit.record(conn, actor, "test.remove", f"test:{case_id}")
 
     def import_file(self, path: Path, actor: str, known_ids=None) -> int:

@@ -29,6 +29,7 @@ from knowledge_base.embedding_cache import EmbeddingCache, keys_of
 from training.previous_model import FITTED_ON, PreviousModel, save_examples
 from training.progress import Progress
 from training.thresholds import lowest_threshold_with_precision
+from knowledge_base.errors import InvalidInput
 
 VERSION = "0.1.0"
 DEFAULT_ANSWER_THRESHOLD = 0.8
@@ -49,7 +50,7 @@ def train(kb: KnowledgeBase, config: Config, out: Path, show_progress: bool = Tr
     _check_replaceable(out)
     started = time.perf_counter()
     if len(kb) < 2:
-        raise ValueError(f"{kb.source or 'knowledge base'}: needs at least 2 published entries to train, has {len(kb)}")
+        raise InvalidInput(f"{kb.source or 'knowledge base'}: needs at least 2 published entries to train, has {len(kb)}")
     prior = None if force else PreviousModel.load(previous or out, config, code_hash())
     with Progress(show_progress) as progress:
         retriever, texts, embeddings, spec = _fit_retriever(kb, config, progress, prior)
@@ -74,7 +75,7 @@ def train(kb: KnowledgeBase, config: Config, out: Path, show_progress: bool = Tr
 def _check_replaceable(out: Path) -> None:
     """Only an earlier trained bot (or an empty folder) may be replaced: never a user's other files."""
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MANIFEST).exists())):
-        raise ValueError(f"{out}: exists and is not a trained faqbot model; choose another --out")
+        raise InvalidInput(f"{out}: exists and is not a trained faqbot model; choose another --out")
 
 
 def _is_current(out: Path, kb: KnowledgeBase, config: Config) -> bool:
@@ -170,7 +171,7 @@ def _fit_decision_models(retriever: Retriever, texts, embeddings, config: Config
     n_in = int(inside.sum())
     stats = {"pseudo_in_scope": n_in, "pseudo_out_of_scope": int((~inside).sum())}
     if n_in < 10 or not labels[inside].any():
-        raise ValueError("too few entries with two or more questions to learn from: add similar questions "
+        raise InvalidInput("too few entries with two or more questions to learn from: add similar questions "
                          "(at least 10 entries need a standard question plus one similar question)")
     k = r.features.shape[1]
     ranker.fit(r.features[inside].reshape(-1, r.features.shape[-1]), labels[inside].ravel(),

@@ -25,7 +25,6 @@ import time
 from pathlib import Path
 from typing import List, Optional
 
-SPEC_ENV = "FAQBOT_SERVE_SPEC"
 RESTART_PAUSE = 1.0  # seconds before a worker that died is started again
 STOP_GRACE = 20.0  # seconds a worker gets to finish its requests on shutdown
 
@@ -34,20 +33,20 @@ log = logging.getLogger("faqbot.workers")
 
 def serve_spec(config: Optional[Path], db: str, redis: str, model: Optional[Path], kb: Optional[Path],
                demo_agents: bool = False) -> str:
-    """The options every worker needs, as the JSON ``app_from_env`` reads."""
+    """The options every worker needs, as the JSON ``app_for`` reads."""
     as_text = lambda path: str(Path(path).resolve()) if path is not None else None  # noqa: E731
     return json.dumps({"config": as_text(config), "db": db, "redis": redis, "model": as_text(model),
                        "kb": as_text(kb), "demo_agents": demo_agents})
 
 
-def app_from_env():
+def app_for(spec: str):
     """The app of one worker: the live version, served like `faqbot serve`; the app and its agent desk."""
     from bot.cli.composition import build_serving_app
     from bot.cli.logs import mask_access_log
 
-    spec = json.loads(os.environ[SPEC_ENV])
-    path = lambda key: Path(spec[key]) if spec[key] else None  # noqa: E731
-    app, desk = build_serving_app(path("config"), spec["db"], spec["redis"], path("model"), path("kb"))
+    options = json.loads(spec)
+    path = lambda key: Path(options[key]) if options[key] else None  # noqa: E731
+    app, desk = build_serving_app(path("config"), options["db"], options["redis"], path("model"), path("kb"))
     mask_access_log()
     return app, desk
 
@@ -57,8 +56,7 @@ def _prepare(spec: str) -> None:
     in a process of its own so that the parent, which only watches the workers, stays small."""
     from bot.cli.composition import create_demo_accounts
 
-    os.environ[SPEC_ENV] = spec
-    _, desk = app_from_env()
+    _, desk = app_for(spec)
     if json.loads(spec)["demo_agents"]:
         create_demo_accounts(desk)
 
@@ -106,8 +104,7 @@ def _stop_all(workers: List[multiprocessing.Process]) -> None:
 def _worker(spec: str, host: str, port: int, keep_alive: int) -> None:
     import uvicorn
 
-    os.environ[SPEC_ENV] = spec
-    config = uvicorn.Config(app_from_env()[0], host=host, port=port, timeout_keep_alive=keep_alive)
+    config = uvicorn.Config(app_for(spec)[0], host=host, port=port, timeout_keep_alive=keep_alive)
     uvicorn.Server(config).run(sockets=[_listening_socket(host, port)])
 
 

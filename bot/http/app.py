@@ -30,25 +30,27 @@ from bot.service.live import VERSIONS_TOPIC, LiveVersion
 from bot.service.rate_limit import RateLimiter
 from bot.service.relay import RedisRelay, SharedRateLimiter
 from bot.store import ConversationStore
+from knowledge_base.environment import Environment
 from handoff.router import HandoffRouter
 from training.workbench import Workbench
 
 
 def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: ServerConfig = ServerConfig(),
                handoff: HandoffConfig = HandoffConfig(), workbench: Optional[Workbench] = None,
-               serving_version: Optional[int] = None) -> FastAPI:
+               serving_version: Optional[int] = None, environment: Optional[Environment] = None) -> FastAPI:
     """The service around ``bot``. With a ``workbench`` (whose store must be ``store``), trainers
     curate and publish at /trainer and the server follows the live version (``bot`` being
-    ``serving_version``)."""
+    ``serving_version``). ``environment``: the secrets (default: read from this process's)."""
     app = FastAPI(title="faqbot", version=bot.manifest.get("faqbot_version", "0"), responses=ERROR_RESPONSES,
                   description="Customer-service FAQ bot: answer, clarify, fall back or hand off to a person.")
     _middleware(app, settings)
     install_error_handlers(app)
-    conversations = Conversations.build(bot, store or ConversationStore(), handoff)
+    env = environment or Environment.read(handoff.webhook.secret_env)
+    conversations = Conversations.build(bot, store or ConversationStore(), handoff, env.webhook_secret)
     limiter = _limiters(app, conversations.hub, settings.redis_url)
-    app.include_router(agent_router(conversations, handoff, limiter))  # first: /ws/agent before /ws/{session_id}
+    app.include_router(agent_router(conversations, handoff, limiter, env.webhook_secret))  # /ws/agent before /ws/{id}
     versions = _follow_versions(app, conversations, handoff, workbench, serving_version)
-    gate = Gatekeeper(conversations.store, settings, limiter)
+    gate = Gatekeeper(conversations.store, settings, limiter, env.session_secret)
     answering = AnsweringPool(settings.answering_threads)
     app.include_router(customer_router(conversations, gate, answering, settings))
     app.include_router(rasa_router(conversations, gate, answering))

@@ -6,38 +6,41 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, OperationalError
 
 from bot.http.gatekeeper import TOO_MANY, TooManyMessages
-from handoff.desk import DeskError
+from knowledge_base.errors import Conflict, FaqbotError, Forbidden, InvalidInput, NotFound, Unavailable
 from knowledge_base.problems import KBValidationError
-from training.draft import EditConflict
 
 UNAVAILABLE = "暂时无法处理，请稍后重试。/ Temporarily unavailable, please retry."
 
 
+# The kind of a deliberate error → its status; a more specific kind wins (most specific first).
+STATUS_OF = ((TooManyMessages, 429), (InvalidInput, 422), (NotFound, 404), (Conflict, 409), (Forbidden, 403),
+             (Unavailable, 503))
+OUT_OF_RANGE = "a number in the request is out of range"
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(TooManyMessages, _status(429, lambda exc: TOO_MANY))
-    app.add_exception_handler(KeyError, _status(404, lambda exc: exc.args[0] if exc.args else "not found"))
-    app.add_exception_handler(DeskError, _status(409, str))
-    app.add_exception_handler(EditConflict, _status(409, str))
-    app.add_exception_handler(KBValidationError, _invalid_kb)
-    app.add_exception_handler(ValueError, _status(422, str))
+    app.add_exception_handler(FaqbotError, _deliberate)
     # An id or number no database column can hold: nothing by that number exists.
-    app.add_exception_handler(OverflowError, _status(422, lambda exc: "a number in the request is out of range"))
-    app.add_exception_handler(DataError, _status(422, lambda exc: "a number in the request is out of range"))
+    app.add_exception_handler(OverflowError, _out_of_range)
+    app.add_exception_handler(DataError, _out_of_range)
     app.add_exception_handler(OperationalError, _database_away)
-    app.add_exception_handler(PermissionError, _status(403, str))
 
 
-def _status(code: int, detail):
-    async def handle(request: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse(status_code=code, content={"detail": detail(exc)})
-
-    return handle
+def status_of(exc: FaqbotError) -> int:
+    return next((status for kind, status in STATUS_OF if isinstance(exc, kind)), 500)
 
 
-async def _invalid_kb(request: Request, exc: KBValidationError) -> JSONResponse:
-    return JSONResponse(status_code=422, content={"detail": str(exc), "problems": [str(p) for p in exc.problems]})
+async def _deliberate(request: Request, exc: FaqbotError) -> JSONResponse:
+    content = {"detail": TOO_MANY if isinstance(exc, TooManyMessages) else str(exc), "code": exc.code}
+    if isinstance(exc, KBValidationError):
+        content["problems"] = [str(p) for p in exc.problems]
+    return JSONResponse(status_code=status_of(exc), content=content)
+
+
+async def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse(status_code=422, content={"detail": OUT_OF_RANGE, "code": "invalid"})
 
 
 async def _database_away(request: Request, exc: OperationalError) -> JSONResponse:
     """The database restarting or unreachable: nothing was accepted, the client may retry."""
-    return JSONResponse(status_code=503, headers={"Retry-After": "2"}, content={"detail": UNAVAILABLE})
+    return JSONResponse(status_code=503, headers={"Retry-After": "2"}, content={"detail": UNAVAILABLE, "code": "unavailable"})

@@ -10,22 +10,25 @@ from bot.config import ServerConfig
 from bot.service.rate_limit import RateLimiter
 from bot.service.session_tokens import SessionTokens
 from bot.store import ConversationStore
+from knowledge_base.errors import FaqbotError, Forbidden
 
 READS_PER_MESSAGE = 10  # suggestion and welcome-card requests allowed per allowed message
 TOO_MANY = "消息发送太频繁，请稍后再试。/ Too many messages, please wait a moment."
 
 
-class TooManyMessages(Exception):
+class TooManyMessages(FaqbotError):
     """A customer (session or address) sent more than the configured messages per minute: 429."""
+
+    code = "too_many"
 
 
 class Gatekeeper:
     """Conversation ownership (the browser holding its token) and the per-session and per-address limits."""
 
     def __init__(self, store: ConversationStore, settings: ServerConfig,
-                 limiter: Callable[[str, int], RateLimiter]):
+                 limiter: Callable[[str, int], RateLimiter], session_secret: Optional[str] = None):
         self.store = store
-        self.tokens = SessionTokens.for_store(store)
+        self.tokens = SessionTokens.for_store(store, session_secret)
         self.per_session = limiter("session", settings.messages_per_minute_per_session)
         self.per_address = limiter("address", settings.messages_per_minute_per_address)
         # Suggestions fire while typing: a wider budget than messages, still bounded per address.
@@ -34,7 +37,7 @@ class Gatekeeper:
     def owner(self, session_id: str, token: Optional[str]) -> None:
         """Only the browser holding the conversation's token reads, rates or votes on it."""
         if not self.tokens.valid(session_id, token) and self.store.session(session_id) is not None:
-            raise PermissionError("this conversation belongs to another browser (X-Session-Token missing or wrong)")
+            raise Forbidden("this conversation belongs to another browser (X-Session-Token missing or wrong)")
 
     def allows_message(self, session_id: str, address: str) -> bool:
         return self.per_address.allow(address) and self.per_session.allow(session_id)

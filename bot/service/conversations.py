@@ -9,7 +9,6 @@ metrics all see the same events.
 from __future__ import annotations
 
 import logging
-import os
 import re
 import threading
 from typing import Dict, Optional
@@ -27,6 +26,7 @@ from bot.service.metrics import Metrics
 from bot.privacy import MaskingFilter
 from bot.service.session_state import restore
 from bot.store import ConversationStore
+from knowledge_base.errors import NotFound
 
 log = logging.getLogger("faqbot.conversations")
 log.addFilter(MaskingFilter())  # customers type phone and card numbers; logs never keep them
@@ -68,10 +68,11 @@ class Conversations:
         self._guard = threading.Lock()
 
     @classmethod
-    def build(cls, bot: Bot, store: ConversationStore, handoff: HandoffConfig) -> "Conversations":
+    def build(cls, bot: Bot, store: ConversationStore, handoff: HandoffConfig,
+              webhook_secret: str = "") -> "Conversations":
         """The service with its hand-off parts: rules, agent desk, event hub, webhooks, metrics."""
         desk = AgentDesk(store, handoff.groups)
-        webhooks = WebhookSender(store, handoff.webhook.url, os.environ.get(handoff.webhook.secret_env, ""))
+        webhooks = WebhookSender(store, handoff.webhook.url, webhook_secret)
         return cls(bot, store, HandoffRouter.for_bot(handoff, bot), desk, EventHub(), webhooks, handoff.survey,
                    Metrics(desk))
 
@@ -181,7 +182,7 @@ class Conversations:
         """An agent's message to the customer (``agent`` None: from a connected help desk)."""
         handoff = self.desk.owned(handoff_id, agent) if agent is not None else self.desk.handoff(handoff_id)
         if handoff["status"] not in OPEN:
-            raise KeyError(f"hand-off {handoff_id} is closed")
+            raise NotFound(f"hand-off {handoff_id} is closed")
         name = agent["name"] if agent else author or "agent"
         message_id = self.store.add_message(handoff["session_id"], "agent", _clean(text), author=name)
         self.hub.publish(session_topic(handoff["session_id"]),

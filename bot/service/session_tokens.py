@@ -10,9 +10,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import secrets
 import time
+from typing import Optional
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +20,6 @@ from sqlalchemy.exc import IntegrityError
 from bot.store import ConversationStore, kb_state
 
 SECRET_KEY = "session_secret"
-SECRET_ENV = "FAQBOT_SESSION_SECRET"
 
 
 class SessionTokens:
@@ -28,9 +27,9 @@ class SessionTokens:
         self.secret = secret
 
     @classmethod
-    def for_store(cls, store: ConversationStore) -> "SessionTokens":
-        given = os.environ.get(SECRET_ENV)
-        return cls(given.encode() if given else _shared_secret(store))
+    def for_store(cls, store: ConversationStore, secret: Optional[str] = None) -> "SessionTokens":
+        """With ``secret`` (``FAQBOT_SESSION_SECRET``), else the database's own, shared by every worker."""
+        return cls(secret.encode() if secret else _shared_secret(store))
 
     def issue(self, session_id: str) -> str:
         digest = hmac.new(self.secret, session_id.encode(), hashlib.sha256).digest()

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.schema import sessions, messages, feedback, handoffs, tickets, surveys, webhook_outbox, migrate
+from knowledge_base.errors import NotFound
 
 # Every customer message runs these: built once, they skip SQLAlchemy's statement construction and
 # cache-key walk (~100 of ~170 µs per statement; `python -m evals.load_test` counts every one).
@@ -38,7 +39,7 @@ def serialised(method):
 class ConversationStore:
     def __init__(self, url: str = ":memory:"):
         """``url``: a SQLite file path (or ``:memory:``), or ``postgresql://user@host:port/db``."""
-        self.engine = _engine(url)
+        self.engine = open_engine(url)
         self.schema_version = migrate(self.engine)
         # SQLite writes one at a time anyway, and ":memory:" is a single shared connection whose
         # transactions must not interleave across request threads.
@@ -129,7 +130,7 @@ class ConversationStore:
                                             messages.c.sender == "bot")
         with self.engine.begin() as conn:
             if conn.execute(owned).first() is None:
-                raise KeyError(f"no bot message {message_id} in session {session_id!r}")
+                raise NotFound(f"no bot message {message_id} in session {session_id!r}")
             return int(conn.execute(insert(feedback).values(message_id=message_id, created=time.time(), kind=kind,
                                                             value=value).returning(feedback.c.id)).scalar_one())
 
@@ -200,7 +201,8 @@ def _message_row(session_id: str, sender: str, text: str, emotion: Optional[floa
                 author=author, details=json.dumps(details, ensure_ascii=False) if details else None)
 
 
-def _engine(url: str) -> Engine:
+def open_engine(url: str) -> Engine:
+    """An engine for a SQLite file (WAL, foreign keys on) or a postgresql:// URL."""
     if url.startswith(("postgresql://", "postgres://")):
         return create_engine("postgresql+psycopg://" + url.split("://", 1)[1], pool_pre_ping=True)
     if url != ":memory:":

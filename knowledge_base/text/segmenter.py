@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
 import yaml
+from knowledge_base.errors import InvalidInput
 
 _WORD = re.compile(r"[a-z0-9]+(?:['.][a-z0-9]+)*|[\u3400-\u9fff]+")
 _STOP_WORDS_FILE = Path(__file__).with_name("stop_words.txt")
@@ -119,7 +120,7 @@ def _read_user_dictionary(path: Path) -> Dict[str, Optional[int]]:
         if not parts:
             continue
         if len(parts) > 1 and not parts[1].isdigit():
-            raise ValueError(f"{path}:{number}: frequency {parts[1]!r} must be a whole number")
+            raise InvalidInput(f"{path}:{number}: frequency {parts[1]!r} must be a whole number")
         words[parts[0].casefold()] = int(parts[1]) if len(parts) > 1 else None
     return words
 
@@ -131,11 +132,11 @@ def _read_synonyms(path: Path) -> Dict[str, str]:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     groups = data.get("synonyms", data) if isinstance(data, dict) else None
     if not isinstance(groups, dict):
-        raise ValueError(f"{path}: expected 'synonyms:' mapping canonical words to lists of variants")
+        raise InvalidInput(f"{path}: expected 'synonyms:' mapping canonical words to lists of variants")
     mapping: Dict[str, str] = {}
     for canonical, variants in groups.items():
         if not isinstance(variants, list):
-            raise ValueError(f"{path}: synonyms of {canonical!r} must be a list")
+            raise InvalidInput(f"{path}: synonyms of {canonical!r} must be a list")
         for variant in variants:
             mapping[str(variant).casefold()] = str(canonical).casefold()
     return mapping

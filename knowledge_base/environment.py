@@ -1,0 +1,39 @@
+"""The one place faqbot reads its own environment variables; everything else gets them typed.
+
+| variable | what it sets |
+|---|---|
+| ``FAQBOT_CACHE`` | where trained bots, embeddings and built model graphs are cached (default ``~/.cache/faqbot``) |
+| ``FAQBOT_SESSION_SECRET`` | the key of customers' conversation tokens (default: a random one kept in the database) |
+| ``FAQBOT_WEBHOOK_SECRET`` | the shared secret of signed webhooks and help-desk calls (the variable's name is ``handoff.webhook.secret_env``) |
+
+``faqbot`` options read ``FAQBOT_DB`` (``--db``) and ``FAQBOT_REDIS_URL`` (``--redis``) themselves.
+Services get these through ``Config.environment`` (bot/config.py), read when the config is loaded.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Optional
+
+WEBHOOK_SECRET_VARIABLE = "FAQBOT_WEBHOOK_SECRET"
+
+
+@dataclass(frozen=True)
+class Environment:
+    cache_dir: Path
+    session_secret: Optional[str] = None
+    webhook_secret: str = ""
+
+    @classmethod
+    def read(cls, webhook_secret_variable: str = WEBHOOK_SECRET_VARIABLE,
+             environ: Optional[Mapping[str, str]] = None) -> "Environment":
+        environ = os.environ if environ is None else environ
+        return cls(cache_dir=Path(environ.get("FAQBOT_CACHE") or Path.home() / ".cache" / "faqbot"),
+                   session_secret=environ.get("FAQBOT_SESSION_SECRET") or None,
+                   webhook_secret=environ.get(webhook_secret_variable, ""))
+
+
+def cache_root() -> Path:
+    """Where trained bots, embeddings and built model graphs are cached: $FAQBOT_CACHE or ~/.cache/faqbot."""
+    return Environment.read().cache_dir
