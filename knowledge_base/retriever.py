@@ -213,8 +213,9 @@ class Retriever(Component):
                 self.centroid_index_.save(folder / "centroids")
 
     @classmethod
-    def load(cls, folder: Path, normalizer: Normalizer, segmenter: Segmenter, sparse_index: Optional[SparseIndex] = None,
-             dense_index: Optional[DenseIndex] = None, encoder: Optional[Encoder] = None) -> "Retriever":
+    def load(cls, folder: Path, normalizer: Normalizer, segmenter: Segmenter,
+             sparse_index: Optional[SparseIndex] = None, dense_index: Optional[DenseIndex] = None,
+             encoder: Optional[Encoder] = None) -> "Retriever":
         """A saved retriever scoring with the given (loaded) parts: the ones it was saved with."""
         flags = json.loads((folder / "retriever.json").read_text())
         if (flags["sparse"], flags["dense"]) != (sparse_index is not None, dense_index is not None):
