@@ -29,8 +29,7 @@ from knowledge_base.component import Component, not_fitted
 from knowledge_base.text import Normalizer
 
 DATA = Path(__file__).parent / "data"
-MODEL_FILE = "emotion_model.json"
-MODEL_PATH = DATA / MODEL_FILE
+MODEL_FILE = "emotion_model.json"  # what ``save(folder)`` writes; the shipped one is in DATA
 # The default hand-off rule fires at this score. Chosen on the project's own data, never on the
 # evaluation sets: the 5-fold cross-validated share of non-negative examples reaching it, and the
 # demo bot's ordinary questions (at most 1 %), see docs/benchmarks.md.

@@ -62,7 +62,7 @@ class Case:
 
 
 CASES = {
-    "normalizer": Case(Normalizer, (TEXTS,), (QUERIES,)),
+    "normalizer": Case(partial(Normalizer, traditional_to_simplified=False), (TEXTS,), (QUERIES,)),
     "segmenter": Case(Segmenter, (["运费险"],), ("退货有运费险吗",)),
     "bm25": Case(Bm25, ([list(t) for t in TEXTS],), ([list(q) for q in QUERIES],)),
     "sparse_index": Case(partial(SparseIndex, SEGMENTER), (TEXTS,), (QUERIES,)),
