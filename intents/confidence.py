@@ -12,12 +12,15 @@ from typing import Tuple
 import numpy as np
 
 from intents.logistic import LogisticScorer
+from knowledge_base.component import Component
 
 
 NEAR_TIE = 0.1  # a candidate within this of the channel's best score counts as a near tie
 
 
-class ConfidenceModel:
+class ConfidenceModel(Component):
+    """Fit on ranking features (``features``) and outcomes; ``predict`` gives both probabilities."""
+
     def __init__(self, options: int = 3):
         self.options = options
 
@@ -42,10 +45,12 @@ class ConfidenceModel:
 
     def predict(self, X: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """(P(top-1 right), P(right entry among the first ``options`` candidates))."""
+        self._require_fitted("answer_model_")
         answer = self.answer_model_.predict_proba(X)
         return answer, np.maximum(self.options_model_.predict_proba(X), answer)
 
     def save(self, folder: Path) -> None:
+        self._require_fitted("answer_model_")
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "confidence.json").write_text(json.dumps({"options": self.options}))
         self.answer_model_.save(folder / "answer.npz")

@@ -15,6 +15,7 @@ import json
 
 import numpy as np
 
+from knowledge_base.component import Component
 from knowledge_base.entry_scores import EntryScores
 
 from intents.logistic import LogisticScorer
@@ -33,7 +34,9 @@ class Ranking:
     features: np.ndarray  # (queries × k × features)
 
 
-class FusionRanker:
+class FusionRanker(Component):
+    """Fit on candidate features and labels; ``predict`` ranks the candidates of entry scores."""
+
     def __init__(self, candidates: int = 20, C: float = 1.0):
         self.candidates = candidates
         self.C = C
@@ -78,18 +81,19 @@ class FusionRanker:
         self.model_ = LogisticScorer(self.C).fit(X, y, sample_weight)
         return self
 
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+    def _proba(self, X: np.ndarray) -> np.ndarray:
         """Probability that each (query, candidate) pair is a match; X is (queries × k × features)."""
+        self._require_fitted("model_")
         flat = X.reshape(-1, X.shape[-1])
         return self.model_.predict_proba(flat).reshape(X.shape[:2])
 
-    def rank(self, scores: EntryScores, counts: np.ndarray) -> Ranking:
-        """Candidates re-ordered by match probability."""
+    def predict(self, scores: EntryScores, counts: np.ndarray) -> Ranking:
+        """The best candidates of entry scores, ordered by match probability; ``counts``: questions per entry."""
         return self.reorder(*self.candidates_of(scores, counts))
 
     def reorder(self, r: Ranking, excluded: Optional[np.ndarray] = None) -> Ranking:
         """Score candidates and sort them best first; ``excluded`` candidates (queries × k) get probability 0."""
-        proba = self.predict_proba(r.features)
+        proba = self._proba(r.features)
         if excluded is not None:
             proba = np.where(excluded, 0.0, proba).astype(np.float32)
         order = np.argsort(-proba, axis=1, kind="stable")
@@ -97,6 +101,7 @@ class FusionRanker:
                        np.take_along_axis(r.features, order[:, :, None], axis=1))
 
     def save(self, folder: Path) -> None:
+        self._require_fitted("model_")
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "ranker.json").write_text(json.dumps({"candidates": self.candidates, "C": self.C}))
         self.model_.save(folder / "ranker.npz")

@@ -13,8 +13,10 @@ from typing import Dict, List, Sequence
 import numpy as np
 import scipy.sparse as sp
 
+from knowledge_base.component import Component
 
-class Bm25:
+
+class Bm25(Component):
     """Scores are divided by the query's total idf, so 1.0 means "every query term matched once"."""
 
     def __init__(self, k1: float = 1.2, b: float = 0.75):
@@ -49,7 +51,12 @@ class Bm25:
     def n_docs(self) -> int:
         return self.postings_.shape[1]
 
-    def query_matrix(self, queries: Sequence[List[str]]) -> sp.csr_matrix:
+    def predict(self, queries: Sequence[List[str]]) -> np.ndarray:
+        """Dense (queries × docs) scores of token lists."""
+        self._require_fitted("postings_")
+        return self._scores(self._query_matrix(queries))
+
+    def _query_matrix(self, queries: Sequence[List[str]]) -> sp.csr_matrix:
         """One row per query: each known term weighted so that the row's idf mass sums to 1.
 
         Built row by row straight into CSR arrays: scipy's generic constructors cost ~0.5 ms a
@@ -67,7 +74,7 @@ class Bm25:
         return sp.csr_matrix((np.asarray(data, np.float32), np.asarray(indices, np.int32), np.asarray(indptr, np.int32)),
                              shape=(len(queries), self.postings_.shape[0]))
 
-    def scores(self, query_matrix: sp.csr_matrix) -> np.ndarray:
+    def _scores(self, query_matrix: sp.csr_matrix) -> np.ndarray:
         """Dense (queries × docs) scores, summed from the postings of each query's own terms only."""
         q = query_matrix.tocsr()
         ptr, docs, weights = self.postings_.indptr, self.postings_.indices, self.postings_.data
@@ -80,23 +87,24 @@ class Bm25:
                                      np.concatenate([weights[a:b] * w for a, b, w in spans]), minlength=self.n_docs)
         return out
 
-    def save(self, folder: Path, name: str) -> None:
+    def save(self, folder: Path) -> None:
+        self._require_fitted("postings_")
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{name}.vocab.json").write_text(json.dumps(self.vocab_, ensure_ascii=False), encoding="utf-8")
-        sp.save_npz(folder / f"{name}.counts.npz", self.counts_, compressed=False)  # zlib: seconds at 100k
-        sp.save_npz(folder / f"{name}.postings.npz", self.postings_, compressed=False)
-        np.savez(folder / f"{name}.params.npz", idf=self.idf_, k1=self.k1, b=self.b)
+        (folder / "vocab.json").write_text(json.dumps(self.vocab_, ensure_ascii=False), encoding="utf-8")
+        sp.save_npz(folder / "counts.npz", self.counts_, compressed=False)  # zlib: seconds at 100k
+        sp.save_npz(folder / "postings.npz", self.postings_, compressed=False)
+        np.savez(folder / "params.npz", idf=self.idf_, k1=self.k1, b=self.b)
 
     @classmethod
-    def load(cls, folder: Path, name: str, counts: bool = False) -> "Bm25":
+    def load(cls, folder: Path, counts: bool = False) -> "Bm25":
         """The index that queries need; ``counts`` also reads the term counts (to retrain from)."""
-        params = np.load(folder / f"{name}.params.npz")
+        params = np.load(folder / "params.npz")
         model = cls(float(params["k1"]), float(params["b"]))
         model.idf_ = params["idf"]
-        model.vocab_ = json.loads((folder / f"{name}.vocab.json").read_text(encoding="utf-8"))
-        model.postings_ = sp.load_npz(folder / f"{name}.postings.npz").tocsr()
+        model.vocab_ = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
+        model.postings_ = sp.load_npz(folder / "postings.npz").tocsr()
         if counts:
-            model.counts_ = sp.load_npz(folder / f"{name}.counts.npz").tocsr()
+            model.counts_ = sp.load_npz(folder / "counts.npz").tocsr()
         return model
 
 

@@ -15,13 +15,17 @@ from typing import Optional, Tuple
 
 import numpy as np
 
+from knowledge_base.component import Component
+
 KINDS = ("ivf", "hnsw")
 IVF_TRAINING_ITERATIONS = 10  # k-means rounds; faiss's default 25 costs 2.5× the time for no recall gain here
 IVF_POINTS_PER_CENTRE = 64  # k-means trains on a sample of this many vectors per centre
 HNSW_EF_CONSTRUCTION = 40
 
 
-class DenseIndex:
+class DenseIndex(Component):
+    """Fit on sentence vectors; ``predict`` gives exact cosines, ``search`` the nearest vectors fast."""
+
     def __init__(self, exact_below: int = 20000, kind: str = "ivf", probes: int = 64, hnsw_m: int = 32,
                  ef_search: int = 128):
         self.exact_below = exact_below
@@ -79,6 +83,7 @@ class DenseIndex:
         """(cosines, ids) of the ``k`` nearest vectors per query, best first; missing places have id -1."""
         import faiss
 
+        self._require_fitted("index_")
         queries = np.ascontiguousarray(queries, dtype=np.float32)
         k = max(1, min(k, self.index_.ntotal))
         params = None
@@ -88,13 +93,15 @@ class DenseIndex:
             params = faiss.SearchParametersHNSW(efSearch=max(self.ef_search, k))
         return self.index_.search(queries, k, params=params)
 
-    def scores(self, queries: np.ndarray) -> np.ndarray:
+    def predict(self, queries: np.ndarray) -> np.ndarray:
         """Exact cosine of every query to every vector (queries × vectors)."""
+        self._require_fitted("index_")
         return np.asarray(queries, np.float32) @ self.embeddings_.T
 
     def save(self, folder: Path) -> None:
         import faiss
 
+        self._require_fitted("index_")
         folder.mkdir(parents=True, exist_ok=True)
         faiss.write_index(self.index_, str(folder / "index.faiss"))
         (folder / "dense.json").write_text(json.dumps(self.params()))

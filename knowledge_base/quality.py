@@ -81,7 +81,7 @@ def render(findings: List[Finding]) -> str:
 def question_key(text: str, normalizer=None) -> str:
     """What two questions share when they are the same question: the text normalised (by ``normalizer``,
     else NFKC + case folding) without punctuation or spaces, so "退款多久到账？" equals "退款多久到账"."""
-    text = normalizer.normalize(text) if normalizer is not None else unicodedata.normalize("NFKC", text).casefold()
+    text = normalizer.predict([text])[0] if normalizer is not None else unicodedata.normalize("NFKC", text).casefold()
     return "".join(ch for ch in text if not (ch.isspace() or unicodedata.category(ch).startswith("P")))
 
 

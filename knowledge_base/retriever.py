@@ -17,6 +17,7 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
+from knowledge_base.component import Component
 from knowledge_base.dense_index import DenseIndex
 from knowledge_base.encoders import Encoder, normalise
 from knowledge_base.entry_scores import MASKED, EntryScores, Exclusions
@@ -27,7 +28,9 @@ RECENT_VECTORS = 4096  # recent messages' vectors: for the emotion scorer, and c
 SCORES_AT_ONCE = 1 << 24  # (queries × examples) scores held at a time: 64 MB, whatever the KB's size
 
 
-class Retriever:
+class Retriever(Component):
+    """Scores messages against every entry, channel by channel, from the indexes it is given."""
+
     def __init__(self, normalizer: Normalizer, segmenter: Segmenter, sparse: Optional[SparseIndex],
                  dense: Optional[DenseIndex], encoder: Optional[Encoder], exact_below: int = 20000,
                  shortlist: int = 100):
@@ -85,7 +88,7 @@ class Retriever:
 
     # -- scoring --------------------------------------------------------------------------------
     def prepare(self, messages: Sequence[str]) -> List[str]:
-        return [self.normalizer.normalize(m) for m in messages]
+        return self.normalizer.predict(messages)
 
     def embed(self, texts: Sequence[str]) -> Optional[np.ndarray]:
         """Sentence vectors; a single message's is remembered, so the emotion scorer reuses it."""
@@ -108,12 +111,13 @@ class Retriever:
         embedded = self.embed(self.prepare([message]))
         return None if embedded is None else embedded[0]
 
-    def score(self, texts: Sequence[str], embeddings: Optional[np.ndarray] = None,
-              exclusions: Optional[Exclusions] = None) -> EntryScores:
+    def predict(self, texts: Sequence[str], embeddings: Optional[np.ndarray] = None,
+                exclusions: Optional[Exclusions] = None) -> EntryScores:
         """Entry scores for normalised texts (embeddings computed if not given)."""
         from knowledge_base.exhaustive import score_every_entry
         from knowledge_base.shortlist import score_shortlisted
 
+        self._require_fitted("owners_")
         if self.dense is not None and embeddings is None:
             embeddings = self.embed(texts)
         hidden = (exclusions or Exclusions()).complete(len(texts), self.n_entries_)
@@ -127,9 +131,9 @@ class Retriever:
         parts: Dict[str, List[np.ndarray]] = {}
         for start in range(0, len(texts), step):
             rows = slice(start, start + step)
-            scores = {"dense": self.dense.scores(embeddings[rows])} if dense and self.dense is not None else {}
+            scores = {"dense": self.dense.predict(embeddings[rows])} if dense and self.dense is not None else {}
             if self.sparse is not None:
-                scores.update(self.sparse.scores(texts[rows]))
+                scores.update(self.sparse.predict(texts[rows]))
             masked = np.flatnonzero(hidden[rows] >= 0)
             for name, values in scores.items():
                 values[masked, hidden[rows][masked]] = MASKED
@@ -151,34 +155,38 @@ class Retriever:
         return np.where(alone, MASKED, values).astype(np.float32)
 
     # -- persistence ----------------------------------------------------------------------------
+    def dependencies(self) -> dict:
+        """The parts it scores with: saved and loaded as components of their own."""
+        parts = {"normalizer": self.normalizer, "segmenter": self.segmenter, "sparse_index": self.sparse,
+                 "dense_index": self.dense, "encoder": self.encoder if self.dense is not None else None}
+        return {name: part for name, part in parts.items() if part is not None}
+
     def save(self, folder: Path) -> None:
+        self._require_fitted("owners_")
         folder.mkdir(parents=True, exist_ok=True)
         np.save(folder / "owners.npy", self.owners_)
         (folder / "retriever.json").write_text(json.dumps({
             "sparse": self.sparse is not None, "dense": self.dense is not None, "exact_below": self.exact_below,
             "shortlist": self.shortlist}))
-        self.segmenter.save(folder / "segmenter")
-        if self.sparse is not None:
-            self.sparse.save(folder / "sparse")
         if self.dense is not None:
-            self.dense.save(folder / "dense")
             np.save(folder / "centroid_sums.npy", self.centroid_sums_)
             if not self.exhaustive_:
                 self.centroid_index_.save(folder / "centroids")
 
     @classmethod
-    def load(cls, folder: Path, normalizer: Normalizer, encoder: Optional[Encoder],
-             counts: bool = False) -> "Retriever":
-        """A saved retriever; ``counts`` also reads the sparse term counts a retraining starts from."""
+    def load(cls, folder: Path, normalizer: Normalizer, segmenter: Segmenter,
+             sparse_index: Optional[SparseIndex] = None, dense_index: Optional[DenseIndex] = None,
+             encoder: Optional[Encoder] = None) -> "Retriever":
+        """A saved retriever scoring with the given (loaded) parts: the ones it was saved with."""
         flags = json.loads((folder / "retriever.json").read_text())
-        segmenter = Segmenter.load(folder / "segmenter")
-        sparse = SparseIndex.load(folder / "sparse", segmenter, counts) if flags["sparse"] else None
-        dense = DenseIndex.load(folder / "dense") if flags["dense"] else None
-        retriever = cls(normalizer, segmenter, sparse, dense, encoder if flags["dense"] else None,
-                        flags["exact_below"], flags["shortlist"])
-        sums = np.load(folder / "centroid_sums.npy") if dense is not None else None
+        if (flags["sparse"], flags["dense"]) != (sparse_index is not None, dense_index is not None):
+            raise ValueError(f"{folder}: saved with sparse={flags['sparse']}, dense={flags['dense']} indexes; "
+                             f"load it with exactly those")
+        retriever = cls(normalizer, segmenter, sparse_index, dense_index, encoder, flags["exact_below"],
+                        flags["shortlist"])
+        sums = np.load(folder / "centroid_sums.npy") if dense_index is not None else None
         retriever._index_entries(np.load(folder / "owners.npy"), sums)
-        if dense is not None and not retriever.exhaustive_:
+        if dense_index is not None and not retriever.exhaustive_:
             retriever.centroid_index_ = DenseIndex.load(folder / "centroids")
         return retriever
 

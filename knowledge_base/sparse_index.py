@@ -14,6 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from knowledge_base.bm25 import Bm25, count_terms
+from knowledge_base.component import Component
 from knowledge_base.text import Segmenter, to_pinyin
 
 _RUNS = re.compile(r"[\u3400-\u9fff]+|[a-z0-9]+")
@@ -37,8 +38,8 @@ def pinyin_terms(words: List[str]) -> List[str]:
     return syllables + [f"{a}_{b}" for a, b in zip(syllables, syllables[1:])]
 
 
-class SparseIndex:
-    """Fit on normalised example texts; ``scores`` gives one (queries × examples) array per channel."""
+class SparseIndex(Component):
+    """Fit on normalised example texts; ``predict`` gives one (queries × examples) array per channel."""
 
     def __init__(self, segmenter: Segmenter, pinyin: bool = True, k1: float = 1.2, b: float = 0.75):
         self.segmenter = segmenter
@@ -82,25 +83,28 @@ class SparseIndex:
         return (self.pinyin, self.k1, self.b, mine.words_, mine.synonyms_, mine.stop_words_) == (
             other.pinyin, other.k1, other.b, theirs.words_, theirs.synonyms_, theirs.stop_words_)
 
-    def query_matrices(self, texts: Sequence[str]):
-        analysed = self.analyse(texts)
-        return {c: self.models_[c].query_matrix(analysed[c]) for c in self.channels}
-
-    def scores(self, texts: Sequence[str]) -> Dict[str, np.ndarray]:
+    def predict(self, texts: Sequence[str]) -> Dict[str, np.ndarray]:
         """Per channel, the dense (queries × examples) score array."""
-        return {c: self.models_[c].scores(m) for c, m in self.query_matrices(texts).items()}
+        self._require_fitted("models_")
+        analysed = self.analyse(texts)
+        return {c: self.models_[c].predict(analysed[c]) for c in self.channels}
+
+    def dependencies(self) -> Dict[str, Segmenter]:
+        return {"segmenter": self.segmenter}
 
     def save(self, folder: Path) -> None:
+        self._require_fitted("models_")
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "sparse.json").write_text(json.dumps({"pinyin": self.pinyin, "k1": self.k1, "b": self.b}))
         for channel, model in self.models_.items():
-            model.save(folder, channel)
+            model.save(folder / channel)
 
     @classmethod
     def load(cls, folder: Path, segmenter: Segmenter, counts: bool = False) -> "SparseIndex":
+        """A saved index cutting words with ``segmenter``; ``counts`` also reads the term counts (to retrain from)."""
         params = json.loads((folder / "sparse.json").read_text())
         index = cls(segmenter, **params)
-        index.models_ = {c: Bm25.load(folder, c, counts) for c in index.channels}
+        index.models_ = {c: Bm25.load(folder / c, counts) for c in index.channels}
         return index
 
 

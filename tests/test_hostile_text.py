@@ -21,7 +21,7 @@ def test_normalisation_and_segmentation_never_crash(demo_bot, text):
     retriever = demo_bot.retriever
     [normalised] = retriever.prepare([text])
     assert isinstance(normalised, str)
-    assert all(isinstance(w, str) for w in retriever.segmenter.tokens(normalised))
+    assert all(isinstance(w, str) for w in retriever.segmenter.predict(normalised))
     retriever.sparse.analyse([normalised])
 
 

@@ -16,13 +16,12 @@ CASES = [
 
 @pytest.mark.parametrize("raw, expected", CASES)
 def test_normalisation_table(raw, expected):
-    assert Normalizer().normalize(raw) == expected
+    assert Normalizer().fit().predict([raw]) == [expected]
 
 
 def test_traditional_conversion_can_be_switched_off():
-    assert Normalizer(traditional_to_simplified=False).normalize("發票") == "發票"
+    assert Normalizer(traditional_to_simplified=False).fit().predict(["發票"]) == ["發票"]
 
 
 def test_none_and_non_text_do_not_crash():
-    assert Normalizer().normalize(None) == ""
-    assert Normalizer().normalize(123) == "123"
+    assert Normalizer().fit().predict([None, 123]) == ["", "123"]

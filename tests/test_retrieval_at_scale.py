@@ -29,17 +29,17 @@ def big_kb(demo_bot):
         sources += origin
         if len(sources) >= QUESTIONS:
             break
-    normalizer = Normalizer()
-    texts = normalizer.transform([q for e in entries for q in [e["question"], *e["similar"]]])
+    normalizer = Normalizer().fit()
+    texts = normalizer.predict([q for e in entries for q in [e["question"], *e["similar"]]])
     owners = np.repeat(np.arange(len(entries)), [1 + len(e["similar"]) for e in entries])
     from knowledge_base.embedding_cache import EmbeddingCache
 
-    source_vectors = EmbeddingCache.default(demo_bot.retriever.encoder).encode(normalizer.transform(sources))
+    source_vectors = EmbeddingCache.default(demo_bot.retriever.encoder).encode(normalizer.predict(sources))
     noise = np.random.default_rng(0).normal(scale=0.017, size=source_vectors.shape)
-    vectors = np.where((np.array(texts) == np.array(normalizer.transform(sources)))[:, None], source_vectors,
+    vectors = np.where((np.array(texts) == np.array(normalizer.predict(sources)))[:, None], source_vectors,
                        normalise(source_vectors + noise))
     queries = [json.loads(line)["text"] for line in (DEMO / "queries.jsonl").read_text(encoding="utf-8").splitlines()]
-    prepared = normalizer.transform(queries)
+    prepared = normalizer.predict(queries)
     return texts, owners, vectors.astype(np.float32), prepared, demo_bot.retriever.encoder.encode(prepared)
 
 
@@ -47,13 +47,13 @@ def _retriever(big_kb, exact_below, kind="ivf"):
     texts, owners, vectors, _, _ = big_kb
     segmenter = Segmenter().fit()
     dense = DenseIndex(exact_below, kind)
-    return Retriever(Normalizer(), segmenter, SparseIndex(segmenter), dense, None, exact_below).fit(
+    return Retriever(Normalizer().fit(), segmenter, SparseIndex(segmenter), dense, None, exact_below).fit(
         texts, owners, vectors)
 
 
 def _top5(retriever, ranker, big_kb):
     *_, prepared, query_vectors = big_kb
-    return ranker.rank(retriever.score(prepared, query_vectors), retriever.counts_).entries[:, :5]
+    return ranker.predict(retriever.predict(prepared, query_vectors), retriever.counts_).entries[:, :5]
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +96,7 @@ def test_bm25_scores_are_the_brute_force_okapi_scores(big_kb):
     texts, prepared = big_kb[0][:500], big_kb[3][:20]
     index = SparseIndex(Segmenter().fit()).fit(texts)
     docs, queries = index.analyse(texts), index.analyse(prepared)
-    for channel, values in index.scores(prepared).items():
+    for channel, values in index.predict(prepared).items():
         for row, query in enumerate(queries[channel]):
             np.testing.assert_allclose(values[row], _brute_force_bm25(docs[channel], query), rtol=1e-5, atol=1e-7)
 
@@ -104,9 +104,9 @@ def test_bm25_scores_are_the_brute_force_okapi_scores(big_kb):
 def test_bm25_shortlists_are_the_brute_force_best_entries(big_kb):
     retriever = _retriever(big_kb, exact_below=0)
     prepared = big_kb[3]
-    every = _retriever(big_kb, exact_below=10 ** 9).score(prepared, big_kb[4])
+    every = _retriever(big_kb, exact_below=10 ** 9).predict(prepared, big_kb[4])
     hidden = Exclusions(entry=np.full(len(prepared), 3)).complete(len(prepared), retriever.n_entries_)
-    scores = retriever.score(prepared, big_kb[4], hidden)
+    scores = retriever.predict(prepared, big_kb[4], hidden)
     for channel in retriever.sparse.channels:
         reference = every.channels[channel].copy()
         reference[:, 3] = -np.inf
@@ -129,8 +129,8 @@ def test_retraining_the_sparse_index_scores_exactly_like_a_fresh_one(tmp_path):
     reused = SparseIndex(seg).fit(after, previous, before)
     fresh = SparseIndex(seg).fit(after)
     queries = ["退货要运费吗", "开发漂", "专票"]
-    for channel, values in fresh.scores(queries).items():
-        np.testing.assert_allclose(reused.scores(queries)[channel], values, rtol=1e-6)
+    for channel, values in fresh.predict(queries).items():
+        np.testing.assert_allclose(reused.predict(queries)[channel], values, rtol=1e-6)
 
 
 class RecordingEncoder:

@@ -44,7 +44,7 @@ def learned_questions(store: ConversationStore, kb: KnowledgeBase, min_sessions:
     are left out: under their own entry they add nothing, under another the loader would refuse them."""
     if isinstance(since, datetime):
         since = since.timestamp()
-    normalizer = Normalizer()
+    normalizer = Normalizer().fit()
     known = {question_key(q, normalizer) for entry in kb for q in entry.questions}
     sessions, clicks, votes = defaultdict(set), Counter(), Counter()
     spellings = defaultdict(Counter)

@@ -38,7 +38,7 @@ class Perturber:
         self.drop = drop
 
     def reword(self, text: str) -> str:
-        words = self.segmenter.tokens(text)
+        words = self.segmenter.predict(text)
         if len(words) < 2:
             return text
         keep = [w for w in words if self.rng.random() >= self.drop]

@@ -12,17 +12,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 import numpy as np
 
 from bot.config import Config
-from intents.confidence import ConfidenceModel
-from intents.ranker import FusionRanker
+from knowledge_base.component import Component
 from knowledge_base.retriever import Retriever
 from knowledge_base.text import Normalizer
 
-from bot.artefact import EXAMPLES, read_manifest
+from bot.artefact import EXAMPLES, load_components, read_manifest
 from knowledge_base.embedding_cache import keys_of
 
 FITTED_ON = "fitted_on.npy"  # hashes of the normalised questions the fusion and confidence were fitted on
@@ -32,7 +31,7 @@ FITTED_ON = "fitted_on.npy"  # hashes of the normalised questions the fusion and
 class PreviousModel:
     folder: Path
     manifest: dict
-    retriever: Retriever
+    components: Dict[str, Component]
     raw: List[str]
     texts: List[str]
 
@@ -46,16 +45,22 @@ class PreviousModel:
             if (manifest.get("config_hash"), manifest.get("code_hash")) != (config.fingerprint(), code):
                 return None
             examples = json.loads((Path(folder) / EXAMPLES).read_text(encoding="utf-8"))
-            retriever = Retriever.load(Path(folder) / "retriever", Normalizer(config.text.traditional_to_simplified),
-                                       None, counts=True)
+            components = load_components(folder, manifest, {"sparse_index": {"counts": True}}, encoder=None)
         except Exception:  # an unreadable earlier model only means a slower, full training
             return None
-        return cls(Path(folder), manifest, retriever, examples["raw"], examples["normalised"])
+        return cls(Path(folder), manifest, components, examples["raw"], examples["normalised"])
+
+    @property
+    def retriever(self) -> Retriever:
+        """Its retriever, with the sparse term counts a retraining starts from (and no encoder)."""
+        return self.components["retriever"]
 
     def normalised(self, raw: List[str], normalizer: Normalizer) -> List[str]:
-        """``normalizer.transform(raw)``, reusing the texts this model already normalised."""
+        """``normalizer.predict(raw)``, reusing the texts this model already normalised."""
         known = dict(zip(self.raw, self.texts))
-        return [known[t] if t in known else normalizer.normalize(t) for t in raw]
+        missing = list(dict.fromkeys(t for t in raw if t not in known))
+        known.update(zip(missing, normalizer.predict(missing)))
+        return [known[t] for t in raw]
 
     def decision_models(self, texts: List[str], config: Config):
         """(ranker, confidence, thresholds, stats, fitted-on hashes) to keep, or None when they must be refit."""
@@ -69,8 +74,7 @@ class PreviousModel:
             return None
         stats = dict(self.manifest["training"], decision_models_reused_from=self.manifest["kb_hash"],
                      questions_changed_since_fitted=changed)
-        return (FusionRanker.load(self.folder / "ranker"), ConfidenceModel.load(self.folder / "confidence"),
-                thresholds, stats, fitted)
+        return self.components["fusion_ranker"], self.components["confidence"], thresholds, stats, fitted
 
 
 def save_examples(folder: Path, raw: List[str], texts: List[str]) -> None:

@@ -116,7 +116,7 @@ def _score_rows(retriever: Retriever, qs: QuerySet, rows: np.ndarray) -> EntrySc
     texts = [qs.texts[i] for i in rows]
     emb = None if qs.embeddings is None else qs.embeddings[rows]
     hidden = Exclusions(qs.hidden_example[rows], np.where(qs.hide_entry[rows], qs.owner[rows], -1))
-    return retriever.score(texts, emb, hidden)
+    return retriever.predict(texts, emb, hidden)
 
 
 def _balanced(in_scope: np.ndarray, oos_share: float, seed: int) -> np.ndarray:

@@ -22,14 +22,14 @@ from knowledge_base.retriever import Retriever
 from knowledge_base.sparse_index import SparseIndex
 from knowledge_base.text import Normalizer, Segmenter
 
+from bot.artefact import MANIFEST, read_manifest, save_components, write_manifest
+from knowledge_base.embedding_cache import EmbeddingCache, keys_of
+from knowledge_base.errors import InvalidInput
 from training import pseudo_queries
 from training.perturb import Perturber
-from bot.artefact import MANIFEST, read_manifest, write_manifest
-from knowledge_base.embedding_cache import EmbeddingCache, keys_of
 from training.previous_model import FITTED_ON, PreviousModel, save_examples
 from training.progress import Progress
 from training.thresholds import lowest_threshold_with_precision
-from knowledge_base.errors import InvalidInput
 
 VERSION = "0.1.0"
 DEFAULT_ANSWER_THRESHOLD = 0.8
@@ -111,9 +111,9 @@ def _package_version(name: str) -> str:
 
 
 def _fit_retriever(kb: KnowledgeBase, config: Config, progress: Progress, prior: Optional[PreviousModel] = None):
-    normalizer = Normalizer(config.text.traditional_to_simplified)
+    normalizer = Normalizer(config.text.traditional_to_simplified).fit()
     raw, owners = kb.examples()
-    texts = prior.normalised(raw, normalizer) if prior else normalizer.transform(raw)
+    texts = prior.normalised(raw, normalizer) if prior else normalizer.predict(raw)
     terms = [k for e in kb for k in e.keywords]
     seg_cfg = config.segmenter
     segmenter = Segmenter(seg_cfg.user_dictionary or kb.resources.get("user_dictionary"),
@@ -217,9 +217,7 @@ def _derive_thresholds(config: Config, answer_conf, options_conf, top1, in_optio
 
 def _save(folder: Path, kb: KnowledgeBase, config: Config, retriever, ranker, confidence, thresholds, stats,
           spec) -> None:
-    retriever.save(folder / "retriever")
-    ranker.save(folder / "ranker")
-    confidence.save(folder / "confidence")
+    components = save_components(folder, {"retriever": retriever, "fusion_ranker": ranker, "confidence": confidence})
     (folder / "kb.jsonl").write_text("".join(json.dumps(e.to_dict(), ensure_ascii=False) + "\n" for e in kb),
                                      encoding="utf-8")
     (folder / "config.yml").write_text(yaml.safe_dump(config.to_dict(), allow_unicode=True, sort_keys=False),
@@ -236,14 +234,7 @@ def _save(folder: Path, kb: KnowledgeBase, config: Config, retriever, ranker, co
         "n_questions": len(raw),
         "encoder": retriever.encoder.name if retriever.encoder else None,
         "encoder_spec": spec,
-        "components": [
-            {"name": "normalizer", "path": None},
-            {"name": "segmenter", "path": "retriever/segmenter"},
-            {"name": "sparse_index", "path": "retriever/sparse" if retriever.sparse else None},
-            {"name": "dense_index", "path": "retriever/dense" if retriever.dense else None},
-            {"name": "fusion_ranker", "path": "ranker"},
-            {"name": "confidence", "path": "confidence"},
-        ],
+        "components": components,
         "thresholds": thresholds,
         "training": stats,
     })

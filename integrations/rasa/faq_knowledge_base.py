@@ -1,7 +1,7 @@
 """A Rasa assistant's own FAQ data (NLU examples + responses) as a faqbot knowledge base.
 
 The examples Rasa has loaded are written back as the Rasa NLU YAML document they came from and read
-by faqbot's Rasa importer (intents/rasa_yaml.py), so an FAQ means the same thing whether faqbot
+by faqbot's Rasa importer (knowledge_base/rasa_yaml.py), so an FAQ means the same thing whether faqbot
 reads the file directly or gets it from inside Rasa: standard question first, similar questions,
 ``utter_<intent>`` answers with channel variants, and the intent's ``metadata.faqbot`` fields
 (id, category, related, hand-off flag …) that ``faqbot kb export --format rasa`` writes.

@@ -10,6 +10,9 @@ import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterable, List
+
+from knowledge_base.component import Component
 
 _CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202f\u2060-\u206f\ufeff]")
 _LONE_SURROGATES = re.compile("[\ud800-\udfff]")
@@ -28,34 +31,34 @@ def _t2s():
     return opencc.OpenCC("t2s")
 
 
-class Normalizer:
-    """Stateless text normaliser; ``fit`` exists for the shared component contract."""
+class Normalizer(Component):
+    """Stateless text normaliser; ``fit`` only records that it is ready (the shared component contract)."""
 
     def __init__(self, traditional_to_simplified: bool = True):
         self.traditional_to_simplified = traditional_to_simplified
 
     def fit(self, texts=None) -> "Normalizer":
+        self.fitted_ = True
         return self
 
-    def __call__(self, text: str) -> str:
-        return self.normalize(text)
-
-    def normalize(self, text: str) -> str:
-        if not isinstance(text, str):
-            text = "" if text is None else str(text)
-        return _normalised(text, self.traditional_to_simplified)
-
-    def transform(self, texts):
-        return [self.normalize(t) for t in texts]
+    def predict(self, texts: Iterable) -> List[str]:
+        """Each text normalised; None and non-text values become text, never an error."""
+        self._require_fitted("fitted_")
+        return [_normalised(_as_text(t), self.traditional_to_simplified) for t in texts]
 
     def save(self, folder: Path) -> None:
+        self._require_fitted("fitted_")
         folder.mkdir(parents=True, exist_ok=True)
         params = {"traditional_to_simplified": self.traditional_to_simplified}
         (folder / "normalizer.json").write_text(json.dumps(params))
 
     @classmethod
     def load(cls, folder: Path) -> "Normalizer":
-        return cls(**json.loads((folder / "normalizer.json").read_text()))
+        return cls(**json.loads((folder / "normalizer.json").read_text())).fit()
+
+
+def _as_text(value) -> str:
+    return value if isinstance(value, str) else "" if value is None else str(value)
 
 
 @lru_cache(maxsize=1024)  # one message is normalised by several parts of the bot, ~60 µs each time

@@ -15,11 +15,13 @@ from typing import Dict, Iterable, List, Optional, Tuple
 import yaml
 from knowledge_base.errors import InvalidInput
 
+from knowledge_base.component import Component
+
 _WORD = re.compile(r"[a-z0-9]+(?:['.][a-z0-9]+)*|[\u3400-\u9fff]+")
 _STOP_WORDS_FILE = Path(__file__).with_name("stop_words.txt")
 
 
-class Segmenter:
+class Segmenter(Component):
     """Cuts normalised text into words; ``fit`` learns the KB's terms and the trainer's dictionary."""
 
     def __init__(self, user_dictionary: Optional[str] = None, synonyms: Optional[str] = None,
@@ -48,8 +50,9 @@ class Segmenter:
         return self
 
     # -- using ----------------------------------------------------------------------------------
-    def tokens(self, text: str, synonyms: bool = True) -> List[str]:
+    def predict(self, text: str, synonyms: bool = True) -> List[str]:
         """All words of normalised text, synonyms mapped to their canonical form (unless told not to)."""
+        self._require_fitted("words_")
         typed = list(self._recent(text))
         return self._canonical(typed) if synonyms else typed
 
@@ -58,11 +61,11 @@ class Segmenter:
 
     def content_words(self, text: str, synonyms: bool = True) -> List[str]:
         """Words without stop words (falls back to all words if nothing else is left)."""
-        return self._content(self.tokens(text, synonyms))
+        return self._content(self.predict(text, synonyms))
 
     def content_words_both(self, text: str) -> Tuple[List[str], List[str]]:
         """``content_words`` with synonyms mapped and as typed, from one segmentation."""
-        typed = self.tokens(text, synonyms=False)
+        typed = self.predict(text, synonyms=False)
         return self._content(self._canonical(typed)), self._content(typed)
 
     def _canonical(self, words: List[str]) -> List[str]:
@@ -84,10 +87,11 @@ class Segmenter:
         return self._tokenizer
 
     def warm_up(self) -> None:
-        self.tokens("预热")
+        self.predict("预热")
 
     # -- persistence ----------------------------------------------------------------------------
     def save(self, folder: Path) -> None:
+        self._require_fitted("words_")
         folder.mkdir(parents=True, exist_ok=True)
         state = {"words": self.words_, "synonyms": self.synonyms_, "stop_words": self.stop_words_}
         (folder / "segmenter.json").write_text(json.dumps(state, ensure_ascii=False, indent=0), encoding="utf-8")
