@@ -109,7 +109,7 @@ class ServerConfig:
     redis_url: Optional[str] = None
     max_request_bytes: int = 1_000_000  # larger API request bodies are refused (413); KB uploads: curation
     max_json_depth: int = 32  # deeper JSON is refused (422) before it is parsed
-    answering_threads: int = 2  # customer messages a process answers at once (bot/answering.py)
+    answering_threads: int = 2  # customer messages a process answers at once (bot/http/answering.py)
 
 
 @dataclass(frozen=True)

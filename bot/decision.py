@@ -1,13 +1,53 @@
-"""answer / clarify / fall back, from calibrated confidences and the configured thresholds."""
+"""The one place a turn's decision is made — answer, clarify, fall back or hand off — with its reasons.
+
+It sees what the bot understood of the message (``Analysis``: the ranking and its calibrated
+confidences), whether the answering entry is flagged for a person, and the transfer rules' verdict
+on the conversation (``Transfer``). The engine asks it without a verdict (``faqbot ask``, the
+evaluators); a conversation asks it again once the rules have looked at the bot's own decision.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Tuple
+from typing import Optional, Tuple
 
 import numpy as np
 
 # An option must carry at least this share of the top candidate's match probability to be offered.
 MIN_OPTION_SHARE = 0.15
+FLAGGED = "flagged_entry"  # the transfer of an entry flagged ``handoff: true`` when no rule fired
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything the bot worked out about one message, before deciding and wording a reply."""
+
+    text: str  # the message normalised once; every later step reads this
+    entries: np.ndarray  # candidate entry indices, best first
+    proba: np.ndarray
+    answer_confidence: float
+    options_confidence: float
+    exact: bool = False  # the message is one of the first entry's questions, word for word (normalised)
+    keyword: bool = False  # the message is one word: a topic ("快递"), not a question
+    picked: bool = False  # the customer picked the first entry from the options offered
+    refused: Optional[str] = None  # "empty" or "too_long": a message the bot does not try to understand
+    vector: Optional[np.ndarray] = None  # the message's sentence vector, for whoever needs it next (emotion)
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """A person takes over: which transfer rule fired (or the entry's flag) and why."""
+
+    rule: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    kind: str  # answer | clarify | fallback | handoff
+    picked: Tuple[int, ...] = ()  # candidate positions offered: the answer, or the clarify options
+    reasons: Tuple[str, ...] = ()  # why, in words, for `faqbot ask` and `faqbot handoff explain`
+    transfer: Optional[Transfer] = None  # set when kind is handoff
+    proposed: str = ""  # with a transfer: what the bot alone would have done
 
 
 @dataclass(frozen=True)
@@ -16,20 +56,42 @@ class DecisionPolicy:
     clarify_threshold: float
     max_options: int = 3
 
-    def decide(self, proba: np.ndarray, answer_conf: float, options_conf: float,
-               keyword: bool = False) -> Tuple[str, List[int]]:
-        """Decision and the candidate positions it offers (the answer, or the clarify options).
+    def decide(self, a: Analysis, flagged: bool = False, transfer: Optional[Transfer] = None) -> Decision:
+        """The decision on ``a``; ``flagged``: its top entry is always handed to a person; ``transfer``:
+        the verdict of the transfer rules, which hands the conversation over whatever the ranking says."""
+        own = self._from_ranking(a)
+        if own.kind == "answer" and flagged:
+            own = Decision("handoff", own.picked, own.reasons + ("the entry is always answered by a person",),
+                           Transfer(FLAGGED, "entry flagged handoff"), "answer")
+        if transfer is None:
+            return own
+        return Decision("handoff", own.picked, own.reasons + (f"rule {transfer.rule}: {transfer.reason}",),
+                        transfer, own.proposed or own.kind)
 
-        A bare ``keyword`` ("快递", "refund") that fits several entries is asked about, never guessed:
+    def _from_ranking(self, a: Analysis) -> Decision:
+        if a.refused:
+            return Decision("fallback", (), (f"message {a.refused.replace('_', ' ')}",))
+        if len(a.proba) == 0:
+            return Decision("fallback", (), ("no entry fits",))
+        if a.picked:
+            return Decision("answer", (0,), ("picked from the options offered",))
+        if a.exact:
+            return Decision("answer", (0,), ("the message is one of the entry's questions",))
+        return self._by_confidence(a)
+
+    def _by_confidence(self, a: Analysis) -> Decision:
+        """A bare ``keyword`` ("快递", "refund") that fits several entries is asked about, never guessed:
         the learned confidence has seen questions, not topics, so it cannot know a topic is vague."""
-        if len(proba) == 0:
-            return "fallback", []
-        top = float(proba[0]) or 1e-9
-        keep = [i for i in range(min(self.max_options, len(proba))) if proba[i] >= MIN_OPTION_SHARE * top]
-        if answer_conf >= self.answer_threshold and not (keyword and len(keep) > 1):
-            return "answer", [0]
-        if options_conf >= self.clarify_threshold:
-            if len(keep) <= 1 and options_conf >= self.answer_threshold:
-                return "answer", [0]  # the only plausible option is confidently right: no need to ask
-            return "clarify", keep or [0]
-        return "fallback", []
+        top = float(a.proba[0]) or 1e-9
+        keep = tuple(i for i in range(min(self.max_options, len(a.proba))) if a.proba[i] >= MIN_OPTION_SHARE * top)
+        if a.answer_confidence >= self.answer_threshold and not (a.keyword and len(keep) > 1):
+            return Decision("answer", (0,), (f"confidence {a.answer_confidence:.2f} ≥ answer threshold "
+                                             f"{self.answer_threshold:.2f}",))
+        options = f"options confidence {a.options_confidence:.2f}"
+        if a.options_confidence >= self.clarify_threshold:
+            if len(keep) <= 1 and a.options_confidence >= self.answer_threshold:
+                return Decision("answer", (0,), (f"{options} ≥ answer threshold and only one plausible option",))
+            why = (f"a bare keyword fitting {len(keep)} entries" if a.keyword and len(keep) > 1 else
+                   f"{options} ≥ clarify threshold {self.clarify_threshold:.2f}")
+            return Decision("clarify", keep or (0,), (why,))
+        return Decision("fallback", (), (f"{options} < clarify threshold {self.clarify_threshold:.2f}",))

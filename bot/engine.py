@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import List, Optional, Sequence
@@ -17,28 +17,16 @@ from knowledge_base.entry import KnowledgeBase
 from knowledge_base.loader import build_kb
 from knowledge_base.entry_scores import Exclusions
 from knowledge_base.retriever import Retriever
+from knowledge_base.errors import NotFound
 from knowledge_base.text.pinyin import to_pinyin
-from bot.artefact import EXAMPLES, ArtefactError, load_components, read_manifest
 
+from bot.artefact import EXAMPLES, ArtefactError, load_components, read_manifest
 from bot.config import load_config
-from bot.decision import DecisionPolicy
+from bot.decision import Analysis, Decision, DecisionPolicy, Transfer
 from bot.messages import language_of, message
 from bot.reply import Option, Reply
-from knowledge_base.errors import NotFound
 
 SHOWN_CANDIDATES = 5
-
-
-@dataclass(frozen=True)
-class Analysis:
-    """Everything the bot worked out about one message, before wording a reply."""
-
-    entries: np.ndarray  # candidate entry indices, best first
-    proba: np.ndarray
-    answer_confidence: float
-    options_confidence: float
-    exact: bool = False  # the message is one of the first entry's questions, word for word (normalised)
-    keyword: bool = False  # the message is one word: a topic ("快递"), not a question
 
 
 class Bot:
@@ -91,25 +79,46 @@ class Bot:
         return self
 
     # -- understanding --------------------------------------------------------------------------
+    def understand(self, text: Optional[str]) -> Analysis:
+        """One customer message: normalised once, embedded once, ranked; refused when too long or empty."""
+        text = text or ""
+        if len(text) > self.max_chars:
+            return _refused(text, "too_long")
+        [normalised] = self.retriever.prepare([text])
+        return self._analysed([normalised])[0] if normalised else _refused(text, "empty")
+
     def analyse(self, messages: Sequence[str]) -> List[Analysis]:
-        texts = self.retriever.prepare(messages)
-        scores = self.retriever.predict(texts, exclusions=Exclusions(entries=self._expired_mask()))
+        """Several messages at once (training, evaluation, mining): one encoder batch."""
+        return self._analysed(self.retriever.prepare(messages))
+
+    def _analysed(self, texts: List[str]) -> List[Analysis]:
+        vectors = self.retriever.embed(texts)
+        scores = self.retriever.predict(texts, vectors, exclusions=Exclusions(entries=self._expired_mask()))
         ranking = self.ranker.predict(scores, self.retriever.counts_)
         lengths = np.array([len(t) for t in texts])
         answer, options = self.confidence.predict(
             self.confidence.features(ranking.proba, ranking.features, lengths))
         live = ~self._expired_mask()[ranking.entries]
-        return [self._exact_first(Analysis(ranking.entries[i][live[i]], ranking.proba[i][live[i]], float(answer[i]),
-                                           float(options[i]), keyword=self._is_keyword(texts[i])), texts[i])
+        return [self._exact_first(Analysis(texts[i], ranking.entries[i][live[i]], ranking.proba[i][live[i]],
+                                           float(answer[i]), float(options[i]), keyword=self._is_keyword(texts[i]),
+                                           vector=None if vectors is None else vectors[i]))
                 for i in range(len(texts))]
+
+    def pick(self, entry_id: str) -> Analysis:
+        """The customer picked ``entry_id`` from the options offered (or a related question)."""
+        entry = self.kb.get(entry_id)
+        if entry is None or not entry.is_live():
+            raise NotFound(f"no live entry {entry_id!r} in this bot's knowledge base")
+        index = np.array([self._entries.index(entry)])
+        return Analysis(entry.question, index, np.ones(1), 1.0, 1.0, picked=True)
 
     def _is_keyword(self, text: str) -> bool:
         return len(self.retriever.segmenter.predict(text, synonyms=False)) == 1
 
-    def _exact_first(self, a: Analysis, text: str) -> Analysis:
+    def _exact_first(self, a: Analysis) -> Analysis:
         """A message that is word for word a curated question gets that entry: what a trainer who
         just added it expects, whatever the learned confidence says."""
-        index = self._exact.get(text)
+        index = self._exact.get(a.text)
         if index is None or self._expired_mask()[index]:
             return a
         order = np.concatenate([[index], a.entries[a.entries != index]]).astype(a.entries.dtype)
@@ -124,39 +133,35 @@ class Bot:
             self._today = today
         return self._not_live
 
-    # -- replying -------------------------------------------------------------------------------
+    # -- deciding and replying ------------------------------------------------------------------
+    def decide(self, a: Analysis, transfer: Optional[Transfer] = None,
+               policy: Optional[DecisionPolicy] = None) -> Decision:
+        """The decision (bot.decision: the one place it is made); ``policy``: other thresholds (tuning)."""
+        flagged = bool(len(a.entries)) and self._entries[a.entries[0]].handoff
+        return (policy or self.policy).decide(a, flagged, transfer)
+
     def respond(self, text: str, channel: str = "default") -> Reply:
+        """The reply to one message on its own, with no conversation around it."""
         started = time.perf_counter()
-        language = self.language_of(text or "")
-        if text is not None and len(text) > self.max_chars:
-            reply = Reply("fallback", message("too_long", language, limit=self.max_chars))
-        elif not self.retriever.prepare([text or ""])[0]:
-            reply = Reply("fallback", message("empty", language))
-        else:
-            reply = self._word(self.analyse([text])[0], channel, language)
-        return _with_latency(reply, started)
+        a = self.understand(text)
+        return _with_latency(self.word(a, self.decide(a), channel), started)
+
+    def answer_entry(self, entry_id: str, channel: str = "default") -> Reply:
+        """The answer of one entry, e.g. when the customer picks a clarify option."""
+        a = self.pick(entry_id)
+        return self.word(a, self.decide(a), channel)
+
+    def word(self, a: Analysis, d: Decision, channel: str = "default", routing: Optional[dict] = None) -> Reply:
+        """The reply saying ``d``; ``routing``: where a transfer rule sent the conversation (its text is said)."""
+        language = self.language_of(a.text)
+        reply = self._own_reply(a, d, channel, language)
+        if routing is not None:
+            reply = replace(reply, decision="handoff", text=routing["text"], handoff=routing)
+        return replace(reply, reasons=list(d.reasons))
 
     def language_of(self, text: str) -> str:
         """The language to reply in: the configured one, or the message's own."""
         return language_of(text) if self.language == "auto" else self.language
-
-    def decide(self, a: Analysis, policy: Optional[DecisionPolicy] = None):
-        """Decision (answer | clarify | fallback | handoff) and the candidate positions it offers."""
-        if a.exact:
-            decision, picked = "answer", [0]
-        else:
-            decision, picked = (policy or self.policy).decide(a.proba, a.answer_confidence, a.options_confidence,
-                                                              a.keyword)
-        if decision == "answer" and self._entries[a.entries[0]].handoff:
-            decision = "handoff"
-        return decision, picked
-
-    def answer_entry(self, entry_id: str, channel: str = "default") -> Reply:
-        """The answer of one entry, e.g. when the customer picks a clarify option."""
-        entry = self.kb.get(entry_id)
-        if entry is None or not entry.is_live():
-            raise NotFound(f"no live entry {entry_id!r} in this bot's knowledge base")
-        return self._answer(entry, channel, self.language_of(entry.question), confidence=1.0)
 
     def suggest(self, typed: str, limit: int = 5) -> List[Option]:
         """Standard questions for what the customer is typing (输入联想): any of an entry's questions
@@ -188,13 +193,15 @@ class Bot:
         today = date.today()
         return [Option(r, self.kb[r].question) for r in entry.related if self.kb.get(r) and self.kb[r].is_live(today)]
 
-    def _word(self, a: Analysis, channel: str, language: str) -> Reply:
-        decision, picked = self.decide(a)
+    def _own_reply(self, a: Analysis, d: Decision, channel: str, language: str) -> Reply:
+        if a.refused:
+            return Reply("fallback", message(a.refused, language, limit=self.max_chars))
         candidates = [self._option(a, i) for i in range(min(SHOWN_CANDIDATES, len(a.entries)))]
-        if decision in ("answer", "handoff"):
+        kind = d.proposed or d.kind
+        if kind in ("answer", "handoff"):
             return self._answer(self._entries[a.entries[0]], channel, language, candidates, a.answer_confidence)
-        if decision == "clarify":
-            options = [self._option(a, i) for i in picked]
+        if kind == "clarify":
+            options = [self._option(a, i) for i in d.picked]
             text = message("clarify", language) + "".join(
                 f"\n{n}. {o.question}" for n, o in enumerate(options, 1))
             return Reply("clarify", text, options=options, candidates=candidates, confidence=a.options_confidence)
@@ -238,6 +245,10 @@ def _single_threaded_blas() -> None:
 
     threadpool_limits(1, user_api="blas")
     faiss.omp_set_num_threads(1)
+
+
+def _refused(text: str, why: str) -> Analysis:
+    return Analysis(text, np.zeros(0, np.int64), np.zeros(0), 0.0, 0.0, refused=why)
 
 
 def _with_latency(reply: Reply, started: float) -> Reply:

@@ -25,6 +25,7 @@ class Reply:
     confidence: float = 0.0
     latency_ms: float = 0.0
     handoff: Optional[dict] = None  # the routing when a person takes over: rule, reason, group, priority, ticket
+    reasons: List[str] = field(default_factory=list)  # why this decision (bot.decision), for people to read
 
     def to_dict(self) -> dict:
         """Plain data; ``answer`` repeats the text when the bot answered (None otherwise)."""

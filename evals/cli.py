@@ -83,7 +83,7 @@ def eval_dialogues(transcripts: Path = typer.Argument(..., help="conversations: 
     except (TranscriptError, ValueError) as exc:
         fail(str(exc))
     bot = load_bot(model, config, kb)
-    result = run(bot, HandoffRouter.forload_bot(load_settings(config).handoff, bot), conversations, progress)
+    result = run(bot, HandoffRouter.for_bot(load_settings(config).handoff, bot), conversations, progress)
     text = json.dumps(result, ensure_ascii=False, indent=2)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)

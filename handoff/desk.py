@@ -23,7 +23,7 @@ STATUSES = ("online", "away", "offline")
 TOKEN_HOURS = 12
 OPEN = ("queued", "active")  # a person has (or will have) the conversation: the bot is silent
 LEAVE_MESSAGE = "leave_message"  # nobody could pick up: the customer's next message becomes a ticket
-# asked on every customer message: built once (see bot/store.py)
+# asked on every customer message: built once (see bot/store/conversation_store.py)
 OPEN_HANDOFF = select(handoffs).where(handoffs.c.session_id == bindparam("session"),
                                       handoffs.c.status.in_(OPEN + (LEAVE_MESSAGE,))).order_by(handoffs.c.id.desc())
 _DUMMY_HASH = None  # compared against for unknown usernames, so timing does not reveal which exist

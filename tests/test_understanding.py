@@ -83,11 +83,17 @@ def test_oversized_and_empty_messages_are_refused_politely(demo_bot):
 def test_a_bare_keyword_fitting_several_entries_is_asked_about_not_guessed():
     import numpy as np
 
-    from bot.decision import DecisionPolicy
+    from bot.decision import Analysis, DecisionPolicy
 
     policy = DecisionPolicy(answer_threshold=0.8, clarify_threshold=0.4)
-    close_second = np.array([0.93, 0.19, 0.01])
-    assert policy.decide(close_second, 0.99, 0.99) == ("answer", [0])  # a question: confident enough
-    assert policy.decide(close_second, 0.99, 0.99, keyword=True) == ("clarify", [0, 1])
-    only_one = np.array([0.93, 0.05, 0.01])
-    assert policy.decide(only_one, 0.99, 0.99, keyword=True) == ("answer", [0])
+
+    def decided(proba, keyword=False):
+        d = policy.decide(Analysis("快递", np.arange(3), np.array(proba), 0.99, 0.99, keyword=keyword))
+        return d.kind, list(d.picked)
+
+    close_second = [0.93, 0.19, 0.01]
+    assert decided(close_second) == ("answer", [0])  # a question: confident enough
+    assert decided(close_second, keyword=True) == ("clarify", [0, 1])
+    assert decided([0.93, 0.05, 0.01], keyword=True) == ("answer", [0])
+
+

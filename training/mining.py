@@ -161,7 +161,7 @@ def unanswered(messages: Sequence[UnknownMessage], bot) -> List[UnknownMessage]:
         prepared = bot.retriever.prepare(batch)
         kept = [t for t, p in zip(batch, prepared) if p]
         for text, analysis in zip(kept, bot.analyse(kept) if kept else []):
-            if bot.decide(analysis)[0] in ("answer", "handoff"):
+            if bot.decide(analysis).kind in ("answer", "handoff"):
                 answered.add(text)
     return [m for m in messages if m.text not in answered]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from bot.decision import DecisionPolicy
-from bot.engine import Analysis, Bot
+from bot.decision import Analysis, DecisionPolicy
+from bot.engine import Bot
 from training.metrics import Outcome
 from training.progress import Progress
 from training.queries import LabelledQuery
@@ -33,9 +33,9 @@ def outcomes(bot: Bot, queries: list[LabelledQuery], analyses: list[Analysis], p
              latencies: list[float] | None = None) -> list[Outcome]:
     result = []
     for i, (q, a) in enumerate(zip(queries, analyses)):
-        decision, picked = bot.decide(a, policy)
+        decision = bot.decide(a, policy=policy)
         ids = bot.entry_ids(a)
-        options = [ids[j] for j in picked] if decision == "clarify" else []
-        result.append(Outcome(q.expected_id, ids, decision, options, latencies[i] if latencies else 0.0, q.text,
+        options = [ids[j] for j in decision.picked] if decision.kind == "clarify" else []
+        result.append(Outcome(q.expected_id, ids, decision.kind, options, latencies[i] if latencies else 0.0, q.text,
                               a.answer_confidence, a.proba[:SHOWN_SCORES]))
     return result

@@ -80,7 +80,7 @@ def handoff_explain(transcript: Path = typer.Option(..., "--transcript", "-t", h
     except TranscriptError as exc:
         fail(str(exc))
     bot = load_bot(model, config)
-    router = HandoffRouter.forload_bot(load_settings(config).handoff, bot)
+    router = HandoffRouter.for_bot(load_settings(config).handoff, bot)
     for conversation in conversations:
         typer.echo(render(conversation, replay(bot, router, conversation), verbose=not quiet))
 

@@ -47,7 +47,7 @@ def chat(model: Optional[Path] = ModelOption, config: Optional[Path] = ConfigOpt
     from bot.service.chat import run
 
     bot = load_bot(model, config)
-    run(bot, router=HandoffRouter.forload_bot(load_settings(config).handoff, bot))
+    run(bot, router=HandoffRouter.for_bot(load_settings(config).handoff, bot))
 
 
 def tune(queries: Path = typer.Option(..., "--queries", help="labelled dev queries (JSONL)"),

@@ -1,12 +1,12 @@
 """A conversation in the terminal: numbered clarify options and related questions can be picked."""
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime
 from typing import Callable, List, Optional
 
 from handoff.turn import NoQueue, Turn
 
+from bot.decision import Analysis, Decision
 from bot.engine import Bot
 from bot.follow_up import is_follow_up
 from bot.picks import SELECT_PREFIX, is_option_number
@@ -31,41 +31,59 @@ class ChatSession:
         self.emotion = 0.0  # negative emotion of the last message
 
     def send(self, text: str, now: Optional[datetime] = None, queue=NoQueue()) -> Reply:
-        reply = self._reply(text.strip())
-        return self._route(text.strip(), reply, now, queue) if self.router else reply
+        """The reply to the customer's next message: understood in context, decided once (bot.decision)
+        with the transfer rules' verdict on the conversation, then worded."""
+        text = text.strip()
+        a, own_words = self._understand(text)
+        decision = self.bot.decide(a)
+        routing = None
+        if self.router is not None:
+            decision, routing = self._with_rules(text, a, decision, own_words, now, queue)
+        reply = self.bot.word(a, decision, self.channel, routing)
+        self._remember(reply)
+        return reply
 
-    def _route(self, text: str, reply: Reply, now, queue) -> Reply:
-        self.emotion = emotion = 0.0 if self.picked else self.router.emotion(text)
-        self.turns.append(Turn(text, reply.decision, reply.entry_id, bool(self.picked), emotion))
-        entry = self.bot.kb.get(reply.entry_id) if reply.entry_id else None
-        self.last_context = ctx = self.router.context(self.turns, entry, self.attributes, self.channel, now, queue)
-        language = self.bot.language_of(text if not self.picked else entry.question)
-        routing = self.router.route(ctx, language, reply.text if reply.decision == "handoff" else "")
-        if routing is None:
-            return reply
-        self.turns = []  # after a person took over, counting starts afresh
-        self.choices = []
-        return dataclasses.replace(reply, decision="handoff", text=routing.text, handoff=routing.to_dict())
-
-    def _reply(self, text: str) -> Reply:
-        payload = text[len(SELECT_PREFIX):] if text.startswith(SELECT_PREFIX) else None
-        self.picked = None
-        if is_option_number(text) and 1 <= int(text) <= len(self.choices):
-            self.picked = self.choices[int(text) - 1].id
-        elif payload:
-            self.picked = payload
-        if self.picked and not (self.bot.kb.get(self.picked) and self.bot.kb[self.picked].is_live()):
-            self.picked = None  # retired in a version published since the options were shown
+    def _understand(self, text: str):
+        """(the analysis, whether it is of the customer's own words): a pick of an offered option, a
+        follow-up read with the last topic ("那运费呢" after the returns answer), or the message itself."""
+        self.picked = self._picked(text)
         if self.picked:
-            reply = self.bot.answer_entry(self.picked, self.channel)
-        elif self.topic and is_follow_up(text):
-            reply = self.bot.respond(f"{self.topic} {text}", self.channel)
+            return self.bot.pick(self.picked), False
+        if self.topic and is_follow_up(text):
+            return self.bot.understand(f"{self.topic} {text}"), False
+        return self.bot.understand(text), True
+
+    def _picked(self, text: str) -> Optional[str]:
+        if is_option_number(text) and 1 <= int(text) <= len(self.choices):
+            picked = self.choices[int(text) - 1].id
         else:
-            reply = self.bot.respond(text, self.channel)
+            picked = text[len(SELECT_PREFIX):] if text.startswith(SELECT_PREFIX) else None
+        entry = self.bot.kb.get(picked) if picked else None
+        return picked if entry is not None and entry.is_live() else None  # retired since it was offered?
+
+    def _with_rules(self, text: str, a: Analysis, own: Decision, own_words: bool, now, queue):
+        """The transfer rules look at the bot's own decision in the conversation; their verdict decides again."""
+        self.emotion = 0.0 if self.picked else self.router.emotion(text, a.vector if own_words else None)
+        entry_id = self.bot.entry_ids(a)[0] if own.kind in ("answer", "handoff") else None
+        self.turns.append(Turn(text, own.kind, entry_id, bool(self.picked), self.emotion))
+        entry = self.bot.kb.get(entry_id) if entry_id else None
+        self.last_context = ctx = self.router.context(self.turns, entry, self.attributes, self.channel, now, queue)
+        verdict = self.router.verdict(ctx)
+        decision = own if verdict is None else self.bot.decide(a, verdict)
+        if decision.transfer is None:
+            return decision, None
+        self.turns = []  # after a person took over, counting starts afresh
+        entry_text = (entry.answer_for() or "") if entry is not None and entry.handoff else ""
+        routing = self.router.place(decision.transfer, ctx, self.bot.language_of(a.text), entry_text)
+        return decision, routing.to_dict()
+
+    def _remember(self, reply: Reply) -> None:
         if reply.decision in ("answer", "handoff") and reply.entry_id:
             self.topic = self.bot.kb[reply.entry_id].question
-        self.choices = list(reply.options) if reply.decision == "clarify" else list(reply.related)
-        return reply
+        if reply.handoff:
+            self.choices = []
+        else:
+            self.choices = list(reply.options) if reply.decision == "clarify" else list(reply.related)
 
 
 def render(reply: Reply) -> str:
