@@ -5,7 +5,7 @@ Used by `faqbot handoff explain` (which rule fired, and every rule's verdict) an
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import List, Optional, Tuple
 
@@ -23,6 +23,7 @@ class ReplayedTurn:
     emotion: float
     verdicts: List[Tuple[str, bool, str]]  # every rule: (name, fired, why)
     routing: Optional[dict]  # the hand-off, when one happened on this turn
+    reasons: List[str] = field(default_factory=list)  # why the decision (bot.decision)
     expected_handoff: Optional[bool] = None
     expected_entry: Optional[str] = None
 
@@ -40,7 +41,7 @@ def replay(bot, router: HandoffRouter, transcript: Transcript, now: Optional[dat
         ctx = session.last_context
         bot_decision = ctx.turns[-1].decision if ctx.turns else reply.decision
         out.append(ReplayedTurn(turn.text, bot_decision, reply.entry_id, session.emotion, router.explain(ctx),
-                                reply.handoff, turn.handoff, turn.entry))
+                                reply.handoff, list(reply.reasons), turn.handoff, turn.entry))
     return out
 
 
@@ -49,6 +50,8 @@ def render(transcript: Transcript, turns: List[ReplayedTurn], verbose: bool = Tr
     for n, t in enumerate(turns, 1):
         lines.append(f"{n:>3}. 客户: {t.text}")
         lines.append(f"     bot: {t.decision}{' → ' + t.entry_id if t.entry_id else ''}   emotion {t.emotion:.2f}")
+        if t.reasons:
+            lines.append(f"     why: {'; '.join(t.reasons)}")
         if t.routing:
             where = "leave a message" if t.routing["ticket"] else f"queue {t.routing['group']} (priority {t.routing['priority']})"
             lines.append(f"     ⇒ HAND-OFF by rule {t.routing['rule']}: {t.routing['reason']} → {where}")
