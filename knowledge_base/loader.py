@@ -27,6 +27,8 @@ CSV_LIST_SEPARATOR = "|"
 # YAML top-level keys naming the KB's own segmenter files → the segmenter setting they fill.
 RESOURCES = {"dictionary": "user_dictionary", "synonyms": "synonyms"}
 SOURCE = "_source"
+# What makes Excel, WPS or LibreOffice read a cell as a formula (OWASP, "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -329,7 +331,7 @@ def _table_record(row: Dict[Optional[str], Any], line: int, where: str, problems
         if column is None:
             problems.append(Problem(where, line, "", "row has more cells than the header"))
             continue
-        value = (value or "").strip()
+        value = unescape_cell((value or "").strip())
         if not value:
             continue
         if column == "answer" or column.startswith("answer_"):
@@ -345,6 +347,23 @@ def _table_record(row: Dict[Optional[str], Any], line: int, where: str, problems
     if answers:
         data["answer"] = answers
     return data, line, {}
+
+
+def escape_cell(text: str) -> str:
+    """A spreadsheet cell that cannot run as a formula: text a spreadsheet would read as one gets a
+    leading ``'`` (OWASP's advice); so does text already starting that way, so ``unescape_cell``
+    gives back every text exactly."""
+    return "'" + text if _looks_like_formula(text) else text
+
+
+def unescape_cell(text: str) -> str:
+    """The text ``escape_cell`` was given (a hand-written ``'=…`` cell means ``=…`` too)."""
+    return text[1:] if text.startswith("'") and _looks_like_formula(text) else text
+
+
+def _looks_like_formula(text: str) -> bool:
+    first = text.lstrip("'")[:1]
+    return bool(first) and first in FORMULA_STARTS
 
 
 def _table_bool(value: str, where: str, line: int, field: str, problems: List[Problem]) -> bool:

