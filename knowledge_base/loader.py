@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import csv
 import json
+import stat
 from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 
 import yaml
 
+from knowledge_base import safe_yaml
 from knowledge_base.entry import STATUSES, Entry, KnowledgeBase
 from knowledge_base.limits import ImportLimits
 from knowledge_base.problems import KBValidationError, Problem
@@ -25,6 +27,8 @@ CSV_LIST_SEPARATOR = "|"
 # YAML top-level keys naming the KB's own segmenter files → the segmenter setting they fill.
 RESOURCES = {"dictionary": "user_dictionary", "synonyms": "synonyms"}
 SOURCE = "_source"
+# What makes Excel, WPS or LibreOffice read a cell as a formula (OWASP, "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 # A raw record: the parsed mapping, the line it starts on, and the line of each field.
@@ -33,8 +37,11 @@ Record = Tuple[Dict[str, Any], int, Dict[str, int]]
 
 def load_kb(path: Union[str, Path], limits: Optional[ImportLimits] = None) -> KnowledgeBase:
     """Load ``path`` (.yml/.yaml, .jsonl/.json, .csv, .xlsx) into a validated KnowledgeBase; with
-    ``limits``, a file too large (or unpacking too large, or with too many rows) is refused."""
+    ``limits``, a file too large (or unpacking too large, or with too many rows) is refused. What any
+    file holds is bounded either way: nesting depth, no YAML aliases, and dictionary files only from
+    the KB's own folder."""
     path = Path(path)
+    bounds = limits or ImportLimits()
     if not path.exists():
         raise FileNotFoundError(f"{path}: knowledge base file not found")
     too_big = limits.file_problem(path) if limits else ""
@@ -49,7 +56,7 @@ def load_kb(path: Union[str, Path], limits: Optional[ImportLimits] = None) -> Kn
     problems: List[Problem] = []
     resources: Dict[str, str] = {}
     try:
-        records = reader(path, problems, resources)
+        records = _shallow(reader(path, problems, resources, bounds), str(path), problems, bounds)
     except UnicodeDecodeError as exc:
         raise KBValidationError([Problem(str(path), 0, "", f"not UTF-8 text (byte {exc.start}); save the file as "
                                                            f"UTF-8 (Excel: 'CSV UTF-8')")]) from exc
@@ -79,25 +86,49 @@ def build_kb(records: Iterable[Record], source: str, problems: Optional[List[Pro
     return KnowledgeBase(tuple(entries), source, dict(resources or {}))
 
 
-def _read_yaml(path: Path, problems: List[Problem], resources: Dict[str, str]) -> List[Record]:
+def _shallow(records: List[Record], source: str, problems: List[Problem], bounds: ImportLimits) -> List[Record]:
+    """The records whose values nest within ``bounds`` (whatever the format); the others are problems."""
+    kept = []
+    for data, line, field_lines in records:
+        too_deep = bounds.depth_problem(data)
+        if too_deep:
+            field = next((k for k, v in data.items() if bounds.depth_problem([v])), "")
+            problems.append(Problem(source, field_lines.get(field, line), str(field), too_deep))
+        else:
+            kept.append((data, line, field_lines))
+    return kept
+
+
+def _parse_json(text: str, bounds: ImportLimits) -> Any:
+    """``json.loads``, with nesting too deep for the parser's stack reported as a JSON error."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise json.JSONDecodeError(f"nested deeper than {bounds.max_depth} levels", text, 0) from None
+
+
+def _read_yaml(path: Path, problems: List[Problem], resources: Dict[str, str], bounds: ImportLimits) -> List[Record]:
     """``entries:`` (or a bare list); optional ``dictionary:`` / ``synonyms:`` files beside the KB."""
     text = path.read_text(encoding="utf-8")
     try:
-        root = yaml.compose(text)
+        root = safe_yaml.compose(text, bounds.max_depth)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problems.append(Problem(str(path), mark.line + 1 if mark else 0, "", f"not valid YAML: {exc}"))
+        problems.append(Problem(str(path), safe_yaml.line_of(exc), "", safe_yaml.describe(exc)))
         return []
     if root is None:
         return []
     from knowledge_base.rasa_yaml import is_rasa_document, read_records
 
     if is_rasa_document(root):
-        return read_records(root, str(path), problems)
+        try:
+            return read_records(root, str(path), problems)
+        except yaml.YAMLError as exc:  # e.g. a list used as a key
+            problems.append(Problem(str(path), safe_yaml.line_of(exc), "", safe_yaml.describe(exc)))
+            return []
     if isinstance(root, yaml.MappingNode):
         for key, value in root.value:
-            if key.value in RESOURCES and isinstance(value, yaml.ScalarNode) and value.value:
-                resources[RESOURCES[key.value]] = str((path.parent / value.value).resolve())
+            if key.value in RESOURCES:
+                _add_resource(path, key, value, problems, resources, bounds)
             elif key.value != "entries":
                 problems.append(Problem(str(path), key.start_mark.line + 1, key.value, "unknown top-level key; "
                                         f"allowed: ['entries', {', '.join(repr(k) for k in RESOURCES)}]"))
@@ -116,7 +147,11 @@ def _read_yaml(path: Path, problems: List[Problem], resources: Dict[str, str]) -
         if not isinstance(node, yaml.MappingNode):
             problems.append(Problem(str(path), line, "", "an entry must be a mapping of fields"))
             continue
-        data = yaml.safe_load(yaml.serialize(node))
+        try:
+            data = safe_yaml.to_python(node)
+        except yaml.YAMLError as exc:  # e.g. a list used as a key
+            problems.append(Problem(str(path), safe_yaml.line_of(exc) or line, "", safe_yaml.describe(exc)))
+            continue
         field_lines = {}
         for key, _ in node.value:
             if key.value in field_lines:  # YAML would silently keep only the last one
@@ -127,14 +162,65 @@ def _read_yaml(path: Path, problems: List[Problem], resources: Dict[str, str]) -
     return records
 
 
-def _read_jsonl(path: Path, problems: List[Problem], resources: Dict[str, str]) -> List[Record]:
+def _add_resource(path: Path, key: yaml.Node, value: yaml.Node, problems: List[Problem], resources: Dict[str, str],
+                  bounds: ImportLimits) -> None:
+    """Read the ``dictionary:`` / ``synonyms:`` file now, so a file the bot could not train with is
+    refused at import (with its line), never found broken later by the draft or a publish."""
+    line = key.start_mark.line + 1
+    name = value.value if isinstance(value, yaml.ScalarNode) else ""
+    if not name:
+        problems.append(Problem(str(path), line, key.value, "expected the name of a file beside the knowledge base"))
+        return
+    target, problem = _resource_file(path.parent, name, bounds)
+    problem = problem or _resource_content_problem(key.value, target, name)
+    if problem:
+        problems.append(Problem(str(path), line, key.value, problem))
+    else:
+        resources[RESOURCES[key.value]] = str(target)
+
+
+def _resource_file(folder: Path, name: str, bounds: ImportLimits) -> Tuple[Path, str]:
+    """The file ``name`` means, and why it must not be read ("" when it may): only a regular file,
+    inside the KB's own folder (after following links), within the KB's size limit."""
+    refused = f"{name!r} must name a file in the knowledge base's own folder (a relative name, no '..')"
+    if Path(name).is_absolute() or ".." in Path(name).parts or "\\" in name:
+        return folder, refused
+    try:
+        target = (folder / name).resolve()
+    except (OSError, RuntimeError):  # a loop of links
+        return folder, refused
+    if not target.is_relative_to(folder.resolve()):
+        return target, refused
+    if not target.exists():
+        return target, f"{name!r} not found in the knowledge base's folder"
+    if not stat.S_ISREG(target.stat().st_mode):
+        return target, f"{name!r} is not a regular file"
+    too_big = bounds.file_problem(target)
+    return target, f"{name!r}: {too_big}" if too_big else ""
+
+
+def _resource_content_problem(key: str, target: Path, name: str) -> str:
+    """Why the bot could not train with the file, parsed as training parses it ("" when it can)."""
+    from knowledge_base.text.segmenter import read_synonyms, read_user_dictionary
+
+    read = read_user_dictionary if key == "dictionary" else read_synonyms
+    try:
+        read(target)
+    except UnicodeDecodeError as exc:
+        return f"{name!r} is not UTF-8 text (byte {exc.start})"
+    except ValueError as exc:
+        return str(exc).replace(str(target), name)
+    return ""
+
+
+def _read_jsonl(path: Path, problems: List[Problem], resources: Dict[str, str], bounds: ImportLimits) -> List[Record]:
     records = []
     with path.open(encoding="utf-8") as handle:
         for number, raw in enumerate(handle, start=1):
             if not raw.strip():
                 continue
             try:
-                data = json.loads(raw)
+                data = _parse_json(raw, bounds)
             except json.JSONDecodeError as exc:
                 problems.append(Problem(str(path), number, "", f"not valid JSON: {exc.msg} (column {exc.colno})"))
                 continue
@@ -145,13 +231,13 @@ def _read_jsonl(path: Path, problems: List[Problem], resources: Dict[str, str]) 
     return records
 
 
-def _read_json(path: Path, problems: List[Problem], resources: Dict[str, str]) -> List[Record]:
+def _read_json(path: Path, problems: List[Problem], resources: Dict[str, str], bounds: ImportLimits) -> List[Record]:
     """A JSON array of entries (or ``{"entries": [...]}``); a file of one object per line is JSONL."""
     text = path.read_text(encoding="utf-8")
     try:
-        data = json.loads(text)
+        data = _parse_json(text, bounds)
     except json.JSONDecodeError:
-        return _read_jsonl(path, problems, resources)
+        return _read_jsonl(path, problems, resources, bounds)
     if isinstance(data, dict):
         data = data.get("entries", [data])
     if not isinstance(data, list):
@@ -166,14 +252,15 @@ def _read_json(path: Path, problems: List[Problem], resources: Dict[str, str]) -
     return records
 
 
-def _read_csv(path: Path, problems: List[Problem], resources: Dict[str, str]) -> List[Record]:
+def _read_csv(path: Path, problems: List[Problem], resources: Dict[str, str], bounds: ImportLimits) -> List[Record]:
     """CSV columns are the entry fields; lists use '|'; answer_<channel> columns add channel variants."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
-        return [_table_record(row, reader.line_num, str(path), problems, lambda column: column) for row in reader]
+        return [_table_record(row, reader.line_num, str(path), problems, lambda column: column, bounds)
+                for row in reader]
 
 
-def _read_xlsx(path: Path, problems: List[Problem], resources: Dict[str, str]) -> List[Record]:
+def _read_xlsx(path: Path, problems: List[Problem], resources: Dict[str, str], bounds: ImportLimits) -> List[Record]:
     """An Excel workbook laid out like the CSV (sheet ``entries``, else the first); problems name the
     sheet, row and column as Excel shows them."""
     from openpyxl import load_workbook
@@ -197,7 +284,8 @@ def _read_xlsx(path: Path, problems: List[Problem], resources: Dict[str, str]) -
             [v for name, v in zip(header, cells) if name is None and v not in (None, "")]
         if extra:
             row[None] = extra
-        records.append(_table_record(row, number, where, problems, lambda c: f"{c} (column {letters.get(c, '?')})"))
+        records.append(_table_record(row, number, where, problems, lambda c: f"{c} (column {letters.get(c, '?')})",
+                                     bounds))
     book.close()
     return records
 
@@ -213,7 +301,7 @@ def _cell_text(value: Any) -> str:
 
 
 def _table_record(row: Dict[Optional[str], Any], line: int, where: str, problems: List[Problem],
-                  name: Callable[[str], str]) -> Record:
+                  name: Callable[[str], str], bounds: ImportLimits) -> Record:
     """One spreadsheet row (CSV or Excel) → a record; ``name`` says how to point at a column."""
     data: Dict[str, Any] = {}
     answers: Dict[str, str] = {}
@@ -221,7 +309,7 @@ def _table_record(row: Dict[Optional[str], Any], line: int, where: str, problems
         if column is None:
             problems.append(Problem(where, line, "", "row has more cells than the header"))
             continue
-        value = (value or "").strip()
+        value = unescape_cell((value or "").strip())
         if not value:
             continue
         if column == "answer" or column.startswith("answer_"):
@@ -231,12 +319,29 @@ def _table_record(row: Dict[Optional[str], Any], line: int, where: str, problems
         elif column == "handoff":
             data[column] = _table_bool(value, where, line, name(column), problems)
         elif column == "metadata":
-            data[column] = _json_cell(value, where, line, name(column), problems)
+            data[column] = _json_cell(value, where, line, name(column), problems, bounds)
         else:
             data[column] = value
     if answers:
         data["answer"] = answers
     return data, line, {}
+
+
+def escape_cell(text: str) -> str:
+    """A spreadsheet cell that cannot run as a formula: text a spreadsheet would read as one gets a
+    leading ``'`` (OWASP's advice); so does text already starting that way, so ``unescape_cell``
+    gives back every text exactly."""
+    return "'" + text if _looks_like_formula(text) else text
+
+
+def unescape_cell(text: str) -> str:
+    """The text ``escape_cell`` was given (a hand-written ``'=…`` cell means ``=…`` too)."""
+    return text[1:] if text.startswith("'") and _looks_like_formula(text) else text
+
+
+def _looks_like_formula(text: str) -> bool:
+    first = text.lstrip("'")[:1]
+    return bool(first) and first in FORMULA_STARTS
 
 
 def _table_bool(value: str, where: str, line: int, field: str, problems: List[Problem]) -> bool:
@@ -248,9 +353,9 @@ def _table_bool(value: str, where: str, line: int, field: str, problems: List[Pr
     return False
 
 
-def _json_cell(value: str, where: str, line: int, field: str, problems: List[Problem]) -> Any:
+def _json_cell(value: str, where: str, line: int, field: str, problems: List[Problem], bounds: ImportLimits) -> Any:
     try:
-        return json.loads(value)
+        return _parse_json(value, bounds)
     except json.JSONDecodeError as exc:
         problems.append(Problem(where, line, field, f"not valid JSON: {exc.msg}"))
         return {}

@@ -14,6 +14,7 @@ from typing import Dict, List, Tuple
 
 import yaml
 
+from knowledge_base import safe_yaml
 from knowledge_base.entry import KnowledgeBase
 from knowledge_base.problems import Problem
 
@@ -32,12 +33,12 @@ def read_records(root: yaml.MappingNode, source: str, problems: list) -> List[Tu
     """Records (fields, line, field lines) for the loader, from a composed Rasa YAML document."""
 
     sections = {k.value: v for k, v in root.value}
-    responses = yaml.safe_load(yaml.serialize(sections["responses"])) if "responses" in sections else {}
+    responses = safe_yaml.to_python(sections["responses"]) if "responses" in sections else {}
     records = []
     nlu = sections.get("nlu")
     for node in (nlu.value if isinstance(nlu, yaml.SequenceNode) else []):
         line = node.start_mark.line + 1
-        item = yaml.safe_load(yaml.serialize(node))
+        item = safe_yaml.to_python(node)
         if not isinstance(item, dict) or "intent" not in item:
             continue  # synonyms, regexes and lookups are not FAQ entries
         examples = _examples(item.get("examples"))

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from knowledge_base.entry import Entry, KnowledgeBase
-from knowledge_base.loader import CSV_LIST_SEPARATOR, LIST_FIELDS, RESOURCES
+from knowledge_base.loader import CSV_LIST_SEPARATOR, LIST_FIELDS, RESOURCES, escape_cell
 
 FORMATS = ("yaml", "jsonl", "csv", "xlsx", "rasa")
 
@@ -57,8 +57,10 @@ def to_xlsx(kb: KnowledgeBase) -> bytes:
     sheet.append(columns)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([row[c] for c in columns])
+    for number, row in enumerate(rows, 2):
+        for column, name in enumerate(columns, 1):
+            cell = sheet.cell(number, column, row[name])
+            cell.data_type = "s"  # text, never a formula, whatever it starts with
     sheet.freeze_panes = "C2"
     for n, column in enumerate(columns):
         sheet.column_dimensions[sheet.cell(1, n + 1).column_letter].width = 40 if column in ("similar", "answer") else 16
@@ -68,7 +70,8 @@ def to_xlsx(kb: KnowledgeBase) -> bytes:
 
 
 def _table(kb: KnowledgeBase):
-    """Column names and one row (column → text) per entry; lists joined with '|'."""
+    """Column names and one row (column → text) per entry; lists joined with '|'; every cell escaped
+    so that no spreadsheet runs it as a formula (the loader takes the escape off)."""
     channels = sorted({c for e in kb for c in e.answer if c != "default"})
     columns = ["id", "question", "similar", "category", "answer"] + [f"answer_{c}" for c in channels] + [
         "keywords", "related", "tags", "metadata", "valid_from", "valid_to", "status", "handoff"]
@@ -82,7 +85,7 @@ def _table(kb: KnowledgeBase):
         row["handoff"] = "true" if entry.handoff else ""
         row["answer"] = entry.answer.get("default", "")
         row.update({f"answer_{c}": entry.answer.get(c, "") for c in channels})
-        rows.append({k: ("" if row.get(k) is None else row[k]) for k in columns})
+        rows.append({k: escape_cell("" if row.get(k) is None else str(row[k])) for k in columns})
     return columns, rows
 
 

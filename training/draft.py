@@ -88,10 +88,16 @@ class Draft:
         """The draft as a KnowledgeBase; its dictionary files are written into ``folder`` (or a cache)."""
         with self.store.reading() as conn:
             records = [(_record(e), 0, {}) for e in _rows(conn)]
-            resources = {r.name: (r.filename, r.content) for r in conn.execute(select(kb_resources))}
+            resources = _resources(conn)
         if not records:
             raise NotFound("the draft is empty: import a knowledge base first (faqbot kb import FILE)")
         return build_kb(records, "draft", resources=_write_resources(resources, folder))
+
+    def write_resources(self, folder: Path) -> Dict[str, str]:
+        """The draft's own dictionary files, written into ``folder`` (setting → path): a KB file put
+        there — an upload — may name them, as the draft's YAML export does."""
+        with self.store.reading() as conn:
+            return _write_resources(_resources(conn), folder)
 
     # -- writing --------------------------------------------------------------------------------
     def import_kb(self, kb: KnowledgeBase, actor: str, merge: bool = False) -> dict:
@@ -242,6 +248,10 @@ def _import_resources(conn: Connection, resources: Dict[str, str]) -> None:
         content = Path(path).read_text(encoding="utf-8") if Path(path).exists() else ""
         conn.execute(delete(kb_resources).where(kb_resources.c.name == name))
         conn.execute(insert(kb_resources).values(name=name, filename=Path(path).name, content=content))
+
+
+def _resources(conn: Connection) -> Dict[str, tuple]:
+    return {r.name: (r.filename, r.content) for r in conn.execute(select(kb_resources))}
 
 
 def _write_resources(resources: Dict[str, tuple], folder: Optional[Path]) -> Dict[str, str]:

@@ -103,11 +103,12 @@ def _jsonl(path: Path, split: str) -> Iterator:
 
 
 def _rasa(path: Path, split: str) -> Iterator:
+    from knowledge_base import safe_yaml
     from knowledge_base.rasa_yaml import is_rasa_document, read_records
     from knowledge_base.loader import Problem
 
     try:
-        root = yaml.compose(path.read_text(encoding="utf-8"))
+        root = safe_yaml.compose(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         yield f"{path}:{mark.line + 1 if mark else 0}: not valid YAML: {exc}"

@@ -228,8 +228,12 @@ def trainer_router(conversations: Conversations, bench: Workbench, versions: Liv
 
 
 def _import(bench: Workbench, filename: str, body: bytes, merge: bool, actor: str, limits: ImportLimits):
-    """Validated as a whole before the draft changes: a bad file is reported and changes nothing."""
+    """Validated as a whole before the draft changes: a bad file is reported and changes nothing.
+
+    The upload lands in a folder of its own beside the draft's own dictionary files — all that its
+    ``dictionary:`` / ``synonyms:`` header can name (the loader refuses any other path)."""
     with tempfile.TemporaryDirectory() as folder:
+        bench.draft.write_resources(Path(folder))
         path = Path(folder) / filename
         path.write_bytes(body)
         try:

@@ -17,6 +17,8 @@ from knowledge_base.errors import InvalidInput
 
 from knowledge_base.component import Component
 
+from knowledge_base import safe_yaml
+
 _WORD = re.compile(r"[a-z0-9]+(?:['.][a-z0-9]+)*|[\u3400-\u9fff]+")
 _STOP_WORDS_FILE = Path(__file__).with_name("stop_words.txt")
 
@@ -37,8 +39,8 @@ class Segmenter(Component):
         """Collect the KB's terms (keywords), the user dictionary and the synonym map."""
         words: Dict[str, Optional[int]] = {t.strip().casefold(): None for t in terms if t and t.strip()}
         if self.user_dictionary:
-            words.update(_read_user_dictionary(Path(self.user_dictionary)))
-        self.synonyms_ = _read_synonyms(Path(self.synonyms)) if self.synonyms else {}
+            words.update(read_user_dictionary(Path(self.user_dictionary)))
+        self.synonyms_ = read_synonyms(Path(self.synonyms)) if self.synonyms else {}
         for term in (*self.synonyms_, *self.synonyms_.values()):  # variants and canonical forms
             words.setdefault(term, None)
         self.words_ = words
@@ -114,7 +116,7 @@ def _stem(word: str) -> str:
     return word[:-3] + "y" if word.endswith("ies") else word[:-1]
 
 
-def _read_user_dictionary(path: Path) -> Dict[str, Optional[int]]:
+def read_user_dictionary(path: Path) -> Dict[str, Optional[int]]:
     """jieba's format: ``word [freq] [pos]`` a line; '#' starts a comment."""
     if not path.exists():
         raise FileNotFoundError(f"{path}: user dictionary not found (segmenter.user_dictionary)")
@@ -129,11 +131,14 @@ def _read_user_dictionary(path: Path) -> Dict[str, Optional[int]]:
     return words
 
 
-def _read_synonyms(path: Path) -> Dict[str, str]:
+def read_synonyms(path: Path) -> Dict[str, str]:
     """``synonyms: {canonical: [variant, …]}`` → variant → canonical."""
     if not path.exists():
         raise FileNotFoundError(f"{path}: synonym file not found (segmenter.synonyms)")
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        data = safe_yaml.load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path}:{safe_yaml.line_of(exc)}: {safe_yaml.describe(exc)}") from None
     groups = data.get("synonyms", data) if isinstance(data, dict) else None
     if not isinstance(groups, dict):
         raise InvalidInput(f"{path}: expected 'synonyms:' mapping canonical words to lists of variants")
