@@ -12,8 +12,8 @@ import yaml
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from bot.cli import app as cli
-from bot.server import create_app
+from bot.cli.main import app as cli
+from bot.http.app import create_app
 from bot.store import ConversationStore
 from knowledge_base import load_kb
 from tests.conftest import MINI_KB
