@@ -9,6 +9,7 @@ import pytest
 from bot.service.conversations import Conversations
 from bot.store import ConversationStore
 from knowledge_base import load_kb
+from knowledge_base.errors import Conflict
 from tests.conftest import DEMO
 from training.workbench import Workbench
 
@@ -51,7 +52,7 @@ def test_accepting_a_new_entry_with_its_answer_puts_it_into_the_draft_once(bench
                                      new_id="gift_card_bind")
     assert entry["id"] == "gift_card_bind" and entry["status"] == "published"
     assert [entry["question"], *entry["similar"]] == gift["questions"]
-    with pytest.raises(ValueError, match="already accepted by alice"):
+    with pytest.raises(Conflict, match="already accepted by alice"):
         bench.suggestions.accept(gift["id"], "bob")
     assert bench.audit(limit=2)[0]["action"] == "suggestion.accept"
 

@@ -1,8 +1,12 @@
 """Every exception the library raises on purpose, mapped to its HTTP answer in one place."""
 from __future__ import annotations
 
+import json
+
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, OperationalError
 
 from bot.http.gatekeeper import TOO_MANY, TooManyMessages
@@ -20,6 +24,7 @@ OUT_OF_RANGE = "a number in the request is out of range"
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(FaqbotError, _deliberate)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     # An id or number no database column can hold: nothing by that number exists.
     app.add_exception_handler(OverflowError, _out_of_range)
     app.add_exception_handler(DataError, _out_of_range)
@@ -35,6 +40,13 @@ async def _deliberate(request: Request, exc: FaqbotError) -> JSONResponse:
     if isinstance(exc, KBValidationError):
         content["problems"] = [str(p) for p in exc.problems]
     return JSONResponse(status_code=status_of(exc), content=content)
+
+
+async def _invalid_request(request: Request, exc: RequestValidationError) -> Response:
+    """FastAPI's 422, written ASCII-escaped: the offending input may hold half a surrogate pair, which
+    UTF-8 cannot encode."""
+    content = {"detail": jsonable_encoder(exc.errors()), "code": "invalid"}
+    return Response(json.dumps(content, ensure_ascii=True), status_code=422, media_type="application/json")
 
 
 async def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
