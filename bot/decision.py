@@ -7,7 +7,7 @@ evaluators); a conversation asks it again once the rules have looked at the bot'
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Optional, Tuple
 
 import numpy as np
@@ -35,10 +35,13 @@ class Analysis:
 
 @dataclass(frozen=True)
 class Transfer:
-    """A person takes over: which transfer rule fired (or the entry's flag) and why."""
+    """A person takes over: which transfer rule fired (or the entry's flag) and why. A rule that only
+    reads the conversation's history (fallbacks, ignored options, emotion) does not ``insist``: it
+    never withholds a confident answer; one that reads this message (转人工, a complaint) does."""
 
     rule: str
     reason: str
+    insists: bool = True
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,8 @@ class Decision:
     reasons: Tuple[str, ...] = ()  # why, in words, for `faqbot ask` and `faqbot handoff explain`
     transfer: Optional[Transfer] = None  # set when kind is handoff
     proposed: str = ""  # with a transfer: what the bot alone would have done
+    offer: Optional[Transfer] = None  # a person offered beside a confident answer, not forced
+    way_out: bool = False  # answered the one plausible entry without full confidence: say how to ask again
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,9 @@ class DecisionPolicy:
                            Transfer(FLAGGED, "entry flagged handoff"), "answer")
         if transfer is None:
             return own
+        if own.kind == "answer" and not transfer.insists:
+            return replace(own, reasons=own.reasons + (f"rule {transfer.rule} ({transfer.reason}) offers a person; "
+                                                       "a confident answer is never withheld",), offer=transfer)
         return Decision("handoff", own.picked, own.reasons + (f"rule {transfer.rule}: {transfer.reason}",),
                         transfer, own.proposed or own.kind)
 
@@ -89,8 +97,9 @@ class DecisionPolicy:
                                              f"{self.answer_threshold:.2f}",))
         options = f"options confidence {a.options_confidence:.2f}"
         if a.options_confidence >= self.clarify_threshold:
-            if len(keep) <= 1 and a.options_confidence >= self.answer_threshold:
-                return Decision("answer", (0,), (f"{options} ≥ answer threshold and only one plausible option",))
+            if len(keep) <= 1:  # asking "did you mean X?" about one option is a slower answer
+                return Decision("answer", (0,), (f"{options} ≥ clarify threshold and only one plausible option",),
+                                way_out=a.options_confidence < self.answer_threshold)
             why = (f"a bare keyword fitting {len(keep)} entries" if a.keyword and len(keep) > 1 else
                    f"{options} ≥ clarify threshold {self.clarify_threshold:.2f}")
             return Decision("clarify", keep or (0,), (why,))

@@ -157,6 +157,8 @@ class Bot:
         reply = self._own_reply(a, d, channel, language)
         if routing is not None:
             reply = replace(reply, decision="handoff", text=routing["text"], handoff=routing)
+        elif d.offer is not None or d.way_out:
+            reply = replace(reply, text=f"{reply.text}\n\n{message('offer_person' if d.offer else 'way_out', language)}")
         return replace(reply, reasons=list(d.reasons))
 
     def language_of(self, text: str) -> str:

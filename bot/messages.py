@@ -10,8 +10,10 @@ MESSAGES = {
         "too_long": "您的消息太长了（最多 {limit} 个字），请精简后再发送。",
         "handoff": "这个问题需要人工客服为您处理，正在为您转接人工客服，请稍候。",
         "no_answer": "（这条知识还没有填写答案，请联系人工客服。）",
-        "leave_message": "现在暂时没有人工客服可以接待（非工作时间或客服忙）。您可以直接输入留言（可附上联系方式），"
-                         "我们上班后会尽快联系您。",
+        "leave_message": "现在暂时没有人工客服可以接待（非工作时间或客服忙）。请直接留言：写下您的问题和联系方式"
+                         "（手机号或邮箱），我们上班后会尽快联系您。",
+        "offer_person": "如果还需要人工客服帮您处理，请回复“转人工”。",
+        "way_out": "如果这不是您想问的，可以换个说法再问，或回复“转人工”。",
         "ticket_saved": "留言已收到（编号 {ticket}），客服上班后会尽快联系您。",
         "queued": "已为您转接人工客服，前面还有 {ahead} 位，请稍候。",
         "accepted": "客服 {agent} 为您服务。",
@@ -27,8 +29,10 @@ MESSAGES = {
         "too_long": "Your message is too long (at most {limit} characters). Please shorten it.",
         "handoff": "A human agent needs to handle this. Connecting you to an agent, please wait.",
         "no_answer": "(This entry has no answer yet; please contact an agent.)",
-        "leave_message": "No agent can take your chat right now (outside opening hours or all busy). Type a message "
-                         "(with how to reach you) and we will get back to you.",
+        "leave_message": "No agent can take your chat right now (outside opening hours or all busy). Type your "
+                         "question and how to reach you (phone or e-mail), and we will get back to you.",
+        "offer_person": "If you would still like a person to help, reply \"agent\".",
+        "way_out": "If this is not what you meant, try asking another way, or reply \"agent\".",
         "ticket_saved": "Message received (ticket {ticket}). We will get back to you soon.",
         "queued": "Connecting you to an agent; {ahead} customer(s) ahead of you.",
         "accepted": "{agent} is now helping you.",

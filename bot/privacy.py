@@ -16,6 +16,14 @@ _PATTERNS = [
 ]
 
 
+_CONTACT = (_PATTERNS[2][0], _PATTERNS[3][0])  # a phone number or an e-mail address
+
+
+def has_contact_details(text: str) -> bool:
+    """The text gives a way to reach its writer (a mobile number or an e-mail address)."""
+    return any(pattern.search(text) for pattern in _CONTACT)
+
+
 def mask_pii(text: str) -> str:
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)

@@ -14,7 +14,8 @@ import numpy as np
 from training.metrics import Outcome, rates
 from training.scoring import outcomes
 
-GRID = [round(t, 3) for t in np.linspace(0.0, 1.0, 41)] + [1.01]  # 1.01: never answer
+# 1.01: answers only what has one plausible entry (bot.decision answers that rather than ask about it)
+GRID = [round(t, 3) for t in np.linspace(0.0, 1.0, 41)] + [1.01]
 TOP_K = 10
 
 

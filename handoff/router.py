@@ -15,6 +15,7 @@ from typing import Callable, List, Optional, Tuple
 from bot.decision import FLAGGED, Transfer
 from bot.messages import message
 
+from handoff import conditions as c
 from handoff.rules import Action, RuleSet
 from handoff.schedule import BusinessHours
 from handoff.turn import NoQueue, QueueState, TurnContext
@@ -78,7 +79,7 @@ class HandoffRouter:
     def verdict(self, ctx: TurnContext) -> Optional[Transfer]:
         """The first configured rule that fires on this turn, or None."""
         firing = self.rules.first(ctx)
-        return None if firing is None else Transfer(firing.rule.name, firing.reason)
+        return None if firing is None else Transfer(firing.rule.name, firing.reason, _insists(firing.rule.condition))
 
     def place(self, transfer: Transfer, ctx: TurnContext, language: str, entry_text: str = "") -> Routing:
         """Where the conversation goes: the rule's skill group, or a left message when nobody can pick up."""
@@ -107,6 +108,20 @@ class HandoffRouter:
         if ctx.queue.online(group) == 0:
             return f"no agent online in {group!r}"
         return ""
+
+
+INSISTING = (c.Request, c.Topic, c.EntryFlagged, c.EmotionAtLeast, c.EmotionRising, c.RepeatedQuestion)
+
+
+def _insists(condition: c.Condition) -> bool:
+    """The rule reads what the customer says — a request for a person, a sensitive topic, a flagged entry,
+    anger, the same question again — not only how the bot did before (options ignored, fallbacks): then
+    it hands over even a confident answer."""
+    if isinstance(condition, INSISTING):
+        return True
+    if isinstance(condition, c.Not):
+        return False
+    return any(_insists(part) for part in getattr(condition, "parts", ()))
 
 
 def _scoring(scorer, reuses_vectors: bool) -> Callable[[str, object], float]:

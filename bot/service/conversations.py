@@ -23,7 +23,8 @@ from bot.engine import Bot
 from bot.service.hub import EventHub
 from bot.messages import language_of, message
 from bot.service.metrics import Metrics
-from bot.privacy import MaskingFilter
+from bot.privacy import MaskingFilter, has_contact_details
+from bot.reply import Reply
 from bot.service.session_state import restore
 from bot.store import ConversationStore
 from knowledge_base.errors import NotFound
@@ -94,6 +95,9 @@ class Conversations:
             self.metrics.customer_message(channel)
             handoff = self.desk.open_handoff(session_id) if self.desk else None
             if handoff is not None and handoff["status"] == LEAVE_MESSAGE:
+                answer = self._answered_instead(session, text)
+                if answer is not None:
+                    return self._stored(session, session_id, text, answer, message_id)
                 return self._leave_message(session_id, text, handoff)
             if handoff is not None:
                 return self._relay(handoff, text, message_id)
@@ -101,6 +105,23 @@ class Conversations:
 
     def _reply(self, session: ChatSession, session_id: str, text: str, customer_message: int) -> dict:
         reply = session.send(text, queue=self.desk) if self.desk else session.send(text)
+        return self._stored(session, session_id, text, reply, customer_message)
+
+    def _answered_instead(self, session: ChatSession, text: str) -> Optional[Reply]:
+        """Invited to leave a message, the customer asked a question the bot answers with confidence:
+        answered, not filed away until tomorrow (the invitation stays open). A message giving a phone
+        number or an e-mail is meant for a person."""
+        if has_contact_details(text):
+            return None
+        a = session.bot.understand(text)
+        decision = session.bot.decide(a)
+        if decision.kind != "answer" or decision.way_out:
+            return None
+        session.picked = None
+        session.emotion = self.router.emotion(text, a.vector) if self.router else 0.0
+        return session.bot.word(a, decision, session.channel)
+
+    def _stored(self, session: ChatSession, session_id: str, text: str, reply: Reply, customer_message: int) -> dict:
         previous = self.last_bot_message.get(session_id)
         if session.picked and previous and previous[1] == "clarify":
             self.store.add_feedback(session_id, previous[0], "clarify_choice", session.picked)

@@ -1,0 +1,75 @@
+"""The one decision site: reasons on every reply, no one-option "did you mean", rules that never
+withhold a confident answer, and a left message that never swallows a question the bot can answer."""
+import json
+
+import pytest
+
+from bot.config import HandoffConfig
+from bot.service.chat import ChatSession
+from bot.service.conversations import Conversations
+from bot.store import ConversationStore
+from handoff.router import HandoffRouter
+from handoff.rules import RuleSet
+from handoff.schedule import BusinessHours
+from tests.conftest import DEMO
+
+IGNORED = [{"name": "ignored", "when": {"clarify_ignored": 2}, "then": {"group": "general"}}]
+
+
+def router_with(rules):
+    return HandoffRouter(RuleSet.parse(rules, ["general", "complaints"]), BusinessHours.parse("Asia/Shanghai", []),
+                         emotion=lambda text, vector: 0.9)
+
+
+def demo_queries():
+    return [json.loads(line)["text"] for line in (DEMO / "queries.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def test_every_reply_says_why_it_was_decided(demo_bot):
+    for text in ("发票怎么开", "快递", "火星上能种土豆吗", ""):
+        reply = demo_bot.respond(text)
+        assert reply.reasons and all(isinstance(r, str) and r for r in reply.reasons), text
+
+
+def test_no_clarification_offers_a_single_option(demo_bot):
+    replies = [demo_bot.respond(text) for text in demo_queries()]
+    clarified = [r for r in replies if r.decision == "clarify"]
+    assert clarified, "the demo queries should still need some clarifications"
+    assert [r.text for r in clarified if len(r.options) < 2] == []
+
+
+def test_options_ignored_twice_never_withhold_a_confident_answer(demo_bot):
+    session = ChatSession(demo_bot, "web", router_with(IGNORED))
+    assert [session.send(text).decision for text in ("快递", "快递")] == ["clarify", "clarify"]
+    reply = session.send("发票怎么开")  # the second ignored clarification, but a question the bot knows
+    assert (reply.decision, reply.entry_id, reply.handoff) == ("answer", "invoice_how", None)
+    assert "转人工" in reply.text and any("never withheld" in r for r in reply.reasons)
+    session = ChatSession(demo_bot, "web", router_with(IGNORED))
+    assert [session.send(text).decision for text in ("快递", "快递", "快递")] == ["clarify", "clarify", "handoff"]
+
+
+def test_anger_hands_over_even_a_question_the_bot_could_answer(demo_bot):
+    angry = [{"name": "angry", "when": {"emotion_at_least": 0.5}, "then": {"group": "general"}}]
+    reply = ChatSession(demo_bot, "web", router_with(angry)).send("发票怎么开")
+    assert reply.decision == "handoff" and reply.handoff["rule"] == "angry"
+
+
+def test_a_request_for_a_person_hands_over_even_a_confident_answer(demo_bot):
+    rules = [{"name": "asked", "when": {"request": "default"}, "then": {"group": "general"}}]
+    reply = ChatSession(demo_bot, "web", router_with(rules)).send("转人工 发票怎么开")
+    assert reply.decision == "handoff" and reply.handoff["rule"] == "asked"
+
+
+@pytest.fixture()
+def closed_desk(demo_bot, tmp_path):
+    """Nobody online: a hand-off invites the customer to leave a message."""
+    return Conversations.build(demo_bot, ConversationStore(str(tmp_path / "c.sqlite3")), HandoffConfig())
+
+
+def test_a_question_sent_instead_of_a_left_message_is_answered_and_the_invitation_stays(closed_desk):
+    invited = closed_desk.handle("night", "转人工")
+    assert invited["handoff"]["status"] == "leave_message" and "联系方式" in invited["text"]
+    answered = closed_desk.handle("night", "发票怎么开")
+    assert (answered["type"], answered["entry_id"]) == ("bot", "invoice_how")
+    saved = closed_desk.handle("night", "请回电 13812345678，订单一直没发货")
+    assert saved["type"] == "system" and saved["ticket_id"] > 0
