@@ -71,6 +71,8 @@ def eval_dialogues(transcripts: Path = typer.Argument(..., help="conversations: 
                    model: Optional[Path] = ModelOption, config: Optional[Path] = ConfigOption,
                    kb: Optional[Path] = typer.Option(None, "--kb", help="train this KB (cached) instead of --model"),
                    limit: Optional[int] = typer.Option(None, help="replay only the first N conversations"),
+                   sessions: Optional[Path] = typer.Option(None, "--sessions", help="the JD sessions sample that "
+                                                           "by-reference turns point into (default: found near)"),
                    out: Optional[Path] = typer.Option(None, "--out", "-o", help="JSON report to write"),
                    fail_under: Optional[List[str]] = typer.Option(None, "--fail-under",
                                                                   help="METRIC=VALUE, e.g. handoff_recall=0.9"),
@@ -87,7 +89,7 @@ def eval_dialogues(transcripts: Path = typer.Argument(..., help="conversations: 
     try:
         under = parse_limits(fail_under or [], "--fail-under", GATED)
         over = parse_limits(fail_over or [], "--fail-over", GATED)
-        conversations = load_transcripts(transcripts)[:limit]
+        conversations = load_transcripts(transcripts, sessions)[:limit]
     except (TranscriptError, ValueError) as exc:
         fail(str(exc))
     bot = load_bot(model, config, kb)

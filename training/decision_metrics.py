@@ -18,15 +18,15 @@ def decision_correct(q: LabelledQuery, o: Outcome) -> bool:
     """answer: answered with one of the right entries; clarify: at least one right entry among the
     options; fallback / handoff: that decision, whatever the ranking."""
     if q.expected_decision == "answer":
-        return o.decision == "answer" and _top(o) in q.expected_ids
+        return o.decision == "answer" and _top(o) in q.right_entries
     if q.expected_decision == "clarify":
-        return o.decision == "clarify" and any(option in q.expected_ids for option in o.options)
+        return o.decision == "clarify" and any(option in q.right_entries for option in o.options)
     return o.decision == q.expected_decision
 
 
 def wrong_answer(q: LabelledQuery, o: Outcome) -> bool:
     """The bot answered with an entry that is not a right one (out of scope, vague or wrong topic)."""
-    return o.decision == "answer" and _top(o) not in q.expected_ids
+    return o.decision == "answer" and _top(o) not in q.right_entries
 
 
 def one_option_clarify(o: Outcome) -> bool:
@@ -75,7 +75,7 @@ def confusion(pairs: Sequence[Pair]) -> dict[str, dict[str, int]]:
 
 def _covered(pairs: Sequence[Pair]):
     multi = [(q, o) for q, o in pairs if q.kind == "multi_question"]
-    return _share(sum(set(q.expected_ids) <= set(o.ranked[:ALL_IN_TOP]) for q, o in multi), len(multi))
+    return _share(sum(set(q.right_entries) <= set(o.ranked[:ALL_IN_TOP]) for q, o in multi), len(multi))
 
 
 def _top(o: Outcome) -> str | None:

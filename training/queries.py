@@ -25,6 +25,11 @@ class LabelledQuery:
     expected_decision: str | None = None  # None: the file says only which entry answers
     expected_ids: tuple[str, ...] = ()  # every right entry (several for a multi-question message)
 
+    @property
+    def right_entries(self) -> tuple[str, ...]:
+        """Every right entry: ``expected_ids``, or else the one ``expected_id``."""
+        return self.expected_ids or ((self.expected_id,) if self.expected_id else ())
+
 
 class QueryFileError(InvalidInput):
     pass
@@ -73,7 +78,7 @@ def _labelled(row: Row, text: str, expected: str | None, resolve, problems: list
     decision = row.fields.get("expected_decision")
     if decision is not None and decision not in DECISIONS:
         problems.append(f"{row.where}: expected_decision: {decision!r} is not one of {', '.join(DECISIONS)}")
-    ids = row.fields.get("expected_ids") or ([expected] if expected else [])
+    ids = row.fields.get("expected_ids", [])
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
         problems.append(f"{row.where}: expected_ids: expected a list of entry ids")
         ids = []
