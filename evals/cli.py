@@ -26,6 +26,10 @@ def evaluate(kb: Path = typer.Option(..., "--kb"),
              configs: Optional[List[Path]] = typer.Option(None, "--config", "-c", help="config.yml; repeat to "
                                                           "compare pipelines side by side"),
              tune_on: Optional[Path] = typer.Option(None, "--tune-on", help="labelled dev queries for thresholds"),
+             predictions: Optional[Path] = typer.Option(None, "--predictions", help="FILE.jsonl: every query's "
+                                                        "decision, options, top-5 entries, confidence and reasons"),
+             sessions: Optional[Path] = typer.Option(None, "--sessions", help="the JD sessions sample that "
+                                                     "by-reference queries point into (default: found near them)"),
              fail_under: Optional[List[str]] = typer.Option(None, "--fail-under", help="METRIC=VALUE: exit 1 "
                                                             "if below (e.g. accuracy_at_1=0.80)"),
              fail_over: Optional[List[str]] = typer.Option(None, "--fail-over", help="METRIC=VALUE: exit 1 if "
@@ -39,12 +43,16 @@ def evaluate(kb: Path = typer.Option(..., "--kb"),
     try:
         under, over = parse_limits(fail_under or [], "--fail-under"), parse_limits(fail_over or [], "--fail-over")
         named = {_config_name(p, configs): load_settings(p) for p in configs} if configs else {"default": load_settings(None)}
-        evaluation = Evaluation.run(kb, named, queries, cv, tune_on, report, show_progress=progress)
+        evaluation = Evaluation.run(kb, named, queries, cv, tune_on, report, show_progress=progress,
+                                    sessions=sessions)
     except (ValueError, FileNotFoundError, QueryFileError) as exc:
         fail(str(exc))
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(evaluation.to_json(), ensure_ascii=False, indent=2), encoding="utf-8")
+    if predictions is not None:
+        for written in evaluation.write_predictions(predictions):
+            typer.echo(f"predictions: {written}", err=True)
     typer.echo(evaluation.table() if len(evaluation.runs) > 1 else json.dumps(evaluation.to_json(), ensure_ascii=False))
     if evaluation.report is not None:
         typer.echo(f"report: {evaluation.report}", err=True)
@@ -63,6 +71,8 @@ def eval_dialogues(transcripts: Path = typer.Argument(..., help="conversations: 
                    model: Optional[Path] = ModelOption, config: Optional[Path] = ConfigOption,
                    kb: Optional[Path] = typer.Option(None, "--kb", help="train this KB (cached) instead of --model"),
                    limit: Optional[int] = typer.Option(None, help="replay only the first N conversations"),
+                   sessions: Optional[Path] = typer.Option(None, "--sessions", help="the JD sessions sample that "
+                                                           "by-reference turns point into (default: found near)"),
                    out: Optional[Path] = typer.Option(None, "--out", "-o", help="JSON report to write"),
                    fail_under: Optional[List[str]] = typer.Option(None, "--fail-under",
                                                                   help="METRIC=VALUE, e.g. handoff_recall=0.9"),
@@ -79,7 +89,7 @@ def eval_dialogues(transcripts: Path = typer.Argument(..., help="conversations: 
     try:
         under = parse_limits(fail_under or [], "--fail-under", GATED)
         over = parse_limits(fail_over or [], "--fail-over", GATED)
-        conversations = load_transcripts(transcripts)[:limit]
+        conversations = load_transcripts(transcripts, sessions)[:limit]
     except (TranscriptError, ValueError) as exc:
         fail(str(exc))
     bot = load_bot(model, config, kb)

@@ -16,6 +16,7 @@ from handoff.router import HandoffRouter
 from handoff.transcript import Transcript
 
 from training.progress import Progress
+from training.splits import HELD_OUT, TUNING, split_of
 
 GATED = ("turn_accuracy", "handoff_precision", "handoff_recall", "false_handoffs", "missed_handoffs",
          "handoff_rate", "turn_fallback_rate", "turns_until_handoff_mean")  # --fail-under / --fail-over
@@ -28,8 +29,8 @@ def eval_dialogues(bot, router: HandoffRouter, transcripts: List[Transcript], sh
         for transcript in transcripts:
             replays.append((transcript, replay(bot, router, transcript)))
             advance(1)
-    turns = [t for _, played in replays for t in played]
-    return dict(conversations=len(replays), turns=len(turns), **_labelled(turns), **_rates(replays),
+    by_split = {name: _metrics([r for r in replays if split_of(r[0].id) == name]) for name in (TUNING, HELD_OUT)}
+    return dict(**_metrics(replays), by_split=by_split,
                 false_handoff_examples=[{"conversation": tr.id, "text": t.text, "rule": t.routing["rule"]}
                                         for tr, played in replays for t in played
                                         if t.handed_off and t.expected_handoff is False][:20],
@@ -37,6 +38,12 @@ def eval_dialogues(bot, router: HandoffRouter, transcripts: List[Transcript], sh
                                           "emotion": round(t.emotion, 3)}
                                          for tr, played in replays for t in played
                                          if not t.handed_off and t.expected_handoff][:20])
+
+
+def _metrics(replays) -> dict:
+    """Every number of a set of replayed conversations (all, or one split: ``training.splits``)."""
+    turns = [t for _, played in replays for t in played]
+    return dict(conversations=len(replays), turns=len(turns), **_labelled(turns), **_rates(replays))
 
 
 def _labelled(turns: List[ReplayedTurn]) -> dict:

@@ -12,18 +12,17 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import re
 import time
 from pathlib import Path
 
 from bot.config import load_config
+from handoff.session_refs import blank_placeholders
 from handoff.transcript import load_transcripts
 from training.mining import ADD_SIMILAR, format_table, mine, offline_messages, unanswered
 
 from training.model_cache import train_cached
 
 ROOT = Path(__file__).resolve().parent.parent
-PLACEHOLDER = re.compile(r"\[[^\[\]]*x\]")  # [数字x], [订单x], [姓名x], [链接x] …
 
 
 def run(sessions: Path, kb: Path, config_path: Path, similarity: float | None, top: int):
@@ -39,7 +38,7 @@ def run(sessions: Path, kb: Path, config_path: Path, similarity: float | None, t
 
     step = time.perf_counter()
     turns = offline_messages(load_transcripts(sessions))
-    turns = [dataclasses.replace(m, text=" ".join(PLACEHOLDER.sub(" ", m.text).split())) for m in turns]
+    turns = [dataclasses.replace(m, text=blank_placeholders(m.text)) for m in turns]
     open_ = unanswered(turns, bot)
     timings["replay"] = time.perf_counter() - step
 

@@ -7,6 +7,7 @@ from bot.config import Config
 from bot.decision import Analysis
 from bot.engine import Bot
 from knowledge_base.loader import load_kb
+from training.decision_metrics import decision_report
 from training.metrics import Outcome, report
 from training.model_cache import train_cached
 from training.queries import LabelledQuery, load_queries
@@ -31,19 +32,25 @@ class EvalRun:
     outcomes: list[Outcome]
     segments: list[Segment] = field(default_factory=list)
 
+    @property
+    def queries(self) -> list[LabelledQuery]:
+        """The queries in the order of ``outcomes``."""
+        return [q for s in self.segments for q in s.queries]
+
 
 def run_eval(kb_path, queries_path, config: Config, tune_on=None, show_progress: bool = True) -> dict:
     return evaluate(kb_path, queries_path, config, tune_on, show_progress).result
 
 
 def evaluate(kb_path, queries_path, config: Config, tune_on=None, show_progress: bool = True,
-             kb=None, queries: list[LabelledQuery] | None = None) -> EvalRun:
-    """``run_eval`` keeping the per-query outcomes; ``kb`` / ``queries`` given in memory skip reading files."""
+             kb=None, queries: list[LabelledQuery] | None = None, sessions=None) -> EvalRun:
+    """``run_eval`` keeping the per-query outcomes; ``kb`` / ``queries`` given in memory skip reading files;
+    ``sessions``: the sessions sample that by-reference queries point into (default: found near the file)."""
     kb = kb if kb is not None else load_kb(kb_path)
     known = {e.id for e in kb.published()}
     if queries is None:
-        queries = load_queries(queries_path, known)  # checked before minutes of training, not after
-    dev = load_queries(tune_on, known) if tune_on else None
+        queries = load_queries(queries_path, known, sessions)  # checked before minutes of training, not after
+    dev = load_queries(tune_on, known, sessions) if tune_on else None
     bot, train_seconds = train_cached(kb_path, config, show_progress, kb)
     thresholds = dict(bot.manifest["thresholds"], source="trained")
     if dev is not None:
@@ -53,6 +60,9 @@ def evaluate(kb_path, queries_path, config: Config, tune_on=None, show_progress:
     analyses, latencies = analyse_all(bot, queries, show_progress, "evaluating")
     found = outcomes(bot, queries, analyses, bot.policy, latencies)
     result = report(found)
+    decisions = decision_report(queries, found)
+    if decisions is not None:
+        result["decisions"] = decisions
     result.update(train_seconds=train_seconds, thresholds=thresholds, kb=str(kb_path), queries=str(queries_path),
                   n_entries=len(bot.kb), encoder=bot.manifest.get("encoder"))
     return EvalRun(result, found, [Segment(bot, queries, analyses)])

@@ -24,7 +24,7 @@ class Evaluation:
 
     @classmethod
     def run(cls, kb, configs: dict[str, Config], queries=None, cv: int | None = None, tune_on=None,
-            report_dir=None, show_progress: bool = True) -> Evaluation:
+            report_dir=None, show_progress: bool = True, sessions=None) -> Evaluation:
         if queries is None and cv is None:
             raise ValueError("nothing to evaluate on: give labelled queries (--queries FILE) or --cv K folds")
         if queries is not None and cv is not None:
@@ -32,7 +32,7 @@ class Evaluation:
         runs = {}
         for name, config in configs.items():
             run = cross_validate(kb, config, cv, tune_on, show_progress) if cv else \
-                evaluate(kb, queries, config, tune_on, show_progress)
+                evaluate(kb, queries, config, tune_on, show_progress, sessions=sessions)
             run.result["expected_calibration_error"] = outcome_calibration(run.outcomes)["ece"]
             runs[name] = run
         evaluation = cls(runs, differences(runs) if len(runs) > 1 else {})
@@ -50,6 +50,15 @@ class Evaluation:
             return next(iter(self.runs.values())).result
         return {"baseline": next(iter(self.runs)), "runs": {n: r.result for n, r in self.runs.items()},
                 "differences": self.differences}
+
+    def write_predictions(self, path: Path) -> list[Path]:
+        """Every query's decision as JSONL (``evals.predictions``); with several runs, one file each."""
+        from evals.predictions import write_predictions
+
+        path = Path(path)
+        named = len(self.runs) > 1
+        return [write_predictions(path.with_name(f"{path.stem}-{Path(name).stem}{path.suffix}") if named else path,
+                                  run.queries, run.outcomes) for name, run in self.runs.items()]
 
     def table(self) -> str:
         return text_table({n: r.result for n, r in self.runs.items()}, self.differences)

@@ -25,6 +25,7 @@ class Outcome:
     text: str = ""
     confidence: float = 0.0  # calibrated P(top-1 is right), what the answer threshold is compared with
     scores: Sequence[float] = ()  # match probability of each ranked entry
+    reasons: Sequence[str] = ()  # why the bot decided so (``Decision.reasons``)
 
 
 def indicators(outcomes: Sequence[Outcome]) -> dict[str, tuple[np.ndarray, np.ndarray]]:

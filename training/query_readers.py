@@ -4,7 +4,9 @@ Each reader yields ``Row``s — where the row is (for error messages), its text 
 and says which labels mean "out of scope". ``queries.load_queries`` validates rows the same way
 whatever the format, so every bad row is reported with file and line.
 
-- JSONL (faqbot's contract): ``{"text", "expected_id": id | null}`` per line.
+- JSONL (faqbot's contract): ``{"text", "expected_id": id | null}`` per line; a line may instead
+  refer to a recorded session's turn (``"ref"``) and carry decision labels (``expected_decision``,
+  ``expected_ids``, ``class``, ``id``: see ``queries``).
 - Rasa NLU YAML test data: ``nlu: - intent: X / examples: |``; ``out_of_scope`` / ``nlu_fallback`` → null.
 - CLINC150 JSON (``data_full.json``): ``{"train": [[text, intent], …], "val", "test", "oos_val", …}``;
   ``FILE.json`` reads ``test`` + ``oos_test``, ``FILE.json#val`` reads ``val`` + ``oos_val``; intent ``oos`` → null.
@@ -15,7 +17,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -28,6 +30,7 @@ class Row:
     text: object
     label: object
     has_label: bool = True  # False: the row says nothing about its label (an error, not out of scope)
+    fields: dict = field(default_factory=dict)  # the row's other labels (JSONL): ref, expected_decision, class …
 
 
 class ReaderError(InvalidInput):
@@ -99,7 +102,16 @@ def _jsonl(path: Path, split: str) -> Iterator:
             if not isinstance(data, dict):
                 yield f"{where}: each line must be a JSON object"
                 continue
-            yield Row(where, data.get("text"), data.get("expected_id"), "expected_id" in data)
+            yield Row(where, data.get("text"), _single_label(data), "expected_id" in data or "expected_ids" in data,
+                      data)
+
+
+def _single_label(data: dict):
+    """``expected_id``, or the first of ``expected_ids`` (none: null, nothing in the KB answers alone)."""
+    if "expected_id" in data:
+        return data["expected_id"]
+    ids = data.get("expected_ids")
+    return ids[0] if isinstance(ids, list) and ids else None
 
 
 def _rasa(path: Path, split: str) -> Iterator:

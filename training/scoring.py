@@ -37,5 +37,5 @@ def outcomes(bot: Bot, queries: list[LabelledQuery], analyses: list[Analysis], p
         ids = bot.entry_ids(a)
         options = [ids[j] for j in decision.picked] if decision.kind == "clarify" else []
         result.append(Outcome(q.expected_id, ids, decision.kind, options, latencies[i] if latencies else 0.0, q.text,
-                              a.answer_confidence, a.proba[:SHOWN_SCORES]))
+                              a.answer_confidence, a.proba[:SHOWN_SCORES], decision.reasons))
     return result
