@@ -80,6 +80,7 @@ class RankingConfig:
     max_training_queries: int = 5000
     oos_share: float = 0.4  # share of held-out-entry (out-of-scope) questions among the training queries
     typo_share: float = 0.3  # share of held-out questions also asked with a homophone typo
+    chatter_share: float = 0.3  # share also asked wrapped in customers' chatter (greeting, story, thanks)
     seed: int = 13
 
 
@@ -313,6 +314,7 @@ def _ranges(cfg: Config):
         ("ranking.max_training_queries", r.max_training_queries, 10, 10_000_000),
         ("ranking.oos_share", r.oos_share, 0.0, 0.95),
         ("ranking.typo_share", r.typo_share, 0.0, 1.0),
+        ("ranking.chatter_share", r.chatter_share, 0.0, 1.0),
         ("dense.batch_size", cfg.dense.batch_size, 1, 4096),
         ("text.max_message_chars", cfg.text.max_message_chars, 1, 100_000),
         ("handoff.first_contact_window_hours", cfg.handoff.first_contact_window_hours, 1, 24 * 90),

@@ -1,7 +1,9 @@
 """Perturbed copies of questions: cheap stand-ins for how customers really type.
 
 - ``reword``: drop about a third of the words, sometimes swap two neighbours;
-- ``typo``: replace a character with a common homophone (发票 → 发漂), the typo Chinese IMEs make.
+- ``typo``: replace a character with a common homophone (发票 → 发漂), the typo Chinese IMEs make;
+- ``chatter``: wrap the question in what customers say around it — a greeting, filler, a piece of their
+  story, thanks — so confidence is calibrated on messages that look like customers', not like the KB.
 """
 from __future__ import annotations
 
@@ -31,6 +33,17 @@ def _homophones() -> Dict[str, List[str]]:
     return groups
 
 
+# What customers say around a question, in either language (none of it names a topic of any KB).
+OPENERS = {"zh": ("你好", "您好", "在吗", "客服你好", "请问", "请问一下", "我想问一下", "麻烦问下", "问一下", "亲", "哈喽"),
+           "en": ("hi", "hello", "hey there", "quick question", "excuse me", "can you tell me", "i want to know")}
+STORIES = {"zh": ("我昨天刚下的单", "东西今天刚到", "我等了好几天了", "家里人急着用", "我是老顾客了", "之前问过一次没说清楚",
+                  "我第一次在这买东西", "朋友推荐我来的"),
+           "en": ("i ordered last week", "it arrived today", "i've been waiting for days", "i'm a regular customer",
+                  "i asked before but didn't get it", "first time buying here")}
+CLOSERS = {"zh": ("谢谢", "谢谢啦", "急", "在线等", "麻烦了", "呢", "啊", "？？"),
+           "en": ("thanks", "thank you", "please", "asap", "??")}
+
+
 class Perturber:
     def __init__(self, segmenter: Segmenter, seed: int = 13, drop: float = 0.35):
         self.segmenter = segmenter
@@ -50,6 +63,22 @@ class Perturber:
             i = int(self.rng.integers(len(keep) - 1))
             keep[i], keep[i + 1] = keep[i + 1], keep[i]
         return (" " if text.isascii() else "").join(keep)
+
+    def chatter(self, text: str) -> str:
+        """The question with an opener or a closer, and sometimes a piece of the customer's story first."""
+        lang = "en" if text.isascii() else "zh"
+        space = " " if lang == "en" else "，"
+        parts = [text]
+        if self.rng.random() < 0.4:
+            parts.insert(0, self._pick(STORIES[lang]))
+        if self.rng.random() < 0.7:
+            parts.insert(0, self._pick(OPENERS[lang]))
+        if len(parts) == 1 or self.rng.random() < 0.4:
+            parts.append(self._pick(CLOSERS[lang]))
+        return space.join(parts)
+
+    def _pick(self, choices) -> str:
+        return choices[int(self.rng.integers(len(choices)))]
 
     def typo(self, text: str) -> str:
         """One homophone substitution (two in longer questions); non-Chinese text is returned as is."""

@@ -5,7 +5,9 @@ Every example (standard or similar question) is asked twice:
 - *out of scope*: its whole entry is hidden — like a question the KB does not answer.
 Entries with a single question get an extra in-scope query: a perturbed copy of that question
 (words dropped or swapped), so a KB of standard questions only still has something to learn from.
-Some held-out questions are also asked with a homophone typo, as customers type them.
+Some held-out questions are also asked with a homophone typo, as customers type them, and some wrapped in
+what customers say around a question (a greeting, their story, thanks) — in scope and out of scope
+alike, so that chatter alone neither raises nor lowers confidence.
 """
 from __future__ import annotations
 
@@ -66,6 +68,19 @@ def typo_queries(retriever: Retriever, texts: Sequence[str], chosen: np.ndarray,
     queries = [t for _, t in typed]
     return QuerySet(queries, embed(queries) if len(queries) else None, picked, retriever.owners_[picked],
                     np.zeros(len(picked), bool), SYNTHETIC_WEIGHT)
+
+
+def chatty_queries(retriever: Retriever, texts: Sequence[str], chosen: np.ndarray, chatter: Callable[[str], str],
+                   embed: Callable[[List[str]], Optional[np.ndarray]], share: float, seed: int) -> QuerySet:
+    """A share of the held-out questions wrapped in customers' chatter: in scope (example hidden, where
+    the entry has another question) and out of scope (entry hidden)."""
+    sample = np.sort(np.random.default_rng(seed + 1).permutation(chosen)[: int(len(chosen) * share)])
+    multi = sample[retriever.counts_[retriever.owners_[sample]] >= 2]
+    ex = np.concatenate([multi, sample])
+    queries = [chatter(texts[i]) for i in ex]
+    hide = np.concatenate([np.zeros(len(multi), bool), np.ones(len(sample), bool)])
+    return QuerySet(queries, embed(queries) if len(queries) else None, ex, retriever.owners_[ex], hide,
+                    SYNTHETIC_WEIGHT)
 
 
 def held_out_queries(retriever: Retriever, texts: Sequence[str], embeddings, chosen: np.ndarray) -> QuerySet:
