@@ -176,6 +176,8 @@ class CurationConfig:
 @dataclass(frozen=True)
 class Config:
     language: str = "auto"  # zh | en | auto
+    # Built-in small talk (greetings, thanks, goodbyes …: knowledge_base/builtin/chitchat.yml) merged into the KB.
+    chitchat: bool = True
     text: TextConfig = field(default_factory=TextConfig)
     segmenter: SegmenterConfig = field(default_factory=SegmenterConfig)
     sparse: SparseConfig = field(default_factory=SparseConfig)
