@@ -139,6 +139,11 @@ class HandoffConfig:
     groups: tuple = ("general", "expert", "complaints")  # skill groups agents belong to
     rules: tuple = ()  # transfer rules inline; none: rules_file, else handoff/default_rules.yml
     rules_file: Optional[str] = None
+    # A request for a person that says what it is about (rule action ``by_topic: true``) goes to the group
+    # of the topic's category: category prefix → skill group, the longest prefix wins.
+    topic_groups: tuple = (("售后", "expert"), ("上门服务", "expert"), ("退货", "expert"), ("退款", "expert"),
+                           ("客服/投诉", "complaints"),
+                           ("客服/纠纷维权", "complaints"))
     when_unavailable: str = "ticket"  # closed or nobody online: ticket (leave a message) | queue (wait)
     business_hours: BusinessHoursConfig = field(default_factory=BusinessHoursConfig)
     survey: SurveyConfig = field(default_factory=SurveyConfig)
@@ -177,6 +182,8 @@ class CurationConfig:
 @dataclass(frozen=True)
 class Config:
     language: str = "auto"  # zh | en | auto
+    # Built-in small talk (greetings, thanks, goodbyes …: knowledge_base/builtin/chitchat.yml) merged into the KB.
+    chitchat: bool = True
     text: TextConfig = field(default_factory=TextConfig)
     segmenter: SegmenterConfig = field(default_factory=SegmenterConfig)
     sparse: SparseConfig = field(default_factory=SparseConfig)
@@ -235,6 +242,8 @@ def _build(cls, data: Any, where: str):
             if not isinstance(value, dict) or not all(isinstance(v, list) for v in value.values()):
                 raise ConfigError(f"{key}: expected a mapping of attribute name to a list of categories")
             values[name] = tuple((str(k), tuple(map(str, v))) for k, v in value.items())
+        elif name == "topic_groups":
+            values[name] = _pairs(value, key)
         elif name == "rules":
             if not isinstance(value, list):
                 raise ConfigError(f"{key}: expected a list of rules")
@@ -246,6 +255,15 @@ def _build(cls, data: Any, where: str):
         else:
             values[name] = _coerce(default, value, key)
     return cls(**values)
+
+
+def _pairs(value: Any, key: str) -> tuple:
+    """A mapping of text to text (or the list of pairs a saved config writes back) → sorted pairs."""
+    if isinstance(value, list) and all(isinstance(p, list) and len(p) == 2 for p in value):
+        value = dict(value)
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise ConfigError(f"{key}: expected a mapping of category prefix to skill group")
+    return tuple(sorted((str(k), v) for k, v in value.items()))
 
 
 def _coerce(default: Any, value: Any, key: str) -> Any:
@@ -290,6 +308,10 @@ def _validate(cfg: Config) -> Config:
     for key, value, low, high in _ranges(cfg):
         if not low <= value <= high:
             raise ConfigError(f"{key}: {value!r} is outside the allowed range [{low}, {high}]")
+    unknown = sorted({g for _, g in cfg.handoff.topic_groups} - set(cfg.handoff.groups))
+    if unknown:
+        raise ConfigError(f"handoff.topic_groups: {unknown} are not skill groups; handoff.groups has "
+                          f"{list(cfg.handoff.groups)}")
     if cfg.handoff.when_unavailable not in HandoffConfig.UNAVAILABLE:
         raise ConfigError(f"handoff.when_unavailable: {cfg.handoff.when_unavailable!r}; "
                           f"choose one of {HandoffConfig.UNAVAILABLE}")

@@ -31,6 +31,7 @@ class Analysis:
     picked: bool = False  # the customer picked the first entry from the options offered
     refused: Optional[str] = None  # "empty" or "too_long": a message the bot does not try to understand
     vector: Optional[np.ndarray] = None  # the message's sentence vector, for whoever needs it next (emotion)
+    small_talk: bool = False  # the first entry is chit-chat (bot.small_talk): answered, never offered as options
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,9 @@ class DecisionPolicy:
             return Decision("answer", (0,), ("picked from the options offered",))
         if a.exact:
             return Decision("answer", (0,), ("the message is one of the entry's questions",))
+        if a.small_talk and a.options_confidence >= self.clarify_threshold:
+            return Decision("answer", (0,), (f"small talk, options confidence {a.options_confidence:.2f} ≥ clarify "
+                                             f"threshold: a pleasantry is answered, never offered as an option",))
         return self._by_confidence(a)
 
     def _by_confidence(self, a: Analysis) -> Decision:

@@ -25,6 +25,7 @@ from bot.config import load_config
 from bot.decision import Analysis, Decision, DecisionPolicy, Transfer
 from bot.messages import language_of, message
 from bot.reply import Option, Reply
+from bot.small_talk import SmallTalk
 
 SHOWN_CANDIDATES = 5
 
@@ -50,6 +51,7 @@ class Bot:
         if questions is None:  # every question normalised, in the retriever's order
             questions = retriever.prepare([q for e in self._entries for q in e.questions])
         self._exact = _exact_questions(questions, retriever.owners_)
+        self.small_talk = SmallTalk(self._entries, questions, retriever.owners_)
 
     # -- loading --------------------------------------------------------------------------------
     @classmethod
@@ -85,11 +87,16 @@ class Bot:
         if len(text) > self.max_chars:
             return _refused(text, "too_long")
         [normalised] = self.retriever.prepare([text])
-        return self._analysed([normalised])[0] if normalised else _refused(text, "empty")
+        return self._settled(self._analysed([normalised])[0]) if normalised else _refused(text, "empty")
 
     def analyse(self, messages: Sequence[str]) -> List[Analysis]:
         """Several messages at once (training, evaluation, mining): one encoder batch."""
-        return self._analysed(self.retriever.prepare(messages))
+        return [self._settled(a) for a in self._analysed(self.retriever.prepare(messages))]
+
+    def _settled(self, a: Analysis) -> Analysis:
+        """Small talk and business questions kept apart (bot.small_talk)."""
+        return self.small_talk.settle(a, lambda text: self._analysed([text])[0],
+                                      lambda again: self.policy.decide(again).kind in ("answer", "clarify"))
 
     def _analysed(self, texts: List[str]) -> List[Analysis]:
         vectors = self.retriever.embed(texts)
@@ -217,7 +224,7 @@ class Bot:
         if entry.handoff:
             return Reply("handoff", entry.answer_for() or message("handoff", language), entry.id,
                          related=self._related(entry), candidates=list(candidates), confidence=confidence)
-        return Reply("answer", entry.answer_for(channel) or message("no_answer", language), entry.id,
+        return Reply("answer", entry.answer_for(channel, language) or message("no_answer", language), entry.id,
                      related=self._related(entry), candidates=list(candidates), confidence=confidence)
 
     def _option(self, a: Analysis, i: int) -> Option:

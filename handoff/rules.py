@@ -32,6 +32,7 @@ class Action:
     priority: int = 1
     message: Dict[str, str] = field(default_factory=dict)  # language → text; empty: the built-in wording
     ticket: bool = False  # only offer to leave a message (e.g. a rule for nights and holidays)
+    by_topic: bool = False  # route by what the message is about (handoff.topic_groups), e.g. 接售后 冰箱坏了
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ def _rule(item, where: str, groups: Sequence[str]) -> Rule:
 def _action(data, where: str, groups: Sequence[str]) -> Action:
     if not isinstance(data, dict):
         raise RuleError(f"{where}: expected a mapping like {{group: general, priority: 1}}")
-    _only(data, ("group", "priority", "message", "ticket"), where)
+    _only(data, ("group", "priority", "message", "ticket", "by_topic"), where)
     group = data.get("group", "general")
     if group not in groups:
         raise RuleError(f"{where}.group: {group!r} is not a skill group; handoff.groups has {list(groups)}")
@@ -118,10 +119,8 @@ def _action(data, where: str, groups: Sequence[str]) -> Action:
         message = {"zh": message, "en": message}
     if not isinstance(message, dict) or not all(isinstance(v, str) for v in message.values()):
         raise RuleError(f"{where}.message: expected text or {{zh: …, en: …}}")
-    ticket = data.get("ticket", False)
-    if not isinstance(ticket, bool):
-        raise RuleError(f"{where}.ticket: expected true or false")
-    return Action(group, priority, dict(message), ticket)
+    ticket, by_topic = (_flag(data.get(key, False), f"{where}.{key}") for key in ("ticket", "by_topic"))
+    return Action(group, priority, dict(message), ticket, by_topic)
 
 
 def parse_condition(data, where: str) -> c.Condition:
@@ -187,10 +186,22 @@ def _patterns(value, where: str, default: Sequence[str]) -> Tuple[re.Pattern, ..
 def _request(value, where):
     if not isinstance(value, dict):
         value = {"patterns": value}
-    _only(value, ("patterns", "extra", "except"), where)
+    _only(value, ("patterns", "extra", "except", "threshold"), where)
     base = _patterns(value.get("patterns", True), f"{where}.patterns", c.DEFAULT_REQUEST_PATTERNS)
     exceptions = _patterns(value.get("except", True), f"{where}.except", c.DEFAULT_REQUEST_EXCEPTIONS)
-    return c.Request(base + _patterns(value.get("extra", []), f"{where}.extra", ()), exceptions)
+    return c.Request(base + _patterns(value.get("extra", []), f"{where}.extra", ()), exceptions,
+                     _request_threshold(value.get("threshold", "default"), f"{where}.threshold"))
+
+
+def _request_threshold(value, where: str) -> Optional[float]:
+    """``default``: the human-request scorer's own threshold; ``off`` (or false): keywords only."""
+    if value in ("off", False):
+        return None
+    if value == "default":
+        from handoff.human_request import DEFAULT_THRESHOLD
+
+        return DEFAULT_THRESHOLD
+    return _score(value, where)
 
 
 def _topic(value, where):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import List, Optional, Protocol
+from typing import List, Optional, Protocol, Tuple
 
 from knowledge_base.entry import Entry
 
@@ -16,6 +16,7 @@ class Turn:
     entry_id: Optional[str] = None
     picked: bool = False  # the message picked one of the offered options
     emotion: float = 0.0
+    person: float = 0.0  # how sure the bot is that the message asks for a person (handoff.human_request)
 
 
 class QueueState(Protocol):
@@ -43,6 +44,7 @@ class TurnContext:
     now: datetime
     hours: "object"
     queue: QueueState = field(default_factory=NoQueue)
+    candidates: Tuple[Tuple[Entry, float], ...] = ()  # the bot's ranking of the message: what it is about
 
     @property
     def text(self) -> str:

@@ -17,7 +17,7 @@ class Entry:
     question: str
     similar: Tuple[str, ...] = ()
     category: str = ""
-    answer: Dict[str, str] = field(default_factory=dict)  # channel -> text; "default" first
+    answer: Dict[str, str] = field(default_factory=dict)  # channel -> text; "default" first; "app@en": in English
     keywords: Tuple[str, ...] = ()
     related: Tuple[str, ...] = ()
     tags: Tuple[str, ...] = ()
@@ -32,8 +32,11 @@ class Entry:
         """The standard question first, then the similar questions: all are examples."""
         return (self.question,) + self.similar
 
-    def answer_for(self, channel: str = "default") -> str:
-        return self.answer.get(channel) or self.answer.get("default", "")
+    def answer_for(self, channel: str = "default", language: Optional[str] = None) -> str:
+        """The channel's answer, in ``language`` when the entry has it (``default@en``) — the reply's
+        language matters more than the channel's wording."""
+        keys = (f"{channel}@{language}", f"default@{language}") if language else ()
+        return next((self.answer[k] for k in (*keys, channel, "default") if self.answer.get(k)), "")
 
     def is_live(self, today: Optional[date] = None) -> bool:
         today = today or date.today()

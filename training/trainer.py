@@ -17,6 +17,7 @@ from intents.confidence import ConfidenceModel
 from intents.ranker import FusionRanker
 from knowledge_base.dense_index import DenseIndex
 from knowledge_base.encoders import make_encoder, resolve_runtime
+from knowledge_base.chitchat import is_chitchat, with_chitchat
 from knowledge_base.entry import KnowledgeBase
 from knowledge_base.retriever import Retriever
 from knowledge_base.sparse_index import SparseIndex
@@ -44,7 +45,7 @@ def train(kb: KnowledgeBase, config: Config, out: Path, show_progress: bool = Tr
     A retraining starts from ``previous`` (default: what ``out`` holds) where it can — see
     ``training.previous_model``; ``force`` trains from scratch."""
     out = Path(out)
-    kb = kb.published()
+    kb = with_chitchat(kb, config.chitchat).published()
     if not force and _is_current(out, kb, config):
         return out
     _check_replaceable(out)
@@ -58,7 +59,8 @@ def train(kb: KnowledgeBase, config: Config, out: Path, show_progress: bool = Tr
         if reused:
             ranker, confidence, thresholds, stats, fitted_on = reused
         else:
-            ranker, confidence, thresholds, stats = _fit_decision_models(retriever, texts, embeddings, config, progress)
+            ranker, confidence, thresholds, stats = _fit_decision_models(retriever, texts, embeddings, config, progress,
+                                                                         _small_talk_mask(kb))
             fitted_on = np.unique(keys_of(texts))
     stats["train_seconds"] = round(time.perf_counter() - started, 2)
     tmp = Path(tempfile.mkdtemp(prefix=".training-", dir=out.parent if out.parent.exists() else None))
@@ -154,10 +156,18 @@ def _has_sentence_transformers() -> bool:
     return find_spec("sentence_transformers") is not None
 
 
-def _fit_decision_models(retriever: Retriever, texts, embeddings, config: Config, progress: Progress):
+def _small_talk_mask(kb: KnowledgeBase) -> np.ndarray:
+    return np.array([is_chitchat(e) for e in kb], dtype=bool)
+
+
+def _fit_decision_models(retriever: Retriever, texts, embeddings, config: Config, progress: Progress,
+                         small_talk: np.ndarray):
+    """Fusion, confidence and thresholds learn from held-out business questions only: small talk's many
+    short, loose phrasings ("ok", "cheers") would teach the confidence that short questions are unsure."""
     rc = config.ranking
     ranker = FusionRanker(rc.candidates)
-    chosen = pseudo_queries.sample_examples(retriever.owners_, rc.max_training_queries, rc.seed)
+    business = np.flatnonzero(~small_talk[retriever.owners_])
+    chosen = business[pseudo_queries.sample_examples(retriever.owners_[business], rc.max_training_queries, rc.seed)]
     perturber = Perturber(retriever.segmenter, rc.seed)
     embed = _cached_embedding(retriever, config.dense.batch_size)
     sets = [pseudo_queries.held_out_queries(retriever, texts, embeddings, chosen),

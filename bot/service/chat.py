@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Callable, List, Optional
 
 from handoff.turn import NoQueue, Turn
+from knowledge_base.chitchat import is_closing
 
 from bot.decision import Analysis, Decision
 from bot.engine import Bot
@@ -63,11 +64,15 @@ class ChatSession:
 
     def _with_rules(self, text: str, a: Analysis, own: Decision, own_words: bool, now, queue):
         """The transfer rules look at the bot's own decision in the conversation; their verdict decides again."""
-        self.emotion = 0.0 if self.picked else self.router.emotion(text, a.vector if own_words else None)
+        vector = a.vector if own_words else None
+        self.emotion = 0.0 if self.picked else self.router.emotion(text, vector)
+        person = 0.0 if self.picked else self.router.person(text, vector)
         entry_id = self.bot.entry_ids(a)[0] if own.kind in ("answer", "handoff") else None
-        self.turns.append(Turn(text, own.kind, entry_id, bool(self.picked), self.emotion))
+        self.turns.append(Turn(text, own.kind, entry_id, bool(self.picked), self.emotion, person))
         entry = self.bot.kb.get(entry_id) if entry_id else None
-        self.last_context = ctx = self.router.context(self.turns, entry, self.attributes, self.channel, now, queue)
+        candidates = [(self.bot.kb[i], float(p)) for i, p in zip(self.bot.entry_ids(a), a.proba)]
+        self.last_context = ctx = self.router.context(self.turns, entry, self.attributes, self.channel, now, queue,
+                                                      candidates)
         verdict = self.router.verdict(ctx)
         decision = own if verdict is None else self.bot.decide(a, verdict)
         if decision.transfer is None:
@@ -80,6 +85,8 @@ class ChatSession:
     def _remember(self, reply: Reply) -> None:
         if reply.decision in ("answer", "handoff") and reply.entry_id:
             self.topic = self.bot.kb[reply.entry_id].question
+        if reply.decision == "answer" and reply.entry_id and is_closing(self.bot.kb[reply.entry_id]):
+            self.topic, self.turns = None, []  # the customer is done: nothing to follow up on, nothing to count
         if reply.handoff:
             self.choices = []
         else:

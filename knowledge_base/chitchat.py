@@ -1,0 +1,58 @@
+"""Built-in small talk — greetings, thanks, goodbyes, "are you a robot" — merged into every knowledge base.
+
+Customers say hello, thank and say goodbye whatever the shop sells; without these intents such
+messages fall back or are offered business entries. The intents are data (``builtin/chitchat.yml``,
+Chinese and English); the trainer merges them into the KB unless ``chitchat: false``. A KB entry
+with the same id overrides an intent (its answer wins, the built-in phrasings are added to its own);
+with ``status: retired`` it removes the intent.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import lru_cache
+from pathlib import Path
+from typing import FrozenSet
+
+from knowledge_base.entry import Entry, KnowledgeBase
+
+BUILTIN_FILE = Path(__file__).parent / "builtin" / "chitchat.yml"
+CATEGORY = "闲聊"  # chit-chat categories start with it, built-in or the KB's own
+
+
+@lru_cache(maxsize=1)
+def builtin_chitchat() -> KnowledgeBase:
+    from knowledge_base.loader import load_kb
+
+    return load_kb(BUILTIN_FILE)
+
+
+def builtin_ids() -> FrozenSet[str]:
+    return frozenset(e.id for e in builtin_chitchat())
+
+
+def is_chitchat(entry: Entry) -> bool:
+    """Small talk, not a business question: a built-in intent (or its override) or a 闲聊 category."""
+    return entry.id in builtin_ids() or entry.category.split("/")[0] == CATEGORY
+
+
+def is_closing(entry: Entry) -> bool:
+    """Thanks and goodbyes: the customer is done, the conversation ends resolved."""
+    builtin = builtin_chitchat().get(entry.id)
+    return bool(entry.metadata.get("closing") or (builtin is not None and builtin.metadata.get("closing")))
+
+
+def with_chitchat(kb: KnowledgeBase, enabled: bool = True) -> KnowledgeBase:
+    """``kb`` with the built-in intents it does not override, and their phrasings added to those it does."""
+    if not enabled:
+        return kb
+    builtin = builtin_chitchat()
+    own = [_with_phrasings(e, builtin.get(e.id)) for e in kb]
+    added = [e for e in builtin if kb.get(e.id) is None]
+    return replace(kb, entries=tuple(own + added))
+
+
+def _with_phrasings(entry: Entry, builtin) -> Entry:
+    if builtin is None:
+        return entry
+    known = set(entry.questions)
+    return replace(entry, similar=entry.similar + tuple(q for q in builtin.questions if q not in known))
