@@ -14,6 +14,9 @@ import numpy as np
 
 # An option must carry at least this share of the top candidate's match probability to be offered.
 MIN_OPTION_SHARE = 0.15
+# A pleasantry answered wrongly costs a smile, a business answer given wrongly a customer: small talk is
+# answered from this share of the clarify threshold.
+SMALL_TALK_SHARE = 0.5
 FLAGGED = "flagged_entry"  # the transfer of an entry flagged ``handoff: true`` when no rule fired
 
 
@@ -86,9 +89,9 @@ class DecisionPolicy:
             return Decision("answer", (0,), ("picked from the options offered",))
         if a.exact:
             return Decision("answer", (0,), ("the message is one of the entry's questions",))
-        if a.small_talk and a.options_confidence >= self.clarify_threshold:
-            return Decision("answer", (0,), (f"small talk, options confidence {a.options_confidence:.2f} ≥ clarify "
-                                             f"threshold: a pleasantry is answered, never offered as an option",))
+        if a.small_talk and a.options_confidence >= SMALL_TALK_SHARE * self.clarify_threshold:
+            return Decision("answer", (0,), (f"small talk, options confidence {a.options_confidence:.2f}: a pleasantry "
+                                             f"is answered, never offered as an option",))
         return self._by_confidence(a)
 
     def _by_confidence(self, a: Analysis) -> Decision:

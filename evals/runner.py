@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from bot.config import Config
 from bot.decision import Analysis
 from bot.engine import Bot
+from knowledge_base.chitchat import with_chitchat
 from knowledge_base.loader import load_kb
 from training.decision_metrics import decision_report
 from training.metrics import Outcome, report
@@ -47,7 +48,7 @@ def evaluate(kb_path, queries_path, config: Config, tune_on=None, show_progress:
     """``run_eval`` keeping the per-query outcomes; ``kb`` / ``queries`` given in memory skip reading files;
     ``sessions``: the sessions sample that by-reference queries point into (default: found near the file)."""
     kb = kb if kb is not None else load_kb(kb_path)
-    known = {e.id for e in kb.published()}
+    known = {e.id for e in with_chitchat(kb, config.chitchat).published()}  # what the trained bot can answer
     if queries is None:
         queries = load_queries(queries_path, known, sessions)  # checked before minutes of training, not after
     dev = load_queries(tune_on, known, sessions) if tune_on else None
