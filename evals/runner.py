@@ -1,11 +1,13 @@
 """``faqbot eval``: train on a KB, optionally tune on a dev file, evaluate every query."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.config import Config
 from bot.decision import Analysis
 from bot.engine import Bot
+from bot.service.chat import ChatSession
+from handoff.router import HandoffRouter
 from knowledge_base.chitchat import with_chitchat
 from knowledge_base.loader import load_kb
 from training.decision_metrics import decision_report
@@ -32,6 +34,7 @@ class EvalRun:
     result: dict
     outcomes: list[Outcome]
     segments: list[Segment] = field(default_factory=list)
+    decided: list[Outcome] = field(default_factory=list)  # as customers see them: through the transfer rules
 
     @property
     def queries(self) -> list[LabelledQuery]:
@@ -61,9 +64,22 @@ def evaluate(kb_path, queries_path, config: Config, tune_on=None, show_progress:
     analyses, latencies = analyse_all(bot, queries, show_progress, "evaluating")
     found = outcomes(bot, queries, analyses, bot.policy, latencies)
     result = report(found)
-    decisions = decision_report(queries, found)
+    decided = first_turns(bot, config, queries, found) if any(q.expected_decision for q in queries) else found
+    decisions = decision_report(queries, decided)
     if decisions is not None:
         result["decisions"] = decisions
     result.update(train_seconds=train_seconds, thresholds=thresholds, kb=str(kb_path), queries=str(queries_path),
                   n_entries=len(bot.kb), encoder=bot.manifest.get("encoder"))
-    return EvalRun(result, found, [Segment(bot, queries, analyses)])
+    return EvalRun(result, found, [Segment(bot, queries, analyses)], decided)
+
+
+def first_turns(bot: Bot, config: Config, queries: list[LabelledQuery], found: list[Outcome]) -> list[Outcome]:
+    """Each message as the first turn of a conversation, through the configured transfer rules: the
+    decision a customer would see, a hand-off included (the ranking stays the bot's own)."""
+    router = HandoffRouter.for_bot(config.handoff, bot)
+    decided = []
+    for q, o in zip(queries, found):
+        reply = ChatSession(bot, "web", router).send(q.text)
+        options = [option.id for option in reply.options] if reply.decision == "clarify" else []
+        decided.append(replace(o, decision=reply.decision, options=options, reasons=tuple(reply.reasons)))
+    return decided

@@ -58,7 +58,7 @@ class Evaluation:
         path = Path(path)
         named = len(self.runs) > 1
         return [write_predictions(path.with_name(f"{path.stem}-{Path(name).stem}{path.suffix}") if named else path,
-                                  run.queries, run.outcomes) for name, run in self.runs.items()]
+                                  run.queries, run.decided or run.outcomes) for name, run in self.runs.items()]
 
     def table(self) -> str:
         return text_table({n: r.result for n, r in self.runs.items()}, self.differences)
