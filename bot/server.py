@@ -130,7 +130,7 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
         if not tokens.valid(session_id, token) and conversations.store.session(session_id) is not None:
             raise PermissionError("this conversation belongs to another browser (X-Session-Token missing or wrong)")
     hub = conversations.hub
-    limiter = _limiters(app, hub, settings.redis_url)
+    limiter = _limiters(app, hub, settings.redis_url, settings.redis_prefix)
     app.include_router(agent_router(conversations, handoff, limiter))  # first: /ws/agent before /ws/{session_id}
     versions = None
     if workbench is not None:
@@ -369,15 +369,16 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
     return app
 
 
-def _limiters(app: FastAPI, hub: EventHub, redis_url: Optional[str]):
+def _limiters(app: FastAPI, hub: EventHub, redis_url: Optional[str], prefix: str):
     """With Redis: events relayed between workers and rate limits counted together; else per process."""
     if not redis_url:
         return lambda name, per_minute: RateLimiter(per_minute)
-    relay = RedisRelay(redis_url, hub.deliver)
+    relay = RedisRelay(redis_url, hub.deliver, prefix)
     hub.relay = relay
     app.router.on_startup.append(relay.start)
     app.router.on_shutdown.append(relay.stop)
-    return lambda name, per_minute: SharedRateLimiter(relay.client, name, per_minute, RateLimiter(per_minute))
+    return lambda name, per_minute: SharedRateLimiter(relay.client, name, per_minute, RateLimiter(per_minute),
+                                                               prefix=prefix)
 
 
 async def _push(websocket: WebSocket, events: asyncio.Queue, sending: asyncio.Lock) -> None:

@@ -5,9 +5,7 @@ import pytest
 from bot.config import HandoffConfig
 from bot.server import create_app
 from bot.store import ConversationStore
-from tests.browser import ARTEFACTS, needs_chromium, serving
-
-pytestmark = needs_chromium
+from tests.browser import ARTEFACTS, serving
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,9 @@ from bot.cli import app as cli
 from bot.config import HandoffConfig
 from bot.server import create_app
 from bot.store import ConversationStore
-from tests.browser import ARTEFACTS, needs_chromium, serving
+from tests.browser import ARTEFACTS, serving
 from tests.test_agent_workspace import customer, signed_in, type_in
 
-pytestmark = needs_chromium
 PAYLOAD = '<img src=x onerror="window.__xss=1">'
 ENTRIES = [
     {"id": "coupon", "question": "优惠券怎么用", "similar": ["优惠券在哪里用", "怎么使用优惠券", "券怎么用"],
