@@ -38,9 +38,9 @@ def test_deeply_nested_json_is_refused_without_a_server_error(client):
 
 def test_a_kb_file_over_the_size_limit_is_refused_unread(tmp_path):
     path = tmp_path / "kb.csv"
-    path.write_text("id,question,answer\n" + "a,b,c\n" * 1000, encoding="utf-8")
-    with pytest.raises(KBValidationError, match="the limit is 0 MB|limit"):
-        load_kb(path, ImportLimits(max_bytes=1000))
+    path.write_text("id,question,answer\n" + "a,b,c\n" * 200_000, encoding="utf-8")  # 1.2 MB
+    with pytest.raises(KBValidationError, match=r"the file is 1\.1 MB; the limit is 1 MB \(curation\.max_import_mb\)"):
+        load_kb(path, ImportLimits(max_bytes=1024 * 1024))
 
 
 def test_a_workbook_that_unpacks_to_far_more_than_its_size_is_refused(tmp_path):
