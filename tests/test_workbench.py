@@ -122,3 +122,21 @@ def test_the_draft_exports_to_yaml_with_its_own_dictionary_and_reads_back_identi
 
 def _fields(entry: dict) -> dict:
     return {k: v for k, v in entry.items() if not k.startswith("_")}
+
+
+def test_a_worker_without_the_version_folder_rebuilds_it_from_the_database_snapshot(bench, store_url, tmp_path):
+    import dataclasses
+
+    from bot.store import ConversationStore
+    from training.workbench import Workbench
+
+    curation = dataclasses.replace(bench.config.curation, versions_dir=str(tmp_path / "elsewhere"))
+    other = Workbench(ConversationStore(store_url), dataclasses.replace(bench.config, curation=curation))
+    assert not (tmp_path / "elsewhere").exists()  # a new machine: nothing but the database
+    rebuilt, original = other.publisher.load(1), bench.publisher.load(1)
+    assert (other.publisher.folder(1) / "model" / "manifest.json").exists()  # kept for the next start
+    assert [e.to_dict() for e in rebuilt.kb] == [e.to_dict() for e in original.kb]
+    for question in ("退款多久能到账啊", "发票抬头开错了", "快递", "今天天气怎么样"):
+        a, b = rebuilt.respond(question), original.respond(question)
+        assert (a.decision, a.entry_id, [c.id for c in a.candidates]) == \
+            (b.decision, b.entry_id, [c.id for c in b.candidates]), question
