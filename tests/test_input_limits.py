@@ -1,7 +1,6 @@
 """Hostile sizes are refused cleanly, with the limit named, and change nothing: oversized or deeply
 nested request bodies, huge KB files, workbooks that unpack to gigabytes, too many rows."""
 import dataclasses
-import io
 import zipfile
 
 import pytest

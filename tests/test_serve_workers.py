@@ -10,7 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import httpx
 
 from tests.conftest import wait_until
 from tests.processes import REDIS_URL, ROOT, free_port, start_worker, stop, write_config
