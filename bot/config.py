@@ -108,6 +108,7 @@ class ServerConfig:
     # Several workers: Redis carries events between them (an agent on one, the customer on another),
     # shared rate limits and "a new version is live". null: one process, nothing shared.
     redis_url: Optional[str] = None
+    redis_prefix: str = "faqbot:"  # Redis channels and keys start with this: deployments sharing one Redis stay apart
     max_request_bytes: int = 1_000_000  # larger API request bodies are refused (413); KB uploads: curation
     max_json_depth: int = 32  # deeper JSON is refused (422) before it is parsed
     answering_threads: int = 2  # customer messages a process answers at once (bot/http/answering.py)

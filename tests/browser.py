@@ -1,20 +1,17 @@
 """Real headless Chromium (Debian's package, driven by Playwright) and a live server for it."""
 import contextlib
-import os
 import shutil
-import socket
 import threading
-import time
 from pathlib import Path
 
 import pytest
 import uvicorn
 
+from tests.conftest import free_port, wait_until
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTEFACTS = Path(__file__).resolve().parent.parent / "test-artefacts"  # screenshots for people to look at
 ARTEFACTS.mkdir(exist_ok=True)
-needs_chromium = pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"),
-                                    reason="Debian's chromium is not installed (CI installs it)")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 
@@ -22,16 +19,11 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--
 @contextlib.contextmanager
 def serving(app):
     """Run ``app`` with uvicorn on a free loopback port; yields its base URL."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.05)
+    wait_until(lambda: server.started, 10, f"uvicorn serving the test app on port {port}")
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -41,6 +33,10 @@ def serving(app):
 
 @contextlib.contextmanager
 def chromium():
+    """Never skipped: without Debian's chromium the browser tests fail and say how to get it."""
+    if CHROMIUM is None:
+        pytest.fail("Debian's chromium is not installed, so the browser tests cannot run: "
+                    "`sudo bash scripts/browser.sh` (or `apt-get install chromium fonts-wqy-microhei`)", pytrace=False)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

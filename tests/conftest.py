@@ -1,10 +1,15 @@
-"""Shared fixtures: the demo bot is trained once per test session (and cached between runs)."""
+"""Shared fixtures and helpers, each written once: the demo bot (trained once per session and cached
+between runs), databases, Redis namespaces, workbenches, staff sign-in, waiting on a condition."""
 from __future__ import annotations
 
+import json
 import os
+import socket
+import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Callable
 
 import pytest
 
@@ -12,6 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "knowledge_base" / "demo"
 os.environ.setdefault("FAQBOT_CACHE", str(ROOT / ".cache" / "test"))
 
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
 
 # The scale-out store runs against the real server (this machine kind runs one); never mocked or skipped.
 PG_URL = os.environ.get("FAQBOT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
@@ -32,14 +39,175 @@ def postgres_schema():
             admin.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def store_url(request, tmp_path_factory):
-    """A fresh database per test module: a SQLite file, or a new schema in the real PostgreSQL."""
-    if request.param == "sqlite":
+@contextmanager
+def _database(kind: str, tmp_path_factory):
+    if kind == "sqlite":
         yield str(tmp_path_factory.mktemp("db") / "faqbot.sqlite3")
         return
     with postgres_schema() as url:
         yield url
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def store_url(request, tmp_path_factory):
+    """A database per test module: a SQLite file, or a new schema in the real PostgreSQL. Tests that
+    share it use their own session ids and never count what others wrote; tests that count use ``fresh_store_url``."""
+    with _database(request.param, tmp_path_factory) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def fresh_store_url(request, tmp_path_factory):
+    """An empty database for one test (for tests that count rows, reports, surveys)."""
+    with _database(request.param, tmp_path_factory) as url:
+        yield url
+
+
+def wait_until(condition: Callable[[], Any], timeout: float, what: str, interval: float = 0.05,
+               ignoring: tuple = ()) -> Any:
+    """Poll ``condition`` until it returns something true (returned) or fail naming ``what`` after ``timeout`` s.
+    Exceptions of the ``ignoring`` types count as "not yet"."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        try:
+            value = condition()
+            if value:
+                return value
+            last = value
+        except ignoring as exc:
+            last = exc
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"not within {timeout} s: {what} (last: {last!r})")
+        time.sleep(interval)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def password_of(username: str) -> str:
+    """The password every staff account a test makes has (see ``add_staff``)."""
+    return f"{username}-password"
+
+
+def add_staff(app, *people: tuple) -> None:
+    """Staff accounts on ``app``'s desk: (username, role[, groups[, display name]]); password ``password_of``."""
+    desk = app.state.conversations.desk
+    for username, role, *rest in people:
+        groups = rest[0] if rest else ["general"]
+        name = rest[1] if len(rest) > 1 else username
+        desk.add_agent(username, password_of(username), name, role, list(groups))
+
+
+def sign_in(client, username: str, password: str = None, status: str = None) -> dict:
+    """Authorization headers of a signed-in staff member (``client``: TestClient or httpx.Client);
+    with ``status`` (online/away) the agent's status is set too."""
+    login = client.post("/api/agent/login", json={"username": username, "password": password or password_of(username)})
+    assert login.status_code == 200, login.text
+    headers = {"Authorization": "Bearer " + login.json()["token"]}
+    if status:
+        assert client.post("/api/agent/status", json={"status": status}, headers=headers).status_code == 200
+    return headers
+
+
+def browser_sign_in(browser, url: str, username: str, password: str = None):
+    """A fresh browser context (own storage) on a page with a sign-in form, signed in: (context, page)."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(url)
+    page.fill("#username", username)
+    page.fill("#password", password or password_of(username))
+    page.click("#login button")
+    return context, page
+
+
+def demo_queries() -> list:
+    """The demo shop's labelled test queries (knowledge_base/demo/queries.jsonl) as dicts."""
+    return [json.loads(line) for line in (DEMO / "queries.jsonl").read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+
+
+class Customer:
+    """One customer of a TestClient/httpx client: keeps the conversation's token as the widget does."""
+
+    def __init__(self, client, session: str):
+        self.client, self.session, self.token = client, session, None
+
+    @property
+    def owned(self) -> dict:
+        return {"X-Session-Token": self.token} if self.token else {}
+
+    def say(self, text: str, **extra) -> dict:
+        reply = self.client.post("/api/messages", json=dict(session_id=self.session, text=text, **extra),
+                                 headers=self.owned)
+        assert reply.status_code == 200, reply.text
+        body = reply.json()
+        self.token = body.get("session_token", self.token)
+        return body
+
+    def history(self) -> list:
+        return self.client.get(f"/api/sessions/{self.session}/messages", headers=self.owned).json()
+
+    def rate(self, survey: int, csat: int, **extra):
+        return self.client.post(f"/api/surveys/{survey}", json=dict(session_id=self.session, csat=csat, **extra),
+                                headers=self.owned)
+
+
+@contextmanager
+def redis_namespace():
+    """A Redis namespace of its own (server.redis_prefix) for a server a test starts: its channels and
+    rate-limit counters never reach another test's servers; its keys are deleted afterwards."""
+    import redis
+
+    prefix = f"faqbot-test-{uuid.uuid4().hex[:10]}:"
+    try:
+        yield prefix
+    finally:
+        client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
+        try:
+            keys = list(client.scan_iter(prefix + "*"))
+            if keys:
+                client.delete(*keys)
+        except redis.RedisError:
+            pass  # a test restarted Redis meanwhile: the counters expire within two minutes anyway
+        finally:
+            client.close()
+
+
+@pytest.fixture
+def redis_prefix():
+    with redis_namespace() as prefix:
+        yield prefix
+
+
+def started_workbench(store_url: str, folder: Path, kb: Path = None, config: Path = ROOT / "config.yml",
+                      **overrides):
+    """(workbench, bot): a trainers' workbench on ``store_url`` with versions in ``folder``, whose version 1
+    (``kb``, default the demo shop) is published and live, as ``faqbot serve`` starts it. ``overrides``:
+    dotted config keys with ``__`` for the dot, e.g. ``curation__reload_seconds=0.2``."""
+    from bot.config import load_config
+    from bot.store import ConversationStore
+    from knowledge_base import load_kb
+    from training.workbench import Workbench
+
+    settings = {"curation.versions_dir": str(folder / "versions")}
+    settings.update({k.replace("__", "."): v for k, v in overrides.items()})
+    bench = Workbench(ConversationStore(store_url), load_config(config, settings))
+    bot = bench.start(load_kb(kb or DEMO / "kb.yml"), actor="setup")
+    return bench, bot
+
+
+def workbench_app(bench, bot, *staff: tuple):
+    """The server ``faqbot serve`` builds around ``bench`` (serving ``bot``), with ``staff`` (see add_staff)."""
+    from bot.http.app import create_app
+
+    config = bench.config
+    app = create_app(bot, bench.store, config.server, config.handoff, bench, bench.publisher.live())
+    add_staff(app, *staff)
+    return app
 
 
 @pytest.fixture(scope="session")
@@ -59,7 +227,7 @@ def demo_bot(demo_config):
 
 @pytest.fixture(scope="module")
 def browser():
-    """Real headless Chromium (see tests/browser.py)."""
+    """Real headless Chromium (see tests/browser.py); fails with the reason when it cannot be had."""
     from tests.browser import chromium
 
     with chromium() as b:

@@ -2,27 +2,21 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-REDIS_URL = "redis://127.0.0.1:6379/0"
+from tests.conftest import REDIS_URL, ROOT, free_port, wait_until
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+__all__ = ["REDIS_URL", "ROOT", "free_port", "write_config", "start_worker", "stop"]
 
 
 def write_config(folder: Path, **sections) -> Path:
-    """A config.yml in ``folder`` with its versions there, plus ``sections`` (e.g. server={…})."""
+    """A config.yml in ``folder`` with its versions there, plus ``sections`` (e.g. server={…}); a server that
+    uses Redis gets its own namespace through ``server={"redis_prefix": …}`` (conftest.redis_namespace)."""
     config = folder / "config.yml"
     data = dict(sections, curation=dict(sections.get("curation", {}), versions_dir=str(folder / "versions")))
     config.write_text(yaml.safe_dump(data), encoding="utf-8")
@@ -37,18 +31,18 @@ def start_worker(config: Path, db: str, log: Path, *options: str) -> tuple:
     process = subprocess.Popen(command, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT,
                                env=dict(os.environ, PYTHONUNBUFFERED="1"))
     base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 180
-    while time.time() < deadline:
+
+    def ready() -> bool:
         if process.poll() is not None:
             raise RuntimeError(f"worker exited:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(base + "/ready", timeout=2).status_code == 200:
-                return process, base
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    process.kill()
-    raise RuntimeError(f"worker did not start:\n{log.read_text()[-3000:]}")
+        return httpx.get(base + "/ready", timeout=2).status_code == 200
+
+    try:
+        wait_until(ready, 180, f"`faqbot serve` on {base} answers /ready", interval=0.3, ignoring=(httpx.HTTPError,))
+    except AssertionError:
+        process.kill()
+        raise RuntimeError(f"worker did not start:\n{log.read_text()[-3000:]}") from None
+    return process, base
 
 
 def stop(process: subprocess.Popen) -> None:

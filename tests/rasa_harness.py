@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
@@ -21,6 +20,8 @@ from pathlib import Path
 from typing import Iterator, List, Optional
 
 import pytest
+
+from tests.conftest import free_port  # noqa: F401 (the Rasa tests import it from here)
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSISTANTS = Path(__file__).resolve().parent / "rasa_assistants"
@@ -69,12 +70,6 @@ def trained_model(bin_dir: Path, workdir: Path, name: str) -> Path:
         cache.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(workdir / "models" / f"{name}.tar.gz", cache)
     return cache
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextlib.contextmanager

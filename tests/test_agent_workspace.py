@@ -1,42 +1,30 @@
 """Two real people in two browser pages: a customer on the shop page, an agent in the workspace,
 and a supervisor reading the dashboard — on SQLite and on the real PostgreSQL."""
+import httpx
 import pytest
 
 from bot.config import HandoffConfig
 from bot.http.app import create_app
 from bot.store import ConversationStore
-from tests.browser import ARTEFACTS, needs_chromium, serving
+from tests.browser import ARTEFACTS, serving
+from tests.conftest import Customer, add_staff, browser_sign_in, sign_in, wait_until
 
-pytestmark = needs_chromium
 
-
-@pytest.fixture(scope="module")
-def server(demo_bot, store_url):
-    app = create_app(demo_bot, ConversationStore(store_url), handoff=HandoffConfig())
-    desk = app.state.conversations.desk
-    desk.add_agent("wang", "agent-pass-1", "小王", "agent", ["general", "expert", "complaints"])
-    desk.add_agent("boss", "boss-pass-1", "主管", "supervisor", ["general"])
+@pytest.fixture
+def server(demo_bot, fresh_store_url):
+    """A server on an empty database per test: the dashboard counts only what the test did."""
+    app = create_app(demo_bot, ConversationStore(fresh_store_url), handoff=HandoffConfig())
+    add_staff(app, ("wang", "agent", ["general", "expert", "complaints"], "小王"), ("boss", "supervisor", ["general"], "主管"))
     with serving(app) as url:
         yield url
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def agent(browser, server):
-    context, page = signed_in(browser, server + "/agent", "wang", "agent-pass-1")
+    context, page = browser_sign_in(browser, server + "/agent", "wang")
     page.locator("#me", has_text="小王").wait_for()
     yield page
     context.close()
-
-
-def signed_in(browser, url, username, password):
-    """A fresh browser context on a page with a sign-in form, signed in."""
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(url)
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("#login button")
-    return context, page
 
 
 def customer(browser, server):
@@ -73,7 +61,7 @@ def hand_off_and_close(agent, page):
 
 
 def dashboard_value(browser, server, metric):
-    context, page = signed_in(browser, server + "/dashboard", "boss", "boss-pass-1")
+    context, page = browser_sign_in(browser, server + "/dashboard", "boss")
     value = page.locator(f"[data-metric={metric}] .value").inner_text()
     page.screenshot(path=str(ARTEFACTS / "dashboard.png"))
     context.close()
@@ -96,30 +84,26 @@ def test_customer_and_agent_talk_then_the_rating_shows_in_the_report(browser, se
 
 
 def test_an_ignored_survey_halves_participation(browser, server, agent):
-    context, page = customer(browser, server)
+    with httpx.Client(base_url=server) as api:  # one customer rates 5 (through the API, quickly) …
+        wang, rated = sign_in(api, "wang", status="online"), Customer(api, "rated")
+        handoff_id = rated.say("转人工")["handoff"]["handoff_id"]
+        api.post(f"/api/agent/handoffs/{handoff_id}/accept", headers=wang)
+        api.post(f"/api/agent/handoffs/{handoff_id}/close", headers=wang)
+        survey = [m for m in rated.history() if m.get("survey")][-1]["survey"]
+        assert rated.rate(survey, 5).status_code == 200
+    context, page = customer(browser, server)  # … another, in the widget, leaves without rating
     hand_off_and_close(agent, page)
-    context.close()  # leaves without rating
+    context.close()
     assert dashboard_value(browser, server, "participation_rate") == "50.0%"
     assert dashboard_value(browser, server, "csat") == "100.0%"
 
 
 def test_closing_the_workspace_sets_the_agent_away(browser, server):
-    import time
-
-    import httpx
-
-    context, page = signed_in(browser, server + "/agent", "boss", "boss-pass-1")
+    context, page = browser_sign_in(browser, server + "/agent", "boss")
     page.locator("#me", has_text="主管").wait_for()
     token = page.evaluate("sessionStorage.getItem('faqbot-agent-token')")
     me = lambda: httpx.get(server + "/api/agent/me", headers={"Authorization": f"Bearer {token}"}).json()  # noqa: E731
-    for _ in range(50):
-        if me()["status"] == "online":
-            break
-        time.sleep(0.1)
-    assert me()["status"] == "online"
+    wait_until(lambda: me()["status"] == "online", 5, "the open workspace sets the supervisor online")
     context.close()
-    for _ in range(100):  # after a short grace period: a reload is not leaving
-        if me()["status"] == "away":
-            break
-        time.sleep(0.1)
-    assert me()["status"] == "away"
+    # after a short grace period: a reload is not leaving
+    wait_until(lambda: me()["status"] == "away", 10, "closing the workspace sets the supervisor away")

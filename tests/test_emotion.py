@@ -1,5 +1,4 @@
 """The negative-emotion scorer: angry, sad or afraid customers score high, ordinary questions low."""
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -9,8 +8,8 @@ import pytest
 
 from handoff.emotion import DEFAULT_THRESHOLD, EmotionScorer
 from knowledge_base.component import NotFittedError
+from tests.conftest import demo_queries
 
-DEMO_QUERIES = Path(__file__).resolve().parent.parent / "knowledge_base" / "demo" / "queries.jsonl"
 # Demo entries that are themselves complaints, fear or a request for a person: flagging them is right.
 UPSET_ENTRIES = {"complaint", "legal_dispute", "chat_criticism", "account_stolen", "human_transfer"}
 
@@ -80,7 +79,7 @@ def test_stronger_feeling_scores_higher(scorer):
 
 
 def test_at_most_one_percent_of_ordinary_demo_questions_are_handed_off(scorer):
-    rows = [json.loads(line) for line in DEMO_QUERIES.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = demo_queries()
     ordinary = [r["text"] for r in rows if r.get("expected_id") not in UPSET_ENTRIES]
     flagged = [t for t, s in zip(ordinary, scorer.predict(ordinary)) if s >= DEFAULT_THRESHOLD]
     assert len(flagged) <= 0.01 * len(ordinary), flagged

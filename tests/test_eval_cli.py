@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli.main import app
-from tests.browser import ARTEFACTS, needs_chromium
+from tests.browser import ARTEFACTS
 from tests.conftest import MINI_KB, ROOT
 
 runner = CliRunner()
@@ -105,7 +105,6 @@ def test_regression_gate_with_an_unknown_metric_exits_2_before_training(files):
     assert result.exit_code == 2 and "expected METRIC=VALUE" in result.output and "accuracy_at_1" in result.output
 
 
-@needs_chromium
 def test_html_report_opens_from_disk_with_plots_sortable_tables_and_escaped_queries(report, browser):
     page = browser.new_page()
     page.goto(Path(report / "report.html").as_uri())

@@ -1,5 +1,4 @@
 """Transfer rules on the demo bot: which rule fires on which conversation, and no false hand-offs."""
-import json
 from datetime import datetime, timezone
 
 import pytest
@@ -10,7 +9,7 @@ from handoff.router import HandoffRouter
 from handoff.rules import RuleSet
 from handoff.schedule import BusinessHours
 from handoff.settings import checked
-from tests.conftest import DEMO
+from tests.conftest import demo_queries
 
 
 class Queue:
@@ -122,7 +121,7 @@ def test_queue_state_and_channel_conditions(demo_bot):
 def test_no_false_hand_off_on_ordinary_questions(demo_bot, router):
     """Every demo query about an ordinary topic, asked as a conversation's first message."""
     sensitive = {e.id for e in demo_bot.kb if e.handoff or e.category.startswith("闲聊/抱怨")}
-    queries = [json.loads(line) for line in (DEMO / "queries.jsonl").read_text(encoding="utf-8").splitlines()]
+    queries = demo_queries()
     ordinary = [q["text"] for q in queries if q.get("expected_id") and q["expected_id"] not in sensitive]
     handed = [(t, r["rule"]) for t in ordinary for r in converse(demo_bot, router, [t]) if r]
     assert len(handed) <= 0.02 * len(ordinary), handed

@@ -13,20 +13,28 @@ from bot.store import ConversationStore
 runner = CliRunner()
 
 
-def test_forget_deletes_every_conversation_of_the_customer_and_nothing_else(store_url, demo_bot):
-    service = Conversations.build(demo_bot, ConversationStore(store_url), HandoffConfig())
-    for session, customer in (("f-1", "cust-42"), ("f-2", "cust-42"), ("f-3", "cust-7")):
+def test_forget_deletes_every_conversation_of_the_customer_and_nothing_else(fresh_store_url, demo_bot):
+    service = Conversations.build(demo_bot, ConversationStore(fresh_store_url), HandoffConfig())
+    desk = service.desk
+    agent = desk.add_agent("wang", "password-1", "小王", "agent", ["general"])
+    for session, customer, on_duty in (("f-1", "cust-42", True), ("f-2", "cust-42", False), ("f-3", "cust-7", True)):
+        desk.set_status(agent, "online" if on_duty else "away")  # on duty: queued; else a message is left
         reply = service.handle(session, "怎么退货", customer_id=customer)
         service.store.add_feedback(session, reply["message_id"], "helpful", "no")
         service.handle(session, "转人工")
-    result = runner.invoke(app, ["forget", "--customer", "cust-42", "--db", store_url])
+        if not on_duty:
+            assert service.handle(session, "请回电 13812345678")["ticket_id"]
+    said = len(service.store.history("f-1")) + len(service.store.history("f-2"))
+    result = runner.invoke(app, ["forget", "--customer", "cust-42", "--db", fresh_store_url])
     assert result.exit_code == 0, result.output
     deleted = json.loads(result.output)
-    assert deleted["sessions"] == 2 and deleted["messages"] >= 8 and deleted["feedback"] == 2
-    assert deleted["handoffs"] == 2 or deleted["tickets"] == 2
+    # both hand-offs (one queued, one offered a message) and the message left go with their conversations
+    assert (deleted["sessions"], deleted["feedback"], deleted["handoffs"], deleted["tickets"]) == (2, 2, 2, 1)
+    assert deleted["messages"] == said
     assert service.store.history("f-1") == [] and service.store.session("f-2") is None
+    assert desk.tickets("open", ["general"]) == [] and [h["session_id"] for h in desk.queue(["general"])] == ["f-3"]
     assert [m["text"] for m in service.store.history("f-3") if m["sender"] == "customer"] == ["怎么退货", "转人工"]
-    assert runner.invoke(app, ["forget", "--db", store_url]).exit_code == 2
+    assert runner.invoke(app, ["forget", "--db", fresh_store_url]).exit_code == 2
 
 
 def test_mined_questions_show_phone_and_card_numbers_masked(demo_bot):

@@ -15,6 +15,7 @@ from knowledge_base.shortlist import _best_entries
 from knowledge_base.sparse_index import SparseIndex
 from knowledge_base.text import Normalizer, Segmenter
 from tests.conftest import DEMO
+from tests.conftest import demo_queries
 
 QUESTIONS = 3000
 
@@ -38,7 +39,7 @@ def big_kb(demo_bot):
     noise = np.random.default_rng(0).normal(scale=0.017, size=source_vectors.shape)
     vectors = np.where((np.array(texts) == np.array(normalizer.predict(sources)))[:, None], source_vectors,
                        normalise(source_vectors + noise))
-    queries = [json.loads(line)["text"] for line in (DEMO / "queries.jsonl").read_text(encoding="utf-8").splitlines()]
+    queries = [q["text"] for q in demo_queries()]
     prepared = normalizer.predict(queries)
     return texts, owners, vectors.astype(np.float32), prepared, demo_bot.retriever.encoder.encode(prepared)
 

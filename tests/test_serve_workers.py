@@ -3,14 +3,15 @@ customers are answered whichever process takes their connection, and a conversat
 across them."""
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 
+from tests.conftest import wait_until
 from tests.processes import REDIS_URL, ROOT, free_port, start_worker, stop, write_config
 
 
@@ -28,40 +29,70 @@ def _workers(parent: int) -> list:
     return workers
 
 
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / 100
+def _served_by(connection: http.client.HTTPConnection, port: int, workers: list) -> int:
+    """The worker process holding the server end of ``connection`` (an open keep-alive socket)."""
+    mine = connection.sock.getsockname()[1]
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            local, remote = (int(address.rsplit(":", 1)[1], 16) for address in fields[1:3])
+            if (local, remote) == (port, mine):
+                inodes.add(f"socket:[{fields[9]}]")
+    for pid in workers:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                if os.readlink(fd) in inodes:
+                    return pid
+            except OSError:
+                continue
+    raise AssertionError(f"no worker holds the connection from port {mine}")
 
 
-def test_two_workers_on_one_sqlite_file_answer_and_continue_conversations(tmp_path):
-    config = write_config(tmp_path, server={"messages_per_minute_per_address": 100000})
+def _ask(port: int, workers: list, session: str, text: str, token: str = None) -> tuple:
+    """(reply, pid of the worker that answered it): each on a new connection, as from a new browser."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        headers = {"Content-Type": "application/json", **({"X-Session-Token": token} if token else {})}
+        connection.request("POST", "/api/messages", json.dumps({"session_id": session, "text": text}), headers)
+        response = connection.getresponse()
+        body = response.read()
+        assert response.status == 200, body
+        return json.loads(body), _served_by(connection, port, workers)
+    finally:
+        connection.close()
+
+
+def test_two_workers_on_one_sqlite_file_answer_and_continue_conversations(tmp_path, redis_prefix):
+    config = write_config(tmp_path, server={"messages_per_minute_per_address": 100000, "redis_prefix": redis_prefix})
     process, base = start_worker(config, str(tmp_path / "faqbot.sqlite3"), tmp_path / "serve.log",
                                  "--workers", "2", "--redis", REDIS_URL)
+    port = int(base.rsplit(":", 1)[1])
     try:
-        deadline = time.time() + 120
-        while len(_workers(process.pid)) < 2 and time.time() < deadline:
-            time.sleep(0.5)
-        workers = _workers(process.pid)
-        assert len(workers) == 2, workers
-        time.sleep(3)  # the second worker may still be loading its bot
-        before = {pid: _cpu_seconds(pid) for pid in workers}
-        tokens = {}
-        for n in range(40):  # a new connection each time: the kernel spreads them over the workers
-            session = f"c{n % 8}"
-            reply = httpx.post(base + "/api/messages", json={"session_id": session, "text": "怎么开发票"},
-                               headers={"X-Session-Token": tokens[session]} if session in tokens else {}, timeout=30)
-            assert reply.status_code == 200, reply.text
-            tokens[session] = reply.json()["session_token"]
-        busy = [pid for pid in workers if _cpu_seconds(pid) - before[pid] > 0.05]
-        assert len(busy) == 2, "both workers answer customers"
+        workers = wait_until(lambda: len(_workers(process.pid)) == 2 and _workers(process.pid), 120,
+                             "two worker processes under `faqbot serve --workers 2`")
+        served = {}
 
-        for attempt in range(6):  # each message on a new connection, so some picks land on the other worker
+        def conversation(n: int) -> bool:  # customers keep coming until each worker has answered some
+            reply, pid = _ask(port, workers, f"c{n}", "怎么开发票")
+            assert reply["decision"] == "answer" and reply["entry_id"] == "invoice_how", reply
+            served[pid] = served.get(pid, 0) + 1
+            return len(served) == 2
+
+        count = iter(range(10_000))
+        wait_until(lambda: conversation(next(count)), 120, "both workers answer customers", interval=0)
+
+        crossed = 0
+        for attempt in range(20):  # a clarify on one worker, the pick on the other: the conversation continues
             session = f"pick{attempt}"
-            offered = httpx.post(base + "/api/messages", json={"session_id": session, "text": "快递"}, timeout=30).json()
+            offered, first = _ask(port, workers, session, "快递")
             assert offered["decision"] == "clarify" and len(offered["options"]) >= 2
-            picked = httpx.post(base + "/api/messages", json={"session_id": session, "text": "2"},
-                                headers={"X-Session-Token": offered["session_token"]}, timeout=30).json()
+            picked, second = _ask(port, workers, session, "2", offered["session_token"])
             assert picked.get("entry_id") == offered["options"][1]["id"], picked
+            crossed += first != second
+            if crossed >= 2:
+                break
+        assert crossed >= 1, "no conversation moved between the workers"
     finally:
         stop(process)
     assert all(not Path(f"/proc/{pid}").exists() for pid in workers), "the workers stop with the server"

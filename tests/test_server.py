@@ -55,9 +55,20 @@ def test_openapi_documents_every_route(client):
     assert {"/api/messages", "/webhooks/rest/webhook", "/health", "/ready"} <= set(paths)
 
 
-def test_every_message_and_reply_is_stored_with_the_decision(client):
-    r = client.post("/api/messages", json={"session_id": "log1", "text": "运费怎么算"}).json()
-    history = client.app.state.conversations.store.history("log1")
+def test_every_message_and_reply_is_committed_before_the_reply_is_sent(demo_bot, store_url):
+    """Read from a second connection at the moment the response starts: not after background tasks."""
+    app = create_app(demo_bot, ConversationStore(store_url))
+    reader, seen = ConversationStore(store_url), []
+
+    async def probe(scope, receive, send):
+        async def spy(event):
+            if event["type"] == "http.response.start" and scope["path"] == "/api/messages":
+                seen.append(reader.history("log1"))
+            await send(event)
+        await app(scope, receive, spy)
+
+    r = TestClient(probe).post("/api/messages", json={"session_id": "log1", "text": "运费怎么算"}).json()
+    history = seen[0]
     assert [(m["sender"], m["text"]) for m in history] == [("customer", "运费怎么算"), ("bot", r["text"])]
     assert history[1]["id"] == r["message_id"] and history[1]["decision"] == r["decision"]
 
@@ -214,10 +225,17 @@ def test_customer_attributes_steer_the_welcome_card(demo_bot):
     assert app.get("/api/welcome", params={"attributes": "[1"}).status_code == 422
 
 
-@pytest.mark.parametrize("body", [{"session_id": "nul", "text": "退款\x00多久到账"},
-                                  {"session_id": "ch", "text": "运费", "channel": "w" * 32}])
-def test_awkward_but_valid_input_is_stored_on_every_database(client, body):
-    assert client.post("/api/messages", json=body).status_code == 200
+@pytest.mark.parametrize("body, stored", [({"session_id": "nul", "text": "退款\x00多久到账"}, "退款多久到账"),
+                                          ({"session_id": "ch", "text": "运费", "channel": "w" * 32}, "运费")])
+def test_awkward_but_valid_input_is_stored_on_every_database(client, body, stored):
+    reply = client.post("/api/messages", json=body)
+    assert reply.status_code == 200
+    history = client.app.state.conversations.store.history(body["session_id"])
+    assert [m["text"].replace("\x00", "") for m in history if m["sender"] == "customer"] == [stored]
+    assert "\x00" not in history[0]["text"] or client.app.state.conversations.store.engine.dialect.name == "sqlite"
+    assert history[-1]["id"] == reply.json()["message_id"]
+    if "channel" in body:
+        assert client.app.state.conversations.store.session(body["session_id"])["channel"] == body["channel"]
 
 
 def test_hostile_feedback_ids_and_websocket_frames_are_refused_cleanly(client):
@@ -230,12 +248,32 @@ def test_hostile_feedback_ids_and_websocket_frames_are_refused_cleanly(client):
     assert client.post("/api/messages", json={"session_id": "big", "text": "9" * 5000}).status_code == 200
 
 
-def test_suggestions_and_feedback_are_rate_limited_too(demo_bot):
+def test_suggestions_are_rate_limited_per_address(demo_bot):
     from bot.config import ServerConfig
 
     limited = TestClient(create_app(demo_bot, settings=ServerConfig(messages_per_minute_per_address=1)))
     codes = [limited.get("/api/suggest", params={"q": "发票"}).status_code for _ in range(11)]
     assert codes[:10] == [200] * 10 and codes[10] == 429
+
+
+def test_feedback_is_rate_limited_per_session_and_per_address(demo_bot):
+    from bot.config import ServerConfig
+
+    limited = TestClient(create_app(demo_bot, settings=ServerConfig(messages_per_minute_per_session=3,
+                                                                    messages_per_minute_per_address=1000)))
+    reply = limited.post("/api/messages", json={"session_id": "votes", "text": "运费怎么算"}).json()
+    vote = {"session_id": "votes", "message_id": reply["message_id"], "helpful": True}
+    mine = {"X-Session-Token": reply["session_token"]}
+    codes = [limited.post("/api/feedback", json=vote, headers=mine).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]  # the message used one of the session's three
+    store = limited.app.state.conversations.store
+    assert len(store.feedback(reply["message_id"])) == 2  # a refused vote is not stored
+    by_address = TestClient(create_app(demo_bot, settings=ServerConfig(messages_per_minute_per_address=2)))
+    first = by_address.post("/api/messages", json={"session_id": "a1", "text": "运费怎么算"}).json()
+    vote = {"session_id": "a1", "message_id": first["message_id"], "helpful": False}
+    codes = [by_address.post("/api/feedback", json=vote, headers={"X-Session-Token": first["session_token"]}).status_code
+             for _ in range(2)]
+    assert codes == [200, 429]
 
 
 def test_pages_carry_a_content_security_policy_and_every_response_nosniff(client):

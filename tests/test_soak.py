@@ -2,9 +2,9 @@
 process on loopback — no request fails, and the server's memory levels off instead of growing with
 the traffic. (Latency is a benchmark's business: docs/benchmarks.md.)"""
 import asyncio
-import socket
 
 from evals.load_test import run, servers
+from tests.conftest import free_port
 
 SESSIONS = 100
 SECONDS = 300
@@ -12,10 +12,7 @@ RATE = 10  # messages per second offered, spread over the sessions
 
 
 def test_a_five_minute_soak_has_no_errors_and_flat_memory():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    with servers(1, "", "", port) as bases:
+    with servers(1, "", "", free_port()) as bases:
         report = asyncio.run(run(bases, RATE, SESSIONS, RATE * SECONDS, 0.5, SECONDS + 120))
     print(report)
     assert report["errors"] == 0, report["error_kinds"]

@@ -15,11 +15,9 @@ from bot.config import load_config
 from bot.http.app import create_app
 from bot.store import ConversationStore
 from knowledge_base.loader import load_kb
-from tests.browser import ARTEFACTS, needs_chromium, serving
+from tests.browser import ARTEFACTS, serving
 from tests.conftest import MINI_KB
 from training.workbench import Workbench
-
-pytestmark = needs_chromium
 
 DEMO = Path(__file__).resolve().parent.parent / "knowledge_base" / "demo"
 # A colloquial question version 1 does not answer with the repair entry (it falls back); once it is a

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
-from tests.conftest import DEMO, postgres_schema
+from tests.conftest import DEMO, postgres_schema, redis_namespace, sign_in, wait_until
 from tests.processes import REDIS_URL, start_worker, stop, write_config
 
 NEW_QUESTION = "我下的单能不能改成寄到公司去"
@@ -18,9 +18,10 @@ ENTRY = "address_modify_before_ship"
 @pytest.fixture(scope="module")
 def workers(tmp_path_factory):
     folder = tmp_path_factory.mktemp("cluster")
-    config = write_config(folder, curation={"reload_seconds": 30, "test_set": str(DEMO / "queries.jsonl")})
     options = ("--redis", REDIS_URL, "--demo-agents")
-    with postgres_schema() as db:
+    with redis_namespace() as prefix, postgres_schema() as db:
+        config = write_config(folder, curation={"reload_seconds": 30, "test_set": str(DEMO / "queries.jsonl")},
+                              server={"redis_prefix": prefix})
         a, base_a = start_worker(config, db, folder / "a.log", *options)  # the first seeds and publishes v1
         b, base_b = start_worker(config, db, folder / "b.log", *options)
         try:
@@ -31,8 +32,8 @@ def workers(tmp_path_factory):
 
 
 def _login(base: str, username: str, password: str) -> dict:
-    token = httpx.post(base + "/api/agent/login", json={"username": username, "password": password}).json()["token"]
-    return {"Authorization": "Bearer " + token}
+    with httpx.Client(base_url=base) as client:
+        return sign_in(client, username, password)
 
 
 def _ask(base: str, text: str, session: str) -> dict:
@@ -47,9 +48,8 @@ def test_a_version_published_through_one_worker_is_answered_by_both(workers):
     published = httpx.post(a + "/api/trainer/publish", headers=trainer, json={"note": "two workers"}, timeout=120)
     assert published.status_code == 200, published.text
     number = published.json()["number"]
-    deadline = time.time() + 10  # the poll is every 30 s here: the Redis announcement does it
-    while httpx.get(b + "/ready").json()["version"] != number and time.time() < deadline:
-        time.sleep(0.1)
+    # the poll is every 30 s here: the Redis announcement does it
+    wait_until(lambda: httpx.get(b + "/ready").json()["version"] == number, 10, f"worker B serves version {number}")
     for base in (a, b):
         reply = _ask(base, NEW_QUESTION, f"published-{base[-5:]}")
         assert (reply.get("decision"), reply.get("entry_id")) == ("answer", ENTRY), reply

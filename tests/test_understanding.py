@@ -97,3 +97,21 @@ def test_a_bare_keyword_fitting_several_entries_is_asked_about_not_guessed():
     assert decided([0.93, 0.05, 0.01], keyword=True) == ("answer", [0])
 
 
+def _full_width(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else "\u3000" if c == " " else c for c in text)
+
+
+def test_a_question_matching_a_kb_question_word_for_word_is_always_answered(demo_bot):
+    """Every standard and similar question of every entry, as written, in traditional characters and in
+    full-width: answered with that entry (never clarify or fallback), unless the entry hands off."""
+    import opencc
+
+    traditional = opencc.OpenCC("s2t")
+    missed = []
+    for entry in demo_bot.kb:
+        for question in (entry.question, *entry.similar):
+            for variant in {question, traditional.convert(question), _full_width(question)}:
+                reply = demo_bot.respond(variant)
+                if reply.decision not in ("answer", "handoff") or reply.entry_id != entry.id:
+                    missed.append(f"{variant!r} → {reply.decision} {reply.entry_id} (expected {entry.id})")
+    assert not missed, "\n".join(missed)

@@ -4,9 +4,7 @@ import time
 import pytest
 
 from bot.http.app import create_app
-from tests.browser import ARTEFACTS, needs_chromium, serving
-
-pytestmark = needs_chromium
+from tests.browser import ARTEFACTS, serving
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,10 @@ from bot.cli.main import app as cli
 from bot.config import HandoffConfig
 from bot.http.app import create_app
 from bot.store import ConversationStore
-from tests.browser import ARTEFACTS, needs_chromium, serving
-from tests.test_agent_workspace import customer, signed_in, type_in
+from tests.browser import ARTEFACTS, serving
+from tests.conftest import browser_sign_in
+from tests.test_agent_workspace import customer, type_in
 
-pytestmark = needs_chromium
 PAYLOAD = '<img src=x onerror="window.__xss=1">'
 ENTRIES = [
     {"id": "coupon", "question": "优惠券怎么用", "similar": ["优惠券在哪里用", "怎么使用优惠券", "券怎么用"],
@@ -49,7 +49,7 @@ def _inert(page) -> None:
 def test_widget_and_workspace_show_hostile_text_as_text(browser, server):
     import httpx
 
-    agent_context, agent = signed_in(browser, server + "/agent", "wang", "agent-pass-1")
+    agent_context, agent = browser_sign_in(browser, server + "/agent", "wang", "agent-pass-1")
     agent.locator("#me", has_text="小王").wait_for()
     context, page = customer(browser, server)
     type_in(page, "优惠券怎么用")

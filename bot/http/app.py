@@ -47,7 +47,7 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
     install_error_handlers(app)
     env = environment or Environment.read(handoff.webhook.secret_env)
     conversations = Conversations.build(bot, store or ConversationStore(), handoff, env.webhook_secret)
-    limiter = _limiters(app, conversations.hub, settings.redis_url)
+    limiter = _limiters(app, conversations.hub, settings.redis_url, settings.redis_prefix)
     app.include_router(agent_router(conversations, handoff, limiter, env.webhook_secret))  # /ws/agent before /ws/{id}
     versions = _follow_versions(app, conversations, handoff, workbench, serving_version)
     gate = Gatekeeper(conversations.store, settings, limiter, env.session_secret)
@@ -84,14 +84,16 @@ def _follow_versions(app: FastAPI, conversations: Conversations, handoff: Handof
     return versions
 
 
-def _limiters(app: FastAPI, hub: EventHub, redis_url: Optional[str]) -> Callable[[str, int], RateLimiter]:
+def _limiters(app: FastAPI, hub: EventHub, redis_url: Optional[str],
+              prefix: str) -> Callable[[str, int], RateLimiter]:
     """With Redis: events relayed between workers and rate limits counted together; else per process."""
     if not redis_url:
         return lambda name, per_minute: RateLimiter(per_minute)
-    relay = RedisRelay(redis_url, hub.deliver)
+    relay = RedisRelay(redis_url, hub.deliver, prefix)
     hub.relay = relay
     _on_start_and_stop(app, relay.start, relay.stop)
-    return lambda name, per_minute: SharedRateLimiter(relay.client, name, per_minute, RateLimiter(per_minute))
+    return lambda name, per_minute: SharedRateLimiter(relay.client, name, per_minute, RateLimiter(per_minute),
+                                                      prefix=prefix)
 
 
 def _on_start_and_stop(app: FastAPI, start, stop) -> None:

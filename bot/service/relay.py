@@ -86,8 +86,10 @@ class SharedRateLimiter:
     """A per-minute limit counted in Redis, so N workers enforce one budget; a sliding window
     estimated from this minute's and last minute's counters. Falls back to ``local`` without Redis."""
 
-    def __init__(self, client, name: str, per_minute: int, local, clock: Callable[[], float] = time.time):
+    def __init__(self, client, name: str, per_minute: int, local, clock: Callable[[], float] = time.time,
+                 prefix: str = PREFIX):
         self.client = client
+        self.prefix = prefix
         self.name = name
         self.per_minute = per_minute
         self.local = local
@@ -98,7 +100,7 @@ class SharedRateLimiter:
             return True
         now = self.clock()
         window = int(now // 60)
-        current, previous = (f"{PREFIX}rl:{self.name}:{key}:{w}" for w in (window, window - 1))
+        current, previous = (f"{self.prefix}rl:{self.name}:{key}:{w}" for w in (window, window - 1))
         try:
             pipe = self.client.pipeline()
             pipe.incr(current)
