@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "knowledge_base", "intents", "handoff", "training", "evals", "integrations")
 MAX_MODULE_LINES = 600
 

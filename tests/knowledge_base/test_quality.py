@@ -11,7 +11,7 @@ from bot.config import CurationConfig
 from knowledge_base.loader import load_kb
 from knowledge_base.quality import check_quality, similar_pairs, summarise
 
-from .conftest import DEMO, ROOT
+from tests.conftest import DEMO, ROOT
 
 TODAY = date(2031, 3, 10)
 SETTINGS = CurationConfig()  # min_similar_questions 3, expiring_within_days 14, near_duplicate_similarity 0.92

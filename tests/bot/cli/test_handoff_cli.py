@@ -1,16 +1,15 @@
 """The hand-off commands as a team lead types them: explain a conversation, manage agents, read
 the outcome report, replay labelled dialogues."""
 import json
-from pathlib import Path
 
 from typer.testing import CliRunner
 
 from bot.cli.main import app
 from bot.store import ConversationStore
 from handoff.desk import AgentDesk
+from tests.conftest import ROOT
 
 runner = CliRunner()
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_explain_shows_which_rule_fired_and_why(write):

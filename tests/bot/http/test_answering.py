@@ -6,7 +6,7 @@ import threading
 import httpx
 import pytest
 
-from bot.answering import AnsweringPool
+from bot.http.answering import AnsweringPool
 from bot.config import ServerConfig
 from bot.http.app import create_app
 from bot.store import ConversationStore

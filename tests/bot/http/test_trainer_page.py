@@ -5,7 +5,6 @@ knowledge-base content that is HTML, are checked on SQLite."""
 import threading
 import time
 from collections import Counter
-from pathlib import Path
 
 import httpx
 import pytest
@@ -16,10 +15,10 @@ from bot.http.app import create_app
 from bot.store import ConversationStore
 from knowledge_base.loader import load_kb
 from tests.browser import ARTEFACTS, serving
-from tests.conftest import MINI_KB
+from tests.conftest import MINI_KB, ROOT
 from training.workbench import Workbench
 
-DEMO = Path(__file__).resolve().parent.parent / "knowledge_base" / "demo"
+DEMO = ROOT / "knowledge_base" / "demo"
 # A colloquial question version 1 does not answer with the repair entry (it falls back); once it is a
 # similar question, the gate passes (accuracy@1 and wrong-answer rate on the demo test set unchanged).
 QUESTION, TARGET = "东西坏了找谁", "repair_apply"

