@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
-from typing import FrozenSet
+from typing import FrozenSet, Optional
 
 from knowledge_base.entry import Entry, KnowledgeBase
 
@@ -42,17 +42,26 @@ def is_closing(entry: Entry) -> bool:
 
 
 def with_chitchat(kb: KnowledgeBase, enabled: bool = True) -> KnowledgeBase:
-    """``kb`` with the built-in intents it does not override, and their phrasings added to those it does."""
+    """``kb`` with the built-in intents it does not override, and their phrasings added to those it does.
+    A phrasing the KB already has under any entry stays the KB's: the KB's own questions always win."""
     if not enabled:
         return kb
     builtin = builtin_chitchat()
-    own = [_with_phrasings(e, builtin.get(e.id)) for e in kb]
-    added = [e for e in builtin if kb.get(e.id) is None]
+    taken = {q.strip() for e in kb for q in e.questions}
+    own = [_with_phrasings(e, builtin.get(e.id), taken) for e in kb]
+    added = [e for e in (_unclaimed(b, taken) for b in builtin if kb.get(b.id) is None) if e is not None]
     return replace(kb, entries=tuple(own + added))
 
 
-def _with_phrasings(entry: Entry, builtin) -> Entry:
+def _with_phrasings(entry: Entry, builtin, taken) -> Entry:
     if builtin is None:
         return entry
-    known = set(entry.questions)
-    return replace(entry, similar=entry.similar + tuple(q for q in builtin.questions if q not in known))
+    return replace(entry, similar=entry.similar + tuple(q for q in builtin.questions if q.strip() not in taken))
+
+
+def _unclaimed(entry: Entry, taken) -> Optional[Entry]:
+    """A built-in intent with only the phrasings no KB entry claims (None when nothing is left)."""
+    free = [q for q in entry.questions if q.strip() not in taken]
+    if not free:
+        return None
+    return replace(entry, question=free[0], similar=tuple(free[1:]))

@@ -1,5 +1,7 @@
 """Built-in small talk: greetings, thanks, goodbyes and "are you a robot?" answered in Chinese and English on
 any KB, overridable per KB, never standing in for a business question; closings end a conversation resolved."""
+import json
+
 import pytest
 
 from bot.config import load_config
@@ -78,3 +80,21 @@ def test_a_closing_ends_the_conversation_politely(demo_bot):
     reply = session.send("行 没事了 谢谢啊")
     assert reply.decision == "answer" and reply.entry_id in CLOSINGS
     assert session.topic is None  # nothing left to follow up on
+
+
+def test_a_kb_question_that_is_also_a_built_in_phrasing_stays_the_kbs(tmp_path):
+    """A bank KB whose own entry asks 你叫什么名字 trains: the built-in phrasing yields to it."""
+    from knowledge_base.chitchat import builtin_chitchat, with_chitchat
+    from knowledge_base.loader import load_kb
+
+    greeting = builtin_chitchat().entries[0]
+    (tmp_path / "kb.jsonl").write_text(
+        json.dumps({"id": "own", "question": greeting.question, "similar": list(greeting.similar[:1])},
+                   ensure_ascii=False) + "\n" +
+        json.dumps({"id": "other", "question": "怎么转账"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    merged = with_chitchat(load_kb(tmp_path / "kb.jsonl"))
+    owners = {}
+    for entry in merged:
+        for question in entry.questions:
+            assert owners.setdefault(question, entry.id) == entry.id, f"{question!r} under two entries"
+    assert owners[greeting.question] == "own"
