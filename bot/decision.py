@@ -17,6 +17,7 @@ MIN_OPTION_SHARE = 0.15
 # A pleasantry answered wrongly costs a smile, a business answer given wrongly a customer: small talk is
 # answered from this share of the clarify threshold.
 SMALL_TALK_SHARE = 0.5
+MAX_ANSWERED_PARTS = 3  # questions of one message answered in one reply
 FLAGGED = "flagged_entry"  # the transfer of an entry flagged ``handoff: true`` when no rule fired
 
 
@@ -35,6 +36,8 @@ class Analysis:
     refused: Optional[str] = None  # "empty" or "too_long": a message the bot does not try to understand
     vector: Optional[np.ndarray] = None  # the message's sentence vector, for whoever needs it next (emotion)
     small_talk: bool = False  # the first entry is chit-chat (bot.small_talk): answered, never offered as options
+    entities: tuple = ()  # numbers found in the message (knowledge_base.text.entities.Entity), masked for matching
+    parts: tuple = ()  # the message's clauses, each analysed (bot.focus): several questions in one message
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class Decision:
     proposed: str = ""  # with a transfer: what the bot alone would have done
     offer: Optional[Transfer] = None  # a person offered beside a confident answer, not forced
     way_out: bool = False  # answered the one plausible entry without full confidence: say how to ask again
+    parts: Tuple[int, ...] = ()  # with several questions in the message: the ``Analysis.parts`` answered
 
 
 @dataclass(frozen=True)
@@ -65,10 +69,12 @@ class DecisionPolicy:
     clarify_threshold: float
     max_options: int = 3
 
-    def decide(self, a: Analysis, flagged: bool = False, transfer: Optional[Transfer] = None) -> Decision:
-        """The decision on ``a``; ``flagged``: its top entry is always handed to a person; ``transfer``:
-        the verdict of the transfer rules, which hands the conversation over whatever the ranking says."""
-        own = self._from_ranking(a)
+    def decide(self, a: Analysis, flagged: bool = False, transfer: Optional[Transfer] = None,
+               flagged_parts: Tuple[int, ...] = ()) -> Decision:
+        """The decision on ``a``; ``flagged``: its top entry is always handed to a person (``flagged_parts``:
+        the parts whose top entry is); ``transfer``: the verdict of the transfer rules, which hands the
+        conversation over whatever the ranking says."""
+        own = self._from_ranking(a, flagged_parts)
         if own.kind == "answer" and flagged:
             own = Decision("handoff", own.picked, own.reasons + ("the entry is always answered by a person",),
                            Transfer(FLAGGED, "entry flagged handoff"), "answer")
@@ -80,19 +86,37 @@ class DecisionPolicy:
         return Decision("handoff", own.picked, own.reasons + (f"rule {transfer.rule}: {transfer.reason}",),
                         transfer, own.proposed or own.kind)
 
-    def _from_ranking(self, a: Analysis) -> Decision:
+    def _from_ranking(self, a: Analysis, flagged_parts: Tuple[int, ...] = ()) -> Decision:
         if a.refused:
             return Decision("fallback", (), (f"message {a.refused.replace('_', ' ')}",))
         if len(a.proba) == 0:
             return Decision("fallback", (), ("no entry fits",))
         if a.picked:
             return Decision("answer", (0,), ("picked from the options offered",))
+        several = self._confident_parts(a)
+        if len(several) > 1 and not set(several) & set(flagged_parts):
+            return Decision("answer", (0,), (f"answered {len(several)} questions of one message, each with "
+                                             f"confidence ≥ answer threshold {self.answer_threshold:.2f}",),
+                            parts=several)
         if a.exact:
             return Decision("answer", (0,), ("the message is one of the entry's questions",))
         if a.small_talk and a.options_confidence >= SMALL_TALK_SHARE * self.clarify_threshold:
             return Decision("answer", (0,), (f"small talk, options confidence {a.options_confidence:.2f}: a pleasantry "
                                              f"is answered, never offered as an option",))
         return self._by_confidence(a)
+
+    def _confident_parts(self, a: Analysis) -> Tuple[int, ...]:
+        """The message's clauses that would each be answered confidently on their own, about different entries (in
+        the message's order, at most MAX_ANSWERED_PARTS). A complaint or request for a person among
+        them (``flagged_parts``) leaves the message to its own decision."""
+        found, seen = [], set()
+        for i, part in enumerate(a.parts):
+            answered = len(part.entries) and (part.exact or self._by_confidence(part).kind == "answer"
+                                              and part.answer_confidence >= self.answer_threshold)
+            if answered and int(part.entries[0]) not in seen:
+                found.append(i)
+                seen.add(int(part.entries[0]))
+        return tuple(found[:MAX_ANSWERED_PARTS])
 
     def _by_confidence(self, a: Analysis) -> Decision:
         """A bare ``keyword`` ("快递", "refund") that fits several entries is asked about, never guessed:

@@ -18,16 +18,19 @@ from knowledge_base.loader import build_kb
 from knowledge_base.entry_scores import Exclusions
 from knowledge_base.retriever import Retriever
 from knowledge_base.errors import NotFound
+from knowledge_base.text.entities import find_entities
 from knowledge_base.text.pinyin import to_pinyin
 
 from bot.artefact import EXAMPLES, ArtefactError, load_components, read_manifest
 from bot.config import load_config
 from bot.decision import Analysis, Decision, DecisionPolicy, Transfer
+from bot.focus import candidates, focused
 from bot.messages import language_of, message
-from bot.reply import Option, Reply
+from bot.reply import Option, Reply, ReplyPart
 from bot.small_talk import SmallTalk
 
 SHOWN_CANDIDATES = 5
+SMALL_TALK = "闲聊"  # the category of greetings, thanks and goodbyes
 
 
 class Bot:
@@ -81,22 +84,42 @@ class Bot:
         return self
 
     # -- understanding --------------------------------------------------------------------------
-    def understand(self, text: Optional[str]) -> Analysis:
-        """One customer message: normalised once, embedded once, ranked; refused when too long or empty."""
+    def understand(self, text: Optional[str], whole: bool = False) -> Analysis:
+        """One customer message: normalised once, embedded once (with its clauses, unless ``whole``: one
+        question the conversation composed, as a follow-up read with its topic), ranked; refused when
+        too long or empty."""
         text = text or ""
         if len(text) > self.max_chars:
             return _refused(text, "too_long")
         [normalised] = self.retriever.prepare([text])
-        return self._settled(self._analysed([normalised])[0]) if normalised else _refused(text, "empty")
+        if not normalised:
+            return _refused(text, "empty")
+        if whole:
+            return self._settled(replace(self._analysed([normalised])[0], entities=find_entities(text)))
+        return self._understood([text], [normalised])[0]
 
     def analyse(self, messages: Sequence[str]) -> List[Analysis]:
         """Several messages at once (training, evaluation, mining): one encoder batch."""
-        return [self._settled(a) for a in self._analysed(self.retriever.prepare(messages))]
+        return self._understood(messages, self.retriever.prepare(messages))
+
+    def _understood(self, messages: Sequence[str], texts: List[str]) -> List[Analysis]:
+        """Each message's question found among its clauses (bot.focus), small talk and business kept apart
+        (bot.small_talk), its numbers kept as entities."""
+        scored = [candidates(t) for t in texts]
+        flat = iter(self._analysed([c for group in scored for c in group]))
+        return [self._settled(replace(focused([next(flat) for _ in group], self._small_talk, self._confident),
+                                      entities=find_entities(message)))
+                for message, group in zip(messages, scored)]
 
     def _settled(self, a: Analysis) -> Analysis:
         """Small talk and business questions kept apart (bot.small_talk)."""
         return self.small_talk.settle(a, lambda text: self._analysed([text])[0],
                                       lambda again: self.policy.decide(again).kind in ("answer", "clarify"))
+
+    def _confident(self, a: Analysis) -> bool:
+        """Answered on its own at full confidence: what a clause needs to stand for the whole message."""
+        decision = self.policy.decide(a)
+        return decision.kind == "answer" and not decision.way_out
 
     def _analysed(self, texts: List[str]) -> List[Analysis]:
         vectors = self.retriever.embed(texts)
@@ -118,6 +141,9 @@ class Bot:
             raise NotFound(f"no live entry {entry_id!r} in this bot's knowledge base")
         index = np.array([self._entries.index(entry)])
         return Analysis(entry.question, index, np.ones(1), 1.0, 1.0, picked=True)
+
+    def _small_talk(self, a: Analysis) -> bool:
+        return bool(len(a.entries)) and self.small_talk.is_chitchat(int(a.entries[0]))
 
     def _is_keyword(self, text: str) -> bool:
         return len(self.retriever.segmenter.predict(text, synonyms=False)) == 1
@@ -144,8 +170,11 @@ class Bot:
     def decide(self, a: Analysis, transfer: Optional[Transfer] = None,
                policy: Optional[DecisionPolicy] = None) -> Decision:
         """The decision (bot.decision: the one place it is made); ``policy``: other thresholds (tuning)."""
-        flagged = bool(len(a.entries)) and self._entries[a.entries[0]].handoff
-        return (policy or self.policy).decide(a, flagged, transfer)
+        flagged_parts = tuple(i for i, part in enumerate(a.parts) if self._flagged(part))
+        return (policy or self.policy).decide(a, self._flagged(a), transfer, flagged_parts)
+
+    def _flagged(self, a: Analysis) -> bool:
+        return bool(len(a.entries)) and self._entries[a.entries[0]].handoff
 
     def respond(self, text: str, channel: str = "default") -> Reply:
         """The reply to one message on its own, with no conversation around it."""
@@ -192,7 +221,7 @@ class Bot:
     def welcome(self, popular: Sequence[str], categories: Sequence[str] = (), limit: int = 5) -> List[Option]:
         """猜你想问: entries in the host page's context categories first (e.g. 物流 for a shipped order),
         then the most asked ones, then the KB's own order; chit-chat and hand-off topics are left out."""
-        live = [e for e in self._entries if e.is_live() and not e.handoff and not e.category.startswith("闲聊")]
+        live = [e for e in self._entries if e.is_live() and not e.handoff and not e.category.startswith(SMALL_TALK)]
         by_id = {e.id: e for e in live}
         in_context = [e.id for c in categories if c for e in live if e.category.startswith(c)]  # context order
         ordered = list(dict.fromkeys([*in_context, *(p for p in popular if p in by_id), *by_id]))
@@ -207,6 +236,8 @@ class Bot:
             return Reply("fallback", message(a.refused, language, limit=self.max_chars))
         candidates = [self._option(a, i) for i in range(min(SHOWN_CANDIDATES, len(a.entries)))]
         kind = d.proposed or d.kind
+        if kind == "answer" and d.parts:
+            return self._answers(a, d, channel, language, candidates)
         if kind in ("answer", "handoff"):
             return self._answer(self._entries[a.entries[0]], channel, language, candidates, a.answer_confidence)
         if kind == "clarify":
@@ -226,6 +257,16 @@ class Bot:
                          related=self._related(entry), candidates=list(candidates), confidence=confidence)
         return Reply("answer", entry.answer_for(channel, language) or message("no_answer", language), entry.id,
                      related=self._related(entry), candidates=list(candidates), confidence=confidence)
+
+    def _answers(self, a: Analysis, d: Decision, channel: str, language: str, candidates) -> Reply:
+        """Several questions of one message answered in one reply, each labelled with its question."""
+        entries = [self._entries[a.parts[i].entries[0]] for i in d.parts]
+        answers = [e.answer_for(channel) or message("no_answer", language) for e in entries]
+        parts = [ReplyPart(e.id, e.question, answer, message("about", language, n=n, question=e.question, answer=answer))
+                 for n, (e, answer) in enumerate(zip(entries, answers), 1)]
+        text = "\n".join(p.text for p in parts)
+        return Reply("answer", text, parts[-1].entry_id, related=self._related(entries[-1]),
+                     candidates=list(candidates), confidence=a.answer_confidence, parts=parts)
 
     def _option(self, a: Analysis, i: int) -> Option:
         entry = self._entries[a.entries[i]]

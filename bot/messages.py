@@ -4,6 +4,7 @@ from __future__ import annotations
 MESSAGES = {
     "zh": {
         "clarify": "您是想问：",
+        "about": "{n}. 关于「{question}」：{answer}",
         "fallback": "抱歉，这个问题我还没学会。您可以换个说法问问，或者输入“转人工”联系人工客服。",
         "empty": "您好，请问有什么可以帮您？",
         "welcome": "您好，我是智能客服。猜你想问：",
@@ -23,6 +24,7 @@ MESSAGES = {
     },
     "en": {
         "clarify": "Did you mean:",
+        "about": "{n}. About \"{question}\": {answer}",
         "fallback": "Sorry, I don't know the answer to that yet. Try rephrasing, or type \"agent\" to talk to a person.",
         "empty": "Hi, how can I help you?",
         "welcome": "Hi, I'm the support assistant. You might want to ask:",

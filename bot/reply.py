@@ -15,6 +15,16 @@ class Option:
 
 
 @dataclass(frozen=True)
+class ReplyPart:
+    """One of several questions in a message, answered: the entry, its standard question, its answer,
+    and ``text``, the answer labelled with its question (the reply's text joins them, a line each)."""
+    entry_id: str
+    question: str
+    answer: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Reply:
     decision: str  # answer | clarify | fallback | handoff
     text: str
@@ -26,6 +36,7 @@ class Reply:
     latency_ms: float = 0.0
     handoff: Optional[dict] = None  # the routing when a person takes over: rule, reason, group, priority, ticket
     reasons: List[str] = field(default_factory=list)  # why this decision (bot.decision), for people to read
+    parts: List[ReplyPart] = field(default_factory=list)  # several questions answered; ``text`` labels each
 
     def to_dict(self) -> dict:
         """Plain data; ``answer`` repeats the text when the bot answered (None otherwise)."""

@@ -26,9 +26,19 @@ def rasa_router(conversations: Conversations, gate: Gatekeeper, answering: Answe
         gate.limit(item.sender, client)
         # its own namespace: a Rasa sender id can never continue (or read) a widget's conversation
         payload = conversations.handle(RASA_SESSIONS + item.sender, item.message, "rasa")
-        return [to_rasa(item.sender, payload)] if payload["type"] in ("bot", "system") else []
+        return to_rasa_messages(item.sender, payload) if payload["type"] in ("bot", "system") else []
 
     return router
+
+
+def to_rasa_messages(recipient: str, payload: dict) -> List[RasaReply]:
+    """A reply answering several questions is one message per question (its labelled answer), the
+    rest of the reply (an offer of a person) and the related questions' buttons on the last."""
+    texts = [part["text"] for part in payload.get("parts") or ()]
+    if not texts or not payload["text"].startswith("\n".join(texts)):
+        return [to_rasa(recipient, payload)]
+    last = to_rasa(recipient, dict(payload, text=texts[-1] + payload["text"][len("\n".join(texts)):]))
+    return [last.model_copy(update={"text": text, "buttons": []}) for text in texts[:-1]] + [last]
 
 
 def to_rasa(recipient: str, payload: dict) -> RasaReply:

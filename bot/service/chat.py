@@ -6,6 +6,7 @@ from typing import Callable, List, Optional
 
 from handoff.turn import NoQueue, Turn
 from knowledge_base.chitchat import is_closing
+from knowledge_base.text.entities import Entity
 
 from bot.decision import Analysis, Decision
 from bot.engine import Bot
@@ -30,12 +31,14 @@ class ChatSession:
         self.turns: List[Turn] = []  # since the last hand-off: what transfer rules count
         self.last_context = None  # the rules' view of the last turn (for explanations)
         self.emotion = 0.0  # negative emotion of the last message
+        self.entities: List[Entity] = []  # numbers the customer gave (order, phone …): for the agent taking over
 
     def send(self, text: str, now: Optional[datetime] = None, queue=NoQueue()) -> Reply:
         """The reply to the customer's next message: understood in context, decided once (bot.decision)
         with the transfer rules' verdict on the conversation, then worded."""
         text = text.strip()
         a, own_words = self._understand(text)
+        self.note(a.entities)
         decision = self.bot.decide(a)
         routing = None
         if self.router is not None:
@@ -44,6 +47,10 @@ class ChatSession:
         self._remember(reply)
         return reply
 
+    def note(self, entities) -> None:
+        """Keep ``entities`` the customer gave, each once, in the order given."""
+        self.entities += [e for e in dict.fromkeys(entities) if e not in self.entities]
+
     def _understand(self, text: str):
         """(the analysis, whether it is of the customer's own words): a pick of an offered option, a
         follow-up read with the last topic ("那运费呢" after the returns answer), or the message itself."""
@@ -51,7 +58,7 @@ class ChatSession:
         if self.picked:
             return self.bot.pick(self.picked), False
         if self.topic and is_follow_up(text):
-            return self.bot.understand(f"{self.topic} {text}"), False
+            return self.bot.understand(f"{self.topic} {text}", whole=True), False
         return self.bot.understand(text), True
 
     def _picked(self, text: str) -> Optional[str]:

@@ -138,7 +138,8 @@ class Conversations:
 
     def _hand_off(self, session: ChatSession, session_id: str, routing: dict) -> dict:
         self.metrics.handoff(routing)
-        packet = {"routing": routing, "attributes": session.attributes, "emotion": session.emotion}
+        packet = {"routing": routing, "attributes": session.attributes, "emotion": session.emotion,
+                  "entities": [e.to_dict() for e in session.entities]}
         handoff = self.desk.create_handoff(session_id, routing, session.channel, packet)
         if routing["ticket"]:
             return dict(routing, status=LEAVE_MESSAGE, handoff_id=handoff["id"])

@@ -10,6 +10,7 @@ import json
 from typing import List, Optional, Tuple
 
 from handoff.turn import Turn
+from knowledge_base.text.entities import find_entities
 
 from bot.picks import is_pick
 from bot.service.chat import ChatSession
@@ -17,13 +18,14 @@ from bot.reply import Option
 
 
 def restore(session: ChatSession, history: List[dict]) -> Optional[Tuple[int, str]]:
-    """Set ``session``'s options, topic, turns and emotion from ``history``; returns the last bot
-    message as (id, decision), or None."""
-    session.turns, session.choices, session.topic, session.emotion = [], [], None, 0.0
+    """Set ``session``'s options, topic, turns, emotion and entities from ``history``; returns the last
+    bot message as (id, decision), or None."""
+    session.turns, session.choices, session.topic, session.emotion, session.entities = [], [], None, 0.0, []
     last_bot, pending = None, None
     for message in history:
         if message["sender"] == "customer":
             pending = message
+            session.note(find_entities(message["text"]))
         elif message["sender"] == "bot":
             _replayed(session, message, pending, last_bot)
             last_bot, pending = message, None
