@@ -90,6 +90,8 @@ class DecisionConfig:
     answer_threshold: Union[float, str] = "auto"
     clarify_threshold: Union[float, str] = "auto"
     max_options: int = 3
+    wrong_answer_cost: float = 1.0  # a wrong answer against a missed one (1): one plausible entry is answered from
+    # confidence cost / (1 + cost)
     # What "auto" aims for on held-out similar questions (with held-out entries as out-of-scope).
     target_answer_precision: float = 0.92
     target_clarify_precision: float = 0.6
@@ -338,6 +340,7 @@ def _ranges(cfg: Config):
         ("ranking.oos_share", r.oos_share, 0.0, 0.95),
         ("ranking.typo_share", r.typo_share, 0.0, 1.0),
         ("ranking.chatter_share", r.chatter_share, 0.0, 1.0),
+        ("decision.wrong_answer_cost", d.wrong_answer_cost, 0.0, 100.0),
         ("dense.batch_size", cfg.dense.batch_size, 1, 4096),
         ("text.max_message_chars", cfg.text.max_message_chars, 1, 100_000),
         ("handoff.first_contact_window_hours", cfg.handoff.first_contact_window_hours, 1, 24 * 90),

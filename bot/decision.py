@@ -68,6 +68,7 @@ class DecisionPolicy:
     answer_threshold: float
     clarify_threshold: float
     max_options: int = 3
+    wrong_answer_cost: float = 1.0  # a wrong answer's cost, a missed answer costing 1 (decision.wrong_answer_cost)
 
     def decide(self, a: Analysis, flagged: bool = False, transfer: Optional[Transfer] = None,
                flagged_parts: Tuple[int, ...] = ()) -> Decision:
@@ -128,10 +129,21 @@ class DecisionPolicy:
                                              f"{self.answer_threshold:.2f}",))
         options = f"options confidence {a.options_confidence:.2f}"
         if a.options_confidence >= self.clarify_threshold:
-            if len(keep) <= 1:  # asking "did you mean X?" about one option is a slower answer
-                return Decision("answer", (0,), (f"{options} ≥ clarify threshold and only one plausible option",),
-                                way_out=a.options_confidence < self.answer_threshold)
+            if len(keep) <= 1:  # asking "did you mean X?" about one option is a slower answer, or none
+                return self._one_option(a, options)
             why = (f"a bare keyword fitting {len(keep)} entries" if a.keyword and len(keep) > 1 else
                    f"{options} ≥ clarify threshold {self.clarify_threshold:.2f}")
             return Decision("clarify", keep or (0,), (why,))
         return Decision("fallback", (), (f"{options} < clarify threshold {self.clarify_threshold:.2f}",))
+
+    def _one_option(self, a: Analysis, options: str) -> Decision:
+        """Only one plausible entry, and "did you mean X?" is a slower answer: answered (saying how to ask
+        again) when answering costs less than falling back — the chance p it is right against
+        ``wrong_answer_cost`` (a missed answer costing 1): p · 1 > (1 − p) · cost."""
+        floor = self.wrong_answer_cost / (1.0 + self.wrong_answer_cost)
+        if a.answer_confidence >= floor:
+            return Decision("answer", (0,), (f"{options} ≥ clarify threshold and only one plausible option, "
+                                             f"confidence {a.answer_confidence:.2f} ≥ {floor:.2f}",),
+                            way_out=a.answer_confidence < self.answer_threshold)
+        return Decision("fallback", (), (f"only one plausible option, confidence {a.answer_confidence:.2f} < "
+                                         f"{floor:.2f}: a wrong answer would cost more than a miss",))

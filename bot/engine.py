@@ -46,7 +46,8 @@ class Bot:
         self.max_chars = max_chars
         self.language = language
         t = manifest["thresholds"]
-        self.policy = DecisionPolicy(t["answer"], t["clarify"], t["max_options"])
+        self.policy = DecisionPolicy(t["answer"], t["clarify"], t["max_options"],
+                                     t.get("wrong_answer_cost", 1.0))
         self._entries = list(kb)
         self._today: Optional[date] = None
         self._not_live: Optional[np.ndarray] = None
@@ -80,7 +81,7 @@ class Bot:
                    config.text.max_message_chars, config.language, examples["normalised"])
 
     def with_thresholds(self, answer: float, clarify: float) -> "Bot":
-        self.policy = DecisionPolicy(answer, clarify, self.policy.max_options)
+        self.policy = replace(self.policy, answer_threshold=answer, clarify_threshold=clarify)
         return self
 
     # -- understanding --------------------------------------------------------------------------

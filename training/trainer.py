@@ -123,7 +123,8 @@ def _fit_retriever(kb: KnowledgeBase, config: Config, progress: Progress, prior:
     sparse = SparseIndex(segmenter, config.sparse.pinyin, config.sparse.k1, config.sparse.b) if config.sparse.enabled else None
     encoder, embeddings, dense, spec = None, None, None, None
     if config.dense.enabled:
-        spec = encoder_spec(config, texts)
+        own = [q for e in kb if not is_chitchat(e) for q in e.questions]  # the KB's language, not chit-chat's
+        spec = encoder_spec(config, own)
         encoder = make_encoder(spec["backend"], spec["model"], config.dense.batch_size, spec["extra_model"],
                                spec["runtime"])
         embeddings = EmbeddingCache.default(encoder).encode(texts, config.dense.batch_size,
@@ -224,7 +225,7 @@ def _derive_thresholds(config: Config, answer_conf, options_conf, top1, in_optio
         answer = max(answer, DEFAULT_ANSWER_THRESHOLD) if dc.answer_threshold == "auto" else answer
         clarify = max(clarify, DEFAULT_CLARIFY_THRESHOLD) if dc.clarify_threshold == "auto" else clarify
     return {"answer": round(float(answer), 4), "clarify": round(float(min(clarify, answer)), 4),
-            "max_options": dc.max_options}
+            "max_options": dc.max_options, "wrong_answer_cost": dc.wrong_answer_cost}
 
 
 def _save(folder: Path, kb: KnowledgeBase, config: Config, retriever, ranker, confidence, thresholds, stats,

@@ -5,11 +5,11 @@ that rate, take the one with the most self-service at the lowest wrong-answer ra
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import List
 
 import numpy as np
 
-from bot.decision import DecisionPolicy
 from training.metrics import report
 from training.scoring import outcomes
 
@@ -24,7 +24,7 @@ def tune(bot, queries, analyses: List, min_self_service: float) -> dict:
         for t_clarify in np.unique(np.append(np.quantile(options_conf, np.linspace(0, 1, 21)), t_answer)):
             if t_clarify > t_answer:
                 continue
-            policy = DecisionPolicy(float(t_answer), float(t_clarify), bot.policy.max_options)
+            policy = replace(bot.policy, answer_threshold=float(t_answer), clarify_threshold=float(t_clarify))
             m = report(outcomes(bot, queries, analyses, policy))
             feasible = m["self_service_rate"] >= min_self_service
             key = (feasible, -m["wrong_answer_rate"], m["self_service_rate"]) if feasible else (

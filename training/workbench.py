@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import List, Optional, Set, Tuple
 
 from bot.config import Config
 from bot.engine import Bot
 from bot.store import ConversationStore
+from knowledge_base.chitchat import with_chitchat
 from knowledge_base.entry import KnowledgeBase
 
 from training import audit
@@ -34,13 +35,19 @@ class Workbench:
     def audit(self, limit: int = 100, target: Optional[str] = None, before: Optional[int] = None) -> List[dict]:
         return audit.entries(self.store, limit, target, before)
 
+    def answerable_ids(self, kb: Optional[KnowledgeBase] = None) -> Set[str]:
+        """The entries a test case may expect: the draft's (or ``kb``'s) published ones and the built-in
+        chit-chat the trained bot adds to them."""
+        kb = self.draft.knowledge_base() if kb is None else kb
+        return {e.id for e in with_chitchat(kb, self.config.chitchat).published()}
+
     # -- first start ----------------------------------------------------------------------------
     def start(self, kb: KnowledgeBase, actor: str = "system") -> Bot:
         """The bot to serve: the live version; on a database without versions the draft and the test
         set are seeded from ``kb`` and ``curation.test_set``, and published as version 1."""
         if self.publisher.live() is None:
             self.draft.seed(kb, actor)
-            self.tests.seed(self.config.curation.test_set, actor, {e.id for e in kb.published()})
+            self.tests.seed(self.config.curation.test_set, actor, self.answerable_ids(kb))
             self.publisher.publish(actor, f"first version, from {Path(kb.source).name}", force=True)
         return self.publisher.load(self.publisher.live())
 

@@ -176,7 +176,7 @@ def testset_add(text: str, expect: Optional[str] = typer.Option(None, help="the 
                                                                           "none: the bot must not answer"),
                 db: str = DbOption, config: Optional[Path] = ConfigOption, actor: Optional[str] = ActorOption):
     bench = _bench(db, config)
-    known = {e["id"] for e in bench.draft.entries()}
+    known = bench.answerable_ids()
     typer.echo(f"added test case {_guarded(lambda: bench.tests.add(text, expect, _actor(actor), known))}")
 
 
@@ -188,7 +188,7 @@ def testset_import(path: Path, db: str = DbOption, config: Optional[Path] = Conf
 
     bench = _bench(db, config)
     try:
-        added = bench.tests.import_file(path, _actor(actor), {e["id"] for e in bench.draft.entries()})
+        added = bench.tests.import_file(path, _actor(actor), bench.answerable_ids())
     except QueryFileError as exc:
         fail(str(exc))
     typer.echo(f"added {added} test cases")

@@ -169,8 +169,7 @@ def trainer_router(conversations: Conversations, bench: Workbench, versions: Liv
 
     @router.post("/tests", status_code=201)
     def add_test(body: TestCaseIn, me: dict = Depends(trainer)) -> dict:
-        known = {e["id"] for e in bench.draft.entries()}
-        return {"id": bench.tests.add(body.text, body.expected_id, me["username"], known)}
+        return {"id": bench.tests.add(body.text, body.expected_id, me["username"], bench.answerable_ids())}
 
     @router.delete("/tests/{case_id}")
     def remove_test(case_id: int, me: dict = Depends(trainer)) -> dict:

@@ -23,6 +23,7 @@ from bot.engine import Bot
 from bot.service.hub import EventHub
 from bot.messages import language_of, message
 from bot.service.metrics import Metrics
+from bot.asking import is_question
 from bot.privacy import MaskingFilter, has_contact_details
 from bot.reply import Reply
 from bot.service.session_state import restore
@@ -110,12 +111,12 @@ class Conversations:
     def _answered_instead(self, session: ChatSession, text: str) -> Optional[Reply]:
         """Invited to leave a message, the customer asked a question the bot answers with confidence:
         answered, not filed away until tomorrow (the invitation stays open). A message giving a phone
-        number or an e-mail is meant for a person."""
-        if has_contact_details(text):
+        number, an e-mail or an order number — or that asks nothing — is meant for a person."""
+        if has_contact_details(text) or not is_question(text):
             return None
         a = session.bot.understand(text)
         decision = session.bot.decide(a)
-        if decision.kind != "answer" or decision.way_out:
+        if a.entities or decision.kind != "answer" or decision.way_out:
             return None
         session.picked = None
         session.emotion = self.router.emotion(text, a.vector) if self.router else 0.0

@@ -73,3 +73,9 @@ def test_a_question_sent_instead_of_a_left_message_is_answered_and_the_invitatio
     assert (answered["type"], answered["entry_id"]) == ("bot", "invoice_how")
     saved = closed_desk.handle("night", "请回电 13812345678，订单一直没发货")
     assert saved["type"] == "system" and saved["ticket_id"] > 0
+
+
+def test_a_statement_sent_as_the_left_message_is_filed_not_answered(closed_desk):
+    closed_desk.handle("night-2", "转人工")
+    saved = closed_desk.handle("night-2", "我的订单号是 2026")  # information for a person, not a question
+    assert saved["type"] == "system" and saved["ticket_id"] > 0

@@ -154,7 +154,8 @@ def test_retraining_a_large_kb_after_a_small_edit_encodes_only_the_new_questions
     encoders = []
     make = trainer.make_encoder
     monkeypatch.setattr(trainer, "make_encoder", lambda *a: encoders.append(RecordingEncoder(make(*a))) or encoders[-1])
-    config = load_config(overrides={"dense.index_exact_below": 20, "ranking.refit_after": 0.05})  # 48 questions: large
+    config = load_config(overrides={"dense.index_exact_below": 20, "ranking.refit_after": 0.05,
+                                    "chitchat": False})  # 48 questions, no small talk: large
     kb_text = mini_kb.read_text(encoding="utf-8")
     out = tmp_path / "model"
     trainer.train(load_kb(mini_kb), config, out, show_progress=False)
