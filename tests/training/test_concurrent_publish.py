@@ -11,7 +11,9 @@ from fastapi.testclient import TestClient
 from bot.artefact import read_manifest
 from bot.engine import Bot
 from bot.store import ConversationStore
+from bot.store.locks import exclusive
 from tests.conftest import DEMO, sign_in, started_workbench, workbench_app
+from training.publisher import PUBLISH_LOCK
 from training.workbench import Workbench
 
 ROUNDS = 2
@@ -54,6 +56,18 @@ def test_simultaneous_publishes_take_turns_and_every_version_is_whole(two_worker
     assert leftovers == []
     fresh = Workbench(ConversationStore(url), first.config)
     assert isinstance(fresh.publisher.load(fresh.publisher.live()), Bot)  # a new `faqbot serve` starts
+
+
+def test_a_publish_waits_while_another_worker_holds_the_publish_lock(two_workers):
+    first, second, _ = two_workers
+    with exclusive(first.store, PUBLISH_LOCK, 5, "a test publish"):  # the first worker is mid-publish
+        waiting = threading.Thread(target=lambda: second.publisher.publish("bob", "waits", force=True))
+        waiting.start()
+        waiting.join(3)
+        assert waiting.is_alive() and second.publisher.live() == 1  # nothing numbered, nothing moved
+    waiting.join(300)
+    assert second.publisher.live() == 2
+    read_manifest(second.publisher.folder(2) / "model", verify=True)
 
 
 def test_rolling_back_to_a_damaged_version_is_refused_with_the_reason(two_workers):
