@@ -89,6 +89,14 @@ class AgentDesk:
         return _agent(row) if row else None
 
     @serialised
+    def token_expires(self, token: str) -> Optional[float]:
+        """When ``token`` stops working (epoch seconds); None when it already has."""
+        query = select(agent_tokens.c.expires).where(agent_tokens.c.token_hash == _digest(token or ""),
+                                                     agent_tokens.c.expires > time.time())
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar()
+
+    @serialised
     def logout(self, token: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(agent_tokens.delete().where(agent_tokens.c.token_hash == _digest(token)))

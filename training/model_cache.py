@@ -1,7 +1,13 @@
-"""Trained bots kept by what they were trained on (KB content + config), so the same KB trains once."""
+"""Trained bots kept by what they were trained on (KB content + config), so the same KB trains once.
+
+The cache is shared by every process on the machine (workers, publishes, `faqbot train`): an entry
+is trained and loaded under a file lock of its own, so two processes never write one folder at once
+or read one half-written."""
 from __future__ import annotations
 
+import fcntl
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from bot.config import Config
@@ -20,7 +26,20 @@ def train_cached(kb_path, config: Config, show_progress: bool = True, kb=None):
     kb = (kb or load_kb(kb_path)).published()
     out = model_cache_dir() / f"{kb.content_hash()}-{config.fingerprint()}"
     started = time.perf_counter()
-    train(kb, config, out, show_progress=show_progress)
-    bot = Bot.load(out)
+    with cache_entry_lock(out):
+        train(kb, config, out, show_progress=show_progress)
+        bot = Bot.load(out)
     seconds = bot.manifest.get("training", {}).get("train_seconds", round(time.perf_counter() - started, 2))
     return bot, seconds
+
+
+@contextmanager
+def cache_entry_lock(entry: Path):
+    """Hold the lock of one cache entry (across processes; released if the holder dies)."""
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    with open(entry.with_name(entry.name + ".lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -4,6 +4,10 @@ A version is the KB snapshot (in the store, so any worker can rebuild it), the t
 (``curation.versions_dir/vNNNN``) and the evaluation on the trainers' test set. Publishing is gated:
 if accuracy@1 falls or the wrong-answer rate rises beyond the configured tolerance against the live
 version, it is refused unless forced. Rolling back only moves the live pointer.
+
+Publishing and rolling back hold one database lock (``bot.store.locks``), so trainers on different
+workers take turns; a version's folder is written under a temporary name, verified (every file's
+sha256) and renamed into place before the live pointer moves to it.
 """
 from __future__ import annotations
 
@@ -12,15 +16,18 @@ import json
 import shutil
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Dict, List, Optional
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from bot.artefact import ArtefactError, read_manifest
 from bot.config import Config
 from bot.engine import Bot
 from bot.store import ConversationStore, kb_state, kb_versions
+from bot.store.locks import exclusive
 from knowledge_base.entry import KnowledgeBase
 from knowledge_base.loader import build_kb
 
@@ -36,6 +43,8 @@ LIVE_VERSION = "live_version"
 GATED = {"accuracy_at_1": "max_accuracy_drop", "wrong_answer_rate": "max_wrong_answer_increase"}
 LOWER_IS_BETTER = {"wrong_answer_rate"}
 LOADED_VERSIONS = 2  # bots kept in memory: the live one and the one switched from
+PUBLISH_LOCK = "publish"
+PUBLISH_WAIT_SECONDS = 600  # a colleague's publish (training included) is waited for this long
 
 
 class PublishRefused(Conflict):
@@ -46,6 +55,16 @@ class PublishRefused(Conflict):
         self.evaluation = evaluation
         super().__init__("publish refused by the evaluation gate:\n  " + "\n  ".join(reasons) +
                          "\n(fix the draft, or publish anyway with --force / 'publish anyway')")
+
+
+class BrokenVersion(Conflict):
+    """A version whose trained folder cannot be served (damaged, or of another format)."""
+
+    code = "version_unusable"
+
+    def __init__(self, number: int, reason: Exception):
+        super().__init__(f"version {number} cannot be served: {reason}; roll back to another version "
+                         "or publish again")
 
 
 class Publisher:
@@ -109,7 +128,12 @@ class Publisher:
 
     # -- writing --------------------------------------------------------------------------------
     def publish(self, actor: str, note: str = "", force: bool = False) -> dict:
-        """Train the draft, evaluate it against the live version, and make it live."""
+        """Train the draft, evaluate it against the live version, and make it live — one publish at
+        a time across every process sharing the store."""
+        with exclusive(self.store, PUBLISH_LOCK, PUBLISH_WAIT_SECONDS, "another publish or rollback"):
+            return self._publish(actor, note, force)
+
+    def _publish(self, actor: str, note: str, force: bool) -> dict:
         self.root.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.root))
         try:
@@ -125,12 +149,25 @@ class Publisher:
 
     def rollback(self, number: int, actor: str) -> dict:
         """Make an earlier (or later) version live again; servers switch within ``reload_seconds``."""
-        previous = self.live()
-        self.load(number)  # refuse a version whose bot cannot be loaded before anyone is switched to it
-        with self.store.transaction() as conn:
-            _set_live(conn, number)
-            audit.record(conn, actor, "rollback", f"version:{number}", {"from": previous, "to": number})
+        with exclusive(self.store, PUBLISH_LOCK, PUBLISH_WAIT_SECONDS, "a publish or another rollback"):
+            previous = self.live()
+            self._servable(number)  # refused before anyone is switched to it
+            with self.store.transaction() as conn:
+                _set_live(conn, number)
+                audit.record(conn, actor, "rollback", f"version:{number}", {"from": previous, "to": number})
         return next(v for v in self.versions() if v["number"] == number)
+
+    def _servable(self, number: int) -> None:
+        """Version ``number``'s folder is whole on disk (every file's sha256) and its bot loads."""
+        self.snapshot(number)  # NotFound for a version that was never published
+        model = self.folder(number) / "model"
+        try:
+            if model.exists():
+                read_manifest(model, verify=True)
+            self.load(number)
+        except (ArtefactError, OSError, ValueError) as exc:
+            self._loaded.pop(number, None)
+            raise BrokenVersion(number, exc) from exc
 
     def restore_draft(self, number: int, actor: str) -> dict:
         """Start editing again from what version ``number`` holds."""
@@ -172,29 +209,27 @@ class Publisher:
         return reasons
 
     def _commit(self, kb: KnowledgeBase, staging: Path, evaluation: dict, actor: str, note: str) -> int:
-        """Number the version, put its folder in place, then record it and make it live in one
-        transaction (the folder is copied outside it: a large model must not hold up other writes)."""
+        """Number the version, put its verified folder in place, then record it and make it live in
+        one transaction (the folder is copied outside it: a large model must not hold up other writes)."""
         snapshot = json.dumps({"entries": [e.to_dict() for e in kb], "resources": _resource_contents(kb)},
                               ensure_ascii=False)
-        for _ in range(5):  # two trainers publishing at once: the second takes the next number
-            number = self._next_number()
-            target = self.folder(number)
-            shutil.rmtree(target, ignore_errors=True)  # left by a publish whose commit failed
-            shutil.copytree(staging, target)
-            try:
-                with self.store.transaction() as conn:
-                    conn.execute(insert(kb_versions).values(
-                        number=number, created=time.time(), created_by=actor[:64], note=note,
-                        kb_hash=kb.content_hash(), snapshot=snapshot,
-                        evaluation=json.dumps(evaluation, ensure_ascii=False)))
-                    _set_live(conn, number)
-                    audit.record(conn, actor, "publish", f"version:{number}",
-                                 {"note": note, "entries": len(kb), "kb_hash": kb.content_hash(),
-                                  "draft": evaluation["draft"], "forced": evaluation.get("forced", False)})
-                return number
-            except IntegrityError:
-                shutil.rmtree(target, ignore_errors=True)
-        raise RuntimeError("could not allocate a version number; try again")
+        number = self._next_number()
+        target = self.folder(number)
+        _place_verified(staging, target)
+        try:
+            with self.store.transaction() as conn:
+                conn.execute(insert(kb_versions).values(
+                    number=number, created=time.time(), created_by=actor[:64], note=note,
+                    kb_hash=kb.content_hash(), snapshot=snapshot,
+                    evaluation=json.dumps(evaluation, ensure_ascii=False)))
+                _set_live(conn, number)
+                audit.record(conn, actor, "publish", f"version:{number}",
+                             {"note": note, "entries": len(kb), "kb_hash": kb.content_hash(),
+                              "draft": evaluation["draft"], "forced": evaluation.get("forced", False)})
+        except IntegrityError as exc:  # only a publisher ignoring the lock gets here
+            shutil.rmtree(target, ignore_errors=True)
+            raise Conflict(f"version {number} was published meanwhile; publish again") from exc
+        return number
 
     def _next_number(self) -> int:
         with self.store.reading() as conn:
@@ -230,11 +265,34 @@ def _resource_contents(kb: KnowledgeBase) -> dict:
             for name, path in kb.resources.items()}
 
 
+def _place_verified(staging: Path, target: Path) -> None:
+    """Copy ``staging`` to ``target`` under a temporary name, check every file's sha256, then rename
+    it into place: a version folder is whole or absent. A folder left at ``target`` by a publish that
+    died before recording it is replaced."""
+    writing = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.writing")
+    shutil.copytree(staging, writing)
+    try:
+        read_manifest(writing / "model", verify=True)
+        if target.exists():
+            leftover = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.leftover")
+            target.rename(leftover)
+            shutil.rmtree(leftover, ignore_errors=True)
+        writing.rename(target)
+    finally:
+        shutil.rmtree(writing, ignore_errors=True)
+
+
 def _copy_into(source: Path, target: Path) -> None:
-    """Copy a trained folder; written beside and renamed, so a reader never sees half a folder."""
+    """Copy a trained folder; written beside under a name of its own and renamed, so a reader never
+    sees half a folder and two processes rebuilding one version do not write into each other's."""
     if target.exists():
         return
-    tmp = target.with_name(target.name + ".copying")
-    shutil.rmtree(tmp, ignore_errors=True)
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.copying")
     shutil.copytree(source, tmp)
-    tmp.rename(target)
+    try:
+        tmp.rename(target)
+    except OSError:  # another process put it there first: theirs is as good
+        if not target.exists():
+            raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

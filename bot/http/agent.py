@@ -7,7 +7,8 @@ admin. A help desk proves itself with the webhook secret (HMAC of timestamp and 
 from __future__ import annotations
 
 import asyncio
-from typing import Callable, Optional
+import time
+from typing import Awaitable, Callable, Optional
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
@@ -18,7 +19,7 @@ from handoff.webhooks import verify
 
 from bot.config import HandoffConfig
 from bot.service.rate_limit import RateLimiter
-from bot.service.conversations import DESK, Conversations, agent_topic
+from bot.service.conversations import DESK, SIGNED_OUT, Conversations, agent_topic, staff_topics
 
 
 class LoginIn(BaseModel):
@@ -81,6 +82,7 @@ def agent_router(conversations: Conversations, handoff: HandoffConfig,
     def logout(me: dict = Depends(agent), authorization: str = Header(...)) -> dict:
         desk.set_status(me["id"], "offline")
         desk.logout(authorization.removeprefix("Bearer ").strip())
+        conversations.hub.publish(agent_topic(me["id"]), SIGNED_OUT)  # its open sockets close
         conversations.hub.publish(DESK, {"type": "queue"})
         return {"status": "signed out"}
 
@@ -137,24 +139,24 @@ def agent_router(conversations: Conversations, handoff: HandoffConfig,
 
     @router.websocket("/ws/agent")
     async def events(websocket: WebSocket):
-        """Queue changes for every agent, and customer messages of the conversations this agent owns.
-        The first frame is {"token": ...} (never in the URL, where access logs would keep it)."""
+        """Desk changes for every agent; a customer's words only for who may read them: the agent
+        owning the conversation, the agents of its group while it waits (supervisors and admins: every
+        group). Trainers are refused. The socket closes when its token stops working (sign-out,
+        expiry). The first frame is {"token": ...} (never in the URL, where access logs would keep it)."""
         await websocket.accept()
-        try:
-            first = await asyncio.wait_for(websocket.receive_json(), SIGN_IN_SECONDS)
-        except (asyncio.TimeoutError, ValueError, WebSocketDisconnect):
-            await websocket.close(code=4401)
-            return
-        token = first.get("token") if isinstance(first, dict) else None
-        me = await run_in_threadpool(desk.agent_for_token, token) if isinstance(token, str) else None
+        token = await _token_frame(websocket)
+        me = await run_in_threadpool(desk.agent_for_token, token) if token else None
         if me is None:
-            await websocket.close(code=4401)
+            await websocket.close(code=SIGNED_OUT_CODE)
+            return
+        topics = staff_topics(me, handoff.groups)
+        if not topics:
+            await websocket.close(code=FORBIDDEN_CODE, reason="the desk is for agents")
             return
         await websocket.send_json({"type": "ready"})
-        topics = (DESK, agent_topic(me["id"]))
         queues = [conversations.hub.subscribe(t) for t in topics]
         try:
-            await _forward(websocket, queues)
+            await _forward(websocket, queues, lambda: run_in_threadpool(desk.token_expires, token))
         except (WebSocketDisconnect, RuntimeError):
             pass
         finally:
@@ -193,25 +195,51 @@ def agent_router(conversations: Conversations, handoff: HandoffConfig,
 
 
 SIGN_IN_SECONDS = 10
+TOKEN_CHECK_SECONDS = 60
+SIGNED_OUT_CODE, FORBIDDEN_CODE = 4401, 4403  # WebSocket close codes: like HTTP 401 and 403
 SIGN_INS_PER_MINUTE = 10
 AWAY_GRACE_SECONDS = 3
 _BY = "^(" + "|".join(GROUPINGS) + ")$"
 
 
-async def _forward(websocket: WebSocket, queues) -> None:
-    """Send events from any of ``queues``; notice the page going away."""
+async def _token_frame(websocket: WebSocket) -> Optional[str]:
+    """The token the page sends first, or None (nothing within SIGN_IN_SECONDS, or not a token)."""
+    try:
+        first = await asyncio.wait_for(websocket.receive_json(), SIGN_IN_SECONDS)
+    except (asyncio.TimeoutError, ValueError, WebSocketDisconnect):
+        return None
+    token = first.get("token") if isinstance(first, dict) else None
+    return token if isinstance(token, str) else None
+
+
+async def _forward(websocket: WebSocket, queues, token_expires: Callable[[], Awaitable[Optional[float]]]) -> None:
+    """Send events from any of ``queues``; notice the page going away; close the socket (4401) once
+    its token stops working — checked when its owner signs out anywhere, every TOKEN_CHECK_SECONDS
+    (a sign-out on a worker Redis did not reach) and at its expiry."""
+    expires = await token_expires()
     receiver = asyncio.ensure_future(websocket.receive_text())
     getters = {asyncio.ensure_future(q.get()): q for q in queues}
     try:
-        while True:
-            done, _ = await asyncio.wait([receiver, *getters], return_when=asyncio.FIRST_COMPLETED)
+        while expires is not None and expires > time.time():
+            wait = min(TOKEN_CHECK_SECONDS, expires - time.time())
+            done, _ = await asyncio.wait([receiver, *getters], timeout=max(wait, 0),
+                                         return_when=asyncio.FIRST_COMPLETED)
             if receiver in done:
                 receiver.result()  # raises WebSocketDisconnect when the page closed
                 receiver = asyncio.ensure_future(websocket.receive_text())
+            events = []
             for task in done & set(getters):
+                events.append(task.result())
                 q = getters.pop(task)
-                await websocket.send_json(task.result())
                 getters[asyncio.ensure_future(q.get())] = q
+            if not done or SIGNED_OUT in events:
+                expires = await token_expires()
+                if expires is None or expires <= time.time():
+                    break  # what arrived with the sign-out is not for a signed-out page
+            for event in events:
+                if event != SIGNED_OUT:
+                    await websocket.send_json(event)
+        await websocket.close(code=SIGNED_OUT_CODE, reason="signed out")
     finally:
         for task in [receiver, *getters]:
             task.cancel()

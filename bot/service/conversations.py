@@ -33,7 +33,8 @@ from knowledge_base.errors import NotFound
 log = logging.getLogger("faqbot.conversations")
 log.addFilter(MaskingFilter())  # customers type phone and card numbers; logs never keep them
 MAX_SESSIONS = 10_000
-DESK = "desk"  # event topic every signed-in agent page listens to
+DESK = "desk"  # content-free desk events ({"type": "queue"}): every signed-in agent page listens
+SIGNED_OUT = {"type": "signed_out"}  # on an agent's topic: their sockets check their token again
 _LONE_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
@@ -43,6 +44,21 @@ def session_topic(session_id: str) -> str:
 
 def agent_topic(agent_id: int) -> str:
     return f"agent:{agent_id}"
+
+
+def group_topic(group: str) -> str:
+    """Events that carry a customer's words (a queued customer's messages, tickets): only for the
+    agents of that group, and supervisors and admins."""
+    return f"group:{group}"
+
+
+def staff_topics(staff: dict, all_groups) -> tuple:
+    """The topics a staff member's socket may hear: the desk, their own, and their groups' (every
+    group for supervisors and admins). Trainers hear nothing: they do not work the desk."""
+    if staff["role"] == "trainer":
+        return ()
+    groups = staff["groups"] if staff["role"] == "agent" else all_groups
+    return (DESK, agent_topic(staff["id"]), *(group_topic(g) for g in groups))
 
 
 class Conversations:
@@ -157,7 +173,8 @@ class Conversations:
         event = {"type": "customer", "handoff_id": handoff["id"], "session_id": handoff["session_id"],
                  "message_id": message_id, "text": text}
         self.store.set_emotion(message_id, self.router.emotion(text) if self.router else None)
-        self.hub.publish(agent_topic(handoff["agent_id"]) if handoff["agent_id"] else DESK, event)
+        owner = agent_topic(handoff["agent_id"]) if handoff["agent_id"] else group_topic(handoff["group"])
+        self.hub.publish(owner, event)
         self._emit("message.customer", event)
         return {"type": "relayed", "message_id": message_id, "handoff_id": handoff["id"], "status": handoff["status"]}
 
@@ -165,7 +182,7 @@ class Conversations:
         """The message the customer was invited to leave: a ticket agents see later."""
         ticket = self.desk.create_ticket(session_id, routing["group"], routing["rule"], text)
         self.desk.leave_message(routing["id"])
-        self.hub.publish(DESK, {"type": "ticket", "ticket_id": ticket})
+        self.hub.publish(group_topic(routing["group"]), {"type": "ticket", "ticket_id": ticket})
         self._emit("ticket.created", {"ticket_id": ticket, "session_id": session_id, "group": routing["group"],
                                       "rule": routing["rule"], "text": text})
         notice = message("ticket_saved", self._language(session_id, text), ticket=f"#{ticket}")
