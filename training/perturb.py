@@ -7,12 +7,18 @@
 """
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
 from typing import Dict, List
 
 import numpy as np
 
 from knowledge_base.text import Segmenter
+
+
+def stable_number(text: str) -> int:
+    """A number of the text alone (not Python's per-process hash): the same in every training."""
+    return int.from_bytes(hashlib.sha1(text.encode("utf-8")).digest()[:8], "little")
 
 
 @lru_cache(maxsize=1)
@@ -48,6 +54,7 @@ class Perturber:
     def __init__(self, segmenter: Segmenter, seed: int = 13, drop: float = 0.35):
         self.segmenter = segmenter
         self.rng = np.random.default_rng(seed)
+        self.seed = seed
         self.drop = drop
 
     def reword(self, text: str) -> str:
@@ -65,20 +72,19 @@ class Perturber:
         return (" " if text.isascii() else "").join(keep)
 
     def chatter(self, text: str) -> str:
-        """The question with an opener or a closer, and sometimes a piece of the customer's story first."""
+        """The question with an opener or a closer, and sometimes a piece of the customer's story first.
+        Drawn from the text's own seed: adding a question to the KB changes no other question's chatter."""
+        rng = np.random.default_rng([self.seed, stable_number(text)])
         lang = "en" if text.isascii() else "zh"
-        space = " " if lang == "en" else "，"
+        pick = lambda choices: choices[int(rng.integers(len(choices)))]  # noqa: E731
         parts = [text]
-        if self.rng.random() < 0.4:
-            parts.insert(0, self._pick(STORIES[lang]))
-        if self.rng.random() < 0.7:
-            parts.insert(0, self._pick(OPENERS[lang]))
-        if len(parts) == 1 or self.rng.random() < 0.4:
-            parts.append(self._pick(CLOSERS[lang]))
-        return space.join(parts)
-
-    def _pick(self, choices) -> str:
-        return choices[int(self.rng.integers(len(choices)))]
+        if rng.random() < 0.4:
+            parts.insert(0, pick(STORIES[lang]))
+        if rng.random() < 0.7:
+            parts.insert(0, pick(OPENERS[lang]))
+        if len(parts) == 1 or rng.random() < 0.4:
+            parts.append(pick(CLOSERS[lang]))
+        return (" " if lang == "en" else "，").join(parts)
 
     def typo(self, text: str) -> str:
         """One homophone substitution (two in longer questions); non-Chinese text is returned as is."""

@@ -19,6 +19,7 @@ import numpy as np
 from intents.ranker import FusionRanker, Ranking
 from knowledge_base.entry_scores import EntryScores, Exclusions
 from knowledge_base.retriever import Retriever
+from training.perturb import stable_number
 
 BLOCK = 256
 SYNTHETIC_WEIGHT = 0.3  # bq-dev-fewshot acc@1 0.288 at weight 1 → 0.303; typo table still passes
@@ -71,10 +72,12 @@ def typo_queries(retriever: Retriever, texts: Sequence[str], chosen: np.ndarray,
 
 
 def chatty_queries(retriever: Retriever, texts: Sequence[str], chosen: np.ndarray, chatter: Callable[[str], str],
-                   embed: Callable[[List[str]], Optional[np.ndarray]], share: float, seed: int) -> QuerySet:
+                   embed: Callable[[List[str]], Optional[np.ndarray]], share: float) -> QuerySet:
     """A share of the held-out questions wrapped in customers' chatter: in scope (example hidden, where
-    the entry has another question) and out of scope (entry hidden)."""
-    sample = np.sort(np.random.default_rng(seed + 1).permutation(chosen)[: int(len(chosen) * share)])
+    the entry has another question) and out of scope (entry hidden). Which ones depends on each question
+    alone, so an edit to one entry leaves the others' chatter as it was."""
+    picked = np.array([stable_number(texts[i]) % 1000 < share * 1000 for i in chosen], dtype=bool)
+    sample = chosen[picked] if len(chosen) else chosen
     multi = sample[retriever.counts_[retriever.owners_[sample]] >= 2]
     ex = np.concatenate([multi, sample])
     queries = [chatter(texts[i]) for i in ex]

@@ -174,8 +174,7 @@ def _fit_decision_models(retriever: Retriever, texts, embeddings, config: Config
     sets = [pseudo_queries.held_out_queries(retriever, texts, embeddings, chosen),
             pseudo_queries.perturbed_queries(retriever, texts, chosen, perturber.reword, embed),
             pseudo_queries.typo_queries(retriever, texts, chosen, perturber.typo, embed, rc.typo_share, rc.seed),
-            pseudo_queries.chatty_queries(retriever, texts, chosen, perturber.chatter, embed, rc.chatter_share,
-                                          rc.seed)]
+            pseudo_queries.chatty_queries(retriever, texts, chosen, perturber.chatter, embed, rc.chatter_share)]
     data = pseudo_queries.build(retriever, ranker, sets, rc.oos_share, rc.seed,
                                 progress.task("held-out questions", sum(len(s) for s in sets)))
     r = data.ranking
