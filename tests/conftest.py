@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import os
 import socket
+import threading
 import time
 import uuid
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Optional, Tuple
 
 import pytest
 
@@ -154,6 +156,84 @@ class Customer:
     def rate(self, survey: int, csat: int, **extra):
         return self.client.post(f"/api/surveys/{survey}", json=dict(session_id=self.session, csat=csat, **extra),
                                 headers=self.owned)
+
+
+@dataclass
+class Said:
+    """One customer message sent over HTTP and what came of it."""
+    at: float  # time.monotonic() when the answer (or the error) came
+    session: str
+    text: str
+    status: int  # 0: no HTTP answer at all (the server was away)
+    reply: Optional[dict] = None  # the body of a 200
+    error: str = ""
+
+    @property
+    def acknowledged(self) -> bool:
+        return self.status == 200
+
+
+def say(client, session: str, text: str, tokens: Optional[dict] = None) -> Said:
+    """A customer message through ``client`` (TestClient or httpx.Client) that never raises: the session's
+    token is taken from ``tokens`` and kept there, as the widget keeps it."""
+    import httpx
+
+    tokens = {} if tokens is None else tokens
+    try:
+        response = client.post("/api/messages", json={"session_id": session, "text": text},
+                               headers={"X-Session-Token": tokens[session]} if session in tokens else {})
+    except httpx.HTTPError as exc:
+        return Said(time.monotonic(), session, text, 0, error=f"{type(exc).__name__}: {exc}")
+    said = Said(time.monotonic(), session, text, response.status_code)
+    if said.acknowledged:
+        said.reply = response.json()
+        tokens[session] = said.reply["session_token"]
+    return said
+
+
+class Crowd:
+    """Customers chatting with a live server from ``threads`` background threads while the ``with`` block
+    runs: thread ``n`` sends ``script(n, i)`` — a (session, text) — for i = 0, 1, … up to ``limit``; every
+    outcome is appended to ``said``. With ``stop_on_error`` a thread stops at its first message without an
+    HTTP answer (the server is gone); otherwise it records the error and goes on."""
+
+    def __init__(self, base_url: str, script: Callable[[int, int], Tuple[str, str]], threads: int = 3,
+                 stop_on_error: bool = False, limit: int = 10_000, timeout: float = 60):
+        self.base_url, self.script, self.stop_on_error, self.limit = base_url, script, stop_on_error, limit
+        self.timeout = timeout
+        self.said: list = []
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._chat, args=(n,), daemon=True) for n in range(threads)]
+
+    def __enter__(self) -> "Crowd":
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(self.timeout + 5)
+
+    def acknowledged(self) -> list:
+        return [s for s in self.said if s.acknowledged]
+
+    def wait_for(self, count: int, timeout: float, what: str = "") -> None:
+        """Wait until ``count`` messages have had an answer (or an error); fail after ``timeout`` s."""
+        wait_until(lambda: len(self.said) >= count, timeout, what or f"{count} customer messages answered")
+
+    def _chat(self, n: int) -> None:
+        import httpx
+
+        tokens: dict = {}
+        with httpx.Client(base_url=self.base_url, timeout=self.timeout) as client:
+            for i in range(self.limit):
+                if self._stop.is_set():
+                    return
+                said = say(client, *self.script(n, i), tokens)
+                self.said.append(said)
+                if said.status == 0 and self.stop_on_error:
+                    return
 
 
 @contextmanager

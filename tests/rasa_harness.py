@@ -14,14 +14,13 @@ import json
 import os
 import shutil
 import subprocess
-import time
 import urllib.request
 from pathlib import Path
 from typing import Iterator, List, Optional
 
 import pytest
 
-from tests.conftest import free_port  # noqa: F401 (the Rasa tests import it from here)
+from tests.conftest import free_port, wait_until  # noqa: F401 (the Rasa tests import free_port from here)
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSISTANTS = Path(__file__).resolve().parent / "rasa_assistants"
@@ -78,14 +77,16 @@ def running(command: List[str], cwd: Path, ready_url: str, log: Path, env: Optio
     with log.open("w") as out:
         process = subprocess.Popen(command, cwd=cwd, env=env or process_env(), stdout=out, stderr=subprocess.STDOUT,
                                    start_new_session=True)
+    def ready() -> bool:
+        if process.poll() is not None:
+            pytest.fail(f"{command[0]} {command[1]} stopped (exit {process.returncode}):\n{_tail(log)}", pytrace=False)
+        return _answers(ready_url)
+
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while not _answers(ready_url):
-            if process.poll() is not None:
-                pytest.fail(f"{command[0]} {command[1]} stopped (exit {process.returncode}):\n{_tail(log)}", pytrace=False)
-            if time.monotonic() > deadline:
-                pytest.fail(f"{command[0]} {command[1]} not ready after {STARTUP_SECONDS} s:\n{_tail(log)}", pytrace=False)
-            time.sleep(0.5)
+        try:
+            wait_until(ready, STARTUP_SECONDS, f"{command[0]} {command[1]} answers {ready_url}", interval=0.5)
+        except AssertionError as late:
+            pytest.fail(f"{late}:\n{_tail(log)}", pytrace=False)
         yield
     finally:
         process.terminate()

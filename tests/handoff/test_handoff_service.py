@@ -272,7 +272,8 @@ def test_the_report_counts_self_service_first_contact_resolution_and_helpful_ans
     client.post("/api/feedback", json={"session_id": "unhelped", "message_id": unhelped_reply["message_id"],
                                        "helpful": False}, headers=unhelped.owned)
     came_back.say("怎么开发票", customer_id="c-back")
-    time.sleep(0.01)  # the second conversation starts strictly after the first one's last message
+    ended = client.app.state.conversations.store.history("back-1")[-1]["created"]
+    wait_until(lambda: time.time() > ended, 5, "the clock past back-1's last message (back-2 starts after it)")
     Customer(client, "back-2").say("发票怎么开", customer_id="c-back")  # same customer again: not resolved first time
 
     totals = client.get("/api/report?since=1d", headers=boss).json()["totals"]

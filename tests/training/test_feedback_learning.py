@@ -7,6 +7,7 @@ import pytest
 from bot.config import CurationConfig
 from bot.service.conversations import Conversations
 from bot.store import ConversationStore
+from tests.conftest import wait_until
 from training.feedback_learning import learned_questions
 
 SUGGEST_AFTER = CurationConfig().suggest_after  # 5
@@ -19,10 +20,10 @@ def service(store_url, demo_bot):
 
 @pytest.fixture
 def since():
-    """Feedback from earlier tests on the same database is not counted."""
-    started = time.time()
-    time.sleep(0.01)
-    return started
+    """A moment after all feedback from earlier tests on the same database (which is then not counted) and
+    at or before all of this test's (feedback counts from ``since`` on)."""
+    earlier = time.time()
+    return wait_until(lambda: (now := time.time()) > earlier and now, 5, "the clock moves past earlier feedback")
 
 
 def session() -> str:

@@ -1,32 +1,22 @@
 """Every agent, supervisor, trainer and admin endpoint needs a signed-in user of the right role;
 tokens expire; passwords are stored as scrypt hashes."""
-import dataclasses
 import re
 import time
 
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.http.app import create_app
-from bot.store import ConversationStore
-from knowledge_base import load_kb
-from tests.conftest import DEMO
-from training.workbench import Workbench
+from tests.conftest import password_of, sign_in, started_workbench, workbench_app
 
 PUBLIC = {"/api/agent/login"}
 SIGNED = ("/api/integrations/",)  # a help desk proves itself with the webhook signature, not a user
 
 
 @pytest.fixture(scope="module")
-def app(demo_config, tmp_path_factory):
-    curation = dataclasses.replace(demo_config.curation, versions_dir=str(tmp_path_factory.mktemp("versions")))
-    config = dataclasses.replace(demo_config, curation=curation)
-    store = ConversationStore(str(tmp_path_factory.mktemp("acl") / "a.sqlite3"))
-    bench = Workbench(store, config)
-    app = create_app(bench.start(load_kb(DEMO / "kb.yml")), store, config.server, config.handoff, bench, 1)
-    for name, role in (("ag", "agent"), ("tr", "trainer"), ("su", "supervisor"), ("ad", "admin")):
-        app.state.conversations.desk.add_agent(name, f"{name}-password", name, role, ["general"])
-    return app
+def app(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("acl")
+    bench, bot = started_workbench(str(folder / "a.sqlite3"), folder)
+    return workbench_app(bench, bot, ("ag", "agent"), ("tr", "trainer"), ("su", "supervisor"), ("ad", "admin"))
 
 
 def _routes(app, prefix):
@@ -35,11 +25,6 @@ def _routes(app, prefix):
         if path.startswith(prefix) and path not in PUBLIC and not path.startswith(SIGNED):
             for method in operations:
                 yield method.upper(), re.sub(r"\{[^}]+\}", "1", path)
-
-
-def _as(client, name):
-    token = client.post("/api/agent/login", json={"username": name, "password": f"{name}-password"}).json()["token"]
-    return {"Authorization": f"Bearer {token}"}
 
 
 def test_every_staff_endpoint_refuses_anonymous_callers(app):
@@ -53,33 +38,33 @@ def test_every_staff_endpoint_refuses_anonymous_callers(app):
 
 def test_each_role_reaches_only_its_own_pages(app):
     client = TestClient(app)
-    agent, trainer, supervisor = _as(client, "ag"), _as(client, "tr"), _as(client, "su")
+    agent, trainer, supervisor = sign_in(client, "ag"), sign_in(client, "tr"), sign_in(client, "su")
     for method, path in _routes(app, "/api/trainer"):
         assert client.request(method, path, headers=agent).status_code == 403, (method, path)
         assert client.request(method, path, headers=supervisor).status_code == 403, (method, path)
     for method, path in _routes(app, "/api/agent"):
         assert client.request(method, path, headers=trainer).status_code == 403, (method, path)
     assert client.get("/api/report", headers=agent).status_code == 403
-    admin = _as(client, "ad")
+    admin = sign_in(client, "ad")
     assert client.get("/api/trainer/entries", headers=admin).status_code == 200
     assert client.get("/api/report", headers=admin).status_code == 200
 
 
 def test_tokens_expire_and_passwords_are_stored_hashed(app, monkeypatch):
     client = TestClient(app)
-    headers = _as(client, "ag")
+    headers = sign_in(client, "ag")
     assert client.get("/api/agent/me", headers=headers).status_code == 200
     later = time.time() + 13 * 3600  # tokens live 12 hours
     monkeypatch.setattr(time, "time", lambda: later)
     assert client.get("/api/agent/me", headers=headers).status_code == 401
     stored = [a for a in app.state.conversations.desk.store.engine.connect().exec_driver_sql(
         "SELECT password_hash FROM agents WHERE username = 'ag'")][0][0]
-    assert stored.startswith("scrypt$") and "ag-password" not in stored
+    assert stored.startswith("scrypt$") and password_of("ag") not in stored
 
 
 def test_no_page_authenticates_with_cookies_so_there_is_nothing_to_forge_cross_site(app):
     client = TestClient(app)
-    login = client.post("/api/agent/login", json={"username": "ad", "password": "ad-password"})
+    login = client.post("/api/agent/login", json={"username": "ad", "password": password_of("ad")})
     first = client.post("/api/messages", json={"session_id": "csrf", "text": "你好"})
     assert "set-cookie" not in login.headers and "set-cookie" not in first.headers
     assert client.get("/api/trainer/entries").status_code == 401  # the browser's cookies alone open nothing

@@ -2,7 +2,6 @@
 customer's question and publishes it while customers keep chatting — on SQLite and on the real
 PostgreSQL — then a customer on the shop page gets the answer. Two trainers editing one entry, and
 knowledge-base content that is HTML, are checked on SQLite."""
-import threading
 import time
 from collections import Counter
 
@@ -10,15 +9,8 @@ import httpx
 import pytest
 import yaml
 
-from bot.config import load_config
-from bot.http.app import create_app
-from bot.store import ConversationStore
-from knowledge_base.loader import load_kb
 from tests.browser import ARTEFACTS, serving
-from tests.conftest import MINI_KB, ROOT
-from training.workbench import Workbench
-
-DEMO = ROOT / "knowledge_base" / "demo"
+from tests.conftest import DEMO, MINI_KB, Crowd, browser_sign_in, started_workbench, workbench_app
 # A colloquial question version 1 does not answer with the repair entry (it falls back); once it is a
 # similar question, the gate passes (accuracy@1 and wrong-answer rate on the demo test set unchanged).
 QUESTION, TARGET = "东西坏了找谁", "repair_apply"
@@ -27,28 +19,20 @@ XSS = "<img src=x onerror=window.__xss=1>"
 PUBLISHING = 180_000  # ms: training and evaluating the demo KB from a cold model cache
 
 
-def workbench_app(store_url, kb_path, folder, test_set=None):
-    """A server with the workbench, as ``faqbot serve`` builds it: version 1 published from ``kb_path``."""
-    overrides = {"curation.versions_dir": str(folder / "versions"),
-                 # every simulated customer comes from 127.0.0.1: the per-address budget is not under test
-                 "server.messages_per_minute_per_address": 100_000}
-    if test_set:
-        overrides["curation.test_set"] = str(test_set)
-    config = load_config(None, overrides)
-    store = ConversationStore(store_url)
-    bench = Workbench(store, config)
-    bot = bench.start(load_kb(kb_path))
-    app = create_app(bot, store, config.server, config.handoff, bench, bench.publisher.live())
-    return app, bot
+def serve_workbench(store_url, kb_path, folder, *staff, **overrides):
+    """A live server with the workbench as ``faqbot serve`` builds it, version 1 published from ``kb_path``, on
+    built-in defaults; yields (url, app, bot)."""
+    # every simulated customer comes from 127.0.0.1: the per-address budget is not under test
+    bench, bot = started_workbench(store_url, folder, kb_path, config=None,
+                                   server__messages_per_minute_per_address=100_000, **overrides)
+    app = workbench_app(bench, bot, *staff)
+    with serving(app) as url:
+        yield url, app, bot
 
 
-def signed_in(browser, url, username, password):
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(url + "/trainer")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("#login button")
+def open_workbench(browser, url, username):
+    """A trainer signed in on /trainer in a browser context of their own, the live version shown."""
+    context, page = browser_sign_in(browser, url + "/trainer", username)
     page.locator("#live-version", has_text="v").wait_for()
     return context, page
 
@@ -59,77 +43,27 @@ def open_entry(page, search, entry_id):
     page.wait_for_function("id => document.getElementById('f-id').value === id", arg=entry_id)
 
 
-class Customers:
-    """Customers chatting over HTTP from several sessions until stopped; every response is recorded."""
-
-    def __init__(self, url, workers=3):
-        self.url = url
-        self.responses = []  # (monotonic time, status code or the connection error)
-        self.probes = []  # (decision, entry_id) for QUESTION, each asked in a fresh session
-        self.tokens = {}  # session → its token, as each customer's browser keeps it
-        self._stop = threading.Event()
-        self._threads = [threading.Thread(target=self._chat, args=(n,), daemon=True) for n in range(workers)]
-
-    def __enter__(self):
-        for thread in self._threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(30)
-
-    def between(self, start, end):
-        return sum(1 for t, _ in self.responses if start <= t <= end)
-
-    def wait_for(self, requests, timeout=60):
-        deadline = time.monotonic() + timeout
-        while len(self.responses) < requests and time.monotonic() < deadline:
-            time.sleep(0.05)
-
-    def _chat(self, worker):
-        with httpx.Client(base_url=self.url, timeout=60) as client:
-            sent = 0
-            while not self._stop.is_set() and sent < 2000:
-                # one session asks each question once (asking again would hand it to a person)
-                session = f"customer-{worker}-{sent // len(TRAFFIC)}"
-                self._send(client, session, TRAFFIC[sent % len(TRAFFIC)])
-                if sent % 10 == 0:
-                    reply = self._send(client, f"probe-{worker}-{sent}", QUESTION)
-                    if reply:
-                        self.probes.append((reply["decision"], reply.get("entry_id")))
-                sent += 1
-
-    def _send(self, client, session, text):
-        try:
-            response = client.post("/api/messages", json={"session_id": session, "text": text},
-                                   headers={"X-Session-Token": self.tokens[session]} if session in self.tokens else {})
-        except httpx.HTTPError as exc:
-            self.responses.append((time.monotonic(), f"{type(exc).__name__}: {exc}"))
-            return None
-        self.responses.append((time.monotonic(), response.status_code))
-        if response.status_code != 200:
-            return None
-        self.tokens[session] = response.json()["session_token"]  # as the widget keeps it
-        return response.json()
+def customer_message(n, i):
+    """Customer ``n``'s ``i``th message: the traffic questions, each once per session (asking again would hand
+    it to a person); every tenth, QUESTION from a new customer, to see which version answers it."""
+    if i % 10 == 9:
+        return f"probe-{n}-{i}", QUESTION
+    return f"customer-{n}-{i // len(TRAFFIC)}", TRAFFIC[i % len(TRAFFIC)]
 
 
 @pytest.fixture(scope="module")
 def demo_server(store_url, tmp_path_factory):
-    app, bot = workbench_app(store_url, DEMO / "kb.yml", tmp_path_factory.mktemp("workbench"), DEMO / "queries.jsonl")
-    app.state.conversations.desk.add_agent("trainer", "trainer-pass", "训练师", "trainer", ["general"])
-    with serving(app) as url:
-        yield url, bot
+    yield from serve_workbench(store_url, DEMO / "kb.yml", tmp_path_factory.mktemp("workbench"),
+                               ("trainer", "trainer"), curation__test_set=str(DEMO / "queries.jsonl"))
 
 
 def test_trainer_adds_a_similar_question_and_publishes_while_customers_chat(browser, demo_server):
-    url, live = demo_server
+    url, _, live = demo_server
     before = live.respond(QUESTION)
     assert (before.decision, before.entry_id) != ("answer", TARGET)  # what the trainer is about to fix
     answer = live.kb[TARGET].answer_for()
 
-    context, page = signed_in(browser, url, "trainer", "trainer-pass")
+    context, page = open_workbench(browser, url, "trainer")
     page.locator("#live-version", has_text="v1").wait_for()
     open_entry(page, "坏了", TARGET)
     page.fill("#f-add-similar", QUESTION)
@@ -144,8 +78,8 @@ def test_trainer_adds_a_similar_question_and_publishes_while_customers_chat(brow
     assert page.locator("#try-result .live .decision").inner_text() != "回答 answer"
     page.screenshot(path=str(ARTEFACTS / "trainer-try.png"), full_page=True)
 
-    with Customers(url) as customers:
-        customers.wait_for(30)  # customers are chatting before the trainer clicks
+    with Crowd(url, customer_message, threads=3, limit=2000) as customers:
+        customers.wait_for(30, 60, "customers chatting before the trainer clicks")
         page.fill("#publish-note", f"{QUESTION} → {TARGET}")
         clicked = time.monotonic()
         page.click("#publish")
@@ -153,13 +87,15 @@ def test_trainer_adds_a_similar_question_and_publishes_while_customers_chat(brow
         assert "已发布 v2" in page.inner_text("#publish-result")  # the gate passed: nothing forced
         page.locator("#served-version", has_text="v2").wait_for()
         published = time.monotonic()
-        customers.wait_for(max(300, len(customers.responses) + 60))  # and go on chatting on version 2
-    statuses = Counter(status for _, status in customers.responses)
+        customers.wait_for(max(300, len(customers.said) + 60), 120, "customers chatting on version 2")
+    statuses = Counter(said.status or said.error for said in customers.said)
     assert set(statuses) == {200}, f"customer requests failed: {statuses}"
     assert statuses[200] >= 300
-    assert customers.between(clicked, published) > 0  # they chatted while the version was trained and switched
-    assert customers.probes[0] != ("answer", TARGET)  # served by version 1 first …
-    assert customers.probes[-1] == ("answer", TARGET)  # … and by version 2 once it was live
+    # they chatted while the version was trained and switched
+    assert any(clicked <= said.at <= published for said in customers.said)
+    probes = [(s.reply["decision"], s.reply.get("entry_id")) for s in customers.acknowledged() if s.text == QUESTION]
+    assert probes[0] != ("answer", TARGET)  # served by version 1 first …
+    assert probes[-1] == ("answer", TARGET)  # … and by version 2 once it was live
     page.screenshot(path=str(ARTEFACTS / "trainer-published.png"), full_page=True)
     context.close()
 
@@ -188,18 +124,14 @@ def mini_server(tmp_path_factory):
     refund.update(answer=refund["answer"] + XSS, category=HOSTILE_CATEGORY, similar=refund["similar"] + [HOSTILE_SIMILAR])
     kb = folder / "kb.yml"
     kb.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    app, _ = workbench_app(str(folder / "faqbot.sqlite3"), kb, folder)
-    desk = app.state.conversations.desk
-    desk.add_agent("li", "trainer-pass-1", "小李", "trainer", ["general"])
-    desk.add_agent("zhao", "trainer-pass-2", "小赵", "trainer", ["general"])
-    with serving(app) as url:
-        yield url, app
+    yield from serve_workbench(str(folder / "faqbot.sqlite3"), kb, folder, ("li", "trainer", ["general"], "小李"),
+                               ("zhao", "trainer", ["general"], "小赵"))
 
 
 def test_second_trainer_saving_a_stale_entry_gets_a_conflict_and_overwrites_nothing(browser, mini_server):
-    url, _ = mini_server
-    first_context, first = signed_in(browser, url, "li", "trainer-pass-1")
-    second_context, second = signed_in(browser, url, "zhao", "trainer-pass-2")
+    url, _, _ = mini_server
+    first_context, first = open_workbench(browser, url, "li")
+    second_context, second = open_workbench(browser, url, "zhao")
     open_entry(first, "运费", "fee")
     open_entry(second, "运费", "fee")
 
@@ -224,8 +156,8 @@ def test_second_trainer_saving_a_stale_entry_gets_a_conflict_and_overwrites_noth
 
 
 def test_kb_content_that_is_html_is_shown_as_text(browser, mini_server):
-    url, _ = mini_server
-    context, page = signed_in(browser, url, "li", "trainer-pass-1")
+    url, _, _ = mini_server
+    context, page = open_workbench(browser, url, "li")
     page.locator("#categories .cat", has_text="<img").wait_for()  # the category tree
     open_entry(page, "退款多久", "refund")
     assert page.input_value("#f-answer").endswith(XSS)

@@ -1,10 +1,9 @@
 """The web widget in a real headless Chromium (Debian's package, driven by Playwright)."""
-import time
-
 import pytest
 
 from bot.http.app import create_app
 from tests.browser import ARTEFACTS, serving
+from tests.conftest import wait_until
 
 
 @pytest.fixture(scope="module")
@@ -73,11 +72,8 @@ def test_feedback_buttons_store_the_rating(page, server_app):
     thumbs_down.click()
     page.locator(".fq-fb", has_text="感谢").wait_for()
     store = server_app.state.conversations.store
-    for _ in range(50):  # the POST may land a moment after the thanks is shown
-        if any(f["kind"] == "helpful" and f["value"] == "no" for f in store.feedback()):
-            break
-        time.sleep(0.05)
-    assert any(f["kind"] == "helpful" and f["value"] == "no" for f in store.feedback())
+    wait_until(lambda: any(f["kind"] == "helpful" and f["value"] == "no" for f in store.feedback()), 10,
+               "the 👎 stored (the POST may land a moment after the thanks is shown)")
 
 
 def test_traditional_characters_get_the_answer(page, demo_bot):

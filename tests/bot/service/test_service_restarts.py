@@ -11,9 +11,8 @@ import pytest
 from bot.service.hub import EventHub
 from bot.service.relay import RedisRelay
 from bot.store import ConversationStore
-from tests.conftest import postgres_schema, redis_namespace, wait_until
+from tests.conftest import Said, postgres_schema, redis_namespace, say, wait_until
 from tests.processes import REDIS_URL, start_worker, stop, write_config
-
 
 
 def _restart(command: list) -> None:
@@ -30,14 +29,9 @@ def worker(tmp_path_factory):
         stop(process)
 
 
-def _ask(base: str, n: int) -> tuple:
-    """(status, session, text) of one customer message; 0 when there was no HTTP answer at all."""
-    session, text = f"r-{uuid.uuid4().hex[:8]}", f"第{n}次：运费怎么算"
-    try:
-        status = httpx.post(base + "/api/messages", json={"session_id": session, "text": text}, timeout=10).status_code
-    except httpx.HTTPError:
-        status = 0
-    return status, session, text
+def _ask(client: httpx.Client, n: int) -> Said:
+    """The ``n``th customer message, each from a new customer."""
+    return say(client, f"r-{uuid.uuid4().hex[:8]}", f"第{n}次：运费怎么算")
 
 
 def _keep_asking(base: str, until, timeout: float, what: str) -> list:
@@ -45,10 +39,11 @@ def _keep_asking(base: str, until, timeout: float, what: str) -> list:
     outcomes = []
 
     def asked() -> bool:
-        outcomes.append(_ask(base, len(outcomes)))
+        outcomes.append(_ask(client, len(outcomes)))
         return until(outcomes)
 
-    wait_until(asked, timeout, what)
+    with httpx.Client(base_url=base, timeout=10) as client:
+        wait_until(asked, timeout, what)
     return outcomes
 
 
@@ -56,16 +51,16 @@ def test_a_postgresql_restart_is_survived_and_nothing_acknowledged_is_lost(worke
     base, db = worker
     assert httpx.post(base + "/api/messages", json={"session_id": "before", "text": "运费"}).status_code == 200
     restart = subprocess.Popen(["pg_ctlcluster", "15", "main", "restart"])
-    outcomes = _keep_asking(base, lambda o: restart.poll() is not None and 503 in {s for s, _, _ in o}, 60,
+    outcomes = _keep_asking(base, lambda o: restart.poll() is not None and 503 in {s.status for s in o}, 60,
                             "a 503 while PostgreSQL restarts")
     assert restart.wait(60) == 0
-    outcomes += _keep_asking(base, lambda o: o[-1][0] == 200, 30, "serving again after PostgreSQL is back")
-    statuses = {s for s, _, _ in outcomes}
+    outcomes += _keep_asking(base, lambda o: o[-1].acknowledged, 30, "serving again after PostgreSQL is back")
+    statuses = {s.status for s in outcomes}
     assert statuses <= {200, 503}, statuses  # never a 500: "retry" while the database is away
     store = ConversationStore(db)
-    for status, session, text in outcomes:
-        if status == 200:
-            assert text in {m["text"] for m in store.history(session)}
+    for said in outcomes:
+        if said.acknowledged:
+            assert said.text in {m["text"] for m in store.history(said.session)}
 
 
 def test_a_redis_restart_is_survived_and_events_cross_workers_again(worker):
@@ -78,8 +73,9 @@ def test_a_redis_restart_is_survived_and_events_cross_workers_again(worker):
         relay.start()
     try:
         _restart(["service", "redis-server", "restart"])
-        outcomes = [_ask(base, n) for n in range(20)]
-        assert {s for s, _, _ in outcomes} == {200}  # the worker never needed Redis to answer
+        with httpx.Client(base_url=base, timeout=10) as client:
+            outcomes = [_ask(client, n) for n in range(20)]
+        assert {s.status for s in outcomes} == {200}  # the worker never needed Redis to answer
         wait_until(lambda: all(r.listening.is_set() for r in relays), 15, "both relays subscribed again")
 
         async def crossing():

@@ -10,7 +10,7 @@ import pytest
 
 from bot.store import ConversationStore
 from handoff.desk import AgentDesk
-from tests.conftest import sign_in, wait_until
+from tests.conftest import Crowd, sign_in, wait_until
 from tests.processes import start_worker, stop, write_config
 
 
@@ -37,24 +37,8 @@ def test_nothing_acknowledged_is_lost_when_the_worker_is_killed(worker, store_ur
                                                   headers={"X-Session-Token": rated["session_token"]}).json()
                   if m.get("survey"))
 
-    acknowledged = {"customer": [], "bot": [], "agent": [], "rating": []}
+    acknowledged = {"agent": [], "rating": []}
     stop = threading.Event()
-
-    def customers(n):
-        with httpx.Client(base_url=base, timeout=10) as c:
-            for i in range(10_000):
-                if stop.is_set():
-                    return
-                text = f"第{n}位客户的第{i}条消息：运费怎么算"
-                try:
-                    r = c.post("/api/messages", json={"session_id": f"crash-{n}", "text": text})
-                    if r.status_code == 200:
-                        acknowledged["customer"].append((f"crash-{n}", text))
-                        if r.json().get("type") == "bot":  # later ones are relayed: the bot hands off repeats
-                            acknowledged["bot"].append((f"crash-{n}", r.json()["message_id"], r.json()["text"]))
-                        c.headers["X-Session-Token"] = r.json()["session_token"]  # as the widget keeps it
-                except httpx.HTTPError:
-                    return
 
     def agent_replies():
         with httpx.Client(base_url=base, timeout=10) as c:
@@ -69,7 +53,7 @@ def test_nothing_acknowledged_is_lost_when_the_worker_is_killed(worker, store_ur
                     return
 
     def rating():
-        wait_until(lambda: acknowledged["customer"], 30, "the first customer message acknowledged")  # in flight
+        wait_until(crowd.acknowledged, 30, "the first customer message acknowledged")  # in flight
         try:
             r = httpx.post(f"{base}/api/surveys/{survey}", json={"session_id": "crash-rating", "csat": 4},
                            headers={"X-Session-Token": rated["session_token"]}, timeout=10)
@@ -78,9 +62,13 @@ def test_nothing_acknowledged_is_lost_when_the_worker_is_killed(worker, store_ur
         except httpx.HTTPError:
             pass
 
-    with ThreadPoolExecutor(8) as pool:
-        jobs = [pool.submit(customers, n) for n in range(5)] + [pool.submit(agent_replies), pool.submit(rating)]
-        wait_until(lambda: len(acknowledged["customer"]) > 10 and len(acknowledged["agent"]) > 5
+    def customer_message(n, i):
+        return f"crash-{n}", f"第{n}位客户的第{i}条消息：运费怎么算"
+
+    with Crowd(base, customer_message, threads=5, stop_on_error=True, timeout=10) as crowd, \
+            ThreadPoolExecutor(2) as pool:
+        jobs = [pool.submit(agent_replies), pool.submit(rating)]
+        wait_until(lambda: len(crowd.acknowledged()) > 10 and len(acknowledged["agent"]) > 5
                    and acknowledged["rating"], 60, "messages, agent replies and the rating acknowledged")
         os.kill(process.pid, signal.SIGKILL)  # no shutdown, no flush: the process is gone
         process.wait(10)
@@ -88,15 +76,17 @@ def test_nothing_acknowledged_is_lost_when_the_worker_is_killed(worker, store_ur
         for job in jobs:
             job.result()
 
-    assert len(acknowledged["customer"]) > 10 and len(acknowledged["agent"]) > 5 and acknowledged["rating"] == [4]
-    assert len(acknowledged["bot"]) >= 5
+    customer = crowd.acknowledged()
+    bot = [s for s in customer if s.reply.get("type") == "bot"]  # later ones are relayed: the bot hands off repeats
+    assert len(customer) > 10 and len(acknowledged["agent"]) > 5 and acknowledged["rating"] == [4]
+    assert len(bot) >= 5
     store = ConversationStore(store_url)
-    for session in {s for s, _ in acknowledged["customer"]}:
+    for session in {s.session for s in customer}:
         kept = {m["text"] for m in store.history(session) if m["sender"] == "customer"}
-        assert {t for s, t in acknowledged["customer"] if s == session} <= kept
-    for session in {s for s, _, _ in acknowledged["bot"]}:  # every reply a customer was sent is stored as sent
+        assert {s.text for s in customer if s.session == session} <= kept
+    for session in {s.session for s in bot}:  # every reply a customer was sent is stored as sent
         kept = {(m["id"], m["text"]) for m in store.history(session) if m["sender"] == "bot"}
-        assert {(i, t) for s, i, t in acknowledged["bot"] if s == session} <= kept
+        assert {(s.reply["message_id"], s.reply["text"]) for s in bot if s.session == session} <= kept
     agent_said = {m["id"] for m in store.history("crash-agent") if m["sender"] == "agent"}
     assert set(acknowledged["agent"]) <= agent_said
     survey_row = next(s for s in AgentDesk(store, ("general",)).surveys() if s["id"] == survey)
