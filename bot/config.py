@@ -90,8 +90,9 @@ class DecisionConfig:
     answer_threshold: Union[float, str] = "auto"
     clarify_threshold: Union[float, str] = "auto"
     max_options: int = 3
-    wrong_answer_cost: float = 1.0  # a wrong answer against a missed one (1): one plausible entry is answered from
-    # confidence cost / (1 + cost)
+    # A wrong answer, said with a way out, against a missed one (1): one plausible entry is answered from
+    # confidence cost / (1 + cost).
+    wrong_answer_cost: float = 0.8
     # What "auto" aims for on held-out similar questions (with held-out entries as out-of-scope).
     target_answer_precision: float = 0.92
     target_clarify_precision: float = 0.6

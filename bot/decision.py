@@ -68,7 +68,7 @@ class DecisionPolicy:
     answer_threshold: float
     clarify_threshold: float
     max_options: int = 3
-    wrong_answer_cost: float = 1.0  # a wrong answer's cost, a missed answer costing 1 (decision.wrong_answer_cost)
+    wrong_answer_cost: float = 0.8  # a wrong answer's cost, a missed answer costing 1 (decision.wrong_answer_cost)
 
     def decide(self, a: Analysis, flagged: bool = False, transfer: Optional[Transfer] = None,
                flagged_parts: Tuple[int, ...] = ()) -> Decision:

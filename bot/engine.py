@@ -47,7 +47,7 @@ class Bot:
         self.language = language
         t = manifest["thresholds"]
         self.policy = DecisionPolicy(t["answer"], t["clarify"], t["max_options"],
-                                     t.get("wrong_answer_cost", 1.0))
+                                     t.get("wrong_answer_cost", 0.8))
         self._entries = list(kb)
         self._today: Optional[date] = None
         self._not_live: Optional[np.ndarray] = None
