@@ -54,4 +54,6 @@ def serve(model: Optional[Path] = ModelOption, config: Optional[Path] = ConfigOp
     if demo_agents:
         create_demo_accounts(desk)
     mask_access_log()
-    uvicorn.run(app_, host=host, port=port, timeout_keep_alive=KEEP_ALIVE_SECONDS)
+    # A WebSocket frame is held to the HTTP body limit (uvicorn's default would take 16 MB).
+    uvicorn.run(app_, host=host, port=port, timeout_keep_alive=KEEP_ALIVE_SECONDS,
+                ws_max_size=app_.state.server_settings.max_request_bytes)

@@ -104,7 +104,9 @@ def _stop_all(workers: List[multiprocessing.Process]) -> None:
 def _worker(spec: str, host: str, port: int, keep_alive: int) -> None:
     import uvicorn
 
-    config = uvicorn.Config(app_for(spec)[0], host=host, port=port, timeout_keep_alive=keep_alive)
+    app = app_for(spec)[0]
+    config = uvicorn.Config(app, host=host, port=port, timeout_keep_alive=keep_alive,
+                            ws_max_size=app.state.server_settings.max_request_bytes)  # frames as large as bodies
     uvicorn.Server(config).run(sockets=[_listening_socket(host, port)])
 
 

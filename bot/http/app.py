@@ -57,6 +57,7 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
     app.include_router(pages_router())
     app.include_router(operations_router(conversations, versions))
     app.state.conversations = conversations
+    app.state.server_settings = settings  # the server that runs the app reads its limits (frame size)
     app.state.versions = versions
     if conversations.webhooks.enabled:
         _on_start_and_stop(app, conversations.webhooks.start, conversations.webhooks.stop)
