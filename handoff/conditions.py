@@ -33,9 +33,23 @@ DEFAULT_SENSITIVE_PATTERNS = (
 )
 
 
+# A request for a person found only by the learned score (no 转人工 in the words) insists from this score;
+# below it, a confident answer is given and a person offered ("帮我看看 <单号> 到哪了" reads like "help me").
+FIRM_REQUEST = 0.8
+SUSTAINED_TURNS = 3  # anger insists when another of the customer's last messages was as negative
+
+
 class Condition:
+    insisting = False  # reads what the customer says now, not only how the bot did before
+
     def check(self, ctx: TurnContext) -> Verdict:
         raise NotImplementedError
+
+    def insists(self, ctx: TurnContext) -> bool:
+        """Whether this condition, having fired on ``ctx``, hands over even a confident answer: a firm
+        request for a person, a sensitive topic, sustained anger. One that only reads the bot's past
+        (fallbacks, ignored options) or a single ambiguous signal offers a person beside the answer."""
+        return self.insisting
 
 
 @dataclass(frozen=True)
@@ -47,6 +61,13 @@ class Request(Condition):
     patterns: Tuple[re.Pattern, ...]
     exceptions: Tuple[re.Pattern, ...] = ()
     threshold: Optional[float] = None
+
+    def insists(self, ctx):
+        """The words ask for a person (转人工, 真人), or the learned score is firm (FIRM_REQUEST)."""
+        if _search(self.patterns, ctx.text, "")[0] and not _search(self.exceptions, ctx.text, "")[0]:
+            return True
+        turns = getattr(ctx, "turns", None)
+        return self.threshold is None or not turns or turns[-1].person is None or turns[-1].person >= FIRM_REQUEST
 
     def check(self, ctx):
         asked, why = _search(self.patterns, ctx.text, "asked for a person")
@@ -66,6 +87,7 @@ class Request(Condition):
 @dataclass(frozen=True)
 class Topic(Condition):
     """A sensitive topic: by the words used, the matched entry's category prefix or its id (intent)."""
+    insisting = True
     patterns: Tuple[re.Pattern, ...] = ()
     categories: Tuple[str, ...] = ()
     entries: Tuple[str, ...] = ()
@@ -87,6 +109,8 @@ class Topic(Condition):
 @dataclass(frozen=True)
 class EntryFlagged(Condition):
     """The bot matched an entry flagged ``handoff: true``."""
+    insisting = True
+
     def check(self, ctx):
         flagged = ctx.entry is not None and ctx.entry.handoff and ctx.decision in ("answer", "handoff")
         return flagged, f"entry {ctx.entry.id!r} is flagged handoff" if flagged else "no hand-off entry matched"
@@ -108,6 +132,7 @@ class FallbacksInARow(Condition):
 @dataclass(frozen=True)
 class RepeatedQuestion(Condition):
     """The same question asked again (same words, or nearly: character-pair overlap)."""
+    insisting = True
     times: int
     similarity: float = 0.7
 
@@ -132,16 +157,23 @@ class ClarifyIgnored(Condition):
 
 @dataclass(frozen=True)
 class EmotionAtLeast(Condition):
+    """A negative message. One upset message with a question the bot can answer is answered, a person
+    offered ("东西碎了 能退吗"); anger that lasts (another of the last SUSTAINED_TURNS messages as negative)
+    or a message the bot cannot answer goes to a person."""
     threshold: float
 
     def check(self, ctx):
         score = ctx.turns[-1].emotion
         return score >= self.threshold, f"negative emotion {score:.2f} (rule: ≥ {self.threshold:.2f})"
 
+    def insists(self, ctx):
+        return any(t.emotion >= self.threshold for t in ctx.turns[-SUSTAINED_TURNS:-1])
+
 
 @dataclass(frozen=True)
 class EmotionRising(Condition):
     """Negative emotion climbing over the last ``turns`` messages by at least ``by``."""
+    insisting = True
     turns: int = 3
     by: float = 0.3
 
@@ -227,6 +259,9 @@ class Decision(Condition):
 class All(Condition):
     parts: Tuple[Condition, ...]
 
+    def insists(self, ctx):
+        return any(part.insists(ctx) for part in self.parts)
+
     def check(self, ctx):
         reasons = []
         for part in self.parts:
@@ -240,6 +275,10 @@ class All(Condition):
 @dataclass(frozen=True)
 class Any(Condition):
     parts: Tuple[Condition, ...]
+
+    def insists(self, ctx):
+        """Insists when a part that fired does."""
+        return any(part.check(ctx)[0] and part.insists(ctx) for part in self.parts)
 
     def check(self, ctx):
         reasons = []

@@ -15,7 +15,6 @@ from typing import Callable, List, Optional, Tuple
 from bot.decision import FLAGGED, Transfer
 from bot.messages import message
 
-from handoff import conditions as c
 from handoff.rules import Action, RuleSet
 from handoff.schedule import BusinessHours
 from handoff.topic_routing import group_for, topic_of
@@ -95,7 +94,8 @@ class HandoffRouter:
     def verdict(self, ctx: TurnContext) -> Optional[Transfer]:
         """The first configured rule that fires on this turn, or None."""
         firing = self.rules.first(ctx)
-        return None if firing is None else Transfer(firing.rule.name, firing.reason, _insists(firing.rule.condition))
+        return None if firing is None else Transfer(firing.rule.name, firing.reason,
+                                                    firing.rule.condition.insists(ctx))
 
     def place(self, transfer: Transfer, ctx: TurnContext, language: str, entry_text: str = "") -> Routing:
         """Where the conversation goes: the rule's skill group, or a left message when nobody can pick up."""
@@ -137,20 +137,6 @@ class HandoffRouter:
         if ctx.queue.online(group) == 0:
             return f"no agent online in {group!r}"
         return ""
-
-
-INSISTING = (c.Request, c.Topic, c.EntryFlagged, c.EmotionAtLeast, c.EmotionRising, c.RepeatedQuestion)
-
-
-def _insists(condition: c.Condition) -> bool:
-    """The rule reads what the customer says — a request for a person, a sensitive topic, a flagged entry,
-    anger, the same question again — not only how the bot did before (options ignored, fallbacks): then
-    it hands over even a confident answer."""
-    if isinstance(condition, INSISTING):
-        return True
-    if isinstance(condition, c.Not):
-        return False
-    return any(_insists(part) for part in getattr(condition, "parts", ()))
 
 
 def _for_encoder(scorer_class, encoder) -> Scoring:

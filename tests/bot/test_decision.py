@@ -48,10 +48,31 @@ def test_options_ignored_twice_never_withhold_a_confident_answer(demo_bot):
     assert [session.send(text).decision for text in ("快递", "快递", "快递")] == ["clarify", "clarify", "handoff"]
 
 
-def test_anger_hands_over_even_a_question_the_bot_could_answer(demo_bot):
-    angry = [{"name": "angry", "when": {"emotion_at_least": 0.5}, "then": {"group": "general"}}]
-    reply = ChatSession(demo_bot, "web", router_with(angry)).send("发票怎么开")
+ANGRY = [{"name": "angry", "when": {"emotion_at_least": 0.5}, "then": {"group": "general"}}]
+
+
+def test_one_upset_message_with_a_question_the_bot_knows_is_answered_and_a_person_offered(demo_bot):
+    reply = ChatSession(demo_bot, "web", router_with(ANGRY)).send("气死了 你们这服务太差了 发票怎么开")
+    assert (reply.decision, reply.entry_id, reply.handoff) == ("answer", "invoice_how", None)
+    assert "转人工" in reply.text and any("rule angry" in r for r in reply.reasons)
+
+
+def test_anger_that_lasts_hands_over_even_a_question_the_bot_could_answer(demo_bot):
+    session = ChatSession(demo_bot, "web", router_with(ANGRY))
+    assert session.send("气死了 你们这服务太差了 发票怎么开").decision == "answer"
+    reply = session.send("服务太差了 气死我了 电子发票在哪下载")
     assert reply.decision == "handoff" and reply.handoff["rule"] == "angry"
+
+
+def test_an_upset_message_the_bot_cannot_answer_goes_to_a_person(demo_bot):
+    reply = ChatSession(demo_bot, "web", router_with(ANGRY)).send("太让人失望了 你们一拖再拖")
+    assert reply.decision == "handoff" and reply.handoff["rule"] == "angry"
+
+
+def test_a_question_that_only_sounds_like_help_me_is_answered_with_a_person_offered(demo_bot):
+    rules = [{"name": "asked", "when": {"request": "default"}, "then": {"group": "general"}}]
+    reply = ChatSession(demo_bot, "web", router_with(rules)).send("帮我看看 2025031899887766 到哪了")
+    assert (reply.decision, reply.handoff) == ("answer", None) and "转人工" in reply.text
 
 
 def test_a_request_for_a_person_hands_over_even_a_confident_answer(demo_bot):
