@@ -80,7 +80,7 @@ class RankingConfig:
     max_training_queries: int = 5000
     oos_share: float = 0.4  # share of held-out-entry (out-of-scope) questions among the training queries
     typo_share: float = 0.3  # share of held-out questions also asked with a homophone typo
-    chatter_share: float = 0.3  # share also asked wrapped in customers' chatter (greeting, story, thanks)
+    chatter_share: float = 0.6  # share also asked wrapped in customers' chatter (greeting, story, card, thanks)
     seed: int = 13
 
 
@@ -93,6 +93,7 @@ class DecisionConfig:
     # A wrong answer, said with a way out, against a missed one (1): one plausible entry is answered from
     # confidence cost / (1 + cost).
     wrong_answer_cost: float = 0.8
+    click_cost: float = 0.25  # a clarification's click, against a missed answer (1) and a wrong one
     # What "auto" aims for on held-out similar questions (with held-out entries as out-of-scope).
     target_answer_precision: float = 0.92
     target_clarify_precision: float = 0.6
@@ -342,6 +343,7 @@ def _ranges(cfg: Config):
         ("ranking.typo_share", r.typo_share, 0.0, 1.0),
         ("ranking.chatter_share", r.chatter_share, 0.0, 1.0),
         ("decision.wrong_answer_cost", d.wrong_answer_cost, 0.0, 100.0),
+        ("decision.click_cost", d.click_cost, 0.0, 100.0),
         ("dense.batch_size", cfg.dense.batch_size, 1, 4096),
         ("text.max_message_chars", cfg.text.max_message_chars, 1, 100_000),
         ("handoff.first_contact_window_hours", cfg.handoff.first_contact_window_hours, 1, 24 * 90),

@@ -36,6 +36,7 @@ class Analysis:
     refused: Optional[str] = None  # "empty" or "too_long": a message the bot does not try to understand
     vector: Optional[np.ndarray] = None  # the message's sentence vector, for whoever needs it next (emotion)
     small_talk: bool = False  # the first entry is chit-chat (bot.small_talk): answered, never offered as options
+    pleasantry: bool = False  # the message is mostly small-talk phrases ("多谢多谢", "解决了 谢谢你 再见")
     entities: tuple = ()  # numbers found in the message (knowledge_base.text.entities.Entity), masked for matching
     parts: tuple = ()  # the message's clauses, each analysed (bot.focus): several questions in one message
 
@@ -69,6 +70,7 @@ class DecisionPolicy:
     clarify_threshold: float
     max_options: int = 3
     wrong_answer_cost: float = 0.8  # a wrong answer's cost, a missed answer costing 1 (decision.wrong_answer_cost)
+    click_cost: float = 0.25  # what choosing among options costs the customer (decision.click_cost)
 
     def decide(self, a: Analysis, flagged: bool = False, transfer: Optional[Transfer] = None,
                flagged_parts: Tuple[int, ...] = ()) -> Decision:
@@ -101,9 +103,9 @@ class DecisionPolicy:
                             parts=several)
         if a.exact:
             return Decision("answer", (0,), ("the message is one of the entry's questions",))
-        if a.small_talk and a.options_confidence >= SMALL_TALK_SHARE * self.clarify_threshold:
-            return Decision("answer", (0,), (f"small talk, options confidence {a.options_confidence:.2f}: a pleasantry "
-                                             f"is answered, never offered as an option",))
+        if a.small_talk and (a.pleasantry or a.options_confidence >= SMALL_TALK_SHARE * self.clarify_threshold):
+            why = "said in small-talk phrases" if a.pleasantry else f"options confidence {a.options_confidence:.2f}"
+            return Decision("answer", (0,), (f"small talk, {why}: a pleasantry is answered, never offered as an option",))
         return self._by_confidence(a)
 
     def _confident_parts(self, a: Analysis) -> Tuple[int, ...]:
@@ -131,10 +133,23 @@ class DecisionPolicy:
         if a.options_confidence >= self.clarify_threshold:
             if len(keep) <= 1:  # asking "did you mean X?" about one option is a slower answer, or none
                 return self._one_option(a, options)
-            why = (f"a bare keyword fitting {len(keep)} entries" if a.keyword and len(keep) > 1 else
-                   f"{options} ≥ clarify threshold {self.clarify_threshold:.2f}")
-            return Decision("clarify", keep or (0,), (why,))
+            if a.keyword:
+                return Decision("clarify", keep, (f"a bare keyword fitting {len(keep)} entries",))
+            return self._answer_or_ask(a, keep, options)
         return Decision("fallback", (), (f"{options} < clarify threshold {self.clarify_threshold:.2f}",))
+
+    def _answer_or_ask(self, a: Analysis, keep: Tuple[int, ...], options: str) -> Decision:
+        """Answer the first candidate or offer ``keep``, whichever costs the customer less: a wrong answer
+        costs ``wrong_answer_cost`` (with probability 1 − p), the options a click plus a miss when none of
+        them is right (1 − q). Options pay only when the others carry real probability, not whenever
+        the answer threshold is missed."""
+        p, q = a.answer_confidence, a.options_confidence
+        answering, asking = (q - p) + (1.0 - p) * self.wrong_answer_cost, self.click_cost
+        if answering <= asking:
+            return Decision("answer", (0,), (f"confidence {p:.2f}: a wrong answer would cost {answering:.2f}, the "
+                                             f"options {asking:.2f} ({options})",), way_out=True)
+        return Decision("clarify", keep, (f"{options} ≥ clarify threshold {self.clarify_threshold:.2f}; the options "
+                                          f"cost {asking:.2f}, an answer {answering:.2f}",))
 
     def _one_option(self, a: Analysis, options: str) -> Decision:
         """Only one plausible entry, and "did you mean X?" is a slower answer: answered (saying how to ask

@@ -47,7 +47,7 @@ class Bot:
         self.language = language
         t = manifest["thresholds"]
         self.policy = DecisionPolicy(t["answer"], t["clarify"], t["max_options"],
-                                     t.get("wrong_answer_cost", 0.8))
+                                     t.get("wrong_answer_cost", 0.8), t.get("click_cost", 0.25))
         self._entries = list(kb)
         self._today: Optional[date] = None
         self._not_live: Optional[np.ndarray] = None

@@ -24,6 +24,8 @@ from bot.decision import Analysis
 
 _CLAUSES = re.compile(r"[\s,，.。!！?？~～;；、…]+")
 MIN_REST_CHARS = 2  # what is left must still say something ("啊" is not a question)
+PARTICLES = frozenset("啊呀呢吧嘛哈嘞哦亲啦喔噢嗯滴")  # said around pleasantries: "好嘞 谢谢亲"
+PLEASANTRY_SHARE = 0.5  # a message at least this much made of small-talk phrases is a pleasantry
 
 
 class SmallTalk:
@@ -47,7 +49,20 @@ class SmallTalk:
         again = understand(rest) if rest is not None else None
         if again is not None and len(again.entries) and not self.mask[again.entries[0]] and answers(again):
             return self._business_only(again)
-        return replace(a, small_talk=True)
+        return replace(a, small_talk=True, pleasantry=self.share_said(a.text) >= PLEASANTRY_SHARE)
+
+    def share_said(self, text: str) -> float:
+        """How much of ``text`` is small-talk phrases and the particles around them ("多谢多谢",
+        "解决了 谢谢你 再见"): read left to right, the longest phrase at each place."""
+        bare = _bare(text)
+        i = covered = 0
+        while i < len(bare):
+            size = next((n for n in range(min(self._longest, len(bare) - i), 0, -1) if bare[i:i + n] in self.phrases), 0)
+            if size == 0 and bare[i] in PARTICLES:
+                size = 1
+            covered += size
+            i += size or 1
+        return covered / len(bare) if bare else 0.0
 
     def business_part(self, text: str) -> Optional[str]:
         """``text`` without its small-talk clauses, leading and trailing; None when nothing else is said."""

@@ -33,8 +33,8 @@ DEFAULT_SENSITIVE_PATTERNS = (
 )
 
 
-# A request for a person found only by the learned score (no 转人工 in the words) insists from this score;
-# below it, a confident answer is given and a person offered ("帮我看看 <单号> 到哪了" reads like "help me").
+# A request for a person found only by the learned score (no 转人工 in the words) is firm from this score;
+# below it, a message the bot answers is taken for the question it is ("帮我看看 <单号> 到哪了" reads like "help me").
 FIRM_REQUEST = 0.8
 SUSTAINED_TURNS = 3  # anger insists when another of the customer's last messages was as negative
 
@@ -48,7 +48,7 @@ class Condition:
     def insists(self, ctx: TurnContext) -> bool:
         """Whether this condition, having fired on ``ctx``, hands over even a confident answer: a firm
         request for a person, a sensitive topic, sustained anger. One that only reads the bot's past
-        (fallbacks, ignored options) or a single ambiguous signal offers a person beside the answer."""
+        (fallbacks, ignored options) or one upset message offers a person beside the answer."""
         return self.insisting
 
 
@@ -61,13 +61,7 @@ class Request(Condition):
     patterns: Tuple[re.Pattern, ...]
     exceptions: Tuple[re.Pattern, ...] = ()
     threshold: Optional[float] = None
-
-    def insists(self, ctx):
-        """The words ask for a person (转人工, 真人), or the learned score is firm (FIRM_REQUEST)."""
-        if _search(self.patterns, ctx.text, "")[0] and not _search(self.exceptions, ctx.text, "")[0]:
-            return True
-        turns = getattr(ctx, "turns", None)
-        return self.threshold is None or not turns or turns[-1].person is None or turns[-1].person >= FIRM_REQUEST
+    insisting = True
 
     def check(self, ctx):
         asked, why = _search(self.patterns, ctx.text, "asked for a person")
@@ -75,6 +69,10 @@ class Request(Condition):
         turns = getattr(ctx, "turns", None)
         score = turns[-1].person if turns else None
         if self.threshold is not None and score is not None:
+            if score >= self.threshold and not asked and score < FIRM_REQUEST \
+                    and getattr(ctx, "decision", None) == "answer":
+                return False, (f"learned score {score:.2f} ≥ {self.threshold:.2f} without words asking for a person, "
+                               f"below {FIRM_REQUEST}: a question the bot answers")
             if score >= self.threshold:
                 return True, f"asked for a person (learned score {score:.2f} ≥ {self.threshold:.2f})"
             if asked and score < VETO_SHARE * self.threshold:  # "跟我聊天的是真人吗" asks whether, not for

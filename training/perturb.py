@@ -40,14 +40,24 @@ def _homophones() -> Dict[str, List[str]]:
 
 
 # What customers say around a question, in either language (none of it names a topic of any KB).
-OPENERS = {"zh": ("你好", "您好", "在吗", "客服你好", "请问", "请问一下", "我想问一下", "麻烦问下", "问一下", "亲", "哈喽"),
+OPENERS = {"zh": ("你好", "您好", "在吗", "客服你好", "请问", "请问一下", "我想问一下", "麻烦问下", "问一下", "亲", "哈喽",
+                  "在么", "你好 在吗", "我想咨询一下", "打扰一下"),
            "en": ("hi", "hello", "hey there", "quick question", "excuse me", "can you tell me", "i want to know")}
+# A reply to the bot's last message before the new question: the conversation goes on.
+ACKNOWLEDGEMENTS = {"zh": ("好的", "嗯嗯", "是的", "哦", "那", "然后", "对了", "还有", "好的 谢谢", "明白了"),
+                    "en": ("ok", "ok thanks", "yes", "right", "and", "also", "got it")}
 STORIES = {"zh": ("我昨天刚下的单", "东西今天刚到", "我等了好几天了", "家里人急着用", "我是老顾客了", "之前问过一次没说清楚",
-                  "我第一次在这买东西", "朋友推荐我来的"),
+                  "我第一次在这买东西", "朋友推荐我来的", "上周买的", "前天在你们这买了个东西", "我刚才看了一下",
+                  "我在外地出差", "给家里老人买的", "这是我第二次问了"),
            "en": ("i ordered last week", "it arrived today", "i've been waiting for days", "i'm a regular customer",
-                  "i asked before but didn't get it", "first time buying here")}
-CLOSERS = {"zh": ("谢谢", "谢谢啦", "急", "在线等", "麻烦了", "呢", "啊", "？？"),
-           "en": ("thanks", "thank you", "please", "asap", "??")}
+                  "i asked before but didn't get it", "first time buying here", "i bought it for my parents")}
+# An order card pasted from the order page: its fields are numbers the normaliser masks, as in real messages.
+CARDS = {"zh": ("订单号：250318998877", "咨询订单号：250318998877 订单金额：299.00 下单时间：2025-03-18",
+                "[订单编号：250318998877，订单金额：￥59.90，下单时间：2025-03-18 10:21:05]"),
+         "en": ("order #250318998877", "order no. 250318998877")}
+PARTICLES = {"zh": ("呢", "啊", "呀", "吧", "嘛", "哈"), "en": ("",)}
+CLOSERS = {"zh": ("谢谢", "谢谢啦", "急", "在线等", "麻烦了", "呢", "啊", "？？", "在吗", "快点", "谢谢亲"),
+           "en": ("thanks", "thank you", "please", "asap", "??", "anyone there?")}
 
 
 class Perturber:
@@ -72,19 +82,20 @@ class Perturber:
         return (" " if text.isascii() else "").join(keep)
 
     def chatter(self, text: str) -> str:
-        """The question with an opener or a closer, and sometimes a piece of the customer's story first.
+        """The question as customers send it: an opener, a reply to the bot's last message, a piece of their
+        story or a pasted order card before it; a particle, a closer or the question again after it.
         Drawn from the text's own seed: adding a question to the KB changes no other question's chatter."""
         rng = np.random.default_rng([self.seed, stable_number(text)])
         lang = "en" if text.isascii() else "zh"
         pick = lambda choices: choices[int(rng.integers(len(choices)))]  # noqa: E731
-        parts = [text]
-        if rng.random() < 0.4:
-            parts.insert(0, pick(STORIES[lang]))
-        if rng.random() < 0.7:
-            parts.insert(0, pick(OPENERS[lang]))
-        if len(parts) == 1 or rng.random() < 0.4:
-            parts.append(pick(CLOSERS[lang]))
-        return (" " if lang == "en" else "，").join(parts)
+        question = text + pick(PARTICLES[lang]) if rng.random() < 0.2 else text
+        before = [pick(kind[lang]) for kind, share in ((OPENERS, 0.5), (ACKNOWLEDGEMENTS, 0.25), (STORIES, 0.4),
+                                                       (CARDS, 0.1)) if rng.random() < share]
+        rng.shuffle(before)
+        after = [pick(CLOSERS[lang])] if not before or rng.random() < 0.4 else []
+        if rng.random() < 0.08:
+            after.append(question)  # "能取消吗 订单业务咨询 能取消吗"
+        return (" " if lang == "en" else "，").join([*before, question, *after])
 
     def typo(self, text: str) -> str:
         """One homophone substitution (two in longer questions); non-Chinese text is returned as is."""

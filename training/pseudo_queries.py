@@ -80,7 +80,7 @@ def chatty_queries(retriever: Retriever, texts: Sequence[str], chosen: np.ndarra
     sample = chosen[picked] if len(chosen) else chosen
     multi = sample[retriever.counts_[retriever.owners_[sample]] >= 2]
     ex = np.concatenate([multi, sample])
-    queries = [chatter(texts[i]) for i in ex]
+    queries = retriever.prepare([chatter(texts[i]) for i in ex])  # normalised as a customer's message is
     hide = np.concatenate([np.zeros(len(multi), bool), np.ones(len(sample), bool)])
     return QuerySet(queries, embed(queries) if len(queries) else None, ex, retriever.owners_[ex], hide,
                     SYNTHETIC_WEIGHT)

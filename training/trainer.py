@@ -224,7 +224,8 @@ def _derive_thresholds(config: Config, answer_conf, options_conf, top1, in_optio
         answer = max(answer, DEFAULT_ANSWER_THRESHOLD) if dc.answer_threshold == "auto" else answer
         clarify = max(clarify, DEFAULT_CLARIFY_THRESHOLD) if dc.clarify_threshold == "auto" else clarify
     return {"answer": round(float(answer), 4), "clarify": round(float(min(clarify, answer)), 4),
-            "max_options": dc.max_options, "wrong_answer_cost": dc.wrong_answer_cost}
+            "max_options": dc.max_options, "wrong_answer_cost": dc.wrong_answer_cost,
+            "click_cost": dc.click_cost}
 
 
 def _save(folder: Path, kb: KnowledgeBase, config: Config, retriever, ranker, confidence, thresholds, stats,

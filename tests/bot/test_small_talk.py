@@ -98,3 +98,13 @@ def test_a_kb_question_that_is_also_a_built_in_phrasing_stays_the_kbs(tmp_path):
         for question in entry.questions:
             assert owners.setdefault(question, entry.id) == entry.id, f"{question!r} under two entries"
     assert owners[greeting.question] == "own"
+
+
+@pytest.mark.parametrize("message", ["多谢多谢", "好嘞 谢谢亲", "解决了 谢谢你 再见"])
+def test_a_message_made_of_pleasantries_is_answered_however_unsure_the_ranking(demo_bot, message):
+    reply = demo_bot.respond(message)
+    assert reply.decision == "answer" and reply.entry_id in ("chat_thanks", "chat_goodbye")
+
+
+def test_a_greeting_before_something_the_bot_does_not_do_is_not_a_pleasantry(demo_bot):
+    assert demo_bot.respond("你好 帮我写一首诗").decision == "fallback"

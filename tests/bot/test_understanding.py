@@ -115,3 +115,21 @@ def test_a_question_matching_a_kb_question_word_for_word_is_always_answered(demo
                 if reply.decision not in ("answer", "handoff") or reply.entry_id != entry.id:
                     missed.append(f"{variant!r} → {reply.decision} {reply.entry_id} (expected {entry.id})")
     assert not missed, "\n".join(missed)
+
+
+def test_below_the_answer_threshold_the_cheaper_of_answering_and_asking_is_chosen():
+    """Options pay when the other candidates carry real probability; when the right entry is about as likely
+    first as among the options, asking only costs a click."""
+    import numpy as np
+
+    from bot.decision import Analysis, DecisionPolicy
+
+    policy = DecisionPolicy(answer_threshold=0.9, clarify_threshold=0.4, wrong_answer_cost=0.8, click_cost=0.25)
+
+    def decided(answer, options):
+        d = policy.decide(Analysis("优惠券怎么领", np.arange(3), np.array([0.9, 0.5, 0.2]), answer, options))
+        return d.kind, d.way_out
+
+    assert decided(0.80, 0.82) == ("answer", True)  # a wrong answer: 0.02 + 0.16 < a click 0.25
+    assert decided(0.60, 0.95) == ("clarify", False)  # the second option is likely right: asking is cheaper
+    assert decided(0.95, 0.97) == ("answer", False)  # above the answer threshold
