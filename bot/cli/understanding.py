@@ -34,10 +34,16 @@ def train(kb: Path = typer.Option(..., "--kb", help="knowledge base: .yml/.jsonl
 
 
 def ask(question: str, model: Optional[Path] = ModelOption, config: Optional[Path] = ConfigOption,
-        channel: str = typer.Option("default", help="answer variant: default, web, app, …")):
+        channel: str = typer.Option("default", help="answer variant: default, web, app, …"),
+        why: bool = typer.Option(False, "--why", help="also say the decision and its reasons in words (on stderr)")):
     """Answer one question and print the decision as JSON."""
     reply = load_bot(model, config).respond(question, channel)
     typer.echo(json.dumps(reply.to_dict(), ensure_ascii=False, indent=2))
+    if why:
+        about = reply.entry_id or ", ".join(o.id for o in reply.options) or "no entry"
+        typer.echo(f"{reply.decision} ({about}), because:", err=True)
+        for reason in reply.reasons:
+            typer.echo(f"  - {reason}", err=True)
 
 
 def chat(model: Optional[Path] = ModelOption, config: Optional[Path] = ConfigOption):

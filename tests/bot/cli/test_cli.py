@@ -16,6 +16,9 @@ def test_train_then_ask_prints_the_decision_as_json(tmp_path, mini_kb):
     reply = json.loads(result.output)
     assert reply["decision"] == "answer" and reply["entry_id"] == "refund"
     assert reply["candidates"][0]["id"] == "refund" and reply["latency_ms"] > 0
+    explained = runner.invoke(app, ["ask", "退款多久能到", "--model", str(tmp_path / "m"), "--why"])
+    assert json.loads(explained.stdout) == {**reply, "latency_ms": json.loads(explained.stdout)["latency_ms"]}
+    assert explained.stderr.startswith("answer (refund), because:\n  - ") and reply["reasons"][0] in explained.stderr
 
 
 def test_eval_writes_every_contract_key(tmp_path, mini_kb, write):
