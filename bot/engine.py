@@ -108,7 +108,7 @@ class Bot:
         (bot.small_talk), its numbers kept as entities."""
         scored = [candidates(t) for t in texts]
         flat = iter(self._analysed([c for group in scored for c in group]))
-        return [self._settled(replace(focused([next(flat) for _ in group], self._small_talk, self._confident),
+        return [self._settled(replace(focused([next(flat) for _ in group], self._small_talk, self.confident),
                                       entities=find_entities(message)))
                 for message, group in zip(messages, scored)]
 
@@ -117,7 +117,7 @@ class Bot:
         return self.small_talk.settle(a, lambda text: self._analysed([text])[0],
                                       lambda again: self.policy.decide(again).kind in ("answer", "clarify"))
 
-    def _confident(self, a: Analysis) -> bool:
+    def confident(self, a: Analysis) -> bool:
         """Answered on its own at full confidence: what a clause needs to stand for the whole message."""
         decision = self.policy.decide(a)
         return decision.kind == "answer" and not decision.way_out
@@ -272,6 +272,9 @@ class Bot:
     def _option(self, a: Analysis, i: int) -> Option:
         entry = self._entries[a.entries[i]]
         return Option(entry.id, entry.question, round(float(a.proba[i]), 4))
+
+    def entry_index(self, entry_id: str) -> int:
+        return self._entries.index(self.kb[entry_id])
 
     def entry_ids(self, analysis: Analysis) -> List[str]:
         return [self._entries[i].id for i in analysis.entries]

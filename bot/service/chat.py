@@ -10,7 +10,7 @@ from knowledge_base.text.entities import Entity
 
 from bot.decision import Analysis, Decision
 from bot.engine import Bot
-from bot.follow_up import is_follow_up
+from bot import follow_up
 from bot.picks import SELECT_PREFIX, is_option_number
 from bot.reply import Option, Reply
 
@@ -27,7 +27,7 @@ class ChatSession:
         self.attributes = attributes or {}
         self.choices: List[Option] = []
         self.picked: Optional[str] = None  # the entry the last message picked from the offered choices
-        self.topic: Optional[str] = None  # the standard question last answered: context for follow-ups
+        self.topic: Optional[str] = None  # the entry last answered: context for follow-ups
         self.turns: List[Turn] = []  # since the last hand-off: what transfer rules count
         self.last_context = None  # the rules' view of the last turn (for explanations)
         self.emotion = 0.0  # negative emotion of the last message
@@ -57,9 +57,14 @@ class ChatSession:
         self.picked = self._picked(text)
         if self.picked:
             return self.bot.pick(self.picked), False
-        if self.topic and is_follow_up(text):
-            return self.bot.understand(f"{self.topic} {text}", whole=True), False
-        return self.bot.understand(text), True
+        alone = self.bot.understand(text)
+        if not (self.topic and follow_up.may_lean_on_topic(text)):
+            return alone, True
+        topic = self.bot.kb[self.topic]
+        read = follow_up.in_context(alone, lambda: self.bot.understand(f"{topic.question} {text}", whole=True),
+                                    self.bot.entry_index(self.topic), follow_up.is_follow_up(text),
+                                    lambda a: self.bot.decide(a).kind, self.bot.confident)
+        return read, read is alone
 
     def _picked(self, text: str) -> Optional[str]:
         if is_option_number(text) and 1 <= int(text) <= len(self.choices):
@@ -91,7 +96,7 @@ class ChatSession:
 
     def _remember(self, reply: Reply) -> None:
         if reply.decision in ("answer", "handoff") and reply.entry_id:
-            self.topic = self.bot.kb[reply.entry_id].question
+            self.topic = reply.entry_id
         if reply.decision == "answer" and reply.entry_id and is_closing(self.bot.kb[reply.entry_id]):
             self.topic, self.turns = None, []  # the customer is done: nothing to follow up on, nothing to count
         if reply.handoff:

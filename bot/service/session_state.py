@@ -54,5 +54,5 @@ def _replayed(session: ChatSession, bot_message: dict, customer: Optional[dict],
     else:
         session.choices = []
     if entry is not None and bot_message["decision"] in ("answer", "handoff"):
-        session.topic = entry.question
+        session.topic = entry.id
 

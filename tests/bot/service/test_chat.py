@@ -1,4 +1,6 @@
 """The terminal chat: numbers pick clarify options and related questions."""
+import pytest
+
 from bot.service.chat import ChatSession, run
 
 
@@ -44,3 +46,21 @@ def test_the_terminal_chat_says_when_and_where_a_person_would_take_over(demo_bot
     run(demo_bot, read=lambda prompt: next(inputs), write=printed.append,
         router=HandoffRouter.for_bot(HandoffConfig(), demo_bot))
     assert "handed off to a human agent → complaints (rule complaint_or_legal)" in printed[1]
+
+
+@pytest.mark.parametrize("topic, follow, entry", [("发票怎么开", "专票呢", "invoice_vat"),
+                                                  ("积分怎么用", "会过期吗", "member_points_expire")])
+def test_a_short_follow_up_without_its_subject_reaches_the_entry_next_to_the_topic(demo_bot, topic, follow, entry):
+    session = ChatSession(demo_bot)
+    session.send(topic)
+    reply = session.send(follow)
+    assert (reply.decision, reply.entry_id) == ("answer", entry)
+
+
+def test_a_follow_up_is_never_answered_with_the_topic_it_moves_away_from(demo_bot):
+    """"退货的运费谁出" then "那大概几天到账": the refund, not the return's postage again."""
+    session = ChatSession(demo_bot)
+    assert session.send("退货的运费谁出").entry_id == "return_shipping_fee"
+    reply = session.send("那大概几天到账")
+    assert reply.entry_id != "return_shipping_fee"
+    assert "refund_progress" in [reply.entry_id, *(o.id for o in reply.options)]
