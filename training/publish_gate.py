@@ -91,20 +91,23 @@ class PublishGate:
         return reasons
 
     def _diff_regressions(self, diff: dict, lost_flagship: Sequence[QueryChange]) -> List[str]:
+        """Each reason in Chinese, then English (the page and the CLI show them as they are)."""
         reasons = []
-        for source, label in (("test_set", "test set"), ("traffic", "recent traffic")):
+        for source, label in (("test_set", ("测试集", "test set")), ("traffic", ("近期真实问题", "recent traffic"))):
             s = diff[source]
-            for kind, share, limit in (("lose their answer", "lost_answer_share", "max_lost_answers"),
-                                       ("are answered with another entry", "changed_answer_share",
+            for kind, share, limit in ((("失去答案", "lose their answer"), "lost_answer_share", "max_lost_answers"),
+                                       (("答案变成其他条目", "are answered with another entry"), "changed_answer_share",
                                         "max_changed_answers")):
                 allowed = getattr(self.limits, limit)
                 if s["questions"] and s[share] > allowed + 1e-9:
                     count = s["lost_answers" if share == "lost_answer_share" else "changed_answers"]
-                    reasons.append(f"{label}: {count} of {s['questions']} questions ({s[share]:.1%}) {kind} "
+                    reasons.append(f"{label[0]}：{s['questions']} 题中 {count} 题（{s[share]:.1%}）{kind[0]} / "
+                                   f"{label[1]}: {count} of {s['questions']} questions ({s[share]:.1%}) {kind[1]} "
                                    f"(curation.gate.{limit}: {allowed})")
         for c in lost_flagship:
-            reasons.append(f"flagship question {c.text!r} loses its answer {c.before.entry} "
-                           f"(now {c.after.decision}{' ' + c.after.entry if c.after.entry else ''})")
+            now = f"{c.after.decision}{' ' + c.after.entry if c.after.entry else ''}"
+            reasons.append(f"核心问题 {c.text!r} 失去答案 {c.before.entry} / flagship question {c.text!r} loses its "
+                           f"answer {c.before.entry} (now {now})")
         return reasons
 
 

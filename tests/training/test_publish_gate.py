@@ -77,5 +77,5 @@ def test_recent_customer_messages_are_replayed_with_the_live_answer_as_reference
     replayed = [row for row in evaluation["diff"]["lost_answers"] if row["source"] == "traffic"]
     assert "我要退货" in [row["text"] for row in replayed]
     assert not any("13812345678" in row["text"] for row in replayed)  # shown masked
-    assert any(r.startswith("recent traffic:") for r in evaluation["regressions"])
+    assert any(r.startswith("近期真实问题：") and "recent traffic:" in r for r in evaluation["regressions"])
     assert bench.publisher.live() == 1  # a preview publishes nothing

@@ -134,7 +134,7 @@ def test_a_harmful_edit_is_blocked_by_the_gate_with_the_diff_shown(browser, gate
     assert "评估未通过" in shown, shown
     assert "怎么退货 [核心问题]：回答 return_how →" in page.inner_text("#gate-flagship")
     assert page.locator("#gate-lost li", has_text="[测试集]：回答 ").count() >= 1  # test-set questions losing theirs
-    assert page.locator("#publish-result .reasons li", has_text="flagship question '怎么退货'").count() == 1
+    assert page.locator("#publish-result .reasons li", has_text="核心问题 '怎么退货' 失去答案").count() == 1
     page.screenshot(path=str(ARTEFACTS / "trainer-gate-blocked.png"), full_page=True)
     anyway = page.locator("#publish-result button.danger")
     assert anyway.is_disabled()  # publishing anyway needs a note
