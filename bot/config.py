@@ -168,6 +168,19 @@ class MiningConfig:
 
 
 @dataclass(frozen=True)
+class GateConfig:
+    """The publish gate compares the draft with the live version per question (training/publish_gate.py)."""
+
+    max_lost_answers: float = 0.01  # share of test-set or replayed questions that may lose the live answer
+    max_changed_answers: float = 0.01  # … or be answered with another entry than live answers them
+    traffic_days: int = 14  # customer messages of this many days are replayed (0: none)
+    traffic_limit: int = 2000  # at most this many distinct recent messages, the most frequent first
+    flagship_entries: int = 10  # the most-asked entries of that window: their standard questions must keep their answers
+    # … and these questions (README-level basics of the demo shop; a question the live version does not answer is skipped)
+    flagship_questions: tuple = ("怎么退货", "怎麼退貨", "发漂怎么开", "怎么开发票", "运费怎么算")
+
+
+@dataclass(frozen=True)
 class CurationConfig:
     versions_dir: str = "versions"  # published versions: KB snapshot + trained bot (relative to config.yml)
     test_set: Optional[str] = None  # labelled questions (JSONL) seeding the publish gate's test set
@@ -182,6 +195,7 @@ class CurationConfig:
     max_import_rows: int = 200_000  # entries (rows) in one imported file
     max_unzipped_mb: int = 200  # an .xlsx may unpack to at most this (zip bombs are refused)
     mining: MiningConfig = field(default_factory=MiningConfig)
+    gate: GateConfig = field(default_factory=GateConfig)
 
 
 @dataclass(frozen=True)
@@ -360,6 +374,11 @@ def _ranges(cfg: Config):
         ("curation.min_similar_questions", cfg.curation.min_similar_questions, 0, 1000),
         ("curation.expiring_within_days", cfg.curation.expiring_within_days, 0, 3650),
         ("curation.near_duplicate_similarity", cfg.curation.near_duplicate_similarity, 0.0, 1.0),
+        ("curation.gate.max_lost_answers", cfg.curation.gate.max_lost_answers, 0.0, 1.0),
+        ("curation.gate.max_changed_answers", cfg.curation.gate.max_changed_answers, 0.0, 1.0),
+        ("curation.gate.traffic_days", cfg.curation.gate.traffic_days, 0, 3650),
+        ("curation.gate.traffic_limit", cfg.curation.gate.traffic_limit, 0, 1_000_000),
+        ("curation.gate.flagship_entries", cfg.curation.gate.flagship_entries, 0, 10_000),
         ("curation.mining.min_cluster_size", cfg.curation.mining.min_cluster_size, 1, 100_000),
         ("curation.mining.cluster_similarity", cfg.curation.mining.cluster_similarity, 0.0, 1.0),
         ("curation.mining.attach_score", cfg.curation.mining.attach_score, 0.0, 1.0),

@@ -1,4 +1,4 @@
-"""The evaluators' commands, plugged into ``faqbot`` (entry point ``faqbot.commands``): eval, eval-dialogues."""
+"""The evaluators' commands, plugged into ``faqbot`` (entry point ``faqbot.commands``): eval, diff, eval-dialogues."""
 from __future__ import annotations
 
 import json
@@ -12,6 +12,7 @@ from bot.cli.common import ConfigOption, ModelOption, fail, load_bot, load_setti
 
 def register(app: typer.Typer) -> None:
     app.command(name="eval")(evaluate)
+    app.command(name="diff")(diff)
     app.command(name="eval-dialogues")(eval_dialogues)
 
 
@@ -65,6 +66,38 @@ def evaluate(kb: Path = typer.Option(..., "--kb"),
 def _config_name(path: Path, all_paths: List[Path]) -> str:
     """The file's stem, or its path when two compared configs share a stem."""
     return path.stem if sum(p.stem == path.stem for p in all_paths) == 1 else str(path)
+
+
+def diff(models: List[Path] = typer.Option(..., "--model", "-m", help="trained bot folder: twice, A then B"),
+         queries: Path = typer.Option(..., "--queries", help="labelled queries (as for faqbot eval)"),
+         out: Optional[Path] = typer.Option(None, "--out", "-o", help="FILE.jsonl: every question, A and B"),
+         fail_over: Optional[List[str]] = typer.Option(None, "--fail-over", help="METRIC=VALUE: exit 1 if above "
+                                                       "(e.g. lost_answer_share=0.01, broken=0)")):
+    """Per question, what bot A and bot B decide — answered → clarify, clarify → fallback, answer
+    changed, fixed, broken …: a summary table, then every changed question."""
+    from bot.engine import Bot
+    from bot.artefact import ArtefactError
+    from evals.diff_report import GATED, text_report, write_jsonl
+    from evals.gate import failures, parse_limits
+    from training.decision_diff import diff_bots, summary
+    from training.queries import QueryFileError, load_queries
+
+    if len(models) != 2:
+        fail(f"--model: give exactly two trained bots (A, then B), got {len(models)}")
+    try:
+        over = parse_limits(fail_over or [], "--fail-over", GATED)
+        labelled = load_queries(queries)
+        a, b = Bot.load(models[0]), Bot.load(models[1])
+    except (ValueError, FileNotFoundError, QueryFileError, ArtefactError) as exc:
+        fail(str(exc))
+    changes = diff_bots(a, b, labelled)
+    if out is not None:
+        typer.echo(f"every question: {write_jsonl(out, changes)}", err=True)
+    typer.echo(text_report(changes, str(models[0]), str(models[1])))
+    broken = failures(summary(changes), {}, over)
+    if broken:
+        typer.secho("regression gate failed:\n  " + "\n  ".join(broken), fg="red", err=True)
+        raise typer.Exit(1)
 
 
 def eval_dialogues(transcripts: Path = typer.Argument(..., help="conversations: .yml (labelled), .jsonl, .txt"),

@@ -53,7 +53,7 @@ def build(datasets: Path, n_entries: int, n_queries: int, seed: int = 0):
             q = json.loads(line)
             expected = q.get("expected_id")
             queries.append({"text": q["text"], "expected_id": f"{folder.name}:{expected}" if expected else None})
-    perturb = Perturber(Segmenter().fit(), seed=seed).reword
+    perturb = Perturber(Segmenter().fit(), seed=seed, stream=True).reword
     kb = list(base)
     known = {e["id"] for e in base}
     queries = [q for q in queries if q["expected_id"] is None or q["expected_id"] in known]
@@ -79,7 +79,7 @@ def question_stream(base: List[dict], per_entry: int = 20, seed: int = 0) -> Ite
     (发票 → 发漂), a polite prefix (请问, 麻烦问下, …), a suffix (呢, ，谢谢, …).
     """
     rng = np.random.default_rng(seed)
-    perturber = Perturber(Segmenter().fit(), seed=seed)
+    perturber = Perturber(Segmenter().fit(), seed=seed, stream=True)
     seen = {t for e in base for t in [e["question"], *e["similar"]]}
     order = rng.permutation(len(base))
     for copy in itertools.count():

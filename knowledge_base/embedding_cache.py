@@ -16,8 +16,8 @@ import numpy as np
 
 from knowledge_base.encoders import Encoder
 from knowledge_base.environment import cache_root
+from knowledge_base.text_keys import KEY, keys_of
 
-KEY = np.dtype("S20")  # sha1 of the text
 MAX_SHARDS = 16  # beyond this, every shard but the largest is merged into one
 
 
@@ -135,5 +135,4 @@ class EmbeddingCache:
             self.folder.mkdir(parents=True, exist_ok=True)
 
 
-def keys_of(texts: Sequence[str]) -> np.ndarray:
-    return np.array([hashlib.sha1(t.encode("utf-8")).digest() for t in texts], dtype=KEY)
+__all__ = ["EmbeddingCache", "KEY", "keys_of"]

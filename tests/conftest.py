@@ -280,6 +280,16 @@ def started_workbench(store_url: str, folder: Path, kb: Path = None, config: Pat
     return bench, bot
 
 
+def move_similar(bench, source: str, target: str, actor: str = "alice") -> list:
+    """A harmful edit (issue 19): every similar question of entry ``source`` moved to entry ``target``."""
+    entry = bench.draft.entry(source)
+    moved = list(entry["similar"])
+    bench.draft.save(dict({k: v for k, v in entry.items() if not k.startswith("_")}, similar=[]), actor,
+                     entry["_revision"])
+    bench.draft.add_similar(target, moved, actor)
+    return moved
+
+
 def workbench_app(bench, bot, *staff: tuple):
     """The server ``faqbot serve`` builds around ``bench`` (serving ``bot``), with ``staff`` (see add_staff)."""
     from bot.http.app import create_app

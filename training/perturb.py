@@ -7,18 +7,13 @@
 """
 from __future__ import annotations
 
-import hashlib
 from functools import lru_cache
 from typing import Dict, List
 
 import numpy as np
 
 from knowledge_base.text import Segmenter
-
-
-def stable_number(text: str) -> int:
-    """A number of the text alone (not Python's per-process hash): the same in every training."""
-    return int.from_bytes(hashlib.sha1(text.encode("utf-8")).digest()[:8], "little")
+from knowledge_base.text_keys import text_rng
 
 
 @lru_cache(maxsize=1)
@@ -61,23 +56,32 @@ CLOSERS = {"zh": ("谢谢", "谢谢啦", "急", "在线等", "麻烦了", "呢",
 
 
 class Perturber:
-    def __init__(self, segmenter: Segmenter, seed: int = 13, drop: float = 0.35):
+    """In training every perturbation is drawn from the question's own seed (``text_rng``), never
+    from a stream shared by the whole KB: adding a question to one entry changes no other question's
+    copies. ``stream=True`` (generators of synthetic KBs, which want a new variant of the same
+    question on every call) draws from one seeded stream instead."""
+
+    def __init__(self, segmenter: Segmenter, seed: int = 13, drop: float = 0.35, stream: bool = False):
         self.segmenter = segmenter
-        self.rng = np.random.default_rng(seed)
         self.seed = seed
         self.drop = drop
+        self._stream = np.random.default_rng(seed) if stream else None
+
+    def _rng(self, text: str, purpose: str) -> np.random.Generator:
+        return self._stream if self._stream is not None else text_rng(self.seed, text, purpose)
 
     def reword(self, text: str) -> str:
         words = self.segmenter.predict(text)
         if len(words) < 2:
             return text
-        keep = [w for w in words if self.rng.random() >= self.drop]
+        rng = self._rng(text, "reword")
+        keep = [w for w in words if rng.random() >= self.drop]
         if len(keep) == len(words):
-            keep.pop(int(self.rng.integers(len(keep))))
+            keep.pop(int(rng.integers(len(keep))))
         if not keep:
-            keep = [words[int(self.rng.integers(len(words)))]]
-        if len(keep) > 2 and self.rng.random() < 0.3:
-            i = int(self.rng.integers(len(keep) - 1))
+            keep = [words[int(rng.integers(len(words)))]]
+        if len(keep) > 2 and rng.random() < 0.3:
+            i = int(rng.integers(len(keep) - 1))
             keep[i], keep[i + 1] = keep[i + 1], keep[i]
         return (" " if text.isascii() else "").join(keep)
 
@@ -85,7 +89,7 @@ class Perturber:
         """The question as customers send it: an opener, a reply to the bot's last message, a piece of their
         story or a pasted order card before it; a particle, a closer or the question again after it.
         Drawn from the text's own seed: adding a question to the KB changes no other question's chatter."""
-        rng = np.random.default_rng([self.seed, stable_number(text)])
+        rng = text_rng(self.seed, text)
         lang = "en" if text.isascii() else "zh"
         pick = lambda choices: choices[int(rng.integers(len(choices)))]  # noqa: E731
         question = text + pick(PARTICLES[lang]) if rng.random() < 0.2 else text
@@ -106,8 +110,9 @@ class Perturber:
         if not spots:
             return text
         groups = _homophones()
-        for i in self.rng.permutation(spots)[: 1 + (len(spots) > 8)]:
+        rng = self._rng(text, "homophone")
+        for i in rng.permutation(spots)[: 1 + (len(spots) > 8)]:
             options = [c for c in groups.get(lazy_pinyin(chars[i], style=Style.NORMAL)[0], []) if c != chars[i]]
             if options:
-                chars[i] = options[int(self.rng.integers(len(options)))]
+                chars[i] = options[int(rng.integers(len(options)))]
         return "".join(chars)

@@ -19,7 +19,7 @@ import numpy as np
 from intents.ranker import FusionRanker, Ranking
 from knowledge_base.entry_scores import EntryScores, Exclusions
 from knowledge_base.retriever import Retriever
-from training.perturb import stable_number
+from knowledge_base.text_keys import stable_number, stable_share
 
 BLOCK = 256
 SYNTHETIC_WEIGHT = 0.3  # bq-dev-fewshot acc@1 0.288 at weight 1 → 0.303; typo table still passes
@@ -52,17 +52,21 @@ class QuerySet:
         return len(self.texts)
 
 
-def sample_examples(owners: np.ndarray, limit: int, seed: int) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    idx = np.arange(len(owners))
-    return np.sort(rng.choice(idx, size=limit, replace=False)) if len(idx) > limit else idx
+def sample_examples(texts: Sequence[str], limit: int, seed: int, purpose: str = "sample") -> np.ndarray:
+    """At most ``limit`` of the texts' positions, each kept or not by a number of its own text: the
+    sample of a KB with one question more differs by at most that question and the one it displaces."""
+    idx = np.arange(len(texts))
+    if len(idx) <= limit:
+        return idx
+    shares = np.array([stable_share(seed, t, purpose) for t in texts])
+    return np.sort(np.argsort(shares, kind="stable")[:limit])
 
 
 def typo_queries(retriever: Retriever, texts: Sequence[str], chosen: np.ndarray, typo: Callable[[str], str],
                  embed: Callable[[List[str]], Optional[np.ndarray]], share: float, seed: int) -> QuerySet:
     """Held-out questions with a homophone typo, so a match carried by pinyin is trusted when right."""
     multi = chosen[retriever.counts_[retriever.owners_[chosen]] >= 2]
-    sample = np.sort(np.random.default_rng(seed).permutation(multi)[: int(len(multi) * share)])
+    sample = multi[sample_examples([texts[i] for i in multi], int(len(multi) * share), seed, "typo")]
     typed = [(i, typo(texts[i])) for i in sample]
     typed = [(i, t) for i, t in typed if t != texts[i]]  # no Chinese to misspell: nothing new to learn
     picked = np.array([i for i, _ in typed], dtype=np.int64)
@@ -111,7 +115,8 @@ def build(retriever: Retriever, ranker: FusionRanker, sets: Sequence[QuerySet], 
     Out-of-scope rows beyond ``oos_share`` are dropped before scoring: no work is spent on rows the
     models never see."""
     expected = [np.where(qs.hide_entry, -1, qs.owner) for qs in sets]
-    keep = _balanced(np.concatenate(expected) >= 0 if sets else np.zeros(0, bool), oos_share, seed)
+    texts = [f"{n}\x00{t}" for n, qs in enumerate(sets) for t in qs.texts]
+    keep = _balanced(np.concatenate(expected) >= 0 if sets else np.zeros(0, bool), texts, oos_share, seed)
     rankings, kept_expected, lengths, weights = [], [], [], []
     offset = 0
     for qs, exp in zip(sets, expected):
@@ -137,13 +142,15 @@ def _score_rows(retriever: Retriever, qs: QuerySet, rows: np.ndarray) -> EntrySc
     return retriever.predict(texts, emb, hidden)
 
 
-def _balanced(in_scope: np.ndarray, oos_share: float, seed: int) -> np.ndarray:
-    """Rows to keep: every in-scope row, and out-of-scope rows up to ``oos_share`` of all rows."""
+def _balanced(in_scope: np.ndarray, texts: Sequence[str], oos_share: float, seed: int) -> np.ndarray:
+    """Rows to keep: every in-scope row, and out-of-scope rows up to ``oos_share`` of all rows — the
+    ones whose own text draws the lowest number, so one more question moves the cut by a row or two."""
     n_in = int(in_scope.sum())
     oos = np.flatnonzero(~in_scope)
     allowed = int(round(n_in * oos_share / (1 - oos_share))) if n_in else len(oos)
     if len(oos) <= allowed:
         return np.ones(len(in_scope), bool)
     keep = in_scope.copy()
-    keep[np.random.default_rng(seed).choice(oos, allowed, replace=False)] = True
+    shares = np.array([stable_share(seed, texts[i], "out-of-scope") for i in oos])
+    keep[oos[np.argsort(shares, kind="stable")[:allowed]]] = True
     return keep

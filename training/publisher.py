@@ -1,9 +1,12 @@
 """Publishing: the draft becomes an immutable, numbered version that servers switch to.
 
 A version is the KB snapshot (in the store, so any worker can rebuild it), the trained bot folder
-(``curation.versions_dir/vNNNN``) and the evaluation on the trainers' test set. Publishing is gated:
-if accuracy@1 falls or the wrong-answer rate rises beyond the configured tolerance against the live
-version, it is refused unless forced. Rolling back only moves the live pointer.
+(``curation.versions_dir/vNNNN``) and the evaluation on the trainers' test set. Publishing is gated
+(``training.publish_gate``): the draft is compared with the live version per question — on the test
+set, on recent traffic replayed and on the flagship questions — and a draft that loses answers or
+scores worse beyond the configured limits is refused unless published anyway with a note (audited).
+``preview`` runs the same evaluation without publishing, for the trainer to read before confirming.
+Rolling back only moves the live pointer.
 
 Publishing and rolling back hold one database lock (``bot.store.locks``), so trainers on different
 workers take turns; a version's folder is written under a temporary name, verified (every file's
@@ -34,14 +37,11 @@ from knowledge_base.loader import build_kb
 from training import audit
 from training.draft import Draft
 from training.test_set import TestSet
-from training.scoring import outcomes
-from training.metrics import report
 from training.model_cache import train_cached
-from knowledge_base.errors import Conflict, NotFound
+from training.publish_gate import PublishGate
+from knowledge_base.errors import Conflict, InvalidInput, NotFound
 
 LIVE_VERSION = "live_version"
-GATED = {"accuracy_at_1": "max_accuracy_drop", "wrong_answer_rate": "max_wrong_answer_increase"}
-LOWER_IS_BETTER = {"wrong_answer_rate"}
 LOADED_VERSIONS = 2  # bots kept in memory: the live one and the one switched from
 PUBLISH_LOCK = "publish"
 PUBLISH_WAIT_SECONDS = 600  # a colleague's publish (training included) is waited for this long
@@ -54,7 +54,13 @@ class PublishRefused(Conflict):
         self.reasons = reasons
         self.evaluation = evaluation
         super().__init__("publish refused by the evaluation gate:\n  " + "\n  ".join(reasons) +
-                         "\n(fix the draft, or publish anyway with --force / 'publish anyway')")
+                         "\n(fix the draft, or publish anyway with --force --note WHY / '仍然发布' with a note)")
+
+
+class NoteRequired(InvalidInput):
+    """Publishing anyway over the gate's reasons needs a note saying why (it goes to the audit log)."""
+
+    code = "note_required"
 
 
 class BrokenVersion(Conflict):
@@ -73,6 +79,7 @@ class Publisher:
         self.config = config
         self.draft = Draft(store)
         self.tests = TestSet(store)
+        self.gate = PublishGate(store, config)
         self.root = Path(config.curation.versions_dir)
         self.show_progress = show_progress
         self._loaded: Dict[int, Bot] = {}
@@ -133,13 +140,27 @@ class Publisher:
         with exclusive(self.store, PUBLISH_LOCK, PUBLISH_WAIT_SECONDS, "another publish or rollback"):
             return self._publish(actor, note, force)
 
+    def preview(self) -> dict:
+        """What publishing the draft now would change, without publishing: the gate's evaluation, its
+        per-question diff against the live version and its reasons to refuse (``regressions``)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".preview-", dir=self.root))
+        try:
+            bot, train_seconds = train_cached(None, self.config, self.show_progress,
+                                              kb=self.draft.knowledge_base(staging / "resources"))
+            evaluation = self._evaluate_against_live(bot)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        evaluation["train_seconds"] = train_seconds
+        return evaluation
+
     def _publish(self, actor: str, note: str, force: bool) -> dict:
         self.root.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.root))
         try:
             kb = self.draft.knowledge_base(staging / "resources")
             bot, train_seconds = train_cached(None, self.config, self.show_progress, kb=kb)
-            evaluation = self._gate(bot, force, actor)
+            evaluation = self._gate(bot, force, actor, note)
             evaluation["train_seconds"] = train_seconds
             _copy_into(Path(bot.folder), staging / "model")
             number = self._commit(kb, staging, evaluation, actor, note)
@@ -174,39 +195,36 @@ class Publisher:
         return self.draft.import_kb(self.snapshot(number), actor)
 
     # -- parts ----------------------------------------------------------------------------------
-    def _gate(self, bot: Bot, force: bool, actor: str) -> dict:
+    def _gate(self, bot: Bot, force: bool, actor: str, note: str) -> dict:
+        evaluation = self._evaluate_against_live(bot)
+        reasons = evaluation.get("regressions", [])
+        if reasons and not force:
+            with self.store.transaction() as conn:
+                audit.record(conn, actor, "publish.refused", "kb", evaluation)
+            raise PublishRefused(reasons, evaluation)
+        if reasons and not note.strip():
+            raise NoteRequired("publishing anyway over the gate's reasons needs a note saying why:\n  " +
+                               "\n  ".join(reasons))
+        if "live" in evaluation:
+            evaluation["forced"] = bool(reasons)
+        return evaluation
+
+    def _evaluate_against_live(self, bot: Bot) -> dict:
         queries = self.tests.queries()
         live = self.live()
         fingerprint = _fingerprint(queries)
-        evaluation = {"test_cases": len(queries), "test_set": fingerprint, "draft": _evaluate(bot, queries)}
-        if live is not None and queries:
-            evaluation["live_version"] = live
-            evaluation["live"] = self._evaluation(live, fingerprint) or _evaluate(self.load(live), queries)
-            reasons = self._regressions(evaluation["live"], evaluation["draft"])
-            evaluation["regressions"] = reasons
-            if reasons and not force:
-                with self.store.transaction() as conn:
-                    audit.record(conn, actor, "publish.refused", "kb", evaluation)
-                raise PublishRefused(reasons, evaluation)
-            evaluation["forced"] = bool(reasons)
+        evaluation = {"test_cases": len(queries), "test_set": fingerprint}
+        if live is None:
+            evaluation.update(self.gate.evaluate(bot, None, queries))
+            return evaluation
+        evaluation["live_version"] = live
+        evaluation.update(self.gate.evaluate(bot, self.load(live), queries, self._evaluation(live, fingerprint)))
         return evaluation
 
     def _evaluation(self, number: int, fingerprint: str) -> Optional[dict]:
         """Version ``number``'s own result, when it was measured on this very test set."""
         evaluation = next((v["evaluation"] for v in self.versions() if v["number"] == number), {})
         return evaluation.get("draft") if evaluation.get("test_set") == fingerprint else None
-
-    def _regressions(self, live: dict, draft: dict) -> List[str]:
-        reasons = []
-        for metric, setting in GATED.items():
-            tolerance = getattr(self.config.curation, setting)
-            before, after = live.get(metric), draft.get(metric)
-            if before is None or after is None:
-                continue
-            worse = after - before if metric in LOWER_IS_BETTER else before - after
-            if worse > tolerance + 1e-9:
-                reasons.append(f"{metric} {before:.3f} → {after:.3f} (curation.{setting}: {tolerance})")
-        return reasons
 
     def _commit(self, kb: KnowledgeBase, staging: Path, evaluation: dict, actor: str, note: str) -> int:
         """Number the version, put its verified folder in place, then record it and make it live in
@@ -225,7 +243,8 @@ class Publisher:
                 _set_live(conn, number)
                 audit.record(conn, actor, "publish", f"version:{number}",
                              {"note": note, "entries": len(kb), "kb_hash": kb.content_hash(),
-                              "draft": evaluation["draft"], "forced": evaluation.get("forced", False)})
+                              "draft": evaluation["draft"], "forced": evaluation.get("forced", False),
+                              "overridden": evaluation.get("regressions", []) if evaluation.get("forced") else []})
         except IntegrityError as exc:  # only a publisher ignoring the lock gets here
             shutil.rmtree(target, ignore_errors=True)
             raise Conflict(f"version {number} was published meanwhile; publish again") from exc
@@ -234,18 +253,6 @@ class Publisher:
     def _next_number(self) -> int:
         with self.store.reading() as conn:
             return conn.execute(select(func.coalesce(func.max(kb_versions.c.number), 0))).scalar_one() + 1
-
-
-def _evaluate(bot: Bot, queries) -> dict:
-    """The eval contract's metrics on the test set. A case whose entry this version lacks (retired,
-    or not yet written) counts as missed: retiring an entry the test set still asks about shows."""
-    if not queries:
-        return {"n_queries": 0}
-    analyses = bot.analyse([q.text for q in queries])
-    result = report(outcomes(bot, queries, analyses, bot.policy))
-    known = {e.id for e in bot.kb}
-    result["cases_without_entry"] = sum(1 for q in queries if q.expected_id and q.expected_id not in known)
-    return {k: v for k, v in result.items() if not k.startswith("latency")}
 
 
 def _fingerprint(queries) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 MIN_SUPPORT = 20  # never trust a precision measured on fewer answered questions
+GRID = 0.01  # automatic thresholds are rounded up to this step
 
 
 def lowest_threshold_with_precision(confidence: np.ndarray, correct: np.ndarray, target: float,
@@ -17,3 +18,11 @@ def lowest_threshold_with_precision(confidence: np.ndarray, correct: np.ndarray,
         return fallback
     threshold = float(conf[good[-1]])
     return float(np.clip(threshold, 0.05, 0.99))
+
+
+def on_grid(threshold: float) -> float:
+    """``threshold`` rounded up to the next ``GRID`` step (never below it: precision stays on target).
+    A retraining after a small edit re-fits the confidence and moves the raw threshold by a few
+    thousandths; on the grid it usually stays where it was, so no question elsewhere in the KB
+    crosses it (issue 19: an edit to one entry must not change the decisions of the whole KB)."""
+    return float(min(0.99, np.ceil(round(threshold / GRID, 6)) * GRID))

@@ -30,7 +30,7 @@ from training import pseudo_queries
 from training.perturb import Perturber
 from training.previous_model import FITTED_ON, PreviousModel, save_examples
 from training.progress import Progress
-from training.thresholds import lowest_threshold_with_precision
+from training.thresholds import lowest_threshold_with_precision, on_grid
 
 VERSION = "0.1.0"
 DEFAULT_ANSWER_THRESHOLD = 0.8
@@ -168,7 +168,7 @@ def _fit_decision_models(retriever: Retriever, texts, embeddings, config: Config
     rc = config.ranking
     ranker = FusionRanker(rc.candidates)
     business = np.flatnonzero(~small_talk[retriever.owners_])
-    chosen = business[pseudo_queries.sample_examples(retriever.owners_[business], rc.max_training_queries, rc.seed)]
+    chosen = business[pseudo_queries.sample_examples([texts[i] for i in business], rc.max_training_queries, rc.seed)]
     perturber = Perturber(retriever.segmenter, rc.seed)
     embed = _cached_embedding(retriever, config.dense.batch_size)
     sets = [pseudo_queries.held_out_queries(retriever, texts, embeddings, chosen),
@@ -223,6 +223,10 @@ def _derive_thresholds(config: Config, answer_conf, options_conf, top1, in_optio
     if len(top1) < MIN_ROWS_FOR_AUTO:  # too little evidence to go below the cautious defaults
         answer = max(answer, DEFAULT_ANSWER_THRESHOLD) if dc.answer_threshold == "auto" else answer
         clarify = max(clarify, DEFAULT_CLARIFY_THRESHOLD) if dc.clarify_threshold == "auto" else clarify
+    if dc.answer_threshold == "auto":
+        answer = on_grid(answer)
+    if dc.clarify_threshold == "auto":
+        clarify = on_grid(clarify)
     return {"answer": round(float(answer), 4), "clarify": round(float(min(clarify, answer)), 4),
             "max_options": dc.max_options, "wrong_answer_cost": dc.wrong_answer_cost,
             "click_cost": dc.click_cost}

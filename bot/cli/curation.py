@@ -125,20 +125,48 @@ def kb_retire(entry_id: str, db: str = DbOption, config: Optional[Path] = Config
     typer.echo(f"retired {entry_id}")
 
 
-def publish(note: str = typer.Option("", help="what changed, for the version list"),
-            force: bool = typer.Option(False, help="publish even if the evaluation gate refuses"),
+def publish(note: str = typer.Option("", help="what changed; required to publish over the gate's reasons"),
+            force: bool = typer.Option(False, help="publish even if the evaluation gate refuses (needs --note)"),
             db: str = DbOption, config: Optional[Path] = ConfigOption, actor: Optional[str] = ActorOption):
-    """Train the draft, evaluate it against the live version on the test set, and make it live.
-    Running servers switch to it within curation.reload_seconds. Exit 1 when the gate refuses."""
+    """Train the draft, compare it with the live version per question (test set, recent traffic,
+    flagship questions), print the diff and make it live. Running servers switch to it within
+    curation.reload_seconds. Exit 1 when the gate refuses (--force --note WHY publishes anyway)."""
     from training.publisher import PublishRefused
 
     bench = _bench(db, config)
     try:
         version = _guarded(lambda: bench.publisher.publish(_actor(actor), note, force))
     except PublishRefused as refused:
+        typer.echo(gate_report(refused.evaluation))
         typer.secho(str(refused), fg="red", err=True)
         raise typer.Exit(1)
+    typer.echo(gate_report(version["evaluation"]))
     typer.echo(_version_line(version))
+
+
+def gate_report(evaluation: dict) -> str:
+    """The gate's comparison with the live version, as the page shows it: counts, then the questions."""
+    diff = evaluation.get("diff")
+    if not diff:
+        return "no live version to compare with"
+    lines = [f"compared with live version {evaluation.get('live_version')}:"]
+    for source in ("test_set", "traffic"):
+        s = diff[source]
+        lines.append(f"  {source.replace('_', ' ')}: {s['questions']} questions, {s['changed']} changed, "
+                     f"{s['lost_answers']} lose their answer, {s['changed_answers']} answered with another entry, "
+                     f"{s['fixed']} fixed, {s['broken']} broken")
+    lines.append(f"  flagship: {diff['flagship']['questions']} questions, {diff['flagship']['lost']} lose their answer")
+    for key, title in (("flagship_lost", "flagship questions losing their answer"),
+                       ("lost_answers", "lost answers"), ("changed_answers", "changed answers")):
+        if diff[key]:
+            lines.append(f"{title}:")
+            lines += [f"  {row['text']}  [{row['source']}]: {_said(row['before'])} → {_said(row['after'])}"
+                      for row in diff[key]]
+    return "\n".join(lines)
+
+
+def _said(verdict: dict) -> str:
+    return f"{verdict['decision']} {verdict['entry']}" if verdict.get("entry") else verdict["decision"]
 
 
 def rollback(version: int, db: str = DbOption, config: Optional[Path] = ConfigOption,

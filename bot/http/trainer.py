@@ -180,6 +180,10 @@ def trainer_router(conversations: Conversations, bench: Workbench, versions: Liv
     def list_versions(me: dict = Depends(trainer)) -> List[dict]:
         return bench.publisher.versions()
 
+    @router.post("/publish/preview", summary="Train the draft and compare it with the live version, publishing nothing")
+    def preview(me: dict = Depends(trainer)) -> dict:
+        return bench.publisher.preview()
+
     @router.post("/publish", summary="Train, evaluate against the live version, make live")
     def publish(body: PublishIn, me: dict = Depends(trainer)):
         try:

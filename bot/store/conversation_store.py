@@ -149,6 +149,16 @@ class ConversationStore:
             return [r[0] for r in conn.execute(query.limit(limit))]
 
     @serialised
+    def recent_customer_texts(self, since_seconds: float, limit: int) -> List[str]:
+        """Distinct customer messages of the recent window, the most frequent (then newest) first."""
+        count, newest = func.count().label("n"), func.max(messages.c.created).label("newest")
+        query = select(messages.c.text, count, newest).where(
+            messages.c.sender == "customer", messages.c.created >= time.time() - since_seconds) \
+            .group_by(messages.c.text).order_by(count.desc(), newest.desc()).limit(limit)
+        with self.engine.connect() as conn:
+            return [r[0] for r in conn.execute(query)]
+
+    @serialised
     def last_exchange(self, session_id: str) -> int:
         """The id of the session's newest customer or bot message (0: none): whether a worker's
         memory of the conversation is current."""

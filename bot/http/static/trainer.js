@@ -136,12 +136,23 @@
     box.className = "on " + kind;
     return box;
   }
-  $("publish").addEventListener("click", function () { publish(false); });
-  function publish(force) {
+  // Publishing is two steps: the draft is trained and compared with the live version question by
+  // question (POST /publish/preview), the trainer reads the diff, then confirms (POST /publish).
+  $("publish").addEventListener("click", preview);
+  function preview() {
     $("publish").disabled = true;
-    result("busy").appendChild(el("span", "", "发布中：训练草稿，并在测试集上与线上版本对比…（可能需要几十秒） " +
-                                              "/ training the draft and evaluating it against the live version…"));
-    api("POST", "/api/trainer/publish", {note: $("publish-note").value, force: force}).then(function (v) {
+    result("busy").appendChild(el("span", "", "评估中：训练草稿，并在测试集、近期真实问题和核心问题上与线上版本逐题对比…（可能需要几十秒） " +
+                                              "/ training the draft and comparing it with the live version…"));
+    api("POST", "/api/trainer/publish/preview").then(function (evaluation) {
+      showDiff(evaluation, false);
+    }).catch(function (err) {
+      result("error").appendChild(el("span", "error", "评估失败 / evaluation failed: " + err.message));
+    }).then(function () { $("publish").disabled = false; });
+  }
+  function publish(force, note) {
+    $("publish").disabled = true;
+    result("busy").appendChild(el("span", "", "发布中… / publishing…"));
+    api("POST", "/api/trainer/publish", {note: note, force: force}).then(function (v) {
       var evaluation = v.evaluation || {}, draft = evaluation.draft || {};
       var box = result("ok");
       box.appendChild(el("b", "published", "已发布 v" + v.number + " / published version " + v.number));
@@ -154,17 +165,68 @@
       if (isShown("versions")) loadVersions();
       if (isShown("audit")) loadAudit(true);
     }).catch(function (err) {
-      if (err.status === 409 && err.data.reasons) refused(err.data);
+      if (err.status === 409 && err.data.reasons) showDiff(err.data.evaluation, true);
       else result("error").appendChild(el("span", "error", "发布失败 / publish failed: " + err.message));
     }).then(function () { $("publish").disabled = false; });
   }
-  function refused(data) {
-    var box = result("refused");
-    box.appendChild(el("b", "", "评估未通过，未发布 / the publish gate refused this draft"));
-    var reasons = el("ul", "reasons");
-    data.reasons.forEach(function (r) { reasons.appendChild(el("li", "", r)); });
-    box.appendChild(reasons);
-    var evaluation = data.evaluation || {}, live = evaluation.live || {}, draft = evaluation.draft || {};
+  var GATE_LISTS = [["flagship_lost", "gate-flagship", "核心问题失去答案 / flagship questions losing their answer"],
+                    ["lost_answers", "gate-lost", "失去答案 / questions losing their answer"],
+                    ["changed_answers", "gate-changed", "答案改变 / answered with another entry"],
+                    ["fixed", "gate-fixed", "修复 / fixed"]];
+  var SOURCES = {"test set": "测试集", "traffic": "真实问题", "flagship": "核心问题"};
+  function said(v) { return (DECISION[v.decision] || v.decision) + (v.entry ? " " + v.entry : ""); }
+  function showDiff(evaluation, refusedNow) {
+    evaluation = evaluation || {};
+    var reasons = evaluation.regressions || [], diff = evaluation.diff;
+    var box = result(reasons.length ? "refused" : "confirm");
+    box.appendChild(el("b", "", reasons.length ? "评估未通过：草稿会让客户失去答案 / the publish gate blocks this draft"
+                                                : "发布前请确认与线上版本的差异 / review the changes, then publish"));
+    var list = el("ul", "reasons");
+    reasons.forEach(function (r) { list.appendChild(el("li", "", r)); });
+    box.appendChild(list);
+    if (diff) {
+      box.appendChild(metricsTable(evaluation));
+      ["test_set", "traffic"].forEach(function (source) {
+        var s = diff[source];
+        box.appendChild(el("div", "muted", (source === "test_set" ? "测试集 test set" : "近期真实问题 recent traffic") + "：" +
+          s.questions + " 题，变化 " + s.changed + "，失去答案 " + s.lost_answers + "（" + pct(s.lost_answer_share) +
+          "），答案改变 " + s.changed_answers + "，修复 " + s.fixed + "，变差 " + s.broken));
+      });
+      box.appendChild(el("div", "muted", "核心问题 flagship：" + diff.flagship.questions + " 题，失去答案 " + diff.flagship.lost));
+      GATE_LISTS.forEach(function (g) {
+        if (!diff[g[0]] || !diff[g[0]].length) return;
+        box.appendChild(el("h3", "", g[2]));
+        var ul = el("ul", "gate-list");
+        ul.id = g[1];
+        diff[g[0]].forEach(function (row) {
+          ul.appendChild(el("li", "", row.text + " [" + (SOURCES[row.source] || row.source) + "]：" + said(row.before) +
+                                      " → " + said(row.after)));
+        });
+        box.appendChild(ul);
+      });
+    } else {
+      box.appendChild(el("div", "muted", "还没有线上版本，无可对比 / nothing live to compare with"));
+    }
+    var actions = el("div", "actions");
+    if (reasons.length) {
+      var note = el("input");
+      note.id = "gate-note";
+      note.maxLength = 500;
+      note.placeholder = "仍然发布的理由（必填，记入审计日志）/ why publish anyway (required)";
+      note.value = $("publish-note").value;
+      var anyway = button("danger", "仍然发布 publish anyway", function () { publish(true, note.value); });
+      anyway.disabled = !note.value.trim();
+      note.addEventListener("input", function () { anyway.disabled = !note.value.trim(); });
+      actions.appendChild(note);
+      actions.appendChild(anyway);
+    } else {
+      actions.appendChild(button("primary", "确认发布 confirm", function () { publish(false, $("publish-note").value); }));
+    }
+    actions.appendChild(button("", "取消 cancel", function () { box.className = ""; }));
+    box.appendChild(actions);
+  }
+  function metricsTable(evaluation) {
+    var live = evaluation.live || {}, draft = evaluation.draft || {};
     var table = el("table", "gate");
     var head = el("tr");
     ["指标 metric", "线上 live v" + (evaluation.live_version || "?"), "草稿 draft"].forEach(function (t) { head.appendChild(el("th", "", t)); });
@@ -174,11 +236,7 @@
       cell(row, m[1]); cell(row, pct(live[m[0]])); cell(row, pct(draft[m[0]]));
       table.appendChild(row);
     });
-    box.appendChild(table);
-    var actions = el("div", "actions");
-    actions.appendChild(button("danger", "仍然发布 publish anyway", function () { publish(true); }));
-    actions.appendChild(button("", "取消 cancel", function () { box.className = ""; }));
-    box.appendChild(actions);
+    return table;
   }
 
   // -- left: categories, search, the list -------------------------------------------------------

@@ -46,7 +46,12 @@ def test_a_trainer_script_curates_publishes_and_rolls_back(tmp_path):
     for entry_id in ("order_cancel", "refund_progress", "shipping_time", "invoice_how"):
         _run("kb", "retire", entry_id, *opts)
     refused = _run("publish", *opts, ok=False)
-    assert refused.exit_code == 1 and "accuracy_at_1" in refused.output and "--force" in refused.output
+    assert refused.exit_code == 1 and "accuracy_at_1" in refused.output and "--force --note" in refused.output
+    assert "compared with live version 2:" in refused.output  # the diff is printed before the refusal
+    flagship = refused.output.split("flagship questions losing their answer:")[1].split("lost answers:")[0]
+    assert "怎么开发票  [flagship]: answer invoice_how →" in flagship
+    no_note = _run("publish", "--force", *opts, ok=False)
+    assert no_note.exit_code == 2 and "needs a note" in no_note.output
 
     assert "version 1  (live)" in _run("rollback", "1", *opts).output
     listed = _run("versions", *opts[:4]).output.splitlines()

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from tests.browser import ARTEFACTS, serving
-from tests.conftest import DEMO, MINI_KB, Crowd, browser_sign_in, started_workbench, workbench_app
+from tests.conftest import DEMO, MINI_KB, Crowd, browser_sign_in, move_similar, started_workbench, workbench_app
 # A colloquial question version 1 does not answer with the repair entry (it falls back); once it is a
 # similar question, the gate passes (accuracy@1 and wrong-answer rate on the demo test set unchanged).
 QUESTION, TARGET = "东西坏了找谁", "repair_apply"
@@ -82,7 +82,10 @@ def test_trainer_adds_a_similar_question_and_publishes_while_customers_chat(brow
         customers.wait_for(30, 60, "customers chatting before the trainer clicks")
         page.fill("#publish-note", f"{QUESTION} → {TARGET}")
         clicked = time.monotonic()
-        page.click("#publish")
+        page.click("#publish")  # first the diff against the live version, then the trainer confirms
+        page.locator("#publish-result:is(.confirm, .refused, .error)").wait_for(timeout=PUBLISHING)
+        assert "发布前请确认" in page.inner_text("#publish-result"), page.inner_text("#publish-result")
+        page.click("#publish-result .actions button.primary")
         page.locator("#publish-result:is(.ok, .refused, .error)").wait_for(timeout=PUBLISHING)
         assert "已发布 v2" in page.inner_text("#publish-result")  # the gate passed: nothing forced
         page.locator("#served-version", has_text="v2").wait_for()
@@ -109,6 +112,39 @@ def test_trainer_adds_a_similar_question_and_publishes_while_customers_chat(brow
     widget.locator(".fq-bot", has_text=answer[:20]).wait_for()
     widget.screenshot(path=str(ARTEFACTS / "trainer-published-widget.png"))
     shop.close()
+
+
+@pytest.fixture(scope="module")
+def gated_server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("gated-workbench")
+    yield from serve_workbench(str(folder / "faqbot.sqlite3"), DEMO / "kb.yml", folder, ("trainer", "trainer"),
+                               curation__test_set=str(DEMO / "queries.jsonl"))
+
+
+def test_a_harmful_edit_is_blocked_by_the_gate_with_the_diff_shown(browser, gated_server):
+    """Issue 19: 怎么退货's similar questions moved to another entry; the page shows who loses the answer."""
+    url, app, _ = gated_server
+    move_similar(app.state.versions.publisher, "return_how", "return_7days", actor="trainer")
+
+    context, page = open_workbench(browser, url, "trainer")
+    page.click("#publish")
+    page.locator("#publish-result:is(.confirm, .refused, .error)").wait_for(timeout=PUBLISHING)
+
+    shown = page.inner_text("#publish-result")
+    assert "评估未通过" in shown, shown
+    assert "怎么退货 [核心问题]：回答 return_how →" in page.inner_text("#gate-flagship")
+    assert page.locator("#gate-lost li", has_text="[测试集]：回答 ").count() >= 1  # test-set questions losing theirs
+    assert page.locator("#publish-result .reasons li", has_text="核心问题 '怎么退货' 失去答案").count() == 1
+    page.screenshot(path=str(ARTEFACTS / "trainer-gate-blocked.png"), full_page=True)
+    anyway = page.locator("#publish-result button.danger")
+    assert anyway.is_disabled()  # publishing anyway needs a note
+    assert page.inner_text("#live-version") == "v1"
+
+    page.fill("#gate-note", "退货入口改版，先合并到七天无理由")
+    anyway.click()
+    page.locator("#publish-result.ok").wait_for(timeout=PUBLISHING)
+    assert "强制发布 forced" in page.inner_text("#publish-result")
+    context.close()
 
 
 HOSTILE_CATEGORY = "售后/<img src=x onerror=window.__xss=2>"
