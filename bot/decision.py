@@ -30,7 +30,7 @@ class Analysis:
     proba: np.ndarray
     answer_confidence: float
     options_confidence: float
-    exact: bool = False  # the message is one of the first entry's questions, word for word (normalised)
+    exact: bool = False  # the message is one of the first entry's questions, word for word or sound for sound
     keyword: bool = False  # the message is one word: a topic ("快递"), not a question
     picked: bool = False  # the customer picked the first entry from the options offered
     refused: Optional[str] = None  # "empty" or "too_long": a message the bot does not try to understand
@@ -102,7 +102,8 @@ class DecisionPolicy:
                                              f"confidence ≥ answer threshold {self.answer_threshold:.2f}",),
                             parts=several)
         if a.exact:
-            return Decision("answer", (0,), ("the message is one of the entry's questions",))
+            return Decision("answer", (0,), ("the message is one of the entry's questions (word for word, or as it "
+                                             "sounds)",))
         if a.small_talk and (a.pleasantry or a.options_confidence >= SMALL_TALK_SHARE * self.clarify_threshold):
             why = "said in small-talk phrases" if a.pleasantry else f"options confidence {a.options_confidence:.2f}"
             return Decision("answer", (0,), (f"small talk, {why}: a pleasantry is answered, never offered as an option",))

@@ -19,7 +19,7 @@ from knowledge_base.entry_scores import Exclusions
 from knowledge_base.retriever import Retriever
 from knowledge_base.errors import NotFound
 from knowledge_base.text.entities import find_entities
-from knowledge_base.text.pinyin import to_pinyin
+from knowledge_base.text.pinyin import sound_key, to_pinyin
 
 from bot.artefact import EXAMPLES, ArtefactError, load_components, read_manifest
 from bot.config import load_config
@@ -30,6 +30,7 @@ from bot.reply import Option, Reply, ReplyPart
 from bot.small_talk import SmallTalk
 
 SHOWN_CANDIDATES = 5
+MAX_SOUND_QUESTIONS = 200_000  # questions matched by sound too (a homophone typo): beyond, the table costs seconds at load
 SMALL_TALK = "闲聊"  # the category of greetings, thanks and goodbyes
 
 
@@ -55,6 +56,8 @@ class Bot:
         if questions is None:  # every question normalised, in the retriever's order
             questions = retriever.prepare([q for e in self._entries for q in e.questions])
         self._exact = _exact_questions(questions, retriever.owners_)
+        self._sounds = _exact_questions([sound_key(q) for q in questions] if len(questions) <= MAX_SOUND_QUESTIONS
+                                        else [], retriever.owners_)
         self.small_talk = SmallTalk(self._entries, questions, retriever.owners_)
 
     # -- loading --------------------------------------------------------------------------------
@@ -150,9 +153,12 @@ class Bot:
         return len(self.retriever.segmenter.predict(text, synonyms=False)) == 1
 
     def _exact_first(self, a: Analysis) -> Analysis:
-        """A message that is word for word a curated question gets that entry: what a trainer who
-        just added it expects, whatever the learned confidence says."""
+        """A message that is word for word a curated question — or sounds exactly like one, an IME's
+        homophone typo ("积份有什么用") — gets that entry: what a trainer who just added it expects,
+        whatever the learned confidence says."""
         index = self._exact.get(a.text)
+        if index is None and self._sounds:
+            index = self._sounds.get(sound_key(a.text))
         if index is None or self._expired_mask()[index]:
             return a
         order = np.concatenate([[index], a.entries[a.entries != index]]).astype(a.entries.dtype)

@@ -34,9 +34,11 @@ def with_similar(kb: KnowledgeBase, entry_id: str, questions: Sequence[str]) -> 
 
 def measure(kb: KnowledgeBase, config: Config, queries, flagship: Sequence[str] = FLAGSHIP,
             entry_id: str = EDITED_ENTRY, added: Sequence[str] = ADDED) -> dict:
-    """Train before and after the edit; the changes on other entries' test questions and on the flagship ones."""
+    """Train before and after the edit — the edited draft calibrated on the version before it, as the
+    workbench and the publisher train it; the changes on other entries' test questions and on the
+    flagship ones."""
     before, _ = train_cached(None, config, False, kb=kb)
-    after, _ = train_cached(None, config, False, kb=with_similar(kb, entry_id, added))
+    after, _ = train_cached(None, config, False, kb=with_similar(kb, entry_id, added), base=Path(before.folder))
     others = [q for q in queries if q.expected_id != entry_id]
     changes = decision_diff.diff_bots(before, after, others)
     flagship_changes = decision_diff.diff_traffic(before, after, list(flagship))

@@ -9,25 +9,32 @@ import fcntl
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Optional
 
 from bot.config import Config
 from bot.engine import Bot
 from knowledge_base.environment import cache_root
 from knowledge_base.loader import load_kb
-from training.trainer import train
+from training.previous_model import PreviousModel
+from training.trainer import code_hash, train
 
 
 def model_cache_dir() -> Path:
     return cache_root() / "models"
 
 
-def train_cached(kb_path, config: Config, show_progress: bool = True, kb=None):
-    """Train into the model cache (keyed by KB + config) and load; returns (bot, seconds)."""
+def train_cached(kb_path, config: Config, show_progress: bool = True, kb=None, base: Optional[Path] = None):
+    """Train into the model cache (keyed by KB + config, and ``base``'s calibration) and load; returns
+    (bot, seconds). ``base``: a trained model (the live version's) whose fusion, confidence and thresholds
+    are kept while the KB changed little since them (training.previous_model), so the draft and the
+    version published from it decide alike wherever the edit did not reach."""
     kb = (kb or load_kb(kb_path)).published()
-    out = model_cache_dir() / f"{kb.content_hash()}-{config.fingerprint()}"
+    prior = PreviousModel.load(base, config, code_hash()) if base is not None else None
+    anchored = f"-on-{prior.calibration_key}" if prior is not None else ""
+    out = model_cache_dir() / f"{kb.content_hash()}-{config.fingerprint()}{anchored}"
     started = time.perf_counter()
     with cache_entry_lock(out):
-        train(kb, config, out, show_progress=show_progress)
+        train(kb, config, out, show_progress=show_progress, previous=prior.folder if prior else None)
         bot = Bot.load(out)
     seconds = bot.manifest.get("training", {}).get("train_seconds", round(time.perf_counter() - started, 2))
     return bot, seconds

@@ -1,14 +1,16 @@
 """The trained version a retraining starts from: what it already computed is reused, not redone.
 
 Unchanged questions keep their normalised text and their BM25 term counts (segmentation and pinyin
-are most of the sparse index's build time), the IVF index keeps its k-means centres, and a large KB
-(``dense.index_exact_below`` questions or more) keeps its learned fusion, confidence and thresholds
-while less than ``ranking.refit_after`` of its questions changed since they were fitted: scoring
-thousands of held-out questions against a large KB takes minutes, and ten new entries among
-thousands do not move a model of a few dozen weights. Sentence vectors come from the embedding cache.
+are most of the sparse index's build time), the IVF index keeps its k-means centres, and the learned
+fusion, confidence and thresholds are kept while less than ``ranking.refit_after`` of the questions
+changed since they were fitted: ten new questions do not move a model of a few dozen weights, and a
+refit would move every decision near a threshold — an edit to one entry must change only the
+questions near it (and on a large KB, scoring thousands of held-out questions takes minutes). Sentence
+vectors come from the embedding cache.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,19 +64,33 @@ class PreviousModel:
         known.update(zip(missing, normalizer.predict(missing)))
         return [known[t] for t in raw]
 
-    def decision_models(self, texts: List[str], config: Config):
-        """(ranker, confidence, thresholds, stats, fitted-on hashes) to keep, or None when they must be refit."""
+    def decision_models(self, questions: np.ndarray, config: Config):
+        """(ranker, confidence, thresholds, stats, fitted-on hashes) to keep, or None when they must be refit;
+        ``questions``: ``question_keys`` of the KB being trained."""
         thresholds = self.manifest["thresholds"]
-        if len(texts) < config.dense.index_exact_below or "tuned" in thresholds or not (self.folder / FITTED_ON).exists():
+        if "tuned" in thresholds or not (self.folder / FITTED_ON).exists():
             return None
         fitted = np.load(self.folder / FITTED_ON)
-        now = np.unique(keys_of(texts))
+        now = questions
         changed = len(np.setdiff1d(now, fitted)) + len(np.setdiff1d(fitted, now))
         if changed >= config.ranking.refit_after * max(1, len(fitted)):
             return None
         stats = dict(self.manifest["training"], decision_models_reused_from=self.manifest["kb_hash"],
                      questions_changed_since_fitted=changed)
         return self.components["fusion_ranker"], self.components["confidence"], thresholds, stats, fitted
+
+    @property
+    def calibration_key(self) -> str:
+        """What identifies the fusion, confidence and thresholds a retraining from this model may keep."""
+        return hashlib.sha256((self.folder / FITTED_ON).read_bytes() + json.dumps(
+            self.manifest["thresholds"], sort_keys=True).encode()).hexdigest()[:12] if (self.folder / FITTED_ON).exists() else "none"
+
+
+def question_keys(kb, texts: List[str]) -> np.ndarray:
+    """One hash per (entry, normalised question): a question moved to another entry is a change too."""
+    _, owners = kb.examples()
+    ids = [e.id for e in kb]
+    return np.unique(keys_of([f"{ids[o]}\t{t}" for o, t in zip(owners, texts)]))
 
 
 def save_examples(folder: Path, raw: List[str], texts: List[str]) -> None:

@@ -125,13 +125,29 @@ class Publisher:
     def _load(self, number: int) -> Bot:
         model = self.folder(number) / "model"
         if not model.exists():
+            base = self._evaluation_of(number).get("calibration_base")
             bot, _ = train_cached(None, self.config, self.show_progress, kb=self.snapshot(number, self.folder(number)
-                                                                                           / "resources"))
+                                                                                           / "resources"),
+                                  base=self.model_folder(base) if base else None)
             _copy_into(Path(bot.folder), model)
         return Bot.load(model)
 
     def folder(self, number: int) -> Path:
         return self.root / f"v{number:04d}"
+
+    def model_folder(self, number: int) -> Path:
+        """Version ``number``'s trained folder (rebuilt from its snapshot where this worker lacks it)."""
+        self.load(number)
+        return self.folder(number) / "model"
+
+    def calibration_base(self) -> Optional[Path]:
+        """The live version's trained folder: a draft keeps its fusion, confidence and thresholds while it
+        changed little since them, so an edit changes decisions only near the edited entries."""
+        live = self.live()
+        return None if live is None else self.model_folder(live)
+
+    def _evaluation_of(self, number: int) -> dict:
+        return next((v["evaluation"] for v in self.versions() if v["number"] == number), {}) or {}
 
     # -- writing --------------------------------------------------------------------------------
     def publish(self, actor: str, note: str = "", force: bool = False) -> dict:
@@ -147,7 +163,8 @@ class Publisher:
         staging = Path(tempfile.mkdtemp(prefix=".preview-", dir=self.root))
         try:
             bot, train_seconds = train_cached(None, self.config, self.show_progress,
-                                              kb=self.draft.knowledge_base(staging / "resources"))
+                                              kb=self.draft.knowledge_base(staging / "resources"),
+                                              base=self.calibration_base())
             evaluation = self._evaluate_against_live(bot)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -159,9 +176,11 @@ class Publisher:
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=self.root))
         try:
             kb = self.draft.knowledge_base(staging / "resources")
-            bot, train_seconds = train_cached(None, self.config, self.show_progress, kb=kb)
+            base = self.live()
+            bot, train_seconds = train_cached(None, self.config, self.show_progress, kb=kb,
+                                              base=self.model_folder(base) if base else None)
             evaluation = self._gate(bot, force, actor, note)
-            evaluation["train_seconds"] = train_seconds
+            evaluation.update(train_seconds=train_seconds, calibration_base=base)
             _copy_into(Path(bot.folder), staging / "model")
             number = self._commit(kb, staging, evaluation, actor, note)
         finally:
@@ -223,7 +242,7 @@ class Publisher:
 
     def _evaluation(self, number: int, fingerprint: str) -> Optional[dict]:
         """Version ``number``'s own result, when it was measured on this very test set."""
-        evaluation = next((v["evaluation"] for v in self.versions() if v["number"] == number), {})
+        evaluation = self._evaluation_of(number)
         return evaluation.get("draft") if evaluation.get("test_set") == fingerprint else None
 
     def _commit(self, kb: KnowledgeBase, staging: Path, evaluation: dict, actor: str, note: str) -> int:

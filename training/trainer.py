@@ -24,11 +24,11 @@ from knowledge_base.sparse_index import SparseIndex
 from knowledge_base.text import Normalizer, Segmenter
 
 from bot.artefact import MANIFEST, read_manifest, save_components, write_manifest
-from knowledge_base.embedding_cache import EmbeddingCache, keys_of
+from knowledge_base.embedding_cache import EmbeddingCache
 from knowledge_base.errors import InvalidInput
 from training import pseudo_queries
 from training.perturb import Perturber
-from training.previous_model import FITTED_ON, PreviousModel, save_examples
+from training.previous_model import FITTED_ON, PreviousModel, question_keys, save_examples
 from training.progress import Progress
 from training.thresholds import lowest_threshold_with_precision, on_grid
 
@@ -55,13 +55,14 @@ def train(kb: KnowledgeBase, config: Config, out: Path, show_progress: bool = Tr
     prior = None if force else PreviousModel.load(previous or out, config, code_hash())
     with Progress(show_progress) as progress:
         retriever, texts, embeddings, spec = _fit_retriever(kb, config, progress, prior)
-        reused = prior.decision_models(texts, config) if prior else None
+        questions = question_keys(kb, texts)
+        reused = prior.decision_models(questions, config) if prior else None
         if reused:
             ranker, confidence, thresholds, stats, fitted_on = reused
         else:
             ranker, confidence, thresholds, stats = _fit_decision_models(retriever, texts, embeddings, config, progress,
                                                                          _small_talk_mask(kb))
-            fitted_on = np.unique(keys_of(texts))
+            fitted_on = questions
     stats["train_seconds"] = round(time.perf_counter() - started, 2)
     tmp = Path(tempfile.mkdtemp(prefix=".training-", dir=out.parent if out.parent.exists() else None))
     np.save(tmp / FITTED_ON, fitted_on)

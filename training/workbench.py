@@ -57,7 +57,8 @@ class Workbench:
         with self._training:
             revision = self.draft.revision()
             if self._draft_bot[0] != revision:
-                bot, _ = train_cached(None, self.config, False, kb=self.draft.knowledge_base())
+                bot, _ = train_cached(None, self.config, False, kb=self.draft.knowledge_base(),
+                                      base=self.publisher.calibration_base())
                 self._draft_bot = (revision, bot)
             return self._draft_bot[1]
 

@@ -21,3 +21,17 @@ def _syllables(token: str) -> Tuple[str, ...]:
     from pypinyin import Style, lazy_pinyin
 
     return tuple(s for s in lazy_pinyin(token, style=Style.NORMAL, errors="ignore") if s.isalpha())
+
+
+MIN_SOUND_CHARS = 4  # shorter questions share their sound too often (退款 / 推款 are fine, 发票 / 花瓢 not)
+
+
+def sound_key(text: str) -> str:
+    """``text`` as it sounds: each Chinese character's toneless pinyin, other characters as they are, no
+    spaces — what an IME homophone typo ("积份有什么用") shares with the question meant. "" for text with
+    fewer than MIN_SOUND_CHARS Chinese characters."""
+    chinese = [ch for ch in text if "\u3400" <= ch <= "\u9fff"]
+    if len(chinese) < MIN_SOUND_CHARS:
+        return ""
+    return "".join(("".join(_syllables(ch)) or ch) + "|" if "\u3400" <= ch <= "\u9fff" else ch
+                   for ch in text if not ch.isspace())
