@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from handoff.report import GROUPINGS, outcome_report
 from handoff.sign_in_guard import SignInGuard
+from handoff.signed_calls import SignedCalls
 from handoff.webhooks import verify
 
 from bot.config import HandoffConfig
@@ -53,6 +54,7 @@ def agent_router(conversations: Conversations, handoff: HandoffConfig,
     ``webhook_secret``: what a connected help desk signs its calls with."""
     router = APIRouter()
     desk = conversations.desk
+    replays = SignedCalls(conversations.store)  # a signed help-desk call is accepted once
     guard = SignInGuard(conversations.store)  # guessing a password gets slower; the agent is never locked out
     per_address = limiter("sign-in-address", SIGN_INS_PER_MINUTE * 6)  # a whole office signs in from one address
 
@@ -184,10 +186,13 @@ def agent_router(conversations: Conversations, handoff: HandoffConfig,
     # -- a connected help desk (instead of the built-in workspace) -----------------------------
     async def signed(request: Request) -> bytes:
         body = await request.body()
-        if not verify(webhook_secret, request.headers.get("X-Faqbot-Timestamp", ""), body,
-                      request.headers.get("X-Faqbot-Signature", ""), request.method, request.url.path):
+        stamp, signature = request.headers.get("X-Faqbot-Timestamp", ""), request.headers.get("X-Faqbot-Signature", "")
+        if not verify(webhook_secret, stamp, body, signature, request.method, request.url.path):
             raise HTTPException(401, "missing or wrong X-Faqbot-Signature "
                                      "(HMAC-SHA256 of timestamp.METHOD.path.body)")
+        if not await run_in_threadpool(replays.first_time, signature, stamp):
+            raise HTTPException(409, "this signed call was received before (a replay); "
+                                     "sign each call with a new X-Faqbot-Timestamp")
         return body
 
     @router.post("/api/integrations/handoffs/{handoff_id}/messages", tags=["integration"],

@@ -226,7 +226,8 @@ def insert_if_new(conn, table, **values) -> bool:
     from sqlalchemy.dialects import postgresql, sqlite
 
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return conn.execute(dialect.insert(table).values(**values).on_conflict_do_nothing()).rowcount == 1
+    made = dialect.insert(table).values(**values).on_conflict_do_nothing().returning(*table.primary_key.columns)
+    return conn.execute(made).first() is not None
 
 
 def _message_row(session_id: str, sender: str, text: str, emotion: Optional[float] = None,
