@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, create_engine, delete, event, func, insert, li
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from bot.store.forgetting import forget_sentences
 from bot.store.schema import sessions, messages, feedback, handoffs, tickets, surveys, webhook_outbox, migrate
 from knowledge_base.errors import Forbidden, NotFound
 
@@ -194,7 +195,9 @@ class ConversationStore:
     @serialised
     def forget(self, customer_id: Optional[str] = None, session_ids: Sequence[str] = ()) -> dict:
         """Delete every conversation of a customer (by customer id and/or session ids) with all that
-        hangs off it — messages, feedback, hand-offs, tickets, ratings; returns what was deleted."""
+        hangs off it — messages, feedback, hand-offs, tickets, ratings, webhook events — and their
+        sentences wherever they were copied (suggestions, audit log: ``bot/store/forgetting.py``);
+        returns what was deleted."""
         with self.engine.begin() as conn:
             chosen = select(sessions.c.id).where(or_(sessions.c.id.in_(list(session_ids)),
                                                      sessions.c.customer_id == customer_id if customer_id
@@ -203,6 +206,8 @@ class ConversationStore:
             if not ids:
                 return {"sessions": 0}
             by_session = lambda t: t.c.session_id.in_(ids)  # noqa: E731
+            typed = conn.execute(select(messages.c.text).where(by_session(messages), messages.c.sender == "customer"))
+            derived = forget_sentences(conn, [r[0] for r in typed])  # suggestions, audit log: by the sentence
             said = select(messages.c.id).where(by_session(messages))
             counts = {"feedback": conn.execute(delete(feedback).where(feedback.c.message_id.in_(said))).rowcount}
             for table in (surveys, tickets, handoffs, messages):
@@ -210,7 +215,7 @@ class ConversationStore:
             counts["sessions"] = conn.execute(delete(sessions).where(sessions.c.id.in_(ids))).rowcount
             naming = or_(*(webhook_outbox.c.payload.contains(json.dumps(i)) for i in ids))  # events about them
             counts["webhook_events"] = conn.execute(delete(webhook_outbox).where(naming)).rowcount
-        return counts
+        return dict(counts, **derived)
 
     @serialised
     def feedback(self, message_id: Optional[int] = None) -> List[dict]:
