@@ -119,6 +119,9 @@ class ServerConfig:
     # byte (or of the connection opening), its body within body_timeout_seconds after; else 408 and closed.
     header_timeout_seconds: float = 10.0
     body_timeout_seconds: float = 60.0
+    # /metrics: clients at these addresses (a Prometheus server) scrape without signing in; anyone else
+    # needs a supervisor's or admin's bearer token. Behind a proxy every client has the proxy's address.
+    metrics_addresses: tuple = ()
 
 
 @dataclass(frozen=True)
