@@ -208,8 +208,17 @@ class Conversations:
 
     def switch(self, bot: Bot, router: Optional[HandoffRouter]) -> None:
         """Serve ``bot`` (a newly published version) from the next message on; messages being
-        answered finish with the bot they started with."""
+        answered finish with the bot they started with. Idle conversations let go of the old version
+        now: each one kept it alive (its whole model, ~300 MB) until its customer wrote again."""
         self.bot, self.router = bot, router
+        with self._guard:
+            held = [(session, self.locks.get(session_id)) for session_id, session in self.sessions.items()]
+        for session, lock in held:
+            if lock is not None and lock.acquire(blocking=False):  # a busy one switches at its next message
+                try:
+                    session.bot, session.router = bot, router
+                finally:
+                    lock.release()
 
     # -- agents ---------------------------------------------------------------------------------
     def accept(self, handoff_id: int, agent: dict) -> dict:
