@@ -116,6 +116,13 @@ class ServerConfig:
     max_request_bytes: int = 1_000_000  # larger API request bodies are refused (413); KB uploads: curation
     max_json_depth: int = 32  # deeper JSON is refused (422) before it is parsed
     answering_threads: int = 2  # customer messages a process answers at once (bot/http/answering.py)
+    # Slow clients (slowloris): a request's headers must arrive within this many seconds of its first
+    # byte (or of the connection opening), its body within body_timeout_seconds after; else 408 and closed.
+    header_timeout_seconds: float = 10.0
+    body_timeout_seconds: float = 60.0
+    # /metrics: clients at these addresses (a Prometheus server) scrape without signing in; anyone else
+    # needs a supervisor's or admin's bearer token. Behind a proxy every client has the proxy's address.
+    metrics_addresses: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -364,6 +371,8 @@ def _ranges(cfg: Config):
         ("handoff.survey.accept_for_hours", cfg.handoff.survey.accept_for_hours, 1, 24 * 90),
         ("server.max_request_bytes", cfg.server.max_request_bytes, 1_000, 1_000_000_000),
         ("server.max_json_depth", cfg.server.max_json_depth, 4, 1_000),
+        ("server.header_timeout_seconds", cfg.server.header_timeout_seconds, 0.1, 3600.0),
+        ("server.body_timeout_seconds", cfg.server.body_timeout_seconds, 0.1, 3600.0),
         ("curation.max_import_mb", cfg.curation.max_import_mb, 1, 10_000),
         ("curation.max_import_rows", cfg.curation.max_import_rows, 1, 100_000_000),
         ("curation.max_unzipped_mb", cfg.curation.max_unzipped_mb, 1, 100_000),

@@ -4,6 +4,8 @@ Loading never drops an entry: either every entry loads or ``KBValidationError`` 
 """
 from __future__ import annotations
 
+import re
+
 import csv
 import json
 import stat
@@ -18,6 +20,9 @@ from knowledge_base.entry import STATUSES, Entry, KnowledgeBase
 from knowledge_base.limits import ImportLimits
 from knowledge_base.problems import KBValidationError, Problem
 
+# An id names the entry in URLs (/api/trainer/entries/{id}) and files: nothing that would change the path.
+_BAD_ID = re.compile(r"[/\\?#%\x00-\x1f\x7f]")
+MAX_ID_CHARS = 255  # the draft's id column
 FIELDS = (
     "id", "question", "similar", "category", "answer", "keywords", "related", "tags",
     "metadata", "valid_from", "valid_to", "status", "handoff",
@@ -373,6 +378,10 @@ def _to_entry(data: Dict[str, Any], source: str, line: int, field_lines: Dict[st
     entry_id = data.get("id")
     if entry_id is None or str(entry_id).strip() == "":
         report("id", "missing: every entry needs an id")
+    elif _BAD_ID.search(str(entry_id)) or str(entry_id) in (".", "..") or str(entry_id) != str(entry_id).strip() \
+            or len(str(entry_id)) > MAX_ID_CHARS:
+        report("id", f"{str(entry_id)[:80]!r} cannot be an id: at most {MAX_ID_CHARS} characters, not '.' or '..', "
+                     "no / \\ ? # %, control characters or surrounding spaces (it is part of the entry's URL)")
     question = data.get("question")
     if isinstance(question, (int, float)) and not isinstance(question, bool):
         question = str(question)  # "12306" written without quotes is still a question

@@ -15,7 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, true, update
 from sqlalchemy.engine import Connection
 
 from bot.store import ConversationStore, kb_entries, kb_resources, kb_state
@@ -23,9 +23,11 @@ from knowledge_base.entry import KnowledgeBase
 from knowledge_base.loader import KBValidationError, Problem, build_kb
 
 from training import audit
+from training.draft_import import plan_import
 from knowledge_base.errors import Conflict, NotFound
 
 DRAFT_REVISION = "draft_revision"
+IMPORT_TRIES = 3  # an import planned on a draft that changed meanwhile is planned again, this often
 NO_LINE = re.compile(r" \((first defined at )?line 0\)")
 UNCATEGORISED = "(未分类)"  # the tree's node for entries without a category
 SUMMARY_FIELDS = ("id", "question", "category", "status", "valid_from", "valid_to", "handoff")
@@ -102,25 +104,30 @@ class Draft:
     # -- writing --------------------------------------------------------------------------------
     def import_kb(self, kb: KnowledgeBase, actor: str, merge: bool = False) -> dict:
         """Replace the draft with ``kb`` (or, with ``merge``, add and update its entries and keep the
-        rest). Validated as a whole first: a failed import changes nothing."""
-        with self.store.transaction() as conn:
-            current = {e["id"]: e for e in _rows(conn)}
-            incoming = {e.id: _clean(e.to_dict()) for e in kb}
-            kept = [e for i, e in current.items() if i not in incoming] if merge else []
-            _validate([_record(e) for e in kept] + list(incoming.values()), kb.source)
-            summary = {"added": sorted(set(incoming) - set(current)),
-                       "changed": sorted(i for i in incoming if i in current and _clean(current[i]) != incoming[i]),
-                       "removed": [] if merge else sorted(set(current) - set(incoming))}
-            if not merge:
-                conn.execute(delete(kb_entries))
-                current = {}
-            position = _next_position(conn)
-            for n, (entry_id, data) in enumerate(incoming.items()):
-                _write(conn, data, actor, current.get(entry_id), position + n)
-            _import_resources(conn, kb.resources)
-            audit.record(conn, actor, "kb.import", "kb", dict(summary, source=kb.source, merge=merge))
-            _bump(conn)
-        return {k: len(v) if isinstance(v, list) else v for k, v in summary.items()}
+        rest). Validated as a whole first: a failed import changes nothing. The checking runs with no
+        lock held; only the writing is a (short) transaction, so customers never wait on an import."""
+        for _ in range(IMPORT_TRIES):
+            revision, current = self._snapshot()
+            plan = plan_import(kb, current, revision, merge, actor, _clean, _validate, _record)
+            with self.store.transaction() as conn:
+                if _revision(conn) != plan.revision:
+                    continue  # a trainer changed the draft meanwhile: plan again on what it is now
+                chosen = kb_entries.c.id.in_(plan.replacing) if plan.replacing is not None else true()
+                conn.execute(delete(kb_entries).where(chosen))
+                if plan.rows:
+                    conn.execute(insert(kb_entries), plan.rows)
+                _import_resources(conn, kb.resources)
+                audit.record(conn, actor, "kb.import", "kb", dict(plan.summary, source=kb.source, merge=merge))
+                _bump(conn)
+            return {k: len(v) if isinstance(v, list) else v for k, v in plan.summary.items()}
+        raise EditConflict("the draft kept changing while the file was checked; import it again")
+
+    def _snapshot(self) -> tuple:
+        """(draft revision, entries by id) in one short read; decoded after the lock is released."""
+        with self.store.reading() as conn:
+            revision = _revision(conn)
+            raw = conn.execute(select(kb_entries).order_by(kb_entries.c.position, kb_entries.c.id)).all()
+        return revision, {row.id: _as_dict(row) for row in raw}
 
     def seed(self, kb: KnowledgeBase, actor: str = "system") -> bool:
         """Fill an empty draft (first start of a server); a draft trainers already have is left alone."""

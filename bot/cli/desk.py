@@ -89,7 +89,9 @@ def forget(customer: Optional[str] = typer.Option(None, "--customer", help="the 
            session: Optional[List[str]] = typer.Option(None, "--session", help="a conversation id; repeat"),
            db: str = DbOption):
     """Delete a customer's data on request (个人信息删除): their conversations, messages, feedback,
-    hand-offs, tickets, ratings and pending webhook events. Aggregates already reported stay."""
+    hand-offs, tickets, ratings and pending webhook events, and their sentences in mined suggestions and
+    the audit log. Sentences a trainer took into the draft or the test set are counted (in_draft,
+    in_test_set) for you to edit. Aggregates already reported stay."""
     from bot.store import ConversationStore
 
     if not customer and not session:

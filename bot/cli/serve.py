@@ -39,6 +39,7 @@ def serve(model: Optional[Path] = ModelOption, config: Optional[Path] = ConfigOp
     import uvicorn
 
     from bot.cli.logs import mask_access_log
+    from bot.cli.slow_clients import uvicorn_limits
 
     redis = redis or load_settings(config).server.redis_url
     if workers > 1:
@@ -54,6 +55,4 @@ def serve(model: Optional[Path] = ModelOption, config: Optional[Path] = ConfigOp
     if demo_agents:
         create_demo_accounts(desk)
     mask_access_log()
-    # A WebSocket frame is held to the HTTP body limit (uvicorn's default would take 16 MB).
-    uvicorn.run(app_, host=host, port=port, timeout_keep_alive=KEEP_ALIVE_SECONDS,
-                ws_max_size=app_.state.server_settings.max_request_bytes)
+    uvicorn.run(app_, host=host, port=port, **uvicorn_limits(app_.state.server_settings, KEEP_ALIVE_SECONDS))

@@ -104,9 +104,10 @@ def _stop_all(workers: List[multiprocessing.Process]) -> None:
 def _worker(spec: str, host: str, port: int, keep_alive: int) -> None:
     import uvicorn
 
+    from bot.cli.slow_clients import uvicorn_limits
+
     app = app_for(spec)[0]
-    config = uvicorn.Config(app, host=host, port=port, timeout_keep_alive=keep_alive,
-                            ws_max_size=app.state.server_settings.max_request_bytes)  # frames as large as bodies
+    config = uvicorn.Config(app, host=host, port=port, **uvicorn_limits(app.state.server_settings, keep_alive))
     uvicorn.Server(config).run(sockets=[_listening_socket(host, port)])
 
 

@@ -7,6 +7,7 @@ admin. A help desk proves itself with the webhook secret (HMAC of timestamp and 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from typing import Awaitable, Callable, Optional
 
@@ -15,6 +16,8 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from handoff.report import GROUPINGS, outcome_report
+from handoff.sign_in_guard import SignInGuard
+from handoff.signed_calls import SignedCalls
 from handoff.webhooks import verify
 
 from bot.config import HandoffConfig
@@ -51,7 +54,8 @@ def agent_router(conversations: Conversations, handoff: HandoffConfig,
     ``webhook_secret``: what a connected help desk signs its calls with."""
     router = APIRouter()
     desk = conversations.desk
-    per_user = limiter("sign-in-user", SIGN_INS_PER_MINUTE)  # guessing one agent's password is slow
+    replays = SignedCalls(conversations.store)  # a signed help-desk call is accepted once
+    guard = SignInGuard(conversations.store)  # guessing a password gets slower; the agent is never locked out
     per_address = limiter("sign-in-address", SIGN_INS_PER_MINUTE * 6)  # a whole office signs in from one address
 
     def agent(authorization: Optional[str] = Header(None)) -> dict:
@@ -71,11 +75,18 @@ def agent_router(conversations: Conversations, handoff: HandoffConfig,
     @router.post("/api/agent/login", summary="Sign in; returns a bearer token", tags=["agents"])
     def login(credentials: LoginIn, request: Request) -> dict:
         address = request.client.host if request.client else "?"
-        if not per_address.allow(address) or not per_user.allow(credentials.username):
-            raise HTTPException(429, "too many sign-in attempts; wait a minute")
+        if not per_address.allow(address):
+            raise HTTPException(429, "too many sign-in attempts from this address; wait a minute",
+                                headers={"Retry-After": "60"})
+        wait = guard.wait_seconds(credentials.username, address)
+        if wait > 0:
+            raise HTTPException(429, f"too many wrong passwords for this account from this address; "
+                                     f"try again in {math.ceil(wait)} s", headers={"Retry-After": str(math.ceil(wait))})
         token = desk.login(credentials.username, credentials.password)
         if token is None:
+            guard.failed(credentials.username, address)
             raise HTTPException(401, "wrong username or password")
+        guard.succeeded(credentials.username, address)
         return {"token": token, "agent": desk.agent_for_token(token)}
 
     @router.post("/api/agent/logout", tags=["agents"])
@@ -175,10 +186,13 @@ def agent_router(conversations: Conversations, handoff: HandoffConfig,
     # -- a connected help desk (instead of the built-in workspace) -----------------------------
     async def signed(request: Request) -> bytes:
         body = await request.body()
-        if not verify(webhook_secret, request.headers.get("X-Faqbot-Timestamp", ""), body,
-                      request.headers.get("X-Faqbot-Signature", ""), request.method, request.url.path):
+        stamp, signature = request.headers.get("X-Faqbot-Timestamp", ""), request.headers.get("X-Faqbot-Signature", "")
+        if not verify(webhook_secret, stamp, body, signature, request.method, request.url.path):
             raise HTTPException(401, "missing or wrong X-Faqbot-Signature "
                                      "(HMAC-SHA256 of timestamp.METHOD.path.body)")
+        if not await run_in_threadpool(replays.first_time, signature, stamp):
+            raise HTTPException(409, "this signed call was received before (a replay); "
+                                     "sign each call with a new X-Faqbot-Timestamp")
         return body
 
     @router.post("/api/integrations/handoffs/{handoff_id}/messages", tags=["integration"],

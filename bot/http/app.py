@@ -55,7 +55,7 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
     app.include_router(customer_router(conversations, gate, answering, settings))
     app.include_router(rasa_router(conversations, gate, answering))
     app.include_router(pages_router())
-    app.include_router(operations_router(conversations, versions))
+    app.include_router(operations_router(conversations, versions, settings.metrics_addresses))
     app.state.conversations = conversations
     app.state.server_settings = settings  # the server that runs the app reads its limits (frame size)
     app.state.versions = versions

@@ -18,6 +18,7 @@ from bot.http.schemas import MAX_TEXT, FeedbackIn, MessageIn, SurveyIn
 from bot.messages import message
 from bot.picks import select_payload
 from bot.service.conversations import Conversations, session_topic
+from bot.store import ConversationTaken
 
 WELCOME_WINDOW_SECONDS = 7 * 24 * 3600  # "most asked" looks at the last week
 
@@ -35,8 +36,9 @@ def customer_router(conversations: Conversations, gate: Gatekeeper, answering: A
     def answer(item: MessageIn, client: str, token: Optional[str]) -> dict:
         gate.limit(item.session_id, client)
         gate.owner(item.session_id[:128], token)  # only the browser that started it goes on with it
+        starting = not gate.tokens.valid(item.session_id[:128], token)  # then the store decides who starts it
         reply = conversations.handle(item.session_id, item.text, item.channel, item.customer_id,
-                                     customer_attributes(item.attributes))
+                                     customer_attributes(item.attributes), starting)
         return dict(reply, session_token=gate.tokens.issue(item.session_id[:128]))
 
     @router.websocket("/ws/{session_id}")
@@ -84,14 +86,15 @@ def customer_router(conversations: Conversations, gate: Gatekeeper, answering: A
         """(what the socket sends, whether this message started the conversation)."""
         if not gate.allows_message(session_id, client):
             return {"error": TOO_MANY}, False
-        new = not owner_socket and store.session(session_id) is None
-        if not owner_socket and not new:
-            return {"error": "this conversation belongs to another browser"}, False
         customer, attributes = data.get("customer_id"), data.get("attributes")
-        payload = conversations.handle(session_id, data["text"], str(data.get("channel", "web")),
-                                       str(customer)[:128] if customer else None,
-                                       customer_attributes(attributes if isinstance(attributes, dict) else None))
-        return dict(payload, session_token=gate.tokens.issue(session_id)), new
+        try:  # a socket that has not proved ownership may only start a new conversation: the store decides
+            payload = conversations.handle(session_id, data["text"], str(data.get("channel", "web")),
+                                           str(customer)[:128] if customer else None,
+                                           customer_attributes(attributes if isinstance(attributes, dict) else None),
+                                           starting=not owner_socket)
+        except ConversationTaken:
+            return {"error": "this conversation belongs to another browser"}, False
+        return dict(payload, session_token=gate.tokens.issue(session_id)), not owner_socket
 
     @router.get("/api/sessions/{session_id}/messages", summary="The conversation so far (the widget restores it)")
     def history(session_id: str, after: int = Query(0, ge=0, le=2**63 - 1),

@@ -31,6 +31,14 @@ def pages_router() -> APIRouter:
     def trainer_script() -> FileResponse:
         return FileResponse(STATIC / "trainer.js", media_type=JAVASCRIPT)
 
+    @router.get("/agent.js")
+    def agent_script() -> FileResponse:
+        return FileResponse(STATIC / "agent.js", media_type=JAVASCRIPT)
+
+    @router.get("/dashboard.js")
+    def dashboard_script() -> FileResponse:
+        return FileResponse(STATIC / "dashboard.js", media_type=JAVASCRIPT)
+
     @router.get("/agent")
     def agent_page() -> FileResponse:
         """The agent workspace."""

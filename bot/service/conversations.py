@@ -96,16 +96,18 @@ class Conversations:
 
     # -- customers ------------------------------------------------------------------------------
     def handle(self, session_id: str, text: str, channel: str = "web", customer_id: Optional[str] = None,
-               attributes: Optional[dict] = None) -> dict:
+               attributes: Optional[dict] = None, starting: bool = False) -> dict:
         """The JSON the customer's client gets: a bot reply, a system notice, or (while an agent owns
-        the conversation) a receipt. The customer's message is committed first."""
+        the conversation) a receipt. The customer's message is committed first. ``starting``: the
+        client has no proof the conversation is theirs, so this message must start it (the store
+        decides, atomically; ConversationTaken if it exists)."""
         session_id, text, channel = _clean(session_id)[:128], _clean(text), _clean(channel)[:32] or "web"
         session, lock = self._session(session_id, channel)
         with lock:
             session.bot, session.router = self.bot, self.router  # a newly published version from now on
             self._catch_up(session, session_id)
             message_id = self.store.receive(session_id, channel, text, customer_id and _clean(customer_id)[:128],
-                                            attributes)
+                                            attributes, starting)
             if attributes:
                 session.attributes = dict(attributes)
             self.seen[session_id] = message_id
@@ -206,8 +208,17 @@ class Conversations:
 
     def switch(self, bot: Bot, router: Optional[HandoffRouter]) -> None:
         """Serve ``bot`` (a newly published version) from the next message on; messages being
-        answered finish with the bot they started with."""
+        answered finish with the bot they started with. Idle conversations let go of the old version
+        now: each one kept it alive (its whole model, ~300 MB) until its customer wrote again."""
         self.bot, self.router = bot, router
+        with self._guard:
+            held = [(session, self.locks.get(session_id)) for session_id, session in self.sessions.items()]
+        for session, lock in held:
+            if lock is not None and lock.acquire(blocking=False):  # a busy one switches at its next message
+                try:
+                    session.bot, session.router = bot, router
+                finally:
+                    lock.release()
 
     # -- agents ---------------------------------------------------------------------------------
     def accept(self, handoff_id: int, agent: dict) -> dict:

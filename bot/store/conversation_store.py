@@ -13,8 +13,9 @@ from sqlalchemy import bindparam, create_engine, delete, event, func, insert, li
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from bot.store.forgetting import forget_sentences
 from bot.store.schema import sessions, messages, feedback, handoffs, tickets, surveys, webhook_outbox, migrate
-from knowledge_base.errors import NotFound
+from knowledge_base.errors import Forbidden, NotFound
 
 # Every customer message runs these: built once, they skip SQLAlchemy's statement construction and
 # cache-key walk (~100 of ~170 µs per statement; `python -m evals.load_test` counts every one).
@@ -24,6 +25,12 @@ ADD_MESSAGE = insert(messages).returning(messages.c.id)
 SET_EMOTION = update(messages).where(messages.c.id == bindparam("message")).values(emotion=bindparam("score"))
 LAST_EXCHANGE = select(func.max(messages.c.id)).where(messages.c.session_id == bindparam("session"),
                                                       messages.c.sender.in_(("customer", "bot")))
+
+
+class ConversationTaken(Forbidden):
+    """A message meant to start a conversation whose session already exists: it is someone else's."""
+
+    code = "not_yours"
 
 
 def serialised(method):
@@ -64,11 +71,31 @@ class ConversationStore:
 
     @serialised
     def receive(self, session_id: str, channel: str, text: str, customer_id: Optional[str] = None,
-                attributes: Optional[dict] = None) -> int:
+                attributes: Optional[dict] = None, starting: bool = False) -> int:
         """A customer's message, committed in one transaction with its session (made on the first
-        message, updated with the customer and attributes on later ones); returns its id."""
+        message, updated with the customer and attributes on later ones); returns its id.
+
+        ``starting``: the sender has not proved the conversation is theirs, so the message must create
+        it. The session row is inserted outright and its primary key decides: of two first messages
+        sent at once (two sockets, two workers) one creates it, the other gets ConversationTaken."""
         message = _message_row(session_id, "customer", text)
+        if starting:
+            return self._start(session_id, channel, customer_id, attributes, message)
         return self._in_session(session_id, channel, customer_id, attributes, message)
+
+    def _start(self, session_id: str, channel: str, customer_id: Optional[str], attributes: Optional[dict],
+               message: dict) -> int:
+        row = dict(id=session_id, channel=channel, created=time.time())
+        if customer_id:
+            row["customer_id"] = customer_id
+        if attributes:
+            row["attributes"] = json.dumps(attributes, ensure_ascii=False)
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(sessions).values(**row))
+                return int(conn.execute(ADD_MESSAGE, message).scalar_one())
+        except IntegrityError:
+            raise ConversationTaken("this conversation belongs to another browser") from None
 
     def _in_session(self, session_id: str, channel: str, customer_id: Optional[str], attributes: Optional[dict],
                     message: Optional[dict] = None) -> Optional[int]:
@@ -178,7 +205,9 @@ class ConversationStore:
     @serialised
     def forget(self, customer_id: Optional[str] = None, session_ids: Sequence[str] = ()) -> dict:
         """Delete every conversation of a customer (by customer id and/or session ids) with all that
-        hangs off it — messages, feedback, hand-offs, tickets, ratings; returns what was deleted."""
+        hangs off it — messages, feedback, hand-offs, tickets, ratings, webhook events — and their
+        sentences wherever they were copied (suggestions, audit log: ``bot/store/forgetting.py``);
+        returns what was deleted."""
         with self.engine.begin() as conn:
             chosen = select(sessions.c.id).where(or_(sessions.c.id.in_(list(session_ids)),
                                                      sessions.c.customer_id == customer_id if customer_id
@@ -187,6 +216,8 @@ class ConversationStore:
             if not ids:
                 return {"sessions": 0}
             by_session = lambda t: t.c.session_id.in_(ids)  # noqa: E731
+            typed = conn.execute(select(messages.c.text).where(by_session(messages), messages.c.sender == "customer"))
+            derived = forget_sentences(conn, [r[0] for r in typed])  # suggestions, audit log: by the sentence
             said = select(messages.c.id).where(by_session(messages))
             counts = {"feedback": conn.execute(delete(feedback).where(feedback.c.message_id.in_(said))).rowcount}
             for table in (surveys, tickets, handoffs, messages):
@@ -194,7 +225,7 @@ class ConversationStore:
             counts["sessions"] = conn.execute(delete(sessions).where(sessions.c.id.in_(ids))).rowcount
             naming = or_(*(webhook_outbox.c.payload.contains(json.dumps(i)) for i in ids))  # events about them
             counts["webhook_events"] = conn.execute(delete(webhook_outbox).where(naming)).rowcount
-        return counts
+        return dict(counts, **derived)
 
     @serialised
     def feedback(self, message_id: Optional[int] = None) -> List[dict]:
@@ -203,6 +234,15 @@ class ConversationStore:
             query = query.where(feedback.c.message_id == message_id)
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def insert_if_new(conn, table, **values) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING, atomic on SQLite and PostgreSQL: True when this call made the row."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    made = dialect.insert(table).values(**values).on_conflict_do_nothing().returning(*table.primary_key.columns)
+    return conn.execute(made).first() is not None
 
 
 def _message_row(session_id: str, sender: str, text: str, emotion: Optional[float] = None,

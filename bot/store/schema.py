@@ -110,6 +110,15 @@ audit_log = Table("audit_log", metadata,
                   Column("target", String(255), nullable=False), Column("details", Text, nullable=False),
                   Index("audit_target", "target", "id"))
 
+# Security state shared by every worker: failed sign-ins per account and address (keys are hashes,
+# never a raw address), and the signed help-desk calls already received (replays are refused).
+sign_in_attempts = Table("sign_in_attempts", metadata,
+                         Column("key", String(64), primary_key=True), Column("failures", Integer, nullable=False),
+                         Column("blocked_until", Float, nullable=False), Column("known", Integer, nullable=False),
+                         Column("updated", Float, nullable=False))
+signed_calls = Table("signed_calls", metadata, Column("signature", String(80), primary_key=True),
+                     Column("expires", Float, nullable=False), Index("signed_calls_expiry", "expires"))
+
 
 def _v1_initial(conn: Connection) -> None:
     for table in (sessions, messages, feedback):
@@ -136,8 +145,13 @@ def _v3_workbench(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
+def _v4_security(conn: Connection) -> None:
+    for table in (sign_in_attempts, signed_calls):
+        table.create(conn, checkfirst=True)
+
+
 # Numbered, append-only: a deployed database is brought to the newest version at start.
-MIGRATIONS: List[Callable[[Connection], None]] = [_v1_initial, _v2_handoff, _v3_workbench]
+MIGRATIONS: List[Callable[[Connection], None]] = [_v1_initial, _v2_handoff, _v3_workbench, _v4_security]
 
 
 def migrate(engine: Engine) -> int:

@@ -256,7 +256,7 @@ def test_the_report_counts_ratings_participation_and_transfers_and_metrics_agree
     assert totals["transfer_rate"] == pytest.approx(2 / 3, abs=1e-3)
     assert {r["key"] for r in report["rows"]} == {"explicit_request", "(bot)"}
     assert client.get("/api/report?since=yesterday", headers=boss).status_code == 422
-    metrics = client.get("/metrics").text
+    metrics = client.get("/metrics", headers=boss).text
     assert 'faqbot_handoffs_total{group="general",rule="explicit_request",ticket="false"} 2.0' in metrics
     assert 'faqbot_ratings_total{csat="5"} 1.0' in metrics and "faqbot_queue_length" in metrics
 

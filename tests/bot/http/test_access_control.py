@@ -68,3 +68,20 @@ def test_no_page_authenticates_with_cookies_so_there_is_nothing_to_forge_cross_s
     first = client.post("/api/messages", json={"session_id": "csrf", "text": "你好"})
     assert "set-cookie" not in login.headers and "set-cookie" not in first.headers
     assert client.get("/api/trainer/entries").status_code == 401  # the browser's cookies alone open nothing
+
+
+def test_metrics_are_for_supervisors_admins_and_the_configured_scrapers(app, demo_bot):
+    """Issue 24, finding 14: queue lengths and agents online tell an outsider when nobody is watching."""
+    from bot.config import ServerConfig
+    from bot.http.app import create_app
+    from bot.store import ConversationStore
+
+    client = TestClient(app)
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers={"Authorization": "Bearer forged"}).status_code == 401
+    for role, status in (("ag", 403), ("tr", 403), ("su", 200), ("ad", 200)):
+        assert client.get("/metrics", headers=sign_in(client, role)).status_code == status, role
+    assert "faqbot_queue_length" in client.get("/metrics", headers=sign_in(client, "su")).text
+    scraped = create_app(demo_bot, ConversationStore(), ServerConfig(metrics_addresses=("10.0.0.9",)))
+    assert TestClient(scraped, client=("10.0.0.9", 5000)).get("/metrics").status_code == 200
+    assert TestClient(scraped, client=("10.0.0.10", 5000)).get("/metrics").status_code == 401

@@ -2,6 +2,7 @@
 servers follow (the one that published at once, another worker within reload_seconds), and a
 corrupt version refused while the previous one keeps serving."""
 import io
+import json
 
 import pytest
 from fastapi.testclient import TestClient
@@ -54,6 +55,23 @@ def test_editing_through_the_api_refuses_stale_and_invalid_edits_with_the_reason
     assert invalid.status_code == 422 and "also under entry 'shipping_fee'" in invalid.json()["problems"][0]
     log = a.get("/api/trainer/audit", params={"target": "shipping_fee"}, headers=trainer).json()
     assert log[0]["actor"] == "trainer" and log[0]["details"]["answer"][1]["app"] == "App内满79元包邮。"
+
+
+@pytest.mark.parametrize("entry_id", ["a/b", "..", ".", "a\\b", "x?y", "x#y", "100%", " padded", "tab\tid", "x" * 300])
+def test_an_id_that_would_change_its_url_is_refused_at_creation(servers, entry_id):
+    """Issue 24, finding 14: created, such an entry could never be read or edited (404) — refused with a 422."""
+    a, _, bench = servers
+    trainer = sign_in(a, "trainer")
+    before = bench.draft.revision()
+    created = a.post("/api/trainer/entries", headers=trainer,
+                     json={"id": entry_id, "question": "礼品卡怎么绑定", "similar": ["绑定礼品卡", "礼品卡绑定在哪"],
+                           "answer": "在我的-礼品卡绑定。"})
+    assert created.status_code == 422 and "cannot be an id" in created.json()["problems"][0], created.text
+    assert bench.draft.revision() == before and all(e["id"] != entry_id for e in bench.draft.entries())
+    upload = json.dumps({"id": entry_id, "question": "礼品卡怎么绑定", "answer": "x"}, ensure_ascii=False) + "\n"
+    imported = a.post("/api/trainer/import", headers=trainer, params={"filename": "kb.jsonl", "merge": "true"},
+                      content=upload.encode())
+    assert imported.status_code == 422 and bench.draft.revision() == before
 
 
 def test_a_bad_spreadsheet_is_reported_by_sheet_row_and_column_and_imports_nothing(servers):

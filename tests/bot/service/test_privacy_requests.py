@@ -19,7 +19,7 @@ from bot.http.app import create_app
 from bot.config import HandoffConfig
 from bot.service.conversations import Conversations
 from bot.store import ConversationStore
-from tests.conftest import free_port, wait_until
+from tests.conftest import free_port, started_workbench, wait_until
 
 runner = CliRunner()
 
@@ -46,6 +46,39 @@ def test_forget_deletes_every_conversation_of_the_customer_and_nothing_else(fres
     assert desk.tickets("open", ["general"]) == [] and [h["session_id"] for h in desk.queue(["general"])] == ["f-3"]
     assert [m["text"] for m in service.store.history("f-3") if m["sender"] == "customer"] == ["怎么退货", "转人工"]
     assert runner.invoke(app, ["forget", "--db", fresh_store_url]).exit_code == 2
+
+
+def test_forget_takes_the_customers_sentences_out_of_suggestions_and_the_audit_log(fresh_store_url, tmp_path):
+    """What the customer typed was mined into suggestions (one accepted by a trainer) before they asked to be
+    forgotten: afterwards no suggestion and no audit entry quotes them; other customers' questions stay."""
+
+    bench, bot = started_workbench(fresh_store_url, tmp_path)
+    service = Conversations(bot, bench.store)
+    theirs = ["直播间的抽奖什么时候开奖", "直播间抽奖几点开奖 13812345678", "礼品卡绑定在哪里操作"]
+    others = ["礼品卡怎么绑定到账户", "礼品卡如何绑定账号", "怎么绑定礼品卡", "礼品卡绑定在哪里操作"]
+    for n in range(2):
+        for text in theirs:
+            service.handle(f"theirs-{n}", text, customer_id="cust-9")
+        for i, text in enumerate(others):
+            service.handle(f"other-{n}-{i}", text, customer_id=f"cust-{n}{i}")
+    bench.mine(bot)
+    live = next(s for s in bench.suggestions.list() if "直播间的抽奖什么时候开奖" in s["questions"])
+    assert any("138****5678" in q for q in live["questions"])  # shown masked, yet still their words
+    bench.suggestions.accept(live["id"], "alice", answer="每晚八点开奖。", new_id="live_draw")
+
+    result = runner.invoke(app, ["forget", "--customer", "cust-9", "--db", fresh_store_url])
+    assert result.exit_code == 0, result.output
+    deleted = json.loads(result.output)
+    assert deleted["sessions"] == 2 and deleted["suggestions"] >= 2 and deleted["audit_entries"] == 1
+    assert deleted["in_draft"] == 1  # a trainer took them into the draft: counted for the operator, not deleted
+    suggested = json.dumps([bench.suggestions.list(status) for status in ("open", "accepted")]
+                           + [a["details"] for a in bench.audit(limit=100) if a["action"].startswith("suggestion.")],
+                           ensure_ascii=False)
+    for sentence in ("直播间的抽奖什么时候开奖", "直播间抽奖几点开奖", "138****5678", "礼品卡绑定在哪里操作"):
+        assert sentence not in suggested
+    assert "直播间的抽奖什么时候开奖" in bench.draft.entry("live_draw")["similar"]  # the trainers' entry is theirs
+    gift = next(s for s in bench.suggestions.list() if "礼品卡怎么绑定到账户" in s["questions"])
+    assert set(gift["questions"]) <= set(others) - {"礼品卡绑定在哪里操作"}  # the others' questions stay
 
 
 def test_mined_questions_show_phone_and_card_numbers_masked(demo_bot):
