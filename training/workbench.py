@@ -77,17 +77,37 @@ class Workbench:
 
     # -- learning from traffic ------------------------------------------------------------------
     def mine(self, bot: Bot, since: Optional[float] = None) -> dict:
-        """Cluster recent unanswered questions and clarify/feedback mappings into open suggestions."""
-        from training.feedback_learning import learned_questions
+        """Cluster recent unanswered questions, clarify/feedback mappings and agents' answers in
+        hand-offs into open suggestions — none that the KB has, that is vague on purpose, or that
+        differs in meaning from its entry (training/suggestion_checks.py)."""
+        from training.agent_answers import agent_answers, agent_suggestions
         from training.mining import mine, unknown_messages
+        from training.suggestion_checks import PairingCheck
 
         settings = self.config.curation.mining
-        clusters = mine(unknown_messages(self.store, since, settings.max_messages), bot, settings)
+        check = PairingCheck(bot, settings.min_question_similarity)
+        clusters = [c.to_dict() for c in mine(unknown_messages(self.store, since, settings.max_messages), bot, settings)]
+        for cluster in clusters:
+            closest = cluster["suggestion"].get("closest_entry")
+            cluster["suggestion"]["closest_question"] = bot.kb[closest].question if bot.kb.get(closest) else ""
+        handed = agent_suggestions(agent_answers(self.store, since), check)
+        return {"mined": self.suggestions.refresh("mined", clusters),
+                "learned": self.suggestions.refresh("learned", self._learned(check, since)),
+                "handoff": self.suggestions.refresh("handoff", handed)}
+
+    def _learned(self, check, since: Optional[float]) -> List[dict]:
+        """Questions tied to an entry by clicks and votes, kept only when the bot itself finds them close."""
+        from training.feedback_learning import learned_questions
+
         kb = self.draft.knowledge_base()
-        learned = [dict(q.to_dict(), entry_question=kb[q.entry_id].question)
-                   for q in learned_questions(self.store, kb, self.config.curation.suggest_after, since)]
-        return {"mined": self.suggestions.refresh("mined", [c.to_dict() for c in clusters]),
-                "learned": self.suggestions.refresh("learned", learned)}
+        learned = [q for q in learned_questions(self.store, kb, self.config.curation.suggest_after, since)
+                   if check.bot.kb.get(q.entry_id) is not None]
+        kept = []
+        for question, judged in zip(learned, check.check([q.text for q in learned])):
+            if check.refusal(judged, question.entry_id) is None:
+                kept.append(dict(question.to_dict(), entry_question=kb[question.entry_id].question,
+                                 evidence={"similarity": check.similarity(judged, question.entry_id)}))
+        return kept
 
 
 def _explained(bot: Bot, text: str, channel: str) -> dict:

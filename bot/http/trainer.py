@@ -146,8 +146,8 @@ def trainer_router(conversations: Conversations, bench: Workbench, versions: Liv
 
     @router.get("/suggestions", summary="Open suggestions from traffic, most customers first")
     def suggestions(status: str = Query("open", pattern="^(open|accepted|rejected)$"),
-                    me: dict = Depends(trainer)) -> List[dict]:
-        return bench.suggestions.list(status)
+                    lang: str = Query("zh", pattern="^(zh|en)$"), me: dict = Depends(trainer)) -> List[dict]:
+        return bench.suggestions.list(status, lang)
 
     @router.post("/mine", summary="Mine unanswered questions and clicks into suggestions now")
     def mine(me: dict = Depends(trainer)) -> dict:

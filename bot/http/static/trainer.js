@@ -9,6 +9,7 @@
   var STATUS = {published: "已发布", draft: "草稿", retired: "已停用"};
   var DECISION = {answer: "回答", clarify: "反问", fallback: "兜底", handoff: "转人工"};
   var SEVERITY = {error: "错误", warning: "警告", info: "提示"};
+  var SOURCE = {learned: "从点击和好评学到", mined: "未解决的问题", handoff: "转人工对话里人工客服的回答"};
   var GATE_METRICS = [["accuracy_at_1", "accuracy@1"], ["wrong_answer_rate", "答错率 wrong-answer rate"],
                       ["self_service_rate", "自助解决率 self-service"], ["clarify_rate", "反问率 clarify rate"]];
   var FORM_ONLY = {"f-add-similar": true, "f-new-channel": true};  // inputs that are not entry fields
@@ -581,13 +582,13 @@
     $("mine").disabled = true;
     say($("mine-result"), "正在从最近的对话里挖掘… / mining recent conversations…");
     api("POST", "/api/trainer/mine").then(function (r) {
-      say($("mine-result"), "未答问题聚类 mined " + r.mined + " 条 · 点击/好评学习 learned " + r.learned + " 条待处理", "ok");
+      say($("mine-result"), "未解决的问题 " + r.mined + " 条 · 点击和好评 " + r.learned + " 条 · 人工客服的回答 " + r.handoff + " 条待处理", "ok");
       return loadSuggestions();
     }).catch(function (err) { say($("mine-result"), err.message, "error"); })
       .then(function () { $("mine").disabled = false; });
   });
   function loadSuggestions() {
-    return api("GET", "/api/trainer/suggestions").then(function (list) {
+    return api("GET", "/api/trainer/suggestions?lang=zh").then(function (list) {
       var box = clear($("suggestions"));
       list.forEach(function (s) { box.appendChild(suggestionCard(s)); });
       if (!list.length) box.appendChild(el("div", "empty", "没有待处理的建议。点「立即挖掘」从最近的对话里找 / nothing open — mine now"));
@@ -598,7 +599,7 @@
     card.setAttribute("data-suggestion", s.id);
     var head = el("div");
     head.appendChild(el("b", "volume", s.volume + " 位客户问过"));
-    head.appendChild(el("span", "muted", " · " + (s.kind === "learned" ? "从点击和好评学到 learned" : "未答问题聚类 mined") + " · #" + s.id));
+    head.appendChild(el("span", "muted", " · " + (SOURCE[s.kind] || s.kind) + " · #" + s.id));
     card.appendChild(head);
     var questions = el("div", "qs");
     s.questions.forEach(function (q) {
@@ -612,9 +613,8 @@
       questions.appendChild(label);
     });
     card.appendChild(questions);
-    var details = Object.keys(s.detail || {}).filter(function (k) { return s.detail[k] !== null && s.detail[k] !== undefined; })
-      .map(function (k) { return k + ": " + (typeof s.detail[k] === "object" ? JSON.stringify(s.detail[k]) : s.detail[k]); });
-    if (details.length) card.appendChild(el("div", "details", details.join(" · ")));
+    if (s.reason) card.appendChild(el("div", "details reason", s.reason));
+    if (s.answer) card.appendChild(el("div", "details agent-answer", "人工客服的回答：" + s.answer));
     var plan = el("div", "actions plan");
     var target = el("input");
     target.maxLength = 255;
@@ -637,6 +637,7 @@
       answer = el("textarea");
       answer.maxLength = 5000;
       answer.placeholder = "答案 answer（空：存为草稿条目，补上答案后才会回答客户）";
+      answer.value = s.answer || "";
       card.appendChild(answer);
       var instead = el("div", "actions");
       instead.appendChild(el("span", "muted", "或者加为已有条目的相似问 / or add to entry:"));
