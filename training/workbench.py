@@ -3,6 +3,7 @@ traffic, the test set, versions and the audit log — what the CLI and the train
 """
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 from typing import List, Optional, Set, Tuple
@@ -10,6 +11,7 @@ from typing import List, Optional, Set, Tuple
 from bot.config import Config
 from bot.engine import Bot
 from bot.store import ConversationStore
+from handoff.router import HandoffRouter
 from knowledge_base.chitchat import with_chitchat
 from knowledge_base.entry import KnowledgeBase
 
@@ -19,6 +21,8 @@ from training.publisher import Publisher
 from training.suggestions import Suggestions
 from training.test_set import TestSet
 from training.model_cache import train_cached
+
+log = logging.getLogger(__name__)
 
 
 class Workbench:
@@ -30,7 +34,9 @@ class Workbench:
         self.tests: TestSet = self.publisher.tests
         self.suggestions = Suggestions(store)
         self._draft_bot: Tuple[int, Optional[Bot]] = (-1, None)
-        self._training = threading.Lock()
+        self._draft_error: Tuple[int, str] = (-1, "")
+        self._router: Tuple[Optional[Bot], Optional[HandoffRouter]] = (None, None)
+        self._training = threading.Lock()  # held while the draft trains
 
     def audit(self, limit: int = 100, target: Optional[str] = None, before: Optional[int] = None) -> List[dict]:
         return audit.entries(self.store, limit, target, before)
@@ -53,21 +59,67 @@ class Workbench:
 
     # -- the draft as the bot would answer it ---------------------------------------------------
     def draft_bot(self) -> Bot:
-        """The draft trained (cached by content: unchanged drafts and earlier drafts cost nothing)."""
+        """The draft trained (cached by content: unchanged drafts and earlier drafts cost nothing);
+        waits while it trains."""
         with self._training:
             revision = self.draft.revision()
             if self._draft_bot[0] != revision:
-                bot, _ = train_cached(None, self.config, False, kb=self.draft.knowledge_base())
-                self._draft_bot = (revision, bot)
+                self._draft_bot = (revision, self._trained(revision))
             return self._draft_bot[1]
 
-    def try_question(self, text: str, channel: str = "default", live_bot: Optional[Bot] = None) -> dict:
-        """测试窗: what the draft (and, for comparison, the live version) would reply, with candidates."""
-        result = {"draft": _explained(self.draft_bot(), text, channel), "draft_revision": self.draft.revision()}
-        if live_bot is not None:
-            result["live"] = _explained(live_bot, text, channel)
-            result["live_version"] = self.publisher.live()
-        return result
+    def ready_draft(self) -> Tuple[int, Optional[Bot], Optional[HandoffRouter]]:
+        """(revision, bot, transfer rules) of the current draft — or (revision, None, None) while it
+        retrains in the background (started here): the 测试窗 says so instead of showing the answer of
+        an earlier draft."""
+        revision = self.draft.revision()
+        cached, bot = self._draft_bot
+        if cached == revision and bot is not None:
+            return revision, bot, self._draft_router(bot)
+        if self._training.acquire(blocking=False):
+            threading.Thread(target=self._train_in_background, name="draft-training", daemon=True).start()
+        return revision, None, None
+
+    def retraining(self) -> bool:
+        return self._training.locked()
+
+    def _train_in_background(self) -> None:
+        """Holds ``_training`` (acquired by the caller) until the newest draft revision is trained."""
+        try:
+            while self._draft_bot[0] != self.draft.revision():
+                revision = self.draft.revision()
+                try:
+                    self._draft_bot = (revision, self._trained(revision))
+                except Exception as exc:  # a draft that does not train: said on the next try, not lost
+                    self._draft_error = (revision, str(exc))
+                    log.warning("draft revision %s did not train: %s", revision, type(exc).__name__)
+                    return
+        finally:
+            self._training.release()
+
+    def draft_error(self, revision: int) -> Optional[str]:
+        return self._draft_error[1] if self._draft_error[0] == revision else None
+
+    def _trained(self, revision: int) -> Bot:
+        bot, _ = train_cached(None, self.config, False, kb=self.draft.knowledge_base())
+        return bot
+
+    def _draft_router(self, bot: Bot) -> HandoffRouter:
+        """The draft's transfer rules, built once per trained draft (its encoder scores emotion and requests)."""
+        if self._router[0] is not bot:
+            self._router = (bot, HandoffRouter.for_bot(self.config.handoff, bot))
+        return self._router[1]
+
+    def search(self, text: str = "", category: str = "", status: str = "", limit: int = 50, offset: int = 0,
+               live: Optional[Bot] = None) -> dict:
+        """The trainers' entry search, ranked by the retrieval the bot answers with: the last trained
+        draft's (never trained for a search), else ``live``; entries it does not know yet are found by
+        their words."""
+        bot = self._draft_bot[1] or live
+        scores = None
+        if bot is not None and text.strip():
+            [analysis] = bot.analyse([text.strip()])
+            scores = dict(zip(bot.entry_ids(analysis), map(float, analysis.proba)))
+        return self.draft.search(text, category, status, limit, offset, scores)
 
     def quality(self, bot: Optional[Bot] = None) -> List[dict]:
         from knowledge_base.quality import check_quality
@@ -108,12 +160,3 @@ class Workbench:
                 kept.append(dict(question.to_dict(), entry_question=kb[question.entry_id].question,
                                  evidence={"similarity": check.similarity(judged, question.entry_id)}))
         return kept
-
-
-def _explained(bot: Bot, text: str, channel: str) -> dict:
-    reply = bot.respond(text, channel)
-    data = reply.to_dict()
-    # answered because it is word for word a curated question, whatever the confidence says
-    data["exact_match"] = reply.decision != "fallback" and bool(bot.analyse([text])[0].exact)
-    data["thresholds"] = {"answer": bot.policy.answer_threshold, "clarify": bot.policy.clarify_threshold}
-    return data

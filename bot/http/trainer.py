@@ -23,6 +23,7 @@ from training.workbench import Workbench
 
 from bot.service.conversations import Conversations
 from bot.service.live import VERSIONS_TOPIC, LiveVersion
+from bot.service.try_panel import TryPanel
 
 TRAINER_ROLES = ("trainer", "admin")
 IMPORT_SUFFIXES = (".yml", ".yaml", ".jsonl", ".json", ".csv", ".xlsx")
@@ -71,6 +72,7 @@ class AcceptIn(BaseModel):
 def trainer_router(conversations: Conversations, bench: Workbench, versions: LiveVersion) -> APIRouter:
     router = APIRouter(prefix="/api/trainer", tags=["trainers"])
     desk = conversations.desk
+    panel = TryPanel(bench, desk)
 
     def trainer(authorization: Optional[str] = Header(None)) -> dict:
         token = (authorization or "").removeprefix("Bearer ").strip()
@@ -112,7 +114,7 @@ def trainer_router(conversations: Conversations, bench: Workbench, versions: Liv
     def entries(q: str = Query("", max_length=200), category: str = Query("", max_length=255),
                 status: str = Query("", max_length=16), limit: int = Query(50, ge=1, le=500),
                 offset: int = Query(0, ge=0), me: dict = Depends(trainer)) -> dict:
-        return bench.draft.search(q, category, status, limit, offset)
+        return bench.search(q, category, status, limit, offset, conversations.bot)
 
     @router.get("/entries/{entry_id}")
     def entry(entry_id: str, me: dict = Depends(trainer)) -> dict:
@@ -136,9 +138,10 @@ def trainer_router(conversations: Conversations, bench: Workbench, versions: Liv
     def similar(entry_id: str, body: SimilarIn, me: dict = Depends(trainer)) -> dict:
         return _public(bench.draft.add_similar(entry_id, body.texts, me["username"]))
 
-    @router.post("/try", summary="测试窗: what the draft and the live version would reply")
+    @router.post("/try", summary="测试窗: what the draft and the live version would reply, through the production path")
     def try_question(body: TryIn, me: dict = Depends(trainer)) -> dict:
-        return bench.try_question(body.text, body.channel, conversations.bot)
+        """The draft's reply (``retraining`` true while it retrains: ask again) beside the live one."""
+        return panel.ask(body.text, body.channel, conversations.bot, conversations.router)
 
     @router.get("/quality", summary="Near-duplicates, thin entries, expiring entries, empty answers")
     def quality(me: dict = Depends(trainer)) -> List[dict]:

@@ -21,6 +21,7 @@
   var listed = 0;          // entries shown in the list so far (paging)
   var searchSeq = 0;
   var lastTry = null;      // {text, result} of the last question tried
+  var trySeq = 0;          // a newer question stops asking about an older one
   var auditOldest = null;  // paging the audit log
 
   function $(id) { return document.getElementById(id); }
@@ -463,19 +464,31 @@
     var text = $("try-text").value.trim();
     if (!text) return;
     $("try").disabled = true;
-    say($("try-note"), "正在试…（草稿改过之后第一次试要重新训练，可能需要几十秒） / the draft retrains after a change");
-    api("POST", "/api/trainer/try", {text: text, channel: $("try-channel").value}).then(function (r) {
-      say($("try-note"), "");
-      showTry(text, r);
-    }).catch(function (err) { say($("try-note"), err.message, "error"); })
-      .then(function () { $("try").disabled = false; });
+    say($("try-note"), "正在试…");
+    askDraft(text, $("try-channel").value, ++trySeq);
   });
+  /** Asks until the draft has answered: while it retrains the page says so, never an earlier draft's reply. */
+  function askDraft(text, channel, seq) {
+    api("POST", "/api/trainer/try", {text: text, channel: channel}).then(function (r) {
+      if (seq !== trySeq) return;
+      showTry(text, r);
+      if (r.retraining && !r.draft_error) {
+        say($("try-note"), "重新训练中… 草稿 r" + r.draft_revision + " 训练好后自动显示它的回答");
+        setTimeout(function () { askDraft(text, channel, seq); }, 1000);
+        return;
+      }
+      say($("try-note"), r.draft_error ? "草稿训练失败：" + r.draft_error : "", r.draft_error ? "error" : "");
+      $("try").disabled = false;
+    }).catch(function (err) { say($("try-note"), err.message, "error"); $("try").disabled = false; });
+  }
   function showTry(text, r) {
-    lastTry = {text: text, result: r};
     var box = clear($("try-result"));
-    box.appendChild(replyBox("草稿 draft r" + r.draft_revision, r.draft, "draft"));
-    if (r.live) box.appendChild(replyBox("线上 live v" + r.live_version, r.live, "live"));
-    $("try-actions").hidden = false;
+    if (r.draft) box.appendChild(replyBox("草稿 r" + r.draft_revision, r.draft, "draft"));
+    else box.appendChild(el("div", "reply draft retraining", "草稿 r" + r.draft_revision + "：重新训练中…"));
+    if (r.live) box.appendChild(replyBox("线上 v" + r.live_version, r.live, "live"));
+    $("try-actions").hidden = !r.draft;
+    if (!r.draft) return;
+    lastTry = {text: text, result: r};
     $("try-expected").value = r.draft.entry_id || (current ? current.id : "");
     say($("try-actions-note"), "");
   }
@@ -494,6 +507,7 @@
       meta.appendChild(document.createTextNode(" · 条目 "));
       meta.appendChild(entryLink(reply.entry_id));
     }
+    if (reply.handoff) meta.appendChild(el("span", "rule", " · 转人工规则 " + reply.handoff.rule + " → " + reply.handoff.group));
     box.appendChild(meta);
     box.appendChild(el("div", "text", reply.text));
     if (reply.options && reply.options.length) {
