@@ -121,11 +121,21 @@ class Workbench:
             scores = dict(zip(bot.entry_ids(analysis), map(float, analysis.proba)))
         return self.draft.search(text, category, status, limit, offset, scores)
 
-    def quality(self, bot: Optional[Bot] = None) -> List[dict]:
+    def quality(self, bot: Optional[Bot] = None, language: str = "zh") -> List[dict]:
+        """The quality checks on the draft, worded in ``language`` (zh | en)."""
         from knowledge_base.quality import check_quality
+        from training.quality_words import worded
 
+        kb = self.draft.knowledge_base()
         retriever = bot.retriever if bot is not None else None
-        return [f.to_dict() for f in check_quality(self.draft.knowledge_base(), self.config.curation, retriever)]
+        return worded([f.to_dict() for f in check_quality(kb, self.config.curation, retriever)], kb, language)
+
+    def analytics(self, days: int = 30) -> list:
+        """Per draft entry: hits, helpful rate, clarify/fallback share near it, last asked, stale (training/analytics.py)."""
+        from training.analytics import knowledge_analytics
+
+        return knowledge_analytics(self.store, self.draft.knowledge_base(), days,
+                                   self.config.curation.expiring_within_days)
 
     # -- learning from traffic ------------------------------------------------------------------
     def mine(self, bot: Bot, since: Optional[float] = None) -> dict:

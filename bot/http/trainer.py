@@ -144,8 +144,19 @@ def trainer_router(conversations: Conversations, bench: Workbench, versions: Liv
         return panel.ask(body.text, body.channel, conversations.bot, conversations.router)
 
     @router.get("/quality", summary="Near-duplicates, thin entries, expiring entries, empty answers")
-    def quality(me: dict = Depends(trainer)) -> List[dict]:
-        return bench.quality(conversations.bot)
+    def quality(lang: str = Query("zh", pattern="^(zh|en)$"), me: dict = Depends(trainer)) -> List[dict]:
+        return bench.quality(conversations.bot, lang)
+
+    @router.get("/analytics", summary="Per entry: hits, helpful rate, clarify/fallback share, last asked, stale")
+    def analytics(days: int = Query(30, ge=1, le=3650), me: dict = Depends(trainer)) -> List[dict]:
+        return [row.to_dict() for row in bench.analytics(days)]
+
+    @router.get("/analytics.csv", summary="The knowledge analytics as a CSV file")
+    def analytics_csv(days: int = Query(30, ge=1, le=3650), me: dict = Depends(trainer)) -> Response:
+        from training.analytics import to_csv
+
+        return Response(to_csv(bench.analytics(days)).encode("utf-8"), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="kb-analytics-{days}d.csv"'})
 
     @router.get("/suggestions", summary="Open suggestions from traffic, most customers first")
     def suggestions(status: str = Query("open", pattern="^(open|accepted|rejected)$"),

@@ -572,21 +572,21 @@
   // 质量检查
   $("quality-refresh").addEventListener("click", function () { loadQuality().catch(function (err) { paneError("quality", err); }); });
   function loadQuality() {
-    say($("quality-summary"), "检查中… / checking");
-    return api("GET", "/api/trainer/quality").then(function (findings) {
+    say($("quality-summary"), "检查中…");
+    return api("GET", "/api/trainer/quality?lang=zh").then(function (findings) {
       var body = rows($("quality")), counts = {};
       findings.forEach(function (f) {
         counts[f.severity] = (counts[f.severity] || 0) + 1;
         var row = el("tr");
         row.setAttribute("data-kind", f.kind);
         cell(row, el("span", "badge " + f.severity, SEVERITY[f.severity] || f.severity));
-        cell(row, f.kind);
+        cell(row, f.kind_label || f.kind);
         cell(row, f.message);
         var links = cell(row, "");
         f.entry_ids.forEach(function (id) { links.appendChild(entryLink(id)); links.appendChild(document.createTextNode(" ")); });
         body.appendChild(row);
       });
-      if (!findings.length) emptyRow(body, 4, "没有发现问题 / nothing found");
+      if (!findings.length) emptyRow(body, 4, "没有发现问题");
       say($("quality-summary"), Object.keys(SEVERITY).map(function (s) { return SEVERITY[s] + " " + (counts[s] || 0); }).join(" · "));
     });
   }
