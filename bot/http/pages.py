@@ -31,6 +31,10 @@ def pages_router() -> APIRouter:
     def trainer_script() -> FileResponse:
         return FileResponse(STATIC / "trainer.js", media_type=JAVASCRIPT)
 
+    @router.get("/trainer-analytics.js")
+    def trainer_analytics_script() -> FileResponse:
+        return FileResponse(STATIC / "trainer-analytics.js", media_type=JAVASCRIPT)
+
     @router.get("/agent")
     def agent_page() -> FileResponse:
         """The agent workspace."""

@@ -14,6 +14,8 @@
                       ["self_service_rate", "自助解决率 self-service"], ["clarify_rate", "反问率 clarify rate"]];
   var FORM_ONLY = {"f-add-similar": true, "f-new-channel": true};  // inputs that are not entry fields
 
+  var lang = /[?&]lang=en\b/.test(location.search) ? "en" : "zh";  // the UI language (server strings follow it)
+  function t(zh, en) { return lang === "en" ? en : zh; }
   var token = sessionStorage.getItem(TOKEN_KEY);
   var current = null;      // the entry in the editor, as loaded (with its revision); null: a new entry
   var dirty = false;       // the editor holds changes not saved yet
@@ -573,7 +575,7 @@
   $("quality-refresh").addEventListener("click", function () { loadQuality().catch(function (err) { paneError("quality", err); }); });
   function loadQuality() {
     say($("quality-summary"), "检查中…");
-    return api("GET", "/api/trainer/quality?lang=zh").then(function (findings) {
+    return api("GET", "/api/trainer/quality?lang=" + lang).then(function (findings) {
       var body = rows($("quality")), counts = {};
       findings.forEach(function (f) {
         counts[f.severity] = (counts[f.severity] || 0) + 1;
@@ -602,7 +604,7 @@
       .then(function () { $("mine").disabled = false; });
   });
   function loadSuggestions() {
-    return api("GET", "/api/trainer/suggestions?lang=zh").then(function (list) {
+    return api("GET", "/api/trainer/suggestions?lang=" + lang).then(function (list) {
       var box = clear($("suggestions"));
       list.forEach(function (s) { box.appendChild(suggestionCard(s)); });
       if (!list.length) box.appendChild(el("div", "empty", "没有待处理的建议。点「立即挖掘」从最近的对话里找 / nothing open — mine now"));
@@ -810,23 +812,29 @@
   });
   $("exports").addEventListener("click", function (e) {
     var format = e.target.closest("button") && e.target.closest("button").getAttribute("data-format");
-    if (!format) return;
-    say($("export-result"), "导出中… / exporting…");
-    request("GET", "/api/trainer/export?format=" + enc(format)).then(function (r) {
+    if (format) download("/api/trainer/export?format=" + enc(format), "kb-draft." + format, $("export-result"));
+  });
+  /** A file from the API (with the sign-in token) saved by the browser under the server's name. */
+  function download(path, fallbackName, said) {
+    say(said, "导出中… / exporting…");
+    request("GET", path).then(function (r) {
       if (!r.ok) return r.json().catch(function () { return null; }).then(function (d) { throw failure(r.status, d); });
       var named = /filename="([^"]+)"/.exec(r.headers.get("Content-Disposition") || "");
       return r.blob().then(function (blob) {
         var link = el("a");
         link.href = URL.createObjectURL(blob);
-        link.download = named ? named[1] : "kb-draft." + format;
+        link.download = named ? named[1] : fallbackName;
         document.body.appendChild(link);
         link.click();
         link.remove();
         setTimeout(function () { URL.revokeObjectURL(link.href); }, 10000);
-        say($("export-result"), "已下载 downloaded " + link.download + "（" + blob.size + " 字节）", "ok");
+        say(said, "已下载 downloaded " + link.download + "（" + blob.size + " 字节）", "ok");
       });
-    }).catch(function (err) { say($("export-result"), err.message, "error"); });
-  });
+    }).catch(function (err) { say(said, err.message, "error"); });
+  }
+  var analytics = window.faqbotAnalytics({api: api, download: download, entryLink: entryLink, t: t,
+                                          paneError: function (err) { paneError("analytics", err); }});
+  LOADERS.analytics = analytics.load;
 
   if (token) start();
 })();
