@@ -31,6 +31,10 @@ def pages_router() -> APIRouter:
     def trainer_script() -> FileResponse:
         return FileResponse(STATIC / "trainer.js", media_type=JAVASCRIPT)
 
+    @router.get("/trainer-i18n.js")
+    def trainer_i18n_script() -> FileResponse:
+        return FileResponse(STATIC / "trainer-i18n.js", media_type=JAVASCRIPT)
+
     @router.get("/trainer-analytics.js")
     def trainer_analytics_script() -> FileResponse:
         return FileResponse(STATIC / "trainer-analytics.js", media_type=JAVASCRIPT)

@@ -104,7 +104,8 @@ def trainer_router(conversations: Conversations, bench: Workbench, versions: Liv
         published = next((v for v in bench.publisher.versions() if v["number"] == live), None)
         return {"draft_revision": bench.draft.revision(), "live_version": live, "served_here": versions.current,
                 "load_error": versions.error, "live_published": published and published["created"],
-                "entries": len(bench.draft.entries()), "test_cases": len(bench.tests.cases())}
+                "entries": len(bench.draft.entries()), "test_cases": len(bench.tests.cases()),
+                "ui_language": "en" if bench.config.language == "en" else "zh"}
 
     @router.get("/categories")
     def categories(me: dict = Depends(trainer)) -> List[dict]:

@@ -11,7 +11,7 @@ import pytest
 
 from tests.bot.http.test_trainer_page import open_entry, open_workbench, serve_workbench
 from tests.browser import ARTEFACTS
-from tests.conftest import DEMO, say
+from tests.conftest import DEMO, browser_sign_in, say
 
 FEE, VAGUE = "运费怎么算", "快递"
 QUESTION, TARGET = "东西坏了找谁", "repair_apply"  # version 1 does not answer it with the repair entry
@@ -79,7 +79,7 @@ def test_the_try_panel_says_retraining_then_shows_the_edited_drafts_answer(brows
     page.locator("#try-result .draft.retraining", has_text="重新训练中").wait_for()
     page.locator("#try-note", has_text="重新训练中").wait_for()
     assert page.locator("#try-result .draft .decision").count() == 0  # no earlier draft's reply meanwhile
-    page.locator("#try-result .draft .decision", has_text="answer").wait_for(timeout=TRAINING)
+    page.locator("#try-result .draft .decision[data-decision=answer]").wait_for(timeout=TRAINING)
     assert page.locator("#try-result .draft h4 + .muted [data-entry]").inner_text() == TARGET
     assert page.locator("#try-note").inner_text() == ""
     page.screenshot(path=str(ARTEFACTS / "trainer-try-retrained.png"), full_page=True)
@@ -110,4 +110,34 @@ def test_the_quality_tab_speaks_chinese(browser, server):
         assert not re.search(r"\b(the|has|are|customers|similar|answer)\b", message), message
     headers = page.locator("#quality thead th").all_inner_texts() + [page.inner_text("#tabs [data-tab=quality]")]
     assert not [h for h in headers if re.search(r"[A-Za-z]", h)]
+    context.close()
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_every_label_is_chinese_and_english_with_an_english_ui(browser, server):
+    url, _, _ = server
+    context, page = open_workbench(browser, url, "trainer")
+    tabs = page.locator("#tabs button").all_inner_texts()
+    assert tabs and not [t for t in tabs if re.search(r"[A-Za-z]", t)]  # no English hints beside the Chinese
+    context.close()
+
+    context, page = browser_sign_in(browser, url + "/trainer?lang=en", "trainer")
+    page.locator("#live-version", has_text="v").wait_for()
+    labels = (page.locator("#tabs button").all_inner_texts() + page.locator("header span.stat").all_inner_texts()
+              + [page.get_attribute("#search", "placeholder"), page.inner_text("#publish")])
+    assert not [text for text in labels if CJK.search(text)], labels
+    page.click("#tabs [data-tab=quality]")
+    page.locator("#quality tbody tr").first.wait_for()
+    messages = page.locator("#quality tbody td:nth-child(3)").all_inner_texts()
+    assert messages and any("answer" in m for m in messages) and not [m for m in messages if CJK.search(m.split(":")[0])]
+    assert not [h for h in page.locator("#quality thead th").all_inner_texts() if CJK.search(h)]
+    page.click("#tabs [data-tab=analytics]")
+    page.locator("#analytics tbody tr").first.wait_for()
+    assert not [h for h in page.locator("#analytics thead th").all_inner_texts() if CJK.search(h)]
+    page.fill("#try-text", FEE)
+    page.click("#try")
+    page.locator("#try-result .live .decision[data-decision=answer]", has_text="answer").wait_for(timeout=TRAINING)
+    page.screenshot(path=str(ARTEFACTS / "trainer-english.png"), full_page=True)
     context.close()
