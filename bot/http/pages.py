@@ -35,6 +35,10 @@ def pages_router() -> APIRouter:
     def trainer_i18n_script() -> FileResponse:
         return FileResponse(STATIC / "trainer-i18n.js", media_type=JAVASCRIPT)
 
+    @router.get("/trainer-try.js")
+    def trainer_try_script() -> FileResponse:
+        return FileResponse(STATIC / "trainer-try.js", media_type=JAVASCRIPT)
+
     @router.get("/trainer-analytics.js")
     def trainer_analytics_script() -> FileResponse:
         return FileResponse(STATIC / "trainer-analytics.js", media_type=JAVASCRIPT)
