@@ -25,6 +25,7 @@ from bot.store import messages as message_table
 from handoff.conditions import DEFAULT_REQUEST_EXCEPTIONS, DEFAULT_REQUEST_PATTERNS, Request
 from knowledge_base.encoders import normalise
 from training.suggestion_checks import PairingCheck, TextCheck
+from training.suggestion_reasons import describe
 
 REASONS = ("fallback", "clarify_ignored", "not_helpful", "handed_off", "offline")
 ADD_SIMILAR, NEW_ENTRY = "add_similar", "new_entry"
@@ -381,8 +382,8 @@ def _cluster_of(texts: List[_Text], representatives: List[str], suggestion: Sugg
 
 
 # -- output ---------------------------------------------------------------------------------------
-def format_table(clusters: Sequence[Cluster], width: int = 60) -> str:
-    """Plain text for a terminal: one block per cluster, most asked first."""
+def format_table(clusters: Sequence[Cluster], width: int = 60, language: str = "zh") -> str:
+    """Plain text for a terminal: one block per cluster, most asked first, each with its reasons in words."""
     lines = []
     for n, c in enumerate(clusters, 1):
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(c.reasons.items(), key=lambda kv: -kv[1]))
@@ -396,8 +397,17 @@ def format_table(clusters: Sequence[Cluster], width: int = 60) -> str:
         else:
             what = f"new entry (closest: {s.closest_entry or '-'} at {s.score:.2f})"
         lines.append(f"    → {what}")
+        lines.append(f"    {describe(_as_suggestion(c), language)}")
         lines += [f"    - {_clip(q, width)}" for q in c.questions]
     return "\n".join(lines) if lines else "no unresolved questions to mine"
+
+
+def _as_suggestion(c: Cluster) -> dict:
+    """The shape training.suggestion_reasons words."""
+    s = c.suggestion
+    return {"kind": "mined", "action": s.action, "volume": c.volume, "score": s.score,
+            "entry_question": s.entry_question, "detail": {"sessions": c.sessions, "reasons": c.reasons},
+            "evidence": dict(s.evidence, closest_question=s.closest_entry or "")}
 
 
 def _clip(text: str, width: int) -> str:

@@ -200,6 +200,7 @@ def test_mine_command_reads_a_transcript_file(tmp_path, write, demo_bot):
     assert result.exit_code == 0, result.output
     assert "→ 2 cluster(s)" in result.output and "礼品卡怎么用" in result.output and "new entry" in result.output
     assert "转人工" not in result.output and "运费怎么算" not in result.output
+    assert "机器人没有解决" in result.output and "{" not in result.output  # reasons in words, no raw JSON
 
 
 def test_mine_command_rejects_a_bad_since(tmp_path):
