@@ -201,10 +201,11 @@ class _Text:
     spellings: Counter = field(default_factory=Counter)
 
 
-def mine(messages: Sequence[UnknownMessage], bot, settings) -> List[Cluster]:
+def mine(messages: Sequence[UnknownMessage], bot, settings, check: Optional[PairingCheck] = None) -> List[Cluster]:
     """Clusters of unresolved questions, most asked first, each with a suggestion.
 
-    ``bot``: a loaded ``bot.engine.Bot``; ``settings``: ``bot.config.MiningConfig``.
+    ``bot``: a loaded ``bot.engine.Bot``; ``settings``: ``bot.config.MiningConfig``; ``check``: the
+    bot's ``PairingCheck`` when the caller has one already.
     """
     newest = sorted(messages, key=lambda m: (m.created, m.message_id))[-settings.max_messages:]
     texts = _unique_texts([m for m in newest if minable(m.text) and not is_person_request(m.text)], bot)
@@ -217,7 +218,7 @@ def mine(messages: Sequence[UnknownMessage], bot, settings) -> List[Cluster]:
     groups = [g for g in groups if sum(texts[i].count for i in g) >= settings.min_cluster_size]
     ordered = [_typical_first(g, vectors, texts) for g in groups]
     representatives = [[texts[i].shown for i in g[:settings.representatives]] for g in ordered]
-    check = PairingCheck(bot, settings.min_question_similarity)
+    check = check or PairingCheck(bot, settings.min_question_similarity)
     suggestions = _suggest([[texts[i] for i in g] for g in ordered], check, settings)
     clusters = [_cluster_of([texts[i] for i in g], reps, s)
                 for g, reps, s in zip(ordered, representatives, suggestions) if s is not None]

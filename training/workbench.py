@@ -148,7 +148,8 @@ class Workbench:
 
         settings = self.config.curation.mining
         check = PairingCheck(bot, settings.min_question_similarity)
-        clusters = [c.to_dict() for c in mine(unknown_messages(self.store, since, settings.max_messages), bot, settings)]
+        clusters = [c.to_dict() for c in mine(unknown_messages(self.store, since, settings.max_messages), bot, settings,
+                                            check)]
         for cluster in clusters:
             closest = cluster["suggestion"].get("closest_entry")
             cluster["suggestion"]["closest_question"] = bot.kb[closest].question if bot.kb.get(closest) else ""
