@@ -14,6 +14,7 @@ from tests.browser import ARTEFACTS
 from tests.conftest import DEMO, browser_sign_in, say
 
 FEE, VAGUE = "运费怎么算", "快递"
+GIFT = ["礼品卡怎么绑定到账户", "礼品卡如何绑定账号", "怎么绑定礼品卡"]
 QUESTION, TARGET = "东西坏了找谁", "repair_apply"  # version 1 does not answer it with the repair entry
 TRAINING = 300_000  # ms: the edited demo draft trains on a shared 2-core machine
 
@@ -32,6 +33,8 @@ def server(tmp_path_factory):
                 client.post("/api/feedback", json={"session_id": f"fee-{n}", "message_id": said.reply["message_id"],
                                                    "helpful": n < 2}, headers={"X-Session-Token": tokens[f"fee-{n}"]})
             assert say(client, "vague", VAGUE, tokens).reply["decision"] == "clarify"
+            for n, text in enumerate(GIFT):  # nothing in the demo shop answers them
+                assert say(client, f"gift-{n}", text, tokens).reply["decision"] in ("fallback", "clarify")
         yield served
 
 
@@ -140,4 +143,19 @@ def test_every_label_is_chinese_and_english_with_an_english_ui(browser, server):
     page.click("#try")
     page.locator("#try-result .live .decision[data-decision=answer]", has_text="answer").wait_for(timeout=TRAINING)
     page.screenshot(path=str(ARTEFACTS / "trainer-english.png"), full_page=True)
+    context.close()
+
+
+def test_suggestions_say_why_in_words_and_never_suggest_the_vague_keyword(browser, server):
+    url, _, _ = server
+    context, page = open_workbench(browser, url, "trainer")
+    page.click("#tabs [data-tab=suggestions]")
+    page.click("#mine")
+    page.locator("#mine-result", has_text="待处理").wait_for(timeout=120_000)
+    card = page.locator(".suggestion", has_text=GIFT[0])
+    card.wait_for()
+    reason = card.locator(".reason").inner_text()
+    assert "机器人没有解决" in reason and "{" not in reason and "clarify_ignored" not in reason
+    assert page.locator(".suggestion .qs label", has_text=VAGUE).count() == 0
+    page.screenshot(path=str(ARTEFACTS / "trainer-suggestions.png"), full_page=True)
     context.close()
