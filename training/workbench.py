@@ -75,12 +75,9 @@ class Workbench:
         cached, bot = self._draft_bot
         if cached == revision and bot is not None:
             return revision, bot, self._draft_router(bot)
-        if self._training.acquire(blocking=False):
+        if self.draft_error(revision) is None and self._training.acquire(blocking=False):  # a failed one waits for an edit
             threading.Thread(target=self._train_in_background, name="draft-training", daemon=True).start()
         return revision, None, None
-
-    def retraining(self) -> bool:
-        return self._training.locked()
 
     def _train_in_background(self) -> None:
         """Holds ``_training`` (acquired by the caller) until the newest draft revision is trained."""
