@@ -53,3 +53,17 @@ def test_search_ranks_entries_by_the_bots_retrieval(client, text, first):
     found = client.get("/api/trainer/entries", params={"q": text}).json()["entries"]
     assert found[0]["id"].startswith(first) and found[1]["id"].startswith(first), [e["id"] for e in found[:5]]
     assert "order_place" not in [e["id"] for e in found[:3]]
+
+
+def test_a_draft_that_does_not_train_says_why_and_never_shows_another_drafts_reply(client, monkeypatch):
+    from training.workbench import Workbench
+
+    def refuse(self, revision):
+        raise ValueError("training needs at least two published entries")
+
+    monkeypatch.setattr(Workbench, "_trained", refuse)
+    assert client.post("/api/trainer/entries/shipping_fee/similar", json={"texts": ["邮费到底怎么收"]}).status_code == 200
+    tries = []
+    wait_until(lambda: tries.append(_try(client, "运费怎么算")) or tries[-1]["draft_error"], 60, "the failure reported")
+    assert "two published entries" in tries[-1]["draft_error"]
+    assert all("draft" not in r for r in tries) and tries[-1]["live"]["entry_id"] == "shipping_fee"
