@@ -65,8 +65,8 @@ class Draft:
                offset: int = 0, scores: Optional[Dict[str, float]] = None) -> dict:
         """Entries under ``category`` whose id, questions or answers contain ``text`` (case-insensitive),
         or that the bot's retrieval finds for it (``scores``: entry id → match probability, see
-        ``Workbench.search``). Found by retrieval first, best first; then those whose questions contain
-        the text; then those whose answers do."""
+        ``Workbench.search``). Entries whose id contains the text first; then those found by retrieval,
+        best first; then those whose questions contain the text; then those whose answers do."""
         needle = text.strip().lower()
         within = "" if category == UNCATEGORISED else category
         scores = {k: v for k, v in (scores or {}).items() if v >= SEARCH_MIN_SCORE} if needle else {}
@@ -75,7 +75,8 @@ class Draft:
                  and (not status or e["status"] == status)
                  and (not needle or e["id"] in scores or needle in _haystack(e))]
         if needle:
-            found.sort(key=lambda e: (-scores.get(e["id"], -1.0), needle not in _questions(e)))
+            found.sort(key=lambda e: (needle not in e["id"].lower(), -scores.get(e["id"], -1.0),
+                                      needle not in _questions(e)))
         shown = [dict({k: e[k] for k in SUMMARY_FIELDS}, similar=len(e["similar"]), revision=e["_revision"])
                  for e in found[offset:offset + limit]]
         return {"total": len(found), "entries": shown}

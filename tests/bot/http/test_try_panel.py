@@ -50,9 +50,14 @@ def test_the_try_panel_applies_the_transfer_rules_as_customers_get_them(client):
 
 @pytest.mark.parametrize("text, first", [("发票", "invoice_"), ("退货", "return_")])
 def test_search_ranks_entries_by_the_bots_retrieval(client, text, first):
-    found = client.get("/api/trainer/entries", params={"q": text}).json()["entries"]
-    assert found[0]["id"].startswith(first) and found[1]["id"].startswith(first), [e["id"] for e in found[:5]]
-    assert "order_place" not in [e["id"] for e in found[:3]]
+    found = [e["id"] for e in client.get("/api/trainer/entries", params={"q": text}).json()["entries"]]
+    assert found[0].startswith(first) and found[1].startswith(first), found[:5]
+    assert "order_place" not in found[:3]
+
+
+def test_searching_an_id_finds_its_entry_first(client):
+    found = client.get("/api/trainer/entries", params={"q": "shipping_fee"}).json()["entries"]
+    assert found[0]["id"] == "shipping_fee"
 
 
 def test_a_draft_that_does_not_train_says_why_and_never_shows_another_drafts_reply(client, monkeypatch):
