@@ -172,6 +172,8 @@ class MiningConfig:
     attach_score: float = 0.55  # best entry's fused score from here: "add as similar questions of X"
     max_messages: int = 20000  # newest unanswered messages considered per run
     representatives: int = 5  # questions shown (and added on accept) per cluster
+    # centred cosine with an entry's closest question from which a text may be filed under it (docs/mining.md)
+    min_question_similarity: float = 0.53
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ DRAFT_REVISION = "draft_revision"
 IMPORT_TRIES = 3  # an import planned on a draft that changed meanwhile is planned again, this often
 NO_LINE = re.compile(r" \((first defined at )?line 0\)")
 UNCATEGORISED = "(未分类)"  # the tree's node for entries without a category
+SEARCH_MIN_SCORE = 0.3  # retrieval match probability from which an entry is found without the words in it
 SUMMARY_FIELDS = ("id", "question", "category", "status", "valid_from", "valid_to", "handoff")
 
 
@@ -63,14 +64,21 @@ class Draft:
         return _as_dict(row)
 
     def search(self, text: str = "", category: str = "", status: str = "", limit: int = 50,
-               offset: int = 0) -> dict:
-        """Entries whose id, questions or answers contain ``text`` (case-insensitive), under ``category``."""
+               offset: int = 0, scores: Optional[Dict[str, float]] = None) -> dict:
+        """Entries under ``category`` whose id, questions or answers contain ``text`` (case-insensitive),
+        or that the bot's retrieval finds for it (``scores``: entry id → match probability, see
+        ``Workbench.search``). Entries whose id contains the text first; then those found by retrieval,
+        best first; then those whose questions contain the text; then those whose answers do."""
         needle = text.strip().lower()
         within = "" if category == UNCATEGORISED else category
+        scores = {k: v for k, v in (scores or {}).items() if v >= SEARCH_MIN_SCORE} if needle else {}
         found = [e for e in self.entries()
                  if (not category or e["category"] == within or (within and e["category"].startswith(within + "/")))
                  and (not status or e["status"] == status)
-                 and (not needle or needle in _haystack(e))]
+                 and (not needle or e["id"] in scores or needle in _haystack(e))]
+        if needle:
+            found.sort(key=lambda e: (needle not in e["id"].lower(), -scores.get(e["id"], -1.0),
+                                      needle not in _questions(e)))
         shown = [dict({k: e[k] for k in SUMMARY_FIELDS}, similar=len(e["similar"]), revision=e["_revision"])
                  for e in found[offset:offset + limit]]
         return {"total": len(found), "entries": shown}
@@ -242,6 +250,10 @@ def _next_position(conn: Connection) -> float:
 def _diff(before: dict, after: dict) -> dict:
     """Changed fields as {field: [before, after]} — what the audit log shows."""
     return {k: [before.get(k), after.get(k)] for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)}
+
+
+def _questions(entry: dict) -> str:
+    return " ".join([entry["id"], entry["question"], *entry["similar"]]).lower()
 
 
 def _haystack(entry: dict) -> str:

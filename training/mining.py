@@ -24,6 +24,8 @@ from bot.store import ConversationStore, feedback
 from bot.store import messages as message_table
 from handoff.conditions import DEFAULT_REQUEST_EXCEPTIONS, DEFAULT_REQUEST_PATTERNS, Request
 from knowledge_base.encoders import normalise
+from training.suggestion_checks import PairingCheck, TextCheck
+from training.suggestion_reasons import describe
 
 REASONS = ("fallback", "clarify_ignored", "not_helpful", "handed_off", "offline")
 ADD_SIMILAR, NEW_ENTRY = "add_similar", "new_entry"
@@ -31,6 +33,7 @@ ADD_SIMILAR, NEW_ENTRY = "add_similar", "new_entry"
 FULL_LIMIT = 4000
 ANALYSE_BATCH = 256
 SESSION_CHUNK = 500  # session ids per IN (…) query
+CHECKED_PER_CLUSTER = 20  # most typical texts of a cluster judged by the bot as suggestions
 
 _REQUEST = Request(tuple(map(re.compile, DEFAULT_REQUEST_PATTERNS)), tuple(map(re.compile, DEFAULT_REQUEST_EXCEPTIONS)))
 # Words around a request for a person that do not make it a question ("你好，请帮我转人工").
@@ -58,6 +61,7 @@ class Suggestion:
     score: float  # the bot's confidence in the best entry, averaged over the representative questions
     questions: Tuple[str, ...]  # to add (never one the entry already has), or the new entry's questions
     closest_entry: Optional[str] = None  # the best entry even when too far to extend: how close it came
+    evidence: Dict[str, object] = field(default_factory=dict)  # why: training/suggestion_reasons.py words it
 
 
 @dataclass
@@ -197,10 +201,11 @@ class _Text:
     spellings: Counter = field(default_factory=Counter)
 
 
-def mine(messages: Sequence[UnknownMessage], bot, settings) -> List[Cluster]:
+def mine(messages: Sequence[UnknownMessage], bot, settings, check: Optional[PairingCheck] = None) -> List[Cluster]:
     """Clusters of unresolved questions, most asked first, each with a suggestion.
 
-    ``bot``: a loaded ``bot.engine.Bot``; ``settings``: ``bot.config.MiningConfig``.
+    ``bot``: a loaded ``bot.engine.Bot``; ``settings``: ``bot.config.MiningConfig``; ``check``: the
+    bot's ``PairingCheck`` when the caller has one already.
     """
     newest = sorted(messages, key=lambda m: (m.created, m.message_id))[-settings.max_messages:]
     texts = _unique_texts([m for m in newest if minable(m.text) and not is_person_request(m.text)], bot)
@@ -213,9 +218,10 @@ def mine(messages: Sequence[UnknownMessage], bot, settings) -> List[Cluster]:
     groups = [g for g in groups if sum(texts[i].count for i in g) >= settings.min_cluster_size]
     ordered = [_typical_first(g, vectors, texts) for g in groups]
     representatives = [[texts[i].shown for i in g[:settings.representatives]] for g in ordered]
-    suggestions = _suggest(representatives, [[texts[i] for i in g] for g in ordered], bot, settings)
+    check = check or PairingCheck(bot, settings.min_question_similarity)
+    suggestions = _suggest([[texts[i] for i in g] for g in ordered], check, settings)
     clusters = [_cluster_of([texts[i] for i in g], reps, s)
-                for g, reps, s in zip(ordered, representatives, suggestions)]
+                for g, reps, s in zip(ordered, representatives, suggestions) if s is not None]
     return sorted(clusters, key=lambda c: (-c.volume, -c.sessions, c.key))
 
 
@@ -302,37 +308,67 @@ def _typical_first(group: np.ndarray, vectors, texts: List[_Text]) -> List[int]:
                                                                              texts[group[j]].shown))]
 
 
-def _suggest(representatives: List[List[str]], members: List[List[_Text]], bot, settings) -> List[Suggestion]:
-    """For each representative question the bot ranks entries and says how sure it is that its first
-    choice is right (calibrated answer confidence). An entry's score is that confidence averaged over
-    the representatives, counting 0 where it is not the first choice; the best entry gets the cluster's
-    questions if its score reaches ``attach_score``, else they become a new entry."""
-    flat = [q for reps in representatives for q in reps]
-    analyses = []
-    for start in range(0, len(flat), ANALYSE_BATCH):
-        analyses += bot.analyse(flat[start:start + ANALYSE_BATCH])
-    entries = list(bot.kb)
+def _suggest(members: List[List[_Text]], check: PairingCheck, settings) -> List[Optional[Suggestion]]:
+    """One suggestion per cluster, or None when it has nothing worth adding (docs/mining.md, "The
+    suggestion rule"). Texts the KB already has and deliberately vague ones are never suggested; the
+    entry to extend is the one the bot is sure of (calibrated confidence averaged over the
+    representatives reaches ``attach_score``) or, failing that, the one whose questions most
+    representatives are close to; only texts close to that entry's own questions go to it."""
+    looked_at = [texts[:CHECKED_PER_CLUSTER] for texts in members]
+    flat = check.check([t.shown for texts in looked_at for t in texts])
     out, at = [], 0
-    for reps, texts in zip(representatives, members):
-        totals: Dict[int, float] = {}
-        for analysis in analyses[at:at + len(reps)]:
-            if len(analysis.entries):
-                first = int(analysis.entries[0])
-                sure = 1.0 if analysis.exact else analysis.answer_confidence  # word for word: always answered
-                totals[first] = totals.get(first, 0.0) + sure
-        at += len(reps)
-        best = min(totals, key=lambda i: (-totals[i], entries[i].id)) if totals else None
-        score = round(totals[best] / len(reps), 4) if best is not None else 0.0
-        if best is not None and score >= settings.attach_score:
-            entry = entries[best]
-            known = {_NOT_WORD.sub("", q) for q in bot.retriever.prepare(list(entry.questions))}
-            new = tuple(t.shown for t in texts if _NOT_WORD.sub("", t.prepared) not in known)
-            out.append(Suggestion(ADD_SIMILAR, entry.id, entry.question, score, new[:settings.representatives],
-                                  entry.id))
-        else:
-            out.append(Suggestion(NEW_ENTRY, None, None, score, tuple(reps),
-                                  entries[best].id if best is not None else None))
+    for texts in looked_at:
+        out.append(_suggestion(flat[at:at + len(texts)], check, settings))
+        at += len(texts)
     return out
+
+
+def _suggestion(checks: List[TextCheck], check: PairingCheck, settings) -> Optional[Suggestion]:
+    left = [c for c in checks if c.known_in is None and not c.vague]
+    evidence = {"known": sum(c.known_in is not None for c in checks),
+                "vague": [c.text for c in checks if c.vague and c.known_in is None][:3]}
+    if not left:
+        return None
+    reps = left[:settings.representatives]
+    totals: Dict[str, float] = {}
+    for c in reps:
+        if c.first is not None:
+            totals[c.first] = totals.get(c.first, 0.0) + c.confidence
+    best = min(totals, key=lambda i: (-totals[i], i)) if totals else None
+    score = round(totals[best] / len(reps), 4) if best is not None else 0.0
+    target = best if score >= settings.attach_score else _covering(reps, check)
+    if target is not None:
+        chosen = [c for c in left if check.refusal(c, target) is None][:settings.representatives]
+        similarity = [check.similarity(c, target) for c in (chosen or reps)]
+        evidence["similarity"] = _mean(similarity)
+        if chosen:
+            evidence["confident"] = target == best and score >= settings.attach_score
+            return Suggestion(ADD_SIMILAR, target, check.bot.kb[target].question, score,
+                              tuple(c.text for c in chosen), target, evidence)
+        evidence["far"] = True  # the bot leans to the entry, the meaning does not: a new topic
+    closest = target or best or reps[0].nearest(check.entry_ids)[0]
+    if closest is not None and "similarity" not in evidence:
+        evidence["similarity"] = _mean([check.similarity(c, closest) for c in reps])
+    return Suggestion(NEW_ENTRY, None, None, score, tuple(c.text for c in reps), closest, evidence)
+
+
+def _covering(reps: List[TextCheck], check: PairingCheck) -> Optional[str]:
+    """The entry whose questions at least half the representatives are close to, if any: the bot is
+    unsure (its confidence is split, or its wording differs), but the topic is already in the KB."""
+    near = Counter()
+    for c in reps:
+        entry_id, similarity = c.nearest(check.entry_ids)
+        if entry_id is not None and similarity >= check.min_similarity:
+            near[entry_id] += 1
+    if not near:
+        return None
+    entry_id, count = min(near.items(), key=lambda kv: (-kv[1], kv[0]))
+    return entry_id if 2 * count >= len(reps) else None
+
+
+def _mean(values) -> Optional[float]:
+    values = [v for v in values if v is not None]
+    return round(sum(values) / len(values), 4) if values else None
 
 
 def _cluster_of(texts: List[_Text], representatives: List[str], suggestion: Suggestion) -> Cluster:
@@ -347,8 +383,8 @@ def _cluster_of(texts: List[_Text], representatives: List[str], suggestion: Sugg
 
 
 # -- output ---------------------------------------------------------------------------------------
-def format_table(clusters: Sequence[Cluster], width: int = 60) -> str:
-    """Plain text for a terminal: one block per cluster, most asked first."""
+def format_table(clusters: Sequence[Cluster], width: int = 60, language: str = "zh") -> str:
+    """Plain text for a terminal: one block per cluster, most asked first, each with its reasons in words."""
     lines = []
     for n, c in enumerate(clusters, 1):
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(c.reasons.items(), key=lambda kv: -kv[1]))
@@ -362,8 +398,17 @@ def format_table(clusters: Sequence[Cluster], width: int = 60) -> str:
         else:
             what = f"new entry (closest: {s.closest_entry or '-'} at {s.score:.2f})"
         lines.append(f"    → {what}")
+        lines.append(f"    {describe(_as_suggestion(c), language)}")
         lines += [f"    - {_clip(q, width)}" for q in c.questions]
     return "\n".join(lines) if lines else "no unresolved questions to mine"
+
+
+def _as_suggestion(c: Cluster) -> dict:
+    """The shape training.suggestion_reasons words."""
+    s = c.suggestion
+    return {"kind": "mined", "action": s.action, "volume": c.volume, "score": s.score,
+            "entry_question": s.entry_question, "detail": {"sessions": c.sessions, "reasons": c.reasons},
+            "evidence": dict(s.evidence, closest_question=s.closest_entry or "")}
 
 
 def _clip(text: str, width: int) -> str:

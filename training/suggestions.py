@@ -15,6 +15,7 @@ from bot.store import ConversationStore, kb_suggestions
 
 from training import audit
 from training.draft import Draft
+from training.suggestion_reasons import describe
 from knowledge_base.errors import Conflict, InvalidInput, NotFound
 
 OPEN, ACCEPTED, REJECTED = "open", "accepted", "rejected"
@@ -26,15 +27,17 @@ class Suggestions:
         self.store = store
         self.draft = Draft(store)
 
-    def list(self, status: str = OPEN) -> List[dict]:
-        """Most customers first."""
+    def list(self, status: str = OPEN, language: str = "zh") -> List[dict]:
+        """Most customers first, each with its ``reason`` in words (``language``: zh | en)."""
         query = select(kb_suggestions).where(kb_suggestions.c.status == status)
         with self.store.reading() as conn:
             rows = [_as_dict(r) for r in conn.execute(query)]
+        for row in rows:
+            row["reason"] = describe(row, language)
         return sorted(rows, key=lambda s: (-s["volume"], s["id"]))
 
     def refresh(self, kind: str, items: Iterable[dict]) -> int:
-        """Store a run's suggestions of one ``kind`` (mined | learned): new ones open, open ones updated,
+        """Store a run's suggestions of one ``kind`` (mined | learned | handoff): new ones open, open ones updated,
         open ones the run no longer finds dropped, decided ones left as decided. Returns how many are open."""
         items = {f"{kind}:{i['key']}": i for i in items}
         with self.store.transaction() as conn:
@@ -95,15 +98,22 @@ class Suggestions:
 
 
 def _normalised(kind: str, item: dict) -> dict:
-    """One shape for both kinds: what the page shows and what accepting needs."""
+    """One shape for every kind: what the page shows and what accepting needs."""
     if kind == "learned":
         return {"questions": [item["text"]], "action": "add_similar", "entry_id": item["entry_id"],
                 "entry_question": item.get("entry_question", ""), "score": None, "volume": item["sessions"],
-                "detail": {k: item.get(k) for k in ("sessions", "clicks", "helpful_votes")}}
+                "detail": {k: item.get(k) for k in ("sessions", "clicks", "helpful_votes")},
+                "evidence": item.get("evidence") or {}}
+    if kind == "handoff":
+        return {k: item.get(k) for k in ("questions", "action", "entry_id", "entry_question", "score", "volume",
+                                         "answer", "detail", "evidence")}
     suggestion = item["suggestion"]
-    return {"questions": item["questions"], "action": suggestion["action"], "entry_id": suggestion.get("entry_id"),
-            "entry_question": suggestion.get("entry_question") or "", "score": suggestion.get("score"),
-            "volume": item["volume"], "detail": {k: item.get(k) for k in ("sessions", "reasons", "examples")}}
+    return {"questions": list(suggestion["questions"]), "action": suggestion["action"],
+            "entry_id": suggestion.get("entry_id"), "entry_question": suggestion.get("entry_question") or "",
+            "score": suggestion.get("score"), "volume": item["volume"],
+            "detail": {k: item.get(k) for k in ("sessions", "reasons", "examples")},
+            "evidence": dict(suggestion.get("evidence") or {}, closest_entry=suggestion.get("closest_entry"),
+                             closest_question=suggestion.get("closest_question") or "")}
 
 
 def _as_dict(row) -> dict:

@@ -3,6 +3,7 @@ traffic, the test set, versions and the audit log — what the CLI and the train
 """
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 from typing import List, Optional, Set, Tuple
@@ -10,6 +11,7 @@ from typing import List, Optional, Set, Tuple
 from bot.config import Config
 from bot.engine import Bot
 from bot.store import ConversationStore
+from handoff.router import HandoffRouter
 from knowledge_base.chitchat import with_chitchat
 from knowledge_base.entry import KnowledgeBase
 
@@ -19,6 +21,8 @@ from training.publisher import Publisher
 from training.suggestions import Suggestions
 from training.test_set import TestSet
 from training.model_cache import train_cached
+
+log = logging.getLogger(__name__)
 
 
 class Workbench:
@@ -30,7 +34,9 @@ class Workbench:
         self.tests: TestSet = self.publisher.tests
         self.suggestions = Suggestions(store)
         self._draft_bot: Tuple[int, Optional[Bot]] = (-1, None)
-        self._training = threading.Lock()
+        self._draft_error: Tuple[int, str] = (-1, "")
+        self._router: Tuple[Optional[Bot], Optional[HandoffRouter]] = (None, None)
+        self._training = threading.Lock()  # held while the draft trains
 
     def audit(self, limit: int = 100, target: Optional[str] = None, before: Optional[int] = None) -> List[dict]:
         return audit.entries(self.store, limit, target, before)
@@ -53,48 +59,113 @@ class Workbench:
 
     # -- the draft as the bot would answer it ---------------------------------------------------
     def draft_bot(self) -> Bot:
-        """The draft trained (cached by content: unchanged drafts and earlier drafts cost nothing)."""
+        """The draft trained (cached by content: unchanged drafts and earlier drafts cost nothing);
+        waits while it trains."""
         with self._training:
             revision = self.draft.revision()
             if self._draft_bot[0] != revision:
-                bot, _ = train_cached(None, self.config, False, kb=self.draft.knowledge_base(),
-                                      base=self.publisher.calibration_base())
-                self._draft_bot = (revision, bot)
+                self._draft_bot = (revision, self._trained(revision))
             return self._draft_bot[1]
 
-    def try_question(self, text: str, channel: str = "default", live_bot: Optional[Bot] = None) -> dict:
-        """测试窗: what the draft (and, for comparison, the live version) would reply, with candidates."""
-        result = {"draft": _explained(self.draft_bot(), text, channel), "draft_revision": self.draft.revision()}
-        if live_bot is not None:
-            result["live"] = _explained(live_bot, text, channel)
-            result["live_version"] = self.publisher.live()
-        return result
+    def ready_draft(self) -> Tuple[int, Optional[Bot], Optional[HandoffRouter]]:
+        """(revision, bot, transfer rules) of the current draft — or (revision, None, None) while it
+        retrains in the background (started here): the 测试窗 says so instead of showing the answer of
+        an earlier draft."""
+        revision = self.draft.revision()
+        cached, bot = self._draft_bot
+        if cached == revision and bot is not None:
+            return revision, bot, self._draft_router(bot)
+        if self.draft_error(revision) is None and self._training.acquire(blocking=False):  # a failed one waits for an edit
+            threading.Thread(target=self._train_in_background, name="draft-training", daemon=True).start()
+        return revision, None, None
 
-    def quality(self, bot: Optional[Bot] = None) -> List[dict]:
+    def _train_in_background(self) -> None:
+        """Holds ``_training`` (acquired by the caller) until the newest draft revision is trained."""
+        try:
+            while self._draft_bot[0] != self.draft.revision():
+                revision = self.draft.revision()
+                try:
+                    self._draft_bot = (revision, self._trained(revision))
+                except Exception as exc:  # a draft that does not train: said on the next try, not lost
+                    self._draft_error = (revision, str(exc))
+                    log.warning("draft revision %s did not train: %s", revision, type(exc).__name__)
+                    return
+        finally:
+            self._training.release()
+
+    def draft_error(self, revision: int) -> Optional[str]:
+        return self._draft_error[1] if self._draft_error[0] == revision else None
+
+    def _trained(self, revision: int) -> Bot:
+        bot, _ = train_cached(None, self.config, False, kb=self.draft.knowledge_base(),
+                              base=self.publisher.calibration_base())
+        return bot
+
+    def _draft_router(self, bot: Bot) -> HandoffRouter:
+        """The draft's transfer rules, built once per trained draft (its encoder scores emotion and requests)."""
+        if self._router[0] is not bot:
+            self._router = (bot, HandoffRouter.for_bot(self.config.handoff, bot))
+        return self._router[1]
+
+    def search(self, text: str = "", category: str = "", status: str = "", limit: int = 50, offset: int = 0,
+               live: Optional[Bot] = None) -> dict:
+        """The trainers' entry search, ranked by the retrieval the bot answers with: the last trained
+        draft's (never trained for a search), else ``live``; entries it does not know yet are found by
+        their words."""
+        bot = self._draft_bot[1] or live
+        scores = None
+        if bot is not None and text.strip():
+            [analysis] = bot.analyse([text.strip()])
+            scores = dict(zip(bot.entry_ids(analysis), map(float, analysis.proba)))
+        return self.draft.search(text, category, status, limit, offset, scores)
+
+    def quality(self, bot: Optional[Bot] = None, language: str = "zh") -> List[dict]:
+        """The quality checks on the draft, worded in ``language`` (zh | en)."""
         from knowledge_base.quality import check_quality
+        from training.quality_words import worded
 
+        kb = self.draft.knowledge_base()
         retriever = bot.retriever if bot is not None else None
-        return [f.to_dict() for f in check_quality(self.draft.knowledge_base(), self.config.curation, retriever)]
+        return worded([f.to_dict() for f in check_quality(kb, self.config.curation, retriever)], kb, language)
+
+    def analytics(self, days: int = 30) -> list:
+        """Per draft entry: hits, helpful rate, clarify/fallback share near it, last asked, stale (training/analytics.py)."""
+        from training.analytics import knowledge_analytics
+
+        return knowledge_analytics(self.store, self.draft.knowledge_base(), days,
+                                   self.config.curation.expiring_within_days)
 
     # -- learning from traffic ------------------------------------------------------------------
     def mine(self, bot: Bot, since: Optional[float] = None) -> dict:
-        """Cluster recent unanswered questions and clarify/feedback mappings into open suggestions."""
-        from training.feedback_learning import learned_questions
+        """Cluster recent unanswered questions, clarify/feedback mappings and agents' answers in
+        hand-offs into open suggestions — none that the KB has, that is vague on purpose, or that
+        differs in meaning from its entry (training/suggestion_checks.py)."""
+        from training.agent_answers import agent_answers, agent_suggestions
         from training.mining import mine, unknown_messages
+        from training.suggestion_checks import PairingCheck
 
         settings = self.config.curation.mining
-        clusters = mine(unknown_messages(self.store, since, settings.max_messages), bot, settings)
+        check = PairingCheck(bot, settings.min_question_similarity)
+        clusters = [c.to_dict() for c in mine(unknown_messages(self.store, since, settings.max_messages), bot, settings,
+                                            check)]
+        for cluster in clusters:
+            closest = cluster["suggestion"].get("closest_entry")
+            cluster["suggestion"]["closest_question"] = bot.kb[closest].question if bot.kb.get(closest) else ""
+        handed = agent_suggestions(agent_answers(self.store, since), check)
+        return {"mined": self.suggestions.refresh("mined", clusters),
+                "learned": self.suggestions.refresh("learned", self._learned(check, since)),
+                "handoff": self.suggestions.refresh("handoff", handed)}
+
+    def _learned(self, check, since: Optional[float]) -> List[dict]:
+        """Questions tied to an entry by clicks and votes, kept only when the bot itself finds them close."""
+        from training.feedback_learning import learned_questions
+
         kb = self.draft.knowledge_base()
-        learned = [dict(q.to_dict(), entry_question=kb[q.entry_id].question)
-                   for q in learned_questions(self.store, kb, self.config.curation.suggest_after, since)]
-        return {"mined": self.suggestions.refresh("mined", [c.to_dict() for c in clusters]),
-                "learned": self.suggestions.refresh("learned", learned)}
-
-
-def _explained(bot: Bot, text: str, channel: str) -> dict:
-    reply = bot.respond(text, channel)
-    data = reply.to_dict()
-    # answered because it is word for word a curated question, whatever the confidence says
-    data["exact_match"] = reply.decision != "fallback" and bool(bot.analyse([text])[0].exact)
-    data["thresholds"] = {"answer": bot.policy.answer_threshold, "clarify": bot.policy.clarify_threshold}
-    return data
+        learned = [q for q in learned_questions(self.store, kb, self.config.curation.suggest_after, since)
+                   if check.bot.kb.get(q.entry_id) is not None]
+        kept = []
+        for question, judged in zip(learned, check.check([q.text for q in learned])):
+            if check.refusal(judged, question.entry_id) is None:
+                kept.append(dict(question.to_dict(), entry_question=kb[question.entry_id].question,
+                                 evidence={"similarity": check.similarity(judged, question.entry_id)}))
+        return kept

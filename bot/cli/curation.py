@@ -30,6 +30,7 @@ def register(app: typer.Typer, kb_app: typer.Typer) -> None:
     kb_app.command("edit")(kb_edit)
     kb_app.command("retire")(kb_retire)
     kb_app.command("show")(kb_show)
+    kb_app.command("analytics")(kb_analytics)
 
 
 def _bench(db: str, config: Optional[Path]):
@@ -70,6 +71,33 @@ def kb_import(path: Path, merge: bool = typer.Option(False, help="add and update
     summary = _guarded(lambda: bench.draft.import_kb(load_kb(path, limits), _actor(actor), merge))
     typer.echo(f"draft: {summary['added']} added, {summary['changed']} changed, {summary['removed']} removed "
                f"(publish with `faqbot publish`)")
+
+
+def kb_analytics(days: int = typer.Option(30, "--days", min=1, help="the window: the last N days"),
+                 as_csv: bool = typer.Option(False, "--csv", help="CSV (one line per entry) instead of a table"),
+                 stale: bool = typer.Option(False, "--stale", help="only entries without hits or whose validity ends"),
+                 out: Optional[Path] = typer.Option(None, "--out", "-o", help="write to this file"),
+                 db: str = DbOption, config: Optional[Path] = ConfigOption):
+    """Per draft entry: hits, helpful rate, clarify and fallback share near it, last asked, stale entries."""
+    from training.analytics import to_csv
+
+    rows = [r for r in _bench(db, config).analytics(days) if r.stale or not stale]
+    text = to_csv(rows) if as_csv else _analytics_table(rows)
+    if out is None:
+        typer.echo(text.lstrip("\ufeff"))
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"{len(rows)} entries written to {out}")
+
+
+def _analytics_table(rows) -> str:
+    def share(v):
+        return "—" if v is None else f"{v * 100:.0f}%"
+
+    lines = [f"{'entry':<28} {'hits':>5} {'helpful':>8} {'near':>5} {'clarify':>8} {'fallback':>9}  stale"]
+    lines += [f"{r.entry_id[:28]:<28} {r.hits:>5} {share(r.helpful_rate):>8} {r.near:>5} {share(r.clarify_share):>8} "
+              f"{share(r.fallback_share):>9}  {' '.join(r.stale)}" for r in rows]
+    return "\n".join(lines)
 
 
 def kb_show(entry_id: str, db: str = DbOption, config: Optional[Path] = ConfigOption):

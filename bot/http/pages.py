@@ -39,6 +39,18 @@ def pages_router() -> APIRouter:
     def dashboard_script() -> FileResponse:
         return FileResponse(STATIC / "dashboard.js", media_type=JAVASCRIPT)
 
+    @router.get("/trainer-i18n.js")
+    def trainer_i18n_script() -> FileResponse:
+        return FileResponse(STATIC / "trainer-i18n.js", media_type=JAVASCRIPT)
+
+    @router.get("/trainer-try.js")
+    def trainer_try_script() -> FileResponse:
+        return FileResponse(STATIC / "trainer-try.js", media_type=JAVASCRIPT)
+
+    @router.get("/trainer-analytics.js")
+    def trainer_analytics_script() -> FileResponse:
+        return FileResponse(STATIC / "trainer-analytics.js", media_type=JAVASCRIPT)
+
     @router.get("/agent")
     def agent_page() -> FileResponse:
         """The agent workspace."""

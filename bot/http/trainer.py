@@ -23,6 +23,7 @@ from training.workbench import Workbench
 
 from bot.service.conversations import Conversations
 from bot.service.live import VERSIONS_TOPIC, LiveVersion
+from bot.service.try_panel import TryPanel
 
 TRAINER_ROLES = ("trainer", "admin")
 IMPORT_SUFFIXES = (".yml", ".yaml", ".jsonl", ".json", ".csv", ".xlsx")
@@ -71,6 +72,7 @@ class AcceptIn(BaseModel):
 def trainer_router(conversations: Conversations, bench: Workbench, versions: LiveVersion) -> APIRouter:
     router = APIRouter(prefix="/api/trainer", tags=["trainers"])
     desk = conversations.desk
+    panel = TryPanel(bench, desk)
 
     def trainer(authorization: Optional[str] = Header(None)) -> dict:
         token = (authorization or "").removeprefix("Bearer ").strip()
@@ -102,7 +104,8 @@ def trainer_router(conversations: Conversations, bench: Workbench, versions: Liv
         published = next((v for v in bench.publisher.versions() if v["number"] == live), None)
         return {"draft_revision": bench.draft.revision(), "live_version": live, "served_here": versions.current,
                 "load_error": versions.error, "live_published": published and published["created"],
-                "entries": len(bench.draft.entries()), "test_cases": len(bench.tests.cases())}
+                "entries": len(bench.draft.entries()), "test_cases": len(bench.tests.cases()),
+                "ui_language": "en" if bench.config.language == "en" else "zh"}
 
     @router.get("/categories")
     def categories(me: dict = Depends(trainer)) -> List[dict]:
@@ -112,7 +115,7 @@ def trainer_router(conversations: Conversations, bench: Workbench, versions: Liv
     def entries(q: str = Query("", max_length=200), category: str = Query("", max_length=255),
                 status: str = Query("", max_length=16), limit: int = Query(50, ge=1, le=500),
                 offset: int = Query(0, ge=0), me: dict = Depends(trainer)) -> dict:
-        return bench.draft.search(q, category, status, limit, offset)
+        return bench.search(q, category, status, limit, offset, conversations.bot)
 
     @router.get("/entries/{entry_id}")
     def entry(entry_id: str, me: dict = Depends(trainer)) -> dict:
@@ -136,18 +139,30 @@ def trainer_router(conversations: Conversations, bench: Workbench, versions: Liv
     def similar(entry_id: str, body: SimilarIn, me: dict = Depends(trainer)) -> dict:
         return _public(bench.draft.add_similar(entry_id, body.texts, me["username"]))
 
-    @router.post("/try", summary="测试窗: what the draft and the live version would reply")
+    @router.post("/try", summary="测试窗: what the draft and the live version would reply, through the production path")
     def try_question(body: TryIn, me: dict = Depends(trainer)) -> dict:
-        return bench.try_question(body.text, body.channel, conversations.bot)
+        """The draft's reply (``retraining`` true while it retrains: ask again) beside the live one."""
+        return panel.ask(body.text, body.channel, conversations.bot, conversations.router)
 
     @router.get("/quality", summary="Near-duplicates, thin entries, expiring entries, empty answers")
-    def quality(me: dict = Depends(trainer)) -> List[dict]:
-        return bench.quality(conversations.bot)
+    def quality(lang: str = Query("zh", pattern="^(zh|en)$"), me: dict = Depends(trainer)) -> List[dict]:
+        return bench.quality(conversations.bot, lang)
+
+    @router.get("/analytics", summary="Per entry: hits, helpful rate, clarify/fallback share, last asked, stale")
+    def analytics(days: int = Query(30, ge=1, le=3650), me: dict = Depends(trainer)) -> List[dict]:
+        return [row.to_dict() for row in bench.analytics(days)]
+
+    @router.get("/analytics.csv", summary="The knowledge analytics as a CSV file")
+    def analytics_csv(days: int = Query(30, ge=1, le=3650), me: dict = Depends(trainer)) -> Response:
+        from training.analytics import to_csv
+
+        return Response(to_csv(bench.analytics(days)).encode("utf-8"), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="kb-analytics-{days}d.csv"'})
 
     @router.get("/suggestions", summary="Open suggestions from traffic, most customers first")
     def suggestions(status: str = Query("open", pattern="^(open|accepted|rejected)$"),
-                    me: dict = Depends(trainer)) -> List[dict]:
-        return bench.suggestions.list(status)
+                    lang: str = Query("zh", pattern="^(zh|en)$"), me: dict = Depends(trainer)) -> List[dict]:
+        return bench.suggestions.list(status, lang)
 
     @router.post("/mine", summary="Mine unanswered questions and clicks into suggestions now")
     def mine(me: dict = Depends(trainer)) -> dict:

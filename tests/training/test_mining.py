@@ -151,7 +151,7 @@ def test_only_pure_requests_for_a_person_stand_for_the_question_before(text, pur
 
 def test_without_an_encoder_character_ngrams_cluster(demo_bot):
     class NoEncoder:
-        kb, analyse = demo_bot.kb, demo_bot.analyse
+        kb, analyse, decide = demo_bot.kb, demo_bot.analyse, demo_bot.decide
         retriever = type("R", (), {"prepare": staticmethod(demo_bot.retriever.prepare),
                                    "embed": staticmethod(lambda texts: None)})()
 
@@ -200,8 +200,44 @@ def test_mine_command_reads_a_transcript_file(tmp_path, write, demo_bot):
     assert result.exit_code == 0, result.output
     assert "→ 2 cluster(s)" in result.output and "礼品卡怎么用" in result.output and "new entry" in result.output
     assert "转人工" not in result.output and "运费怎么算" not in result.output
+    assert "机器人没有解决" in result.output and "{" not in result.output  # reasons in words, no raw JSON
 
 
 def test_mine_command_rejects_a_bad_since(tmp_path):
     result = runner.invoke(app, ["mine", "--db", str(tmp_path / "x.sqlite3"), "--since", "yesterday"])
     assert result.exit_code == 2 and "since" in result.output
+
+
+# Suggestions that would hurt (issue 19): each group is mined on its own, as customers said it.
+HARMFUL = {
+    "vague keyword": ["快递", "快递", "快递。", "快 递"],  # the bot asks which delivery entry on purpose
+    "known wording": ["积分可以兑换什么", "積分可以兌換什麼？", "积分 可以兑换什么！", "ＰＬＵＳ会员多少钱一年"],
+}
+BARGAIN = ["能便宜点吗", "可以便宜点吗", "能便宜一点吗", "能不能便宜点"]  # not price protection (买完降价)
+ADDRESS = ["我要修改地址", "我地址弄错了", "我要改下地址", "地址写错了想改一下"]  # the bot is unsure; an entry covers it
+
+
+def _mined(texts, demo_bot, reason="clarify_ignored"):
+    found = [mining.UnknownMessage(n, f"s{n}", t, reason, float(n)) for n, t in enumerate(texts, 1)]
+    return mine(found, demo_bot, dataclasses.replace(SETTINGS, min_cluster_size=1))
+
+
+@pytest.mark.parametrize("case", sorted(HARMFUL))
+def test_vague_keywords_and_wordings_the_kb_has_are_never_suggested(case, demo_bot):
+    suggested = {q for c in _mined(HARMFUL[case], demo_bot) for q in c.suggestion.questions}
+    assert not suggested & set(HARMFUL[case])
+
+
+def test_a_question_of_another_meaning_is_not_added_to_the_entry_the_bot_leans_to(demo_bot):
+    [answer] = demo_bot.analyse(BARGAIN[:1])
+    assert demo_bot.entry_ids(answer)[0] == "price_protection"  # what the bot alone would do
+    clusters = _mined(BARGAIN, demo_bot, "not_helpful")
+    assert clusters and all(c.suggestion.action == NEW_ENTRY for c in clusters)
+    assert clusters[0].suggestion.closest_entry == "price_protection"
+
+
+def test_a_cluster_an_entry_covers_extends_it_instead_of_becoming_a_new_entry(demo_bot):
+    clusters = _mined(ADDRESS, demo_bot, "fallback")
+    assert [c.suggestion.action for c in clusters] == [ADD_SIMILAR]
+    assert clusters[0].suggestion.entry_id == "address_modify_before_ship"
+    assert set(clusters[0].suggestion.questions) <= set(ADDRESS)

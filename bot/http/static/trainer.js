@@ -6,11 +6,16 @@
   "use strict";
   var TOKEN_KEY = "faqbot-agent-token";  // shared with the workspace and the dashboard (signin.js)
   var PAGE = 100;
-  var STATUS = {published: "已发布", draft: "草稿", retired: "已停用"};
-  var DECISION = {answer: "回答", clarify: "反问", fallback: "兜底", handoff: "转人工"};
-  var SEVERITY = {error: "错误", warning: "警告", info: "提示"};
-  var GATE_METRICS = [["accuracy_at_1", "accuracy@1"], ["wrong_answer_rate", "答错率 wrong-answer rate"],
-                      ["self_service_rate", "自助解决率 self-service"], ["clarify_rate", "反问率 clarify rate"]];
+  var i18n = window.faqbotI18n, t = i18n.t;  // trainer-i18n.js: Chinese, or English
+  var STATUS = {published: ["已发布", "published"], draft: ["草稿", "draft"], retired: ["已停用", "retired"]};
+  var DECISION = {answer: ["回答", "answer"], clarify: ["反问", "clarify"], fallback: ["兜底", "fallback"],
+                  handoff: ["转人工", "hand-off"]};
+  var SEVERITY = {error: ["错误", "errors"], warning: ["警告", "warnings"], info: ["提示", "notes"]};
+  var SOURCE = {learned: ["从点击和好评学到", "learned from clicks and votes"], mined: ["未解决的问题", "unresolved questions"],
+                handoff: ["转人工对话里人工客服的回答", "an agent's answer in a hand-off"]};
+  var GATE_METRICS = [["accuracy_at_1", "accuracy@1", "accuracy@1"], ["wrong_answer_rate", "答错率", "wrong-answer rate"],
+                      ["self_service_rate", "自助解决率", "self-service"], ["clarify_rate", "反问率", "clarify rate"]];
+  function word(pair, fallback) { return pair ? t(pair[0], pair[1]) : fallback; }
   var FORM_ONLY = {"f-add-similar": true, "f-new-channel": true};  // inputs that are not entry fields
 
   var token = sessionStorage.getItem(TOKEN_KEY);
@@ -19,7 +24,6 @@
   var category = "";       // the category filter
   var listed = 0;          // entries shown in the list so far (paging)
   var searchSeq = 0;
-  var lastTry = null;      // {text, result} of the last question tried
   var auditOldest = null;  // paging the audit log
 
   function $(id) { return document.getElementById(id); }
@@ -57,7 +61,7 @@
     return td;
   }
   function entryLink(id, label) {
-    var b = button("link", label || id, function () { openEntry(id); }, "打开条目 open " + id);
+    var b = button("link", label || id, function () { openEntry(id); }, t("打开条目 ", "open ") + id);
     b.setAttribute("data-entry", id);
     return b;
   }
@@ -83,7 +87,7 @@
   }
   function api(method, path, body, raw) {
     return request(method, path, body, raw).then(function (r) {
-      if (r.status === 401) { signOut("登录已过期，请重新登录 / please sign in again"); throw failure(401, null); }
+      if (r.status === 401) { signOut(t("登录已过期，请重新登录", "please sign in again")); throw failure(401, null); }
       return r.json().catch(function () { return null; }).then(function (data) {
         if (!r.ok) throw failure(r.status, data);
         return data;
@@ -119,14 +123,16 @@
   // -- header: draft, live version, what this server serves; publishing -------------------------
   function refreshOverview() {
     return api("GET", "/api/trainer/overview").then(function (o) {
-      $("draft-revision").textContent = "r" + o.draft_revision + " · " + o.entries + " 条";
+      i18n.configured(o.ui_language);
+      $("draft-revision").textContent = "r" + o.draft_revision + " · " + o.entries + t(" 条", " entries");
       $("live-version").textContent = o.live_version ? "v" + o.live_version : "—";
-      $("live-version").title = o.live_published ? "发布于 " + when(o.live_published) : "";
+      $("live-version").title = o.live_published ? t("发布于 ", "published ") + when(o.live_published) : "";
       $("served-version").textContent = o.served_here ? "v" + o.served_here : "—";
       $("load-error").hidden = !o.load_error;
       $("load-error").textContent = o.load_error || "";
-      $("tests-summary").textContent = "测试集共 " + o.test_cases + " 题：发布前草稿和线上版本都在这些题上评估，" +
-        "accuracy@1 下降或答错率上升超过容忍度时拒绝发布。";
+      $("tests-summary").textContent = t("测试集共 " + o.test_cases + " 题：发布前草稿和线上版本都在这些题上评估，" +
+        "accuracy@1 下降或答错率上升超过容忍度时拒绝发布。", o.test_cases + " test questions: before publishing, the draft " +
+        "and the live version are evaluated on them; a fall in accuracy@1 or a rise in wrong answers beyond the tolerance refuses it.");
     });
   }
   setInterval(function () { if (token && $("bench").classList.contains("on")) refreshOverview().catch(noop); }, 5000);
@@ -155,11 +161,11 @@
     api("POST", "/api/trainer/publish", {note: note, force: force}).then(function (v) {
       var evaluation = v.evaluation || {}, draft = evaluation.draft || {};
       var box = result("ok");
-      box.appendChild(el("b", "published", "已发布 v" + v.number + " / published version " + v.number));
-      box.appendChild(el("span", "", " · accuracy@1 " + pct(draft.accuracy_at_1) + " · 答错率 " +
-                                     pct(draft.wrong_answer_rate) + " · " + (evaluation.test_cases || 0) + " 道测试题" +
-                                     (evaluation.forced ? " · 强制发布 forced" : "")));
-      box.appendChild(button("link", "✕", function () { box.className = ""; }, "关闭 close"));
+      box.appendChild(el("b", "published", t("已发布 v", "published v") + v.number));
+      box.appendChild(el("span", "", " · accuracy@1 " + pct(draft.accuracy_at_1) + t(" · 答错率 ", " · wrong answers ") +
+                                     pct(draft.wrong_answer_rate) + " · " + (evaluation.test_cases || 0) + t(" 道测试题", " test questions") +
+                                     (evaluation.forced ? t(" · 强制发布", " · forced") : "")));
+      box.appendChild(button("link", "✕", function () { box.className = ""; }, t("关闭", "close")));
       $("publish-note").value = "";
       refreshOverview();
       if (isShown("versions")) loadVersions();
@@ -229,11 +235,11 @@
     var live = evaluation.live || {}, draft = evaluation.draft || {};
     var table = el("table", "gate");
     var head = el("tr");
-    ["指标 metric", "线上 live v" + (evaluation.live_version || "?"), "草稿 draft"].forEach(function (t) { head.appendChild(el("th", "", t)); });
+    [t("指标", "metric"), t("线上 v", "live v") + (evaluation.live_version || "?"), t("草稿", "draft")].forEach(function (t) { head.appendChild(el("th", "", t)); });
     table.appendChild(head);
     GATE_METRICS.forEach(function (m) {
       var row = el("tr");
-      cell(row, m[1]); cell(row, pct(live[m[0]])); cell(row, pct(draft[m[0]]));
+      cell(row, t(m[1], m[2])); cell(row, pct(live[m[0]])); cell(row, pct(draft[m[0]]));
       table.appendChild(row);
     });
     return table;
@@ -243,7 +249,7 @@
   function loadCategories() {
     return api("GET", "/api/trainer/categories").then(function (categories) {
       var tree = clear($("categories")), paths = clear($("category-paths"));
-      var all = el("div", "cat" + (category ? "" : " on"), "全部 all");
+      var all = el("div", "cat" + (category ? "" : " on"), t("全部", "all"));
       all.setAttribute("data-path", "");
       all.addEventListener("click", function () { pickCategory(""); });
       tree.appendChild(all);
@@ -286,7 +292,7 @@
       listed = offset + found.entries.length;
       $("entry-total").textContent = "(" + found.total + ")";
       $("more-entries").hidden = listed >= found.total;
-      if (!found.total) list.appendChild(el("div", "empty", "没有匹配的条目 / no entries"));
+      if (!found.total) list.appendChild(el("div", "empty", t("没有匹配的条目", "no entries")));
     });
   }
   function entryItem(e) {
@@ -294,10 +300,10 @@
     item.setAttribute("data-id", e.id);
     item.appendChild(el("div", "q", e.question));
     var meta = el("div", "meta");
-    meta.appendChild(el("span", "badge " + e.status, STATUS[e.status] || e.status));
-    if (e.handoff) meta.appendChild(el("span", "badge handoff", "转人工"));
+    meta.appendChild(el("span", "badge " + e.status, word(STATUS[e.status], e.status)));
+    if (e.handoff) meta.appendChild(el("span", "badge handoff", t("转人工", "hand-off")));
     meta.appendChild(el("span", "id", e.id));
-    meta.appendChild(document.createTextNode(" · 相似问 "));
+    meta.appendChild(document.createTextNode(t(" · 相似问 ", " · similar ")));
     meta.appendChild(el("span", "similar-count", e.similar));
     item.appendChild(meta);
     item.addEventListener("click", function () { openEntry(e.id); });
@@ -317,13 +323,13 @@
 
   // -- the entry editor ------------------------------------------------------------------------
   function leaveEditor() {
-    return !dirty || confirm("当前条目有未保存的修改，放弃这些修改吗？ / discard unsaved changes?");
+    return !dirty || confirm(t("当前条目有未保存的修改，放弃这些修改吗？", "discard unsaved changes?"));
   }
   function openEntry(id) {
     if (!id || !leaveEditor()) return Promise.resolve();
     showTab("editor");
     return api("GET", "/api/trainer/entries/" + enc(id)).then(fill)
-      .catch(function (err) { note("打不开条目 " + id + "：" + err.message, "error"); });
+      .catch(function (err) { note(t("打不开条目 ", "cannot open ") + id + ": " + err.message, "error"); });
   }
   $("new-entry").addEventListener("click", function () {
     if (!leaveEditor()) return;
@@ -338,8 +344,8 @@
     $("editor").hidden = false;
     $("f-id").value = entry ? entry.id : "";
     $("f-id").readOnly = !!entry;
-    $("f-meta").textContent = entry ? "修订 revision " + entry.revision + " · " + (entry.updated_by || "—") + " · " + when(entry.updated)
-                                    : "新条目 new entry";
+    $("f-meta").textContent = entry ? t("修订 ", "revision ") + entry.revision + " · " + (entry.updated_by || "—") + " · " + when(entry.updated)
+                                    : t("新条目", "new entry");
     $("f-question").value = entry ? entry.question : "";
     clear($("f-similar"));
     (entry ? entry.similar : []).forEach(function (text) { $("f-similar").appendChild(similarRow(text)); });
@@ -360,7 +366,7 @@
     $("entry-history").disabled = !entry;
     clear($("problems"));
     note("");
-    tryChannels(Object.keys(answer));
+    tryPanel.channels(Object.keys(answer));
     markListed();
   }
   function note(text, kind) { say($("editor-note"), text, kind); }
@@ -370,7 +376,7 @@
     input.value = text;
     input.maxLength = 500;
     line.appendChild(input);
-    line.appendChild(button("link", "✕", function () { line.remove(); touched(); countSimilar(); }, "删除 remove"));
+    line.appendChild(button("link", "✕", function () { line.remove(); touched(); countSimilar(); }, t("删除", "remove")));
     return line;
   }
   function countSimilar() { $("f-similar-count").textContent = "(" + $("f-similar").children.length + ")"; }
@@ -380,7 +386,7 @@
     var head = el("div", "line");
     head.appendChild(el("b", "", name));
     head.appendChild(el("span", "grow"));
-    head.appendChild(button("link", "删除渠道 ✕", function () { box.remove(); touched(); }, "remove channel " + name));
+    head.appendChild(button("link", t("删除渠道 ✕", "remove channel ✕"), function () { box.remove(); touched(); }, "remove channel " + name));
     var area = el("textarea");
     area.maxLength = 5000;
     area.value = text;
@@ -393,7 +399,7 @@
     var name = $("f-new-channel").value.trim();
     if (!name) return;
     var taken = Array.prototype.some.call($("f-channels").children, function (b) { return b.getAttribute("data-channel") === name; });
-    if (name === "default" || taken) { note("渠道 " + name + " 已存在 / already there", "error"); return; }
+    if (name === "default" || taken) { note(t("渠道 " + name + " 已存在", "channel " + name + " is already there"), "error"); return; }
     $("f-new-channel").value = "";
     channelBox(name, "").focus();
     touched();
@@ -401,7 +407,7 @@
   $("editor").addEventListener("input", function (e) { if (!FORM_ONLY[e.target.id]) touched(); });
   $("editor").addEventListener("change", function (e) { if (!FORM_ONLY[e.target.id]) touched(); });
   function touched() {
-    if (!dirty) note("有未保存的修改 / unsaved changes");
+    if (!dirty) note(t("有未保存的修改", "unsaved changes"));
     dirty = true;
   }
   /** The entry as the form shows it; fields the form does not show (keywords, tags, metadata) are kept. */
@@ -437,7 +443,8 @@
                           : api("POST", "/api/trainer/entries", entry);
     saving.then(function (saved) {
       fill(saved);
-      note((existing ? "已保存到草稿" : "已创建") + " · 修订 revision " + saved.revision + "（发布后客户才看得到 / live after publishing）", "ok");
+      note((existing ? t("已保存到草稿", "saved to the draft") : t("已创建", "created")) + t(" · 修订 ", " · revision ") + saved.revision +
+           t("（发布后客户才看得到）", " (customers see it after publishing)"), "ok");
       draftChanged();
     }).catch(function (err) {
       if (err.status === 409 && existing) conflict(err); else problems(err);
@@ -453,16 +460,16 @@
     clear($("problems"));
     var box = clear($("editor-note"));
     box.className = "error conflict";
-    box.appendChild(el("div", "", "保存冲突：有人在你打开之后修改了这个条目，你的修改没有保存。 / edit conflict: nothing was overwritten."));
+    box.appendChild(el("div", "", t("保存冲突：有人在你打开之后修改了这个条目，你的修改没有保存。", "edit conflict: someone changed this entry after you opened it; nothing was overwritten.")));
     box.appendChild(el("div", "detail", err.message));
-    box.appendChild(button("", "重新加载最新内容（放弃我的修改） reload", function () { reloadEntry(); }));
+    box.appendChild(button("", t("重新加载最新内容（放弃我的修改）", "reload the latest (drop my changes)"), function () { reloadEntry(); }));
     box.scrollIntoView({block: "nearest"});
   }
   function reloadEntry() {
     if (!current) return Promise.resolve();
     return api("GET", "/api/trainer/entries/" + enc(current.id)).then(function (entry) {
       fill(entry);
-      note("已加载最新内容 · 修订 revision " + entry.revision, "ok");
+      note(t("已加载最新内容 · 修订 ", "reloaded · revision ") + entry.revision, "ok");
     }).catch(function (err) { note(err.message, "error"); });
   }
   $("reload").addEventListener("click", function () { if (leaveEditor()) reloadEntry(); });
@@ -470,7 +477,7 @@
     if (!current || !leaveEditor()) return;
     api("POST", "/api/trainer/entries/" + enc(current.id) + "/retire", {revision: current.revision}).then(function (entry) {
       fill(entry);
-      note("已停用：下一个版本起不再回答客户（条目保留在草稿中） / retired from the next version on", "ok");
+      note(t("已停用：下一个版本起不再回答客户（条目保留在草稿中）", "retired: not answered from the next version on (kept in the draft)"), "ok");
       draftChanged();
     }).catch(function (err) { if (err.status === 409) conflict(err); else problems(err); });
   });
@@ -493,97 +500,24 @@
       $("f-add-similar").value = "";
       countSimilar();
       touched();
-      tell("已加入表单，保存后生效 / added to the form: save to keep it");
+      tell(t("已加入表单，保存后生效", "added to the form: save to keep it"));
       return;
     }
     var before = current.similar.length;
     api("POST", "/api/trainer/entries/" + enc(current.id) + "/similar", {texts: [text]}).then(function (entry) {
       fill(entry);
-      tell(entry.similar.length > before ? "已添加相似问并保存到草稿：" + text + " / added to the draft"
-                                         : "这个问题已经在条目里了 / already there", "ok");
+      tell(entry.similar.length > before ? t("已添加相似问并保存到草稿：", "similar question added to the draft: ") + text
+                                         : t("这个问题已经在条目里了", "already there"), "ok");
       if (entry.similar.length > before) draftChanged();
     }).catch(function (err) { problems(err, null, tell === note ? null : $("try-actions-note")); });
   }
 
-  // -- 测试窗: the draft and the live version side by side ---------------------------------------
-  function tryChannels(channels) {
-    var select = clear($("try-channel"));
-    ["default"].concat(channels.filter(function (c) { return c !== "default"; })).forEach(function (c) {
-      select.appendChild(el("option", "", c === "default" ? "默认 default" : c)).value = c;
-    });
-  }
-  $("try-text").addEventListener("keydown", function (e) {
-    if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); $("try-form").requestSubmit(); }
-  });
-  $("try-form").addEventListener("submit", function (e) {
-    e.preventDefault();
-    var text = $("try-text").value.trim();
-    if (!text) return;
-    $("try").disabled = true;
-    say($("try-note"), "正在试…（草稿改过之后第一次试要重新训练，可能需要几十秒） / the draft retrains after a change");
-    api("POST", "/api/trainer/try", {text: text, channel: $("try-channel").value}).then(function (r) {
-      say($("try-note"), "");
-      showTry(text, r);
-    }).catch(function (err) { say($("try-note"), err.message, "error"); })
-      .then(function () { $("try").disabled = false; });
-  });
-  function showTry(text, r) {
-    lastTry = {text: text, result: r};
-    var box = clear($("try-result"));
-    box.appendChild(replyBox("草稿 draft r" + r.draft_revision, r.draft, "draft"));
-    if (r.live) box.appendChild(replyBox("线上 live v" + r.live_version, r.live, "live"));
-    $("try-actions").hidden = false;
-    $("try-expected").value = r.draft.entry_id || (current ? current.id : "");
-    say($("try-actions-note"), "");
-  }
-  function replyBox(title, reply, cls) {
-    var box = el("div", "reply " + cls);
-    var head = el("h4", "", title + " ");
-    head.appendChild(el("span", "badge decision " + reply.decision, (DECISION[reply.decision] || reply.decision) + " " + reply.decision));
-    box.appendChild(head);
-    var meta = el("div", "muted");
-    meta.appendChild(document.createTextNode("置信度 confidence "));
-    meta.appendChild(el("b", "confidence", num(reply.confidence, 3)));
-    var t = reply.thresholds || {};
-    meta.appendChild(document.createTextNode("（回答 ≥ " + num(t.answer, 2) + "，反问 ≥ " + num(t.clarify, 2) + "）"));
-    if (reply.exact_match) meta.appendChild(el("span", "badge", "原句命中 exact question"));
-    if (reply.entry_id) {
-      meta.appendChild(document.createTextNode(" · 条目 "));
-      meta.appendChild(entryLink(reply.entry_id));
-    }
-    box.appendChild(meta);
-    box.appendChild(el("div", "text", reply.text));
-    if (reply.options && reply.options.length) {
-      var options = el("div", "muted", "反问选项 options: ");
-      reply.options.forEach(function (o) { options.appendChild(entryLink(o.id, o.question)); });
-      box.appendChild(options);
-    }
-    var table = el("table", "candidates");
-    var head2 = el("tr");
-    ["候选 candidate", "标准问", "分数 score"].forEach(function (h) { head2.appendChild(el("th", "", h)); });
-    table.appendChild(head2);
-    (reply.candidates || []).forEach(function (c) {
-      var row = el("tr");
-      cell(row, entryLink(c.id)); cell(row, c.question); cell(row, num(c.score, 3), "score");
-      table.appendChild(row);
-    });
-    box.appendChild(table);
-    return box;
-  }
-  $("try-add-test").addEventListener("click", function () {
-    if (!lastTry) return;
-    var expected = $("try-expected").value.trim();
-    api("POST", "/api/trainer/tests", {text: lastTry.text, expected_id: expected || null}).then(function (added) {
-      say($("try-actions-note"), "已加入测试集 #" + added.id + "（" + (expected || "不应回答") + "）/ added to the test set", "ok");
-      refreshOverview();
-      if (isShown("tests")) loadTests();
-    }).catch(function (err) { say($("try-actions-note"), err.message, "error"); });
-  });
-  $("try-add-similar").addEventListener("click", function () {
-    if (!lastTry) return;
-    if (!current) { say($("try-actions-note"), "先在左侧打开一个条目 / open an entry first", "error"); return; }
-    addSimilar(lastTry.text, function (text, kind) { say($("try-actions-note"), text, kind); });
-  });
+  // -- 测试窗 (trainer-try.js) ------------------------------------------------------------------
+  var tryPanel = window.faqbotTryPanel({
+    api: api, el: el, clear: clear, say: say, cell: cell, num: num, entryLink: entryLink, t: t, addSimilar: addSimilar,
+    decision: function (kind) { return word(DECISION[kind], kind); },
+    currentId: function () { return current ? current.id : ""; },
+    testAdded: function () { refreshOverview(); if (isShown("tests")) loadTests(); }});
 
   // -- tabs ------------------------------------------------------------------------------------
   var LOADERS = {quality: loadQuality, suggestions: loadSuggestions, versions: loadVersions,
@@ -601,7 +535,7 @@
     var pane = $("pane-" + name);
     var old = pane.querySelector(".pane-error");
     if (old) old.remove();
-    pane.insertBefore(el("p", "error pane-error", "加载失败 / could not load: " + err.message), pane.firstChild);
+    pane.insertBefore(el("p", "error pane-error", t("加载失败：", "could not load: ") + err.message), pane.firstChild);
   }
   function rows(table) { return clear(table.tBodies[0]); }
   function emptyRow(body, columns, text) {
@@ -615,48 +549,48 @@
   // 质量检查
   $("quality-refresh").addEventListener("click", function () { loadQuality().catch(function (err) { paneError("quality", err); }); });
   function loadQuality() {
-    say($("quality-summary"), "检查中… / checking");
-    return api("GET", "/api/trainer/quality").then(function (findings) {
+    say($("quality-summary"), t("检查中…", "checking…"));
+    return api("GET", "/api/trainer/quality?lang=" + i18n.lang()).then(function (findings) {
       var body = rows($("quality")), counts = {};
       findings.forEach(function (f) {
         counts[f.severity] = (counts[f.severity] || 0) + 1;
         var row = el("tr");
         row.setAttribute("data-kind", f.kind);
-        cell(row, el("span", "badge " + f.severity, SEVERITY[f.severity] || f.severity));
-        cell(row, f.kind);
+        cell(row, el("span", "badge " + f.severity, word(SEVERITY[f.severity], f.severity)));
+        cell(row, f.kind_label || f.kind);
         cell(row, f.message);
         var links = cell(row, "");
         f.entry_ids.forEach(function (id) { links.appendChild(entryLink(id)); links.appendChild(document.createTextNode(" ")); });
         body.appendChild(row);
       });
-      if (!findings.length) emptyRow(body, 4, "没有发现问题 / nothing found");
-      say($("quality-summary"), Object.keys(SEVERITY).map(function (s) { return SEVERITY[s] + " " + (counts[s] || 0); }).join(" · "));
+      if (!findings.length) emptyRow(body, 4, t("没有发现问题", "nothing found"));
+      say($("quality-summary"), Object.keys(SEVERITY).map(function (s) { return word(SEVERITY[s]) + " " + (counts[s] || 0); }).join(" · "));
     });
   }
 
   // 待处理建议
   $("mine").addEventListener("click", function () {
     $("mine").disabled = true;
-    say($("mine-result"), "正在从最近的对话里挖掘… / mining recent conversations…");
+    say($("mine-result"), t("正在从最近的对话里挖掘…", "mining recent conversations…"));
     api("POST", "/api/trainer/mine").then(function (r) {
-      say($("mine-result"), "未答问题聚类 mined " + r.mined + " 条 · 点击/好评学习 learned " + r.learned + " 条待处理", "ok");
+      say($("mine-result"), t("未解决的问题 " + r.mined + " 条 · 点击和好评 " + r.learned + " 条 · 人工客服的回答 " + r.handoff + " 条待处理", r.mined + " unresolved · " + r.learned + " from clicks and votes · " + r.handoff + " from agents open"), "ok");
       return loadSuggestions();
     }).catch(function (err) { say($("mine-result"), err.message, "error"); })
       .then(function () { $("mine").disabled = false; });
   });
   function loadSuggestions() {
-    return api("GET", "/api/trainer/suggestions").then(function (list) {
+    return api("GET", "/api/trainer/suggestions?lang=" + i18n.lang()).then(function (list) {
       var box = clear($("suggestions"));
       list.forEach(function (s) { box.appendChild(suggestionCard(s)); });
-      if (!list.length) box.appendChild(el("div", "empty", "没有待处理的建议。点「立即挖掘」从最近的对话里找 / nothing open — mine now"));
+      if (!list.length) box.appendChild(el("div", "empty", t("没有待处理的建议。点「立即挖掘」从最近的对话里找", "nothing open — mine recent conversations")));
     });
   }
   function suggestionCard(s) {
     var card = el("div", "card suggestion");
     card.setAttribute("data-suggestion", s.id);
     var head = el("div");
-    head.appendChild(el("b", "volume", s.volume + " 位客户问过"));
-    head.appendChild(el("span", "muted", " · " + (s.kind === "learned" ? "从点击和好评学到 learned" : "未答问题聚类 mined") + " · #" + s.id));
+    head.appendChild(el("b", "volume", s.volume + t(" 位客户问过", " customers asked")));
+    head.appendChild(el("span", "muted", " · " + word(SOURCE[s.kind], s.kind) + " · #" + s.id));
     card.appendChild(head);
     var questions = el("div", "qs");
     s.questions.forEach(function (q) {
@@ -670,55 +604,55 @@
       questions.appendChild(label);
     });
     card.appendChild(questions);
-    var details = Object.keys(s.detail || {}).filter(function (k) { return s.detail[k] !== null && s.detail[k] !== undefined; })
-      .map(function (k) { return k + ": " + (typeof s.detail[k] === "object" ? JSON.stringify(s.detail[k]) : s.detail[k]); });
-    if (details.length) card.appendChild(el("div", "details", details.join(" · ")));
+    if (s.reason) card.appendChild(el("div", "details reason", s.reason));
+    if (s.answer) card.appendChild(el("div", "details agent-answer", t("人工客服的回答：", "the agent replied: ") + s.answer));
     var plan = el("div", "actions plan");
     var target = el("input");
     target.maxLength = 255;
-    target.placeholder = "条目 id";
+    target.placeholder = t("条目 id", "entry id");
     var newId = null, answer = null;
     if (s.action === "add_similar") {
-      plan.appendChild(el("span", "", "建议：加为相似问 add_similar →"));
+      plan.appendChild(el("span", "", t("建议：加为相似问 →", "suggested: add as similar questions of →")));
       target.value = s.entry_id || "";
       plan.appendChild(target);
       if (s.entry_id) plan.appendChild(entryLink(s.entry_id, s.entry_question || s.entry_id));
-      if (typeof s.score === "number") plan.appendChild(el("span", "muted score", "相似度 " + s.score.toFixed(2)));
+      if (typeof s.score === "number") plan.appendChild(el("span", "muted score", t("置信度 ", "confidence ") + s.score.toFixed(2)));
       card.appendChild(plan);
     } else {
-      plan.appendChild(el("span", "", "建议：新建条目 new_entry"));
+      plan.appendChild(el("span", "", t("建议：新建条目", "suggested: a new entry")));
       newId = el("input");
       newId.maxLength = 255;
-      newId.placeholder = "新条目 id（可空）";
+      newId.placeholder = t("新条目 id（可空）", "new entry id (optional)");
       plan.appendChild(newId);
       card.appendChild(plan);
       answer = el("textarea");
       answer.maxLength = 5000;
-      answer.placeholder = "答案 answer（空：存为草稿条目，补上答案后才会回答客户）";
+      answer.placeholder = t("答案（空：存为草稿条目，补上答案后才会回答客户）", "answer (empty: a draft entry, answered once it has one)");
+      answer.value = s.answer || "";
       card.appendChild(answer);
       var instead = el("div", "actions");
-      instead.appendChild(el("span", "muted", "或者加为已有条目的相似问 / or add to entry:"));
+      instead.appendChild(el("span", "muted", t("或者加为已有条目的相似问：", "or add to entry:")));
       instead.appendChild(target);
       card.appendChild(instead);
     }
     var actions = el("div", "actions");
     var said = el("span", "muted");
-    var accept = button("primary", "采纳 accept", function () {
+    var accept = button("primary", t("采纳", "accept"), function () {
       var chosen = Array.prototype.filter.call(questions.querySelectorAll("input"), function (b) { return b.checked; })
         .map(function (b) { return b.value; });
-      if (!chosen.length) { say(said, "至少选一个问题 / choose at least one question", "error"); return; }
+      if (!chosen.length) { say(said, t("至少选一个问题", "choose at least one question"), "error"); return; }
       var body = {questions: chosen.length === s.questions.length ? null : chosen};
       var entryId = target.value.trim();
       if (entryId && entryId !== s.entry_id) body.entry_id = entryId;
       if (newId) { body.new_id = newId.value.trim(); body.answer = answer.value; }
       decide("accept", body, function (entry) {
-        say(said, "已采纳 → ", "ok");
+        say(said, t("已采纳 → ", "accepted → "), "ok");
         said.appendChild(entryLink(entry.id));
         draftChanged();
       });
     });
-    var reject = button("", "拒绝 reject", function () {
-      decide("reject", undefined, function () { say(said, "已拒绝 / rejected"); });
+    var reject = button("", t("拒绝", "reject"), function () {
+      decide("reject", undefined, function () { say(said, t("已拒绝", "rejected")); });
     });
     function decide(how, body, done) {
       accept.disabled = reject.disabled = true;
@@ -746,36 +680,37 @@
         var row = el("tr", v.live ? "live-row" : "");
         row.setAttribute("data-version", v.number);
         var name = cell(row, "v" + v.number + " ");
-        if (v.live) name.appendChild(el("span", "badge live", "线上 live"));
+        if (v.live) name.appendChild(el("span", "badge live", t("线上", "live")));
         cell(row, short(v.created) + " · " + v.created_by).title = when(v.created);
         var noteCell = cell(row, v.note);
-        if (evaluation.forced) noteCell.appendChild(el("span", "badge retired", "强制 forced"));
+        if (evaluation.forced) noteCell.appendChild(el("span", "badge retired", t("强制", "forced")));
         cell(row, pct(draft.accuracy_at_1), "accuracy");
         cell(row, pct(draft.wrong_answer_rate), "wrong");
         cell(row, evaluation.test_cases === undefined ? "—" : evaluation.test_cases);
         var actions = cell(row, "");
-        if (!v.live) actions.appendChild(button("", "回滚", function () { rollback(v.number); },
-                                                "回滚：让客户重新用这个版本 / rollback: make this version live again"));
-        actions.appendChild(button("", "恢复草稿", function () { restore(v.number); },
-                                   "用这个版本的内容替换草稿 / restore: replace the draft with this version"));
+        if (!v.live) actions.appendChild(button("", t("回滚", "roll back"), function () { rollback(v.number); },
+                                                t("回滚：让客户重新用这个版本", "make this version live again")));
+        actions.appendChild(button("", t("恢复草稿", "restore draft"), function () { restore(v.number); },
+                                   t("用这个版本的内容替换草稿", "replace the draft with this version")));
         body.appendChild(row);
       });
-      if (!versions.length) emptyRow(body, 7, "还没有发布过 / nothing published yet");
+      if (!versions.length) emptyRow(body, 7, t("还没有发布过", "nothing published yet"));
     });
   }
   function rollback(number) {
-    if (!confirm("把线上版本切换为 v" + number + "？所有服务器会在几秒内切换。 / make v" + number + " live?")) return;
+    if (!confirm(t("把线上版本切换为 v" + number + "？所有服务器会在几秒内切换。", "make v" + number + " live? Every server switches within seconds."))) return;
     api("POST", "/api/trainer/rollback", {version: number}).then(function () {
-      result("ok").appendChild(el("b", "", "已切换到 v" + number + " / v" + number + " is live"));
+      result("ok").appendChild(el("b", "", t("已切换到 v" + number, "v" + number + " is live")));
       refreshOverview();
       loadVersions();
-    }).catch(function (err) { result("error").appendChild(el("span", "error", "回滚失败 / rollback failed: " + err.message)); });
+    }).catch(function (err) { result("error").appendChild(el("span", "error", t("回滚失败：", "rollback failed: ") + err.message)); });
   }
   function restore(number) {
-    if (!confirm("用 v" + number + " 的内容替换整个草稿？草稿里未发布的修改会丢失。 / replace the draft with v" + number + "?")) return;
+    if (!confirm(t("用 v" + number + " 的内容替换整个草稿？草稿里未发布的修改会丢失。", "replace the whole draft with v" + number + "? Unpublished changes are lost."))) return;
     api("POST", "/api/trainer/versions/" + number + "/restore").then(function (summary) {
-      result("ok").appendChild(el("b", "", "草稿已恢复为 v" + number + "：新增 " + summary.added + "，修改 " + summary.changed +
-                                          "，删除 " + summary.removed + " / the draft now holds v" + number));
+      result("ok").appendChild(el("b", "", t("草稿已恢复为 v" + number + "：新增 " + summary.added + "，修改 " + summary.changed + "，删除 " + summary.removed,
+                                            "the draft now holds v" + number + ": " + summary.added + " added, " + summary.changed +
+                                            " changed, " + summary.removed + " removed")));
       draftChanged();
       if (current) { dirty = false; reloadEntry(); }
     }).catch(function (err) { result("error").appendChild(el("span", "error", err.message)); });
@@ -801,7 +736,7 @@
         body.appendChild(row);
       });
       if (log.length) auditOldest = log[log.length - 1].id;
-      if (fresh && !log.length) emptyRow(body, 5, "没有记录 / nothing logged");
+      if (fresh && !log.length) emptyRow(body, 5, t("没有记录", "nothing logged"));
       $("audit-more").hidden = log.length < 100;
     });
   }
@@ -815,15 +750,15 @@
         row.setAttribute("data-case", c.id);
         cell(row, c.id);
         cell(row, c.text, "text");
-        cell(row, c.expected_id ? entryLink(c.expected_id) : el("span", "muted", "（不应回答 must not answer）"));
+        cell(row, c.expected_id ? entryLink(c.expected_id) : el("span", "muted", t("（不应回答）", "(must not answer)")));
         cell(row, c.created_by);
-        cell(row, button("link", "删除", function () {
+        cell(row, button("link", t("删除", "remove"), function () {
           api("DELETE", "/api/trainer/tests/" + c.id).then(function () { row.remove(); refreshOverview(); })
             .catch(function (err) { paneError("tests", err); });
-        }, "从测试集删除 remove"));
+        }, t("从测试集删除", "remove from the test set")));
         body.appendChild(row);
       });
-      if (!cases.length) emptyRow(body, 5, "测试集是空的：发布时不做评估 / empty: publishing is not gated");
+      if (!cases.length) emptyRow(body, 5, t("测试集是空的：发布时不做评估", "empty: publishing is not gated"));
     });
   }
   $("test-add").addEventListener("submit", function (e) {
@@ -842,34 +777,41 @@
   $("import").addEventListener("click", function () {
     var file = $("import-file").files[0], merge = $("import-merge").checked;
     clear($("import-problems"));
-    if (!file) { say($("import-result"), "先选一个文件 / choose a file", "error"); return; }
-    if (!merge && !confirm("不合并：用 " + file.name + " 替换整个草稿？ / replace the whole draft?")) return;
-    say($("import-result"), "导入中… / importing…");
+    if (!file) { say($("import-result"), t("先选一个文件", "choose a file"), "error"); return; }
+    if (!merge && !confirm(t("不合并：用 " + file.name + " 替换整个草稿？", "replace the whole draft with " + file.name + "?"))) return;
+    say($("import-result"), t("导入中…", "importing…"));
     api("POST", "/api/trainer/import?filename=" + enc(file.name) + "&merge=" + merge, file, true).then(function (s) {
-      say($("import-result"), "已导入 " + file.name + "：新增 " + s.added + " · 修改 " + s.changed + " · 删除 " + s.removed +
-                              " 条（" + (merge ? "合并 merged" : "替换 replaced") + "）", "ok");
+      say($("import-result"), t("已导入 " + file.name + "：新增 " + s.added + " · 修改 " + s.changed + " · 删除 " + s.removed +
+                                " 条（" + (merge ? "合并" : "替换") + "）", file.name + " imported: " + s.added + " added · " +
+                                s.changed + " changed · " + s.removed + " removed (" + (merge ? "merged" : "replaced") + ")"), "ok");
       draftChanged();
     }).catch(function (err) { problems(err, $("import-problems"), $("import-result")); });
   });
   $("exports").addEventListener("click", function (e) {
     var format = e.target.closest("button") && e.target.closest("button").getAttribute("data-format");
-    if (!format) return;
-    say($("export-result"), "导出中… / exporting…");
-    request("GET", "/api/trainer/export?format=" + enc(format)).then(function (r) {
+    if (format) download("/api/trainer/export?format=" + enc(format), "kb-draft." + format, $("export-result"));
+  });
+  /** A file from the API (with the sign-in token) saved by the browser under the server's name. */
+  function download(path, fallbackName, said) {
+    say(said, t("导出中…", "exporting…"));
+    request("GET", path).then(function (r) {
       if (!r.ok) return r.json().catch(function () { return null; }).then(function (d) { throw failure(r.status, d); });
       var named = /filename="([^"]+)"/.exec(r.headers.get("Content-Disposition") || "");
       return r.blob().then(function (blob) {
         var link = el("a");
         link.href = URL.createObjectURL(blob);
-        link.download = named ? named[1] : "kb-draft." + format;
+        link.download = named ? named[1] : fallbackName;
         document.body.appendChild(link);
         link.click();
         link.remove();
         setTimeout(function () { URL.revokeObjectURL(link.href); }, 10000);
-        say($("export-result"), "已下载 downloaded " + link.download + "（" + blob.size + " 字节）", "ok");
+        say(said, t("已下载 ", "downloaded ") + link.download + t("（" + blob.size + " 字节）", " (" + blob.size + " bytes)"), "ok");
       });
-    }).catch(function (err) { say($("export-result"), err.message, "error"); });
-  });
+    }).catch(function (err) { say(said, err.message, "error"); });
+  }
+  var analytics = window.faqbotAnalytics({api: api, download: download, entryLink: entryLink, t: t,
+                                          paneError: function (err) { paneError("analytics", err); }});
+  LOADERS.analytics = analytics.load;
 
   if (token) start();
 })();
