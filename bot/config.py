@@ -72,8 +72,8 @@ class DenseConfig:
 class RankingConfig:
     candidates: int = 20
     shortlist: int = 100  # at scale: questions each channel shortlists per message (their entries are scored)
-    # A large KB (dense.index_exact_below questions or more) retrained after fewer than this share of
-    # its questions changed keeps its fusion, confidence and thresholds (training.previous_model).
+    # A KB retrained after fewer than this share of its (entry, question) pairs changed keeps its fusion,
+    # confidence and thresholds (training.previous_model): an edit changes decisions only near it.
     refit_after: float = 0.01
     # Held-out questions the fusion and confidence learn from (each also asked as out-of-scope and some
     # with a typo). A few thousand fit their few dozen weights; every one costs a search of the whole KB.

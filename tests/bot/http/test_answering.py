@@ -72,7 +72,9 @@ def test_a_burst_is_answered_two_at_a_time_in_arrival_order_while_other_requests
     codes, health, busy = asyncio.run(_burst(app, state, 6, 2))
     assert codes == [200] * 6
     assert state["most"] == 2  # never more than the pool, and it was used in full
-    assert state["started"] == list(range(6))  # the first to come, the first answered
+    # the first to come, the first answered — up to which of the two threads freed at once starts first
+    assert sorted(state["started"]) == list(range(6))
+    assert all(abs(position - n) <= 1 for position, n in enumerate(state["started"])), state["started"]
     assert health == 200 and busy == 2  # /health did not queue behind the held messages
 
 
