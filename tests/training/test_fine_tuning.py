@@ -1,0 +1,38 @@
+"""Fine-tuning stays honest: the decision models are calibrated only on questions their adapter never saw."""
+import numpy as np
+
+from bot.config import load_config
+from knowledge_base import load_kb
+from training import fine_tuning
+from training.fine_tuning import held_out_half
+from training.trainer import train
+
+
+def test_every_other_similar_question_and_lone_questions_are_held_out():
+    owners = np.array([0, 0, 0, 0, 1, 2, 2])
+    assert held_out_half(owners).tolist() == [False, True, False, True, True, False, True]
+
+
+def test_calibration_asks_only_questions_the_calibrating_adapter_never_learned_from(tmp_path, mini_kb, monkeypatch):
+    import training.trainer as trainer
+
+    learned, asked = {}, {}
+    fit, decide = fine_tuning.ContrastiveAdapter.fit, trainer._fit_decision_models
+
+    def record_fit(self, vectors, owners, learn_from=None):
+        learned.setdefault("sets", []).append(None if learn_from is None else set(learn_from.tolist()))
+        return fit(self, vectors, owners, learn_from)
+
+    def record_decide(retriever, texts, embeddings, config, progress, small_talk, askable=None):
+        asked.update(adapter=retriever.adapter, askable=askable)
+        return decide(retriever, texts, embeddings, config, progress, small_talk, askable)
+
+    monkeypatch.setattr(fine_tuning.ContrastiveAdapter, "fit", record_fit)
+    monkeypatch.setattr(trainer, "_fit_decision_models", record_decide)
+    folder = train(load_kb(mini_kb), load_config(None, {"dense.fine_tune": "adapter"}), tmp_path / "m",
+                   show_progress=False)
+    blind, everything = learned["sets"]
+    assert everything is None and blind and not blind & set(np.flatnonzero(asked["askable"]).tolist())
+    assert asked["adapter"].trained_on_ == len(blind)
+    served = np.load(folder / "adapter" / "weight.npy")
+    assert not np.array_equal(served, asked["adapter"].weight_)  # the bot serves the adapter that saw everything
