@@ -101,7 +101,12 @@ class Retriever(Component):
 
     def embed(self, texts: Sequence[str]) -> Optional[np.ndarray]:
         """Sentence vectors of normalised texts (None without a dense channel), mapped by the adapter."""
-        return None if self.dense is None else self.adapt(self.encoder.encode(texts))
+        return self.adapt(self.encode(texts))
+
+    def encode(self, texts: Sequence[str]) -> Optional[np.ndarray]:
+        """The encoder's own vectors of normalised texts (None without a dense channel): what models
+        trained on the encoder (emotion, requests for a person) read, with or without an adapter."""
+        return None if self.dense is None else self.encoder.encode(texts)
 
     def adapt(self, vectors: Optional[np.ndarray]) -> Optional[np.ndarray]:
         """The encoder's vectors as the dense index holds them: through the adapter when there is one."""

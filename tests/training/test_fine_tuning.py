@@ -36,3 +36,15 @@ def test_calibration_asks_only_questions_the_calibrating_adapter_never_learned_f
     assert asked["adapter"].trained_on_ == len(blind)
     served = np.load(folder / "adapter" / "weight.npy")
     assert not np.array_equal(served, asked["adapter"].weight_)  # the bot serves the adapter that saw everything
+
+
+def test_an_adapted_bot_ranks_with_mapped_vectors_but_hands_the_encoders_own_to_the_hand_off_models(tmp_path, mini_kb):
+    from bot.engine import Bot
+
+    bot = Bot.load(train(load_kb(mini_kb), load_config(None, {"dense.fine_tune": "adapter"}), tmp_path / "m",
+                         show_progress=False))
+    [analysis] = bot.analyse(["退的钱还没到账"])
+    [own] = bot.retriever.encode(bot.retriever.prepare(["退的钱还没到账"]))
+    assert np.allclose(analysis.vector, own, atol=1e-6)  # emotion and person models learned on these
+    assert not np.allclose(bot.retriever.adapt(own[None])[0], own, atol=1e-3)  # the index compares mapped ones
+    assert bot.kb.entries[analysis.entries[0]].id == "refund"
