@@ -13,14 +13,14 @@ def test_every_other_similar_question_and_lone_questions_are_held_out():
     assert held_out_half(owners).tolist() == [False, True, False, True, True, False, True]
 
 
-def test_calibration_asks_only_questions_the_calibrating_adapter_never_learned_from(tmp_path, mini_kb, monkeypatch):
+def test_the_served_adapter_never_learned_from_the_questions_calibration_asks(tmp_path, mini_kb, monkeypatch):
     import training.trainer as trainer
 
-    learned, asked = {}, {}
+    learned, asked = [], {}
     fit, decide = fine_tuning.ContrastiveAdapter.fit, trainer._fit_decision_models
 
     def record_fit(self, vectors, owners, learn_from=None):
-        learned.setdefault("sets", []).append(None if learn_from is None else set(learn_from.tolist()))
+        learned.append(None if learn_from is None else set(learn_from.tolist()))
         return fit(self, vectors, owners, learn_from)
 
     def record_decide(retriever, texts, embeddings, config, progress, small_talk, askable=None):
@@ -31,11 +31,10 @@ def test_calibration_asks_only_questions_the_calibrating_adapter_never_learned_f
     monkeypatch.setattr(trainer, "_fit_decision_models", record_decide)
     folder = train(load_kb(mini_kb), load_config(None, {"dense.fine_tune": "adapter"}), tmp_path / "m",
                    show_progress=False)
-    blind, everything = learned["sets"]
-    assert everything is None and blind and not blind & set(np.flatnonzero(asked["askable"]).tolist())
-    assert asked["adapter"].trained_on_ == len(blind)
-    served = np.load(folder / "adapter" / "weight.npy")
-    assert not np.array_equal(served, asked["adapter"].weight_)  # the bot serves the adapter that saw everything
+    [seen] = learned
+    assert seen and not seen & set(np.flatnonzero(asked["askable"]).tolist())
+    assert asked["adapter"].trained_on_ == len(seen)
+    assert np.array_equal(np.load(folder / "adapter" / "weight.npy"), asked["adapter"].weight_)  # calibrated = served
 
 
 def test_an_adapted_bot_ranks_with_mapped_vectors_but_hands_the_encoders_own_to_the_hand_off_models(tmp_path, mini_kb):
