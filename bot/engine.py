@@ -126,7 +126,8 @@ class Bot:
         return decision.kind == "answer" and not decision.way_out
 
     def _analysed(self, texts: List[str]) -> List[Analysis]:
-        vectors = self.retriever.embed(texts)
+        encoded = self.retriever.encode(texts)  # the hand-off models read these; the index holds them adapted
+        vectors = self.retriever.adapt(encoded)
         scores = self.retriever.predict(texts, vectors, exclusions=Exclusions(entries=self._expired_mask()))
         ranking = self.ranker.predict(scores, self.retriever.counts_)
         lengths = np.array([len(t) for t in texts])
@@ -135,7 +136,7 @@ class Bot:
         live = ~self._expired_mask()[ranking.entries]
         return [self._exact_first(Analysis(texts[i], ranking.entries[i][live[i]], ranking.proba[i][live[i]],
                                            float(answer[i]), float(options[i]), keyword=self._is_keyword(texts[i]),
-                                           vector=None if vectors is None else vectors[i]))
+                                           vector=None if encoded is None else encoded[i]))
                 for i in range(len(texts))]
 
     def pick(self, entry_id: str) -> Analysis:

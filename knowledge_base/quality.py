@@ -160,7 +160,9 @@ def _embed(retriever, texts: List[str]) -> Optional[np.ndarray]:
     if getattr(retriever, "dense", None) is None or getattr(retriever, "encoder", None) is None:
         return None
     vectors = EmbeddingCache.default(retriever.encoder).encode(retriever.prepare(texts))
-    centre = retriever.mean_vector() if len(retriever.owners_) > 1 else vectors.mean(axis=0)
+    # An adapter keeps the KB's entries apart, duplicates too: compare the encoder's own vectors, centred on their mean.
+    adapted = getattr(retriever, "adapter", None) is not None
+    centre = retriever.mean_vector() if len(retriever.owners_) > 1 and not adapted else vectors.mean(axis=0)
     return normalise(vectors - centre)
 
 

@@ -15,6 +15,7 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
+from knowledge_base.adapter import ContrastiveAdapter
 from knowledge_base.component import Component
 from knowledge_base.dense_index import DenseIndex
 from knowledge_base.encoders import Encoder, normalise
@@ -30,7 +31,7 @@ class Retriever(Component):
 
     def __init__(self, normalizer: Normalizer, segmenter: Segmenter, sparse: Optional[SparseIndex],
                  dense: Optional[DenseIndex], encoder: Optional[Encoder], exact_below: int = 20000,
-                 shortlist: int = 100):
+                 shortlist: int = 100, adapter: Optional[ContrastiveAdapter] = None):
         self.normalizer = normalizer
         self.segmenter = segmenter
         self.sparse = sparse
@@ -38,6 +39,7 @@ class Retriever(Component):
         self.encoder = encoder
         self.exact_below = exact_below
         self.shortlist = shortlist
+        self.adapter = adapter  # maps the encoder's vectors (dense.fine_tune: adapter); the index holds mapped ones
 
     # -- building -------------------------------------------------------------------------------
     def fit(self, example_texts: Sequence[str], owners: Sequence[int], embeddings: Optional[np.ndarray] = None,
@@ -81,13 +83,34 @@ class Retriever(Component):
             names += self.sparse.channels
         return names
 
+    def adapted(self, adapter: ContrastiveAdapter, embeddings: np.ndarray) -> "Retriever":
+        """A copy scoring dense with ``adapter``'s map of the encoder's ``embeddings`` (the same sparse index)."""
+        self._require_fitted("owners_")
+        copy = Retriever(self.normalizer, self.segmenter, self.sparse, DenseIndex(**self.dense.params()),
+                         self.encoder, self.exact_below, self.shortlist, adapter)
+        mapped = adapter.predict(embeddings)
+        copy.dense.fit(mapped, self.dense)
+        copy._index_entries(self.owners_, np.add.reduceat(mapped, self.starts_, axis=0))
+        if not copy.exhaustive_:
+            copy.centroid_index_ = DenseIndex(**self.dense.params()).fit(copy.centroids_, self.centroid_index_)
+        return copy
+
     # -- scoring --------------------------------------------------------------------------------
     def prepare(self, messages: Sequence[str]) -> List[str]:
         return self.normalizer.predict(messages)
 
     def embed(self, texts: Sequence[str]) -> Optional[np.ndarray]:
-        """Sentence vectors of normalised texts (None without a dense channel)."""
+        """Sentence vectors of normalised texts (None without a dense channel), mapped by the adapter."""
+        return self.adapt(self.encode(texts))
+
+    def encode(self, texts: Sequence[str]) -> Optional[np.ndarray]:
+        """The encoder's own vectors of normalised texts (None without a dense channel): what models
+        trained on the encoder (emotion, requests for a person) read, with or without an adapter."""
         return None if self.dense is None else self.encoder.encode(texts)
+
+    def adapt(self, vectors: Optional[np.ndarray]) -> Optional[np.ndarray]:
+        """The encoder's vectors as the dense index holds them: through the adapter when there is one."""
+        return vectors if self.adapter is None or vectors is None else self.adapter.predict(vectors)
 
     def predict(self, texts: Sequence[str], embeddings: Optional[np.ndarray] = None,
                 exclusions: Optional[Exclusions] = None) -> EntryScores:
@@ -136,7 +159,8 @@ class Retriever(Component):
     def dependencies(self) -> dict:
         """The parts it scores with: saved and loaded as components of their own."""
         parts = {"normalizer": self.normalizer, "segmenter": self.segmenter, "sparse_index": self.sparse,
-                 "dense_index": self.dense, "encoder": self.encoder if self.dense is not None else None}
+                 "dense_index": self.dense, "encoder": self.encoder if self.dense is not None else None,
+                 "adapter": self.adapter if self.dense is not None else None}
         return {name: part for name, part in parts.items() if part is not None}
 
     def save(self, folder: Path) -> None:
@@ -154,14 +178,14 @@ class Retriever(Component):
     @classmethod
     def load(cls, folder: Path, normalizer: Normalizer, segmenter: Segmenter,
              sparse_index: Optional[SparseIndex] = None, dense_index: Optional[DenseIndex] = None,
-             encoder: Optional[Encoder] = None) -> "Retriever":
+             encoder: Optional[Encoder] = None, adapter: Optional[ContrastiveAdapter] = None) -> "Retriever":
         """A saved retriever scoring with the given (loaded) parts: the ones it was saved with."""
         flags = json.loads((folder / "retriever.json").read_text())
         if (flags["sparse"], flags["dense"]) != (sparse_index is not None, dense_index is not None):
             raise ValueError(f"{folder}: saved with sparse={flags['sparse']}, dense={flags['dense']} indexes; "
                              f"load it with exactly those")
         retriever = cls(normalizer, segmenter, sparse_index, dense_index, encoder, flags["exact_below"],
-                        flags["shortlist"])
+                        flags["shortlist"], adapter)
         sums = np.load(folder / "centroid_sums.npy") if dense_index is not None else None
         retriever._index_entries(np.load(folder / "owners.npy"), sums)
         if dense_index is not None and not retriever.exhaustive_:

@@ -27,6 +27,7 @@ from bot.artefact import MANIFEST, read_manifest, save_components, write_manifes
 from knowledge_base.embedding_cache import EmbeddingCache
 from knowledge_base.errors import InvalidInput
 from training import pseudo_queries
+from training.fine_tuning import Calibration, fine_tune
 from training.perturb import Perturber
 from training.previous_model import FITTED_ON, PreviousModel, question_keys, save_examples
 from training.progress import Progress
@@ -55,14 +56,20 @@ def train(kb: KnowledgeBase, config: Config, out: Path, show_progress: bool = Tr
     prior = None if force else PreviousModel.load(previous or out, config, code_hash())
     with Progress(show_progress) as progress:
         retriever, texts, embeddings, spec = _fit_retriever(kb, config, progress, prior)
+        tuned = fine_tune(retriever, embeddings, config, progress) if config.dense.fine_tune == "adapter" else None
         questions = question_keys(kb, texts)
         reused = prior.decision_models(questions, config) if prior else None
         if reused:
             ranker, confidence, thresholds, stats, fitted_on = reused
         else:
-            ranker, confidence, thresholds, stats = _fit_decision_models(retriever, texts, embeddings, config, progress,
-                                                                         _small_talk_mask(kb))
+            calibration = tuned.calibration if tuned else Calibration(retriever, embeddings, None)
+            ranker, confidence, thresholds, stats = _fit_decision_models(
+                calibration.retriever, texts, calibration.embeddings, config, progress, _small_talk_mask(kb),
+                calibration.askable)
             fitted_on = questions
+        if tuned:
+            retriever = tuned.retriever
+            stats["adapter_seconds"] = tuned.seconds
     stats["train_seconds"] = round(time.perf_counter() - started, 2)
     tmp = Path(tempfile.mkdtemp(prefix=".training-", dir=out.parent if out.parent.exists() else None))
     np.save(tmp / FITTED_ON, fitted_on)
@@ -163,12 +170,15 @@ def _small_talk_mask(kb: KnowledgeBase) -> np.ndarray:
 
 
 def _fit_decision_models(retriever: Retriever, texts, embeddings, config: Config, progress: Progress,
-                         small_talk: np.ndarray):
+                         small_talk: np.ndarray, askable: Optional[np.ndarray] = None):
     """Fusion, confidence and thresholds learn from held-out business questions only: small talk's many
-    short, loose phrasings ("ok", "cheers") would teach the confidence that short questions are unsure."""
+    short, loose phrasings ("ok", "cheers") would teach the confidence that short questions are unsure.
+    ``askable`` (default: every question) marks the questions that may be asked: the ones a fine-tuned
+    adapter never saw."""
     rc = config.ranking
     ranker = FusionRanker(rc.candidates)
-    business = np.flatnonzero(~small_talk[retriever.owners_])
+    askable = np.ones(len(retriever.owners_), bool) if askable is None else askable
+    business = np.flatnonzero(~small_talk[retriever.owners_] & askable)
     chosen = business[pseudo_queries.sample_examples([texts[i] for i in business], rc.max_training_queries, rc.seed)]
     perturber = Perturber(retriever.segmenter, rc.seed)
     embed = _cached_embedding(retriever, config.dense.batch_size)
@@ -207,7 +217,7 @@ def _cached_embedding(retriever: Retriever, batch_size: int):
     if retriever.dense is None:
         return lambda texts: None
     cache = EmbeddingCache.default(retriever.encoder)
-    return lambda texts: cache.encode(texts, batch_size)
+    return lambda texts: retriever.adapt(cache.encode(texts, batch_size))
 
 
 def _derive_thresholds(config: Config, answer_conf, options_conf, top1, in_options) -> dict:

@@ -31,7 +31,8 @@ def test_folder_has_a_manifest_and_one_folder_per_component(trained, mini_kb):
     assert len(manifest["kb_hash"]) == 16 and manifest["files"]
 
 
-def test_the_loaded_bot_answers_exactly_as_the_bot_training_built(tmp_path, mini_kb, monkeypatch):
+@pytest.mark.parametrize("fine_tune", ["off", "adapter"])
+def test_the_loaded_bot_answers_exactly_as_the_bot_training_built(tmp_path, mini_kb, monkeypatch, fine_tune):
     import training.trainer as trainer
 
     built, save = {}, trainer._save
@@ -42,8 +43,10 @@ def test_the_loaded_bot_answers_exactly_as_the_bot_training_built(tmp_path, mini
 
     monkeypatch.setattr(trainer, "_save", keep)
     kb = load_kb(mini_kb)
-    folder = train(kb, load_config(None), tmp_path / "model", show_progress=False)
+    folder = train(kb, load_config(None, {"dense.fine_tune": fine_tune}), tmp_path / "model", show_progress=False)
     loaded = Bot.load(folder)
+    names = [c["name"] for c in loaded.manifest["components"]]
+    assert ("adapter" in names) == (fine_tune == "adapter") == (loaded.retriever.adapter is not None)
     trained = Bot(folder, loaded.manifest, built["kb"], built["retriever"], built["ranker"], built["confidence"],
                   loaded.max_chars, loaded.language)
     questions = [q for e in kb for q in (e.question, *e.similar)] + ["退款什么时候到账", "运费要多少", "今天天气怎么样", "快递"]

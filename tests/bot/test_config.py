@@ -22,6 +22,7 @@ def test_unknown_key_names_the_key_and_the_allowed_ones(write):
     ("sparse:\n  enabled: yes please\n", "sparse.enabled"),
     ("dense:\n  backend: sentence-transformers\n", "dense.model"),
     ("sparse:\n  enabled: false\ndense:\n  enabled: false\n", "nothing would retrieve"),
+    ("dense:\n  fine_tune: lora\n", "dense.fine_tune: 'lora' is unknown. Valid values"),
 ])
 def test_bad_values_are_refused_with_the_key(write, text, fragment):
     with pytest.raises(ConfigError, match=fragment):
@@ -48,3 +49,11 @@ def test_editing_the_dictionary_changes_the_training_fingerprint(tmp_path, write
 def test_out_of_range_and_mistyped_values_are_refused(override, key):
     with pytest.raises(ConfigError, match=key):
         load_config(None, override)
+
+
+@pytest.mark.parametrize("text, value", [("dense:\n  fine_tune: off\n", "off"), ("dense:\n  fine_tune: adapter\n", "adapter"),
+                                         ("", "off")])
+def test_fine_tuning_reads_as_written_and_retrains_when_changed(write, text, value):
+    cfg = load_config(write("config.yml", text))
+    assert cfg.dense.fine_tune == value
+    assert (cfg.fingerprint() == load_config(None).fingerprint()) == (value == "off")

@@ -10,6 +10,7 @@ import pytest
 from handoff.emotion import EmotionScorer
 from intents.confidence import ConfidenceModel
 from intents.ranker import FusionRanker
+from knowledge_base.adapter import ContrastiveAdapter
 from knowledge_base.bm25 import Bm25
 from knowledge_base.component import Component, NotFittedError
 from knowledge_base.dense_index import DenseIndex
@@ -68,6 +69,7 @@ CASES = {
     "bm25": Case(Bm25, ([list(t) for t in TEXTS],), ([list(q) for q in QUERIES],)),
     "sparse_index": Case(partial(SparseIndex, SEGMENTER), (TEXTS,), (QUERIES,)),
     "dense_index": Case(DenseIndex, (EMB,), (QEMB,)),
+    "adapter": Case(ContrastiveAdapter, (EMB, OWNERS), (QEMB,)),
     "retriever": Case(_retriever, (TEXTS, OWNERS, EMB), (QUERIES,)),
     "fusion_ranker": Case(partial(FusionRanker, 3), (FEATURES, FEATURES[:, 0] > 0.5), (RANKED, np.arange(1, 7))),
     "confidence": Case(ConfidenceModel, (CONFIDENCE_X, CONFIDENCE_X[:, 0] > 0, CONFIDENCE_X[:, 0] > -0.5),
