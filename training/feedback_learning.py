@@ -18,6 +18,7 @@ from sqlalchemy import and_, case, func, or_, select
 
 from bot.follow_up import is_follow_up
 from bot.picks import is_pick
+from bot.privacy import mask_pii
 from bot.store import ConversationStore, feedback, messages
 from knowledge_base.entry import KnowledgeBase
 from knowledge_base.quality import question_key
@@ -56,7 +57,7 @@ def learned_questions(store: ConversationStore, kb: KnowledgeBase, min_sessions:
         pair = (key, entry_id)
         sessions[pair].add(session_id)
         (clicks if kind == "clarify_choice" else votes)[pair] += count
-        spellings[pair][text] += count
+        spellings[pair][mask_pii(text)] += count  # suggestions and the page never show raw numbers
     learned = [LearnedQuestion(spellings[pair].most_common(1)[0][0], pair[1], len(ids), clicks[pair], votes[pair],
                                _key(*pair))
                for pair, ids in sessions.items() if len(ids) >= min_sessions]

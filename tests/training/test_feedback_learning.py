@@ -96,3 +96,9 @@ def test_unhelpful_votes_and_old_feedback_are_ignored(service, since):
         service.store.add_feedback(sid, answer["message_id"], "helpful", "no")
     assert learned_questions(service.store, service.bot.kb, 1, since) == []
     assert learned_questions(service.store, service.bot.kb, 1, time.time() + 60) == []
+
+
+def test_a_learned_question_never_shows_the_customers_phone_number(service, since):
+    entries = {vote_helpful(service, session(), "退款多久到账 我手机13812345678") for _ in range(SUGGEST_AFTER)}
+    [learned] = learned_questions(service.store, service.bot.kb, SUGGEST_AFTER, since)
+    assert learned.entry_id == entries.pop() and "13812345678" not in learned.text and "退款多久到账" in learned.text
