@@ -83,7 +83,7 @@ class DecisionPolicy:
                            Transfer(FLAGGED, "entry flagged handoff"), "answer")
         if transfer is None:
             return own
-        if own.kind == "answer" and not own.way_out and not transfer.insists:
+        if own.kind == "answer" and not own.way_out and not a.small_talk and not transfer.insists:
             return replace(own, reasons=own.reasons + (f"rule {transfer.rule} ({transfer.reason}) offers a person; "
                                                        "a confident answer is never withheld",), offer=transfer)
         return Decision("handoff", own.picked, own.reasons + (f"rule {transfer.rule}: {transfer.reason}",),

@@ -48,7 +48,7 @@ def read_records(root: yaml.MappingNode, source: str, problems: list) -> List[Tu
         meta = (item.get("metadata") or {}).get(META_KEY, {}) if isinstance(item.get("metadata"), dict) else {}
         meta = meta if isinstance(meta, dict) else {}
         intent = str(item["intent"])
-        data = {"id": meta.get("id", intent), "question": examples[0], "similar": examples[1:]}
+        data = {"id": meta.get("id", entry_id_of(intent)), "question": examples[0], "similar": examples[1:]}
         data.update({k: meta[k] for k in _META_FIELDS if k in meta})
         answer, extra = _answer(responses or {}, intent)
         if answer:
@@ -107,7 +107,11 @@ def dump(kb: KnowledgeBase) -> str:
 
 
 def intent_name(entry) -> str:
-    """``faq/<id>`` for entries with answers (Rasa's retrieval intents); ids imported from Rasa keep theirs."""
-    if not entry.answer or entry.id.startswith(RETRIEVAL_PREFIX):
-        return entry.id
-    return RETRIEVAL_PREFIX + entry.id
+    """``faq/<id>`` for entries with answers (Rasa's retrieval intents), else the id."""
+    return RETRIEVAL_PREFIX + entry.id if entry.answer else entry.id
+
+
+def entry_id_of(intent: str) -> str:
+    """The entry id of a Rasa intent: ``faq/refund`` → ``refund`` (exported back as ``faq/refund``); an id is
+    part of the entry's URL, so another retrieval intent's ``/`` becomes ``.`` (``chitchat/greet`` → ``chitchat.greet``)."""
+    return intent[len(RETRIEVAL_PREFIX):] if intent.startswith(RETRIEVAL_PREFIX) else intent.replace("/", ".")

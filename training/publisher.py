@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import shutil
 import tempfile
 import time
@@ -40,6 +41,8 @@ from training.test_set import TestSet
 from training.model_cache import train_cached
 from training.publish_gate import PublishGate
 from knowledge_base.errors import Conflict, InvalidInput, NotFound
+
+log = logging.getLogger(__name__)
 
 LIVE_VERSION = "live_version"
 LOADED_VERSIONS = 2  # bots kept in memory: the live one and the one switched from
@@ -137,14 +140,23 @@ class Publisher:
 
     def model_folder(self, number: int) -> Path:
         """Version ``number``'s trained folder (rebuilt from its snapshot where this worker lacks it)."""
-        self.load(number)
-        return self.folder(number) / "model"
+        folder = self.folder(number) / "model"
+        if not folder.exists():
+            self.load(number)
+        return folder
 
     def calibration_base(self) -> Optional[Path]:
         """The live version's trained folder: a draft keeps its fusion, confidence and thresholds while it
-        changed little since them, so an edit changes decisions only near the edited entries."""
+        changed little since them, so an edit changes decisions only near the edited entries. None when
+        nothing is live (or the live version cannot be had: the draft is then calibrated afresh)."""
         live = self.live()
-        return None if live is None else self.model_folder(live)
+        if live is None:
+            return None
+        try:
+            return self.model_folder(live)
+        except Exception as exc:  # a broken live version must not stop the draft from training
+            log.warning("live version %s cannot calibrate the draft: %s", live, type(exc).__name__)
+            return None
 
     def _evaluation_of(self, number: int) -> dict:
         return next((v["evaluation"] for v in self.versions() if v["number"] == number), {}) or {}

@@ -42,9 +42,9 @@ def bench(store_url, tmp_path_factory):
     for session, reply, _ in customers(service, "能便宜点吗", times=times):
         assert reply["entry_id"] == "price_protection"
         bench.store.add_feedback(session, reply["message_id"], "helpful", "yes")
-    # … and clicks that should: 怎么领优惠券 is how customers ask for coupon_get.
+    # … and clicks that should: 优惠券怎么领 is how customers ask for coupon_get.
     assert all(r["decision"] == "clarify" and r["options"][0]["id"] == "coupon_get"
-               for _, r, _ in customers(service, "怎么领优惠券", "1", times))
+               for _, r, _ in customers(service, "优惠券怎么领", "1", times))
     wang = service.desk.add_agent("wang-" + uuid.uuid4().hex[:6], "password-1")
     agent = next(a for a in service.desk.agents() if a["id"] == wang)
     for question, reply in ((JOBS, AGENT_REPLY), (INSTALMENTS, INSTALMENTS_REPLY)):
@@ -65,7 +65,7 @@ def test_mined_and_learned_suggestions_are_listed_by_volume(bench):
     assert set(mined[0]["questions"]) <= set(GIFT_CARDS) and mined[0]["volume"] == 2 * len(GIFT_CARDS)
     assert any(set(s["questions"]) <= set(LIVE_STREAM) for s in mined[1:])
     [learned] = [s for s in listed if s["kind"] == "learned"]
-    assert learned["questions"] == ["怎么领优惠券"] and learned["action"] == "add_similar"
+    assert learned["questions"] == ["优惠券怎么领"] and learned["action"] == "add_similar"
     assert learned["entry_id"] == "coupon_get" and learned["volume"] == 5
 
 
@@ -105,7 +105,7 @@ def test_accepting_a_new_entry_with_its_answer_puts_it_into_the_draft_once(bench
 def test_accepting_a_learned_question_adds_it_to_the_clicked_entry(bench):
     learned = next(s for s in bench.suggestions.list() if s["kind"] == "learned")
     entry = bench.suggestions.accept(learned["id"], "alice")
-    assert entry["id"] == learned["entry_id"] and "怎么领优惠券" in entry["similar"]
+    assert entry["id"] == learned["entry_id"] and "优惠券怎么领" in entry["similar"]
 
 
 def test_a_rejected_suggestion_does_not_come_back_when_mining_runs_again(bench):

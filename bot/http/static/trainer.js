@@ -180,7 +180,7 @@
                     ["changed_answers", "gate-changed", "答案改变 / answered with another entry"],
                     ["fixed", "gate-fixed", "修复 / fixed"]];
   var SOURCES = {"test set": "测试集", "traffic": "真实问题", "flagship": "核心问题"};
-  function said(v) { return (DECISION[v.decision] || v.decision) + (v.entry ? " " + v.entry : ""); }
+  function said(v) { return word(DECISION[v.decision], v.decision) + (v.entry ? " " + v.entry : ""); }
   function showDiff(evaluation, refusedNow) {
     evaluation = evaluation || {};
     var reasons = evaluation.regressions || [], diff = evaluation.diff;
