@@ -132,8 +132,8 @@ def test_a_harmful_edit_is_blocked_by_the_gate_with_the_diff_shown(browser, gate
 
     shown = page.inner_text("#publish-result")
     assert "评估未通过" in shown, shown
-    assert "怎么退货 [核心问题]：回答 return_how →" in page.inner_text("#gate-flagship")
-    assert page.locator("#gate-lost li", has_text="[测试集]：回答 ").count() >= 1  # test-set questions losing theirs
+    flagship = page.inner_text("#gate-flagship")
+    assert "怎么退货 [核心问题]：回答 return_how →" in flagship and "怎麼退貨 [核心问题]：回答 return_how →" in flagship
     assert page.locator("#publish-result .reasons li", has_text="核心问题 '怎么退货' 失去答案").count() == 1
     page.screenshot(path=str(ARTEFACTS / "trainer-gate-blocked.png"), full_page=True)
     anyway = page.locator("#publish-result button.danger")
@@ -143,7 +143,7 @@ def test_a_harmful_edit_is_blocked_by_the_gate_with_the_diff_shown(browser, gate
     page.fill("#gate-note", "退货入口改版，先合并到七天无理由")
     anyway.click()
     page.locator("#publish-result.ok").wait_for(timeout=PUBLISHING)
-    assert "强制发布 forced" in page.inner_text("#publish-result")
+    assert "强制发布" in page.inner_text("#publish-result")
     context.close()
 
 
