@@ -280,6 +280,33 @@ def started_workbench(store_url: str, folder: Path, kb: Path = None, config: Pat
     return bench, bot
 
 
+def at_once(*calls, timeout: float = 600) -> list:
+    """Run ``calls`` in threads released together (a barrier); their results (or exceptions), in order."""
+    start, results = threading.Barrier(len(calls)), [None] * len(calls)
+
+    def run(i, call):
+        start.wait()
+        try:
+            results[i] = call()
+        except Exception as exc:  # noqa: BLE001 — the test reports it
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    return results
+
+
+def back_to_version_one(bench) -> None:
+    """Undo what a test did to a started workbench: version 1 live again and the draft its copy."""
+    if bench.publisher.live() != 1:
+        bench.publisher.rollback(1, "reset")
+    if bench.draft.knowledge_base().content_hash() != bench.publisher.snapshot(1).content_hash():
+        bench.publisher.restore_draft(1, "reset")
+
+
 def move_similar(bench, source: str, target: str, actor: str = "alice") -> list:
     """A harmful edit (issue 19): every similar question of entry ``source`` moved to entry ``target``."""
     entry = bench.draft.entry(source)

@@ -12,7 +12,7 @@ from bot.artefact import read_manifest
 from bot.engine import Bot
 from bot.store import ConversationStore
 from bot.store.locks import exclusive
-from tests.conftest import DEMO, sign_in, started_workbench, workbench_app
+from tests.conftest import DEMO, at_once, sign_in, started_workbench, workbench_app
 from training.publisher import PUBLISH_LOCK
 from training.workbench import Workbench
 
@@ -44,7 +44,7 @@ def test_simultaneous_publishes_take_turns_and_every_version_is_whole(two_worker
     published = []
     for round_ in range(ROUNDS):
         first.draft.add_similar("shipping_time", [f"第{round_}批货几号能发出来"], "trainer")  # new content: trains
-        results = _at_once(lambda: first.publisher.publish("ann", f"round {round_}", force=True),
+        results = at_once(lambda: first.publisher.publish("ann", f"round {round_}", force=True),
                            lambda: second.publisher.publish("bob", f"round {round_}", force=True))
         assert all(not isinstance(r, Exception) for r in results), results
         published += [r["number"] for r in results]
@@ -86,20 +86,3 @@ def test_rolling_back_to_a_damaged_version_is_refused_with_the_reason(two_worker
     assert bench.publisher.live() == 1
 
 
-def _at_once(*calls) -> list:
-    """Run ``calls`` in threads released together; their results (or exceptions), in order."""
-    start, results = threading.Barrier(len(calls)), [None] * len(calls)
-
-    def run(i, call):
-        start.wait()
-        try:
-            results[i] = call()
-        except Exception as exc:  # noqa: BLE001 — the test reports it
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(600)
-    return results

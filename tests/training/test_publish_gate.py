@@ -3,7 +3,7 @@ customer messages replayed, and on the flagship questions, which must keep their
 import pytest
 
 from knowledge_base.errors import InvalidInput
-from tests.conftest import move_similar, started_workbench
+from tests.conftest import back_to_version_one, move_similar, started_workbench
 from training.publisher import NoteRequired, PublishRefused
 
 
@@ -18,10 +18,7 @@ def started(tmp_path_factory):
 def bench(started):
     """Version 1 live again and the draft its copy after each test."""
     yield started
-    if started.publisher.live() != 1:
-        started.publisher.rollback(1, "reset")
-    if started.draft.knowledge_base().content_hash() != started.publisher.snapshot(1).content_hash():
-        started.publisher.restore_draft(1, "reset")
+    back_to_version_one(started)
 
 
 def test_moving_the_return_entrys_questions_away_is_refused_with_the_lost_answers(bench):

@@ -4,7 +4,7 @@ import pytest
 
 from knowledge_base import load_kb
 from knowledge_base.loader import KBValidationError
-from tests.conftest import DEMO, demo_queries, started_workbench
+from tests.conftest import DEMO, back_to_version_one, demo_queries, started_workbench
 from training.draft import EditConflict
 from training.publisher import PublishRefused
 
@@ -20,10 +20,7 @@ def started(store_url, tmp_path_factory):
 def bench(started):
     """The workbench as it was started: after each test, version 1 is live again and the draft is its copy."""
     yield started
-    if started.publisher.live() != 1:
-        started.publisher.rollback(1, "reset")
-    if started.draft.knowledge_base().content_hash() != started.publisher.snapshot(1).content_hash():
-        started.publisher.restore_draft(1, "reset")
+    back_to_version_one(started)
 
 
 def test_first_start_seeds_the_draft_and_the_test_set_and_publishes_version_one(bench):

@@ -1,7 +1,6 @@
 """Who owns a new conversation is decided once, in the store (issue 24, finding 11): an attacker who
 learns a session id and races its first message — from another socket, through another worker — never
 becomes a second owner. SQLite and PostgreSQL."""
-import threading
 import uuid
 
 import pytest
@@ -9,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from bot.http.app import create_app
 from bot.store import ConversationStore, ConversationTaken
+from tests.conftest import at_once
 
 ROUNDS = 8
 
@@ -22,28 +22,12 @@ def workers(demo_bot, store_url):
         client.close()
 
 
-def _at_once(*calls):
-    """Run ``calls`` in threads released together; their results in order."""
-    start, results = threading.Barrier(len(calls)), [None] * len(calls)
-
-    def run(i, call):
-        start.wait()
-        results[i] = call()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return results
-
-
 def test_two_first_messages_through_two_workers_make_one_owner(workers):
     for _ in range(ROUNDS):
         session = f"race-http-{uuid.uuid4().hex[:8]}"
         send = lambda client, text: lambda: client.post(  # noqa: E731
             "/api/messages", json={"session_id": session, "text": text})
-        answers = _at_once(send(workers[0], "怎么退货"), send(workers[1], "运费怎么算"))
+        answers = at_once(send(workers[0], "怎么退货"), send(workers[1], "运费怎么算"))
         statuses = sorted(a.status_code for a in answers)
         assert statuses == [200, 403], [a.text for a in answers]
         owner = next(a for a in answers if a.status_code == 200).json()
@@ -64,7 +48,7 @@ def test_two_sockets_sending_the_first_message_at_once_make_one_owner(workers):
                     return socket.receive_json()
                 return go
 
-            replies = _at_once(first(one, "怎么退货"), first(two, "运费怎么算"))
+            replies = at_once(first(one, "怎么退货"), first(two, "运费怎么算"))
             owners = [r for r in replies if "session_token" in r]
             refused = [r for r in replies if "another browser" in r.get("error", "")]
             assert (len(owners), len(refused)) == (1, 1), replies
@@ -75,15 +59,7 @@ def test_the_store_lets_one_of_two_starts_through(store_url):
     stores = [ConversationStore(store_url) for _ in range(2)]
     session = f"race-store-{uuid.uuid4().hex[:8]}"
 
-    def start(store):
-        def go():
-            try:
-                return store.receive(session, "web", "你好", starting=True)
-            except ConversationTaken as refused:
-                return refused
-        return go
-
-    results = _at_once(*(start(s) for s in stores))
+    results = at_once(*(lambda store=store: store.receive(session, "web", "你好", starting=True) for store in stores))
     assert sorted(type(r).__name__ for r in results) == ["ConversationTaken", "int"]
     assert len(stores[0].history(session)) == 1
     with pytest.raises(ConversationTaken):  # and later, a start of a known conversation is refused too
