@@ -8,6 +8,10 @@ from fastapi.responses import FileResponse
 
 STATIC = Path(__file__).with_name("static")
 JAVASCRIPT = "application/javascript"
+# The pages' scripts, each served by name (a fixed list: no path from the request reaches the disk):
+# the widget, the sign-in form of the workspace and the dashboard, and the pages' own.
+SCRIPTS = ("widget.js", "signin.js", "agent.js", "dashboard.js", "trainer.js", "trainer-i18n.js", "trainer-try.js",
+           "trainer-analytics.js")
 
 
 def pages_router() -> APIRouter:
@@ -18,38 +22,8 @@ def pages_router() -> APIRouter:
         """A sample shop page with the widget embedded, as a customer sees it."""
         return FileResponse(STATIC / "shop.html")
 
-    @router.get("/widget.js")
-    def widget() -> FileResponse:
-        return FileResponse(STATIC / "widget.js", media_type=JAVASCRIPT)
-
-    @router.get("/signin.js")
-    def signin_script() -> FileResponse:
-        """The sign-in form of the workspace and the dashboard."""
-        return FileResponse(STATIC / "signin.js", media_type=JAVASCRIPT)
-
-    @router.get("/trainer.js")
-    def trainer_script() -> FileResponse:
-        return FileResponse(STATIC / "trainer.js", media_type=JAVASCRIPT)
-
-    @router.get("/agent.js")
-    def agent_script() -> FileResponse:
-        return FileResponse(STATIC / "agent.js", media_type=JAVASCRIPT)
-
-    @router.get("/dashboard.js")
-    def dashboard_script() -> FileResponse:
-        return FileResponse(STATIC / "dashboard.js", media_type=JAVASCRIPT)
-
-    @router.get("/trainer-i18n.js")
-    def trainer_i18n_script() -> FileResponse:
-        return FileResponse(STATIC / "trainer-i18n.js", media_type=JAVASCRIPT)
-
-    @router.get("/trainer-try.js")
-    def trainer_try_script() -> FileResponse:
-        return FileResponse(STATIC / "trainer-try.js", media_type=JAVASCRIPT)
-
-    @router.get("/trainer-analytics.js")
-    def trainer_analytics_script() -> FileResponse:
-        return FileResponse(STATIC / "trainer-analytics.js", media_type=JAVASCRIPT)
+    for name in SCRIPTS:
+        router.add_api_route(f"/{name}", _script(name), methods=["GET"])
 
     @router.get("/agent")
     def agent_page() -> FileResponse:
@@ -67,3 +41,9 @@ def pages_router() -> APIRouter:
         return FileResponse(STATIC / "dashboard.html")
 
     return router
+
+
+def _script(name: str):
+    def script() -> FileResponse:
+        return FileResponse(STATIC / name, media_type=JAVASCRIPT)
+    return script

@@ -4,7 +4,7 @@
  * questions are untrusted: inserted with textContent only. */
 window.faqbotAnalytics = function (tools) {
   "use strict";
-  var api = tools.api, download = tools.download, entryLink = tools.entryLink, t = tools.t;
+  var api = tools.api, el = tools.el, download = tools.download, entryLink = tools.entryLink, t = tools.t;
   var rows = [], sortKey = "hits", descending = true;
   var COLUMNS = [  // [key, Chinese, English]
     ["entry_id", "条目", "entry"], ["hits", "命中", "hits"], ["helpful_rate", "有帮助率", "helpful"],
@@ -13,12 +13,6 @@ window.faqbotAnalytics = function (tools) {
   var STALE = {no_hits: ["无命中", "no hits"], expiring: ["即将过期", "expiring"], expired: ["已过期", "expired"]};
 
   function $(id) { return document.getElementById(id); }
-  function el(tag, cls, text) {
-    var node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
   function pct(v) { return typeof v === "number" ? (v * 100).toFixed(0) + "%" : "—"; }
   function when(s) {
     return s ? new Date(s * 1000).toLocaleString(t("zh-CN", "en-GB"), {hour12: false, month: "2-digit", day: "2-digit",

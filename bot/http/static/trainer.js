@@ -809,7 +809,7 @@
       });
     }).catch(function (err) { say(said, err.message, "error"); });
   }
-  var analytics = window.faqbotAnalytics({api: api, download: download, entryLink: entryLink, t: t,
+  var analytics = window.faqbotAnalytics({api: api, el: el, download: download, entryLink: entryLink, t: t,
                                           paneError: function (err) { paneError("analytics", err); }});
   LOADERS.analytics = analytics.load;
 
