@@ -50,6 +50,7 @@ class Bot:
         self.policy = DecisionPolicy(t["answer"], t["clarify"], t["max_options"],
                                      t.get("wrong_answer_cost", 0.8), t.get("click_cost", 0.25))
         self._entries = list(kb)
+        self._positions = {e.id: i for i, e in enumerate(self._entries)}  # entry id → index, for picks and topics
         self._today: Optional[date] = None
         self._not_live: Optional[np.ndarray] = None
         self._suggest_index: Optional[list] = None
@@ -144,7 +145,7 @@ class Bot:
         entry = self.kb.get(entry_id)
         if entry is None or not entry.is_live():
             raise NotFound(f"no live entry {entry_id!r} in this bot's knowledge base")
-        index = np.array([self._entries.index(entry)])
+        index = np.array([self._positions[entry.id]])
         return Analysis(entry.question, index, np.ones(1), 1.0, 1.0, picked=True)
 
     def _small_talk(self, a: Analysis) -> bool:
@@ -281,7 +282,7 @@ class Bot:
         return Option(entry.id, entry.question, round(float(a.proba[i]), 4))
 
     def entry_index(self, entry_id: str) -> int:
-        return self._entries.index(self.kb[entry_id])
+        return self._positions[entry_id]
 
     def entry_ids(self, analysis: Analysis) -> List[str]:
         return [self._entries[i].id for i in analysis.entries]

@@ -15,7 +15,7 @@ from bot.config import Config
 from bot.engine import Bot
 from knowledge_base.environment import cache_root
 from knowledge_base.loader import load_kb
-from training.previous_model import PreviousModel
+from training.previous_model import calibration_key
 from training.trainer import code_hash, train
 
 
@@ -29,12 +29,12 @@ def train_cached(kb_path, config: Config, show_progress: bool = True, kb=None, b
     are kept while the KB changed little since them (training.previous_model), so the draft and the
     version published from it decide alike wherever the edit did not reach."""
     kb = (kb or load_kb(kb_path)).published()
-    prior = PreviousModel.load(base, config, code_hash()) if base is not None else None
-    anchored = f"-on-{prior.calibration_key}" if prior is not None else ""
+    calibration = calibration_key(base, config, code_hash()) if base is not None else None
+    anchored = f"-on-{calibration}" if calibration else ""
     out = model_cache_dir() / f"{kb.content_hash()}-{config.fingerprint()}{anchored}"
     started = time.perf_counter()
     with cache_entry_lock(out):
-        train(kb, config, out, show_progress=show_progress, previous=prior.folder if prior else None)
+        train(kb, config, out, show_progress=show_progress, previous=base if calibration else None)
         bot = Bot.load(out)
     seconds = bot.manifest.get("training", {}).get("train_seconds", round(time.perf_counter() - started, 2))
     return bot, seconds

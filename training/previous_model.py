@@ -71,19 +71,28 @@ class PreviousModel:
         if "tuned" in thresholds or not (self.folder / FITTED_ON).exists():
             return None
         fitted = np.load(self.folder / FITTED_ON)
-        now = questions
-        changed = len(np.setdiff1d(now, fitted)) + len(np.setdiff1d(fitted, now))
+        changed = len(np.setdiff1d(questions, fitted)) + len(np.setdiff1d(fitted, questions))
         if changed >= config.ranking.refit_after * max(1, len(fitted)):
             return None
         stats = dict(self.manifest["training"], decision_models_reused_from=self.manifest["kb_hash"],
                      questions_changed_since_fitted=changed)
         return self.components["fusion_ranker"], self.components["confidence"], thresholds, stats, fitted
 
-    @property
-    def calibration_key(self) -> str:
-        """What identifies the fusion, confidence and thresholds a retraining from this model may keep."""
-        return hashlib.sha256((self.folder / FITTED_ON).read_bytes() + json.dumps(
-            self.manifest["thresholds"], sort_keys=True).encode()).hexdigest()[:12] if (self.folder / FITTED_ON).exists() else "none"
+
+def calibration_key(folder: Path, config: Config, code: str) -> Optional[str]:
+    """What identifies the fusion, confidence and thresholds a retraining from the model in ``folder`` may
+    keep (its fitted-on questions and thresholds); None when it was trained with another config or code.
+    Reads the manifest and one small file, not the model."""
+    folder = Path(folder)
+    try:
+        manifest = read_manifest(folder)
+        fitted = (folder / FITTED_ON).read_bytes()
+    except Exception:  # no usable model there: nothing to keep
+        return None
+    if (manifest.get("config_hash"), manifest.get("code_hash")) != (config.fingerprint(), code):
+        return None
+    thresholds = json.dumps(manifest["thresholds"], sort_keys=True).encode()
+    return hashlib.sha256(fitted + thresholds).hexdigest()[:12]
 
 
 def question_keys(kb, texts: List[str]) -> np.ndarray:
