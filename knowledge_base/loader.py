@@ -21,7 +21,7 @@ from knowledge_base.limits import ImportLimits
 from knowledge_base.problems import KBValidationError, Problem
 
 # An id names the entry in URLs (/api/trainer/entries/{id}) and files: nothing that would change the path.
-_BAD_ID = re.compile(r"[/\\?#%\x00-\x1f\x7f]")
+_BAD_ID = re.compile(r"[/\\\x00-\x1f\x7f]")  # ? # % are fine: URLs percent-encode them
 MAX_ID_CHARS = 255  # the draft's id column
 FIELDS = (
     "id", "question", "similar", "category", "answer", "keywords", "related", "tags",
@@ -381,7 +381,7 @@ def _to_entry(data: Dict[str, Any], source: str, line: int, field_lines: Dict[st
     elif _BAD_ID.search(str(entry_id)) or str(entry_id) in (".", "..") or str(entry_id) != str(entry_id).strip() \
             or len(str(entry_id)) > MAX_ID_CHARS:
         report("id", f"{str(entry_id)[:80]!r} cannot be an id: at most {MAX_ID_CHARS} characters, not '.' or '..', "
-                     "no / \\ ? # %, control characters or surrounding spaces (it is part of the entry's URL)")
+                     "no / or \\, control characters or surrounding spaces (it is part of the entry's URL)")
     question = data.get("question")
     if isinstance(question, (int, float)) and not isinstance(question, bool):
         question = str(question)  # "12306" written without quotes is still a question

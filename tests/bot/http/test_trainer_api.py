@@ -25,6 +25,27 @@ def servers(store_url, tmp_path_factory):
         yield a, b, bench
 
 
+@pytest.mark.parametrize("entry_id", ["reverted_card_payment?", "faq#2", "100%_refund"])
+def test_an_id_with_url_characters_is_kept_and_reached_through_its_encoded_url(servers, entry_id):
+    """BANKING77 names an intent "reverted_card_payment?": such an entry is created, read, edited and retired
+    through its percent-encoded URL, as the workbench's pages address it."""
+    from urllib.parse import quote
+
+    a, _, bench = servers
+    trainer = sign_in(a, "trainer")
+    created = a.post("/api/trainer/entries", headers=trainer,
+                     json={"id": entry_id, "question": f"{entry_id} 是什么", "similar": [f"{entry_id} 什么意思"],
+                           "answer": "在我的-礼品卡绑定。"})
+    assert created.status_code == 201, created.text
+    url = "/api/trainer/entries/" + quote(entry_id, safe="")
+    entry = a.get(url, headers=trainer).json()
+    assert entry["id"] == entry_id and entry["answer"] == {"default": "在我的-礼品卡绑定。"}
+    added = a.post(url + "/similar", headers=trainer, json={"texts": [f"{entry_id} 怎么理解"]})
+    assert added.status_code == 200 and f"{entry_id} 怎么理解" in added.json()["similar"]
+    retired = a.post(url + "/retire", headers=trainer, json={"revision": added.json()["revision"]})
+    assert retired.status_code == 200, retired.text
+
+
 def _ask(client, text, session="s"):
     return client.post("/api/messages", json={"session_id": session, "text": text}).json()
 
@@ -57,7 +78,7 @@ def test_editing_through_the_api_refuses_stale_and_invalid_edits_with_the_reason
     assert log[0]["actor"] == "trainer" and log[0]["details"]["answer"][1]["app"] == "App内满79元包邮。"
 
 
-@pytest.mark.parametrize("entry_id", ["a/b", "..", ".", "a\\b", "x?y", "x#y", "100%", " padded", "tab\tid", "x" * 300])
+@pytest.mark.parametrize("entry_id", ["a/b", "..", ".", "a\\b", " padded", "tab\tid", "x" * 300])
 def test_an_id_that_would_change_its_url_is_refused_at_creation(servers, entry_id):
     """Issue 24, finding 14: created, such an entry could never be read or edited (404) — refused with a 422."""
     a, _, bench = servers
