@@ -71,6 +71,7 @@ class DecisionPolicy:
     max_options: int = 3
     wrong_answer_cost: float = 0.8  # a wrong answer's cost, a missed answer costing 1 (decision.wrong_answer_cost)
     click_cost: float = 0.25  # what choosing among options costs the customer (decision.click_cost)
+    answers_proven: bool = True  # False: no held-out similar questions showed what the confidence is worth
 
     def decide(self, a: Analysis, flagged: bool = False, transfer: Optional[Transfer] = None,
                flagged_parts: Tuple[int, ...] = ()) -> Decision:
@@ -125,6 +126,8 @@ class DecisionPolicy:
     def _by_confidence(self, a: Analysis) -> Decision:
         """A bare ``keyword`` ("快递", "refund") that fits several entries is asked about, never guessed:
         the learned confidence has seen questions, not topics, so it cannot know a topic is vague."""
+        if not self.answers_proven:
+            return self._ask_unproven(a)
         top = float(a.proba[0]) or 1e-9
         keep = tuple(i for i in range(min(self.max_options, len(a.proba))) if a.proba[i] >= MIN_OPTION_SHARE * top)
         if a.answer_confidence >= self.answer_threshold and not (a.keyword and len(keep) > 1):
@@ -138,6 +141,17 @@ class DecisionPolicy:
                 return Decision("clarify", keep, (f"a bare keyword fitting {len(keep)} entries",))
             return self._answer_or_ask(a, keep, options)
         return Decision("fallback", (), (f"{options} < clarify threshold {self.clarify_threshold:.2f}",))
+
+    def _ask_unproven(self, a: Analysis) -> Decision:
+        """A KB with no similar questions never showed how customers' paraphrases rank, so its confidence
+        is not a probability worth answering on: word-for-word questions are answered (above), the rest
+        offered as options — the first candidates, since their shares are as unproven as the confidence."""
+        options = f"options confidence {a.options_confidence:.2f}"
+        if a.options_confidence < self.clarify_threshold:
+            return Decision("fallback", (), (f"{options} < clarify threshold {self.clarify_threshold:.2f}",))
+        keep = tuple(range(min(self.max_options, len(a.proba))))
+        return Decision("clarify", keep, (f"{options} ≥ clarify threshold {self.clarify_threshold:.2f}; the KB has "
+                                          "no similar questions to prove its confidence, so it asks, never guesses",))
 
     def _answer_or_ask(self, a: Analysis, keep: Tuple[int, ...], options: str) -> Decision:
         """Answer the first candidate or offer ``keep``, whichever costs the customer less: a wrong answer

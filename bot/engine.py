@@ -48,7 +48,8 @@ class Bot:
         self.language = language
         t = manifest["thresholds"]
         self.policy = DecisionPolicy(t["answer"], t["clarify"], t["max_options"],
-                                     t.get("wrong_answer_cost", 0.8), t.get("click_cost", 0.25))
+                                     t.get("wrong_answer_cost", 0.8), t.get("click_cost", 0.25),
+                                     t.get("answers_proven", True))
         self._entries = list(kb)
         self._positions = {e.id: i for i, e in enumerate(self._entries)}  # entry id → index, for picks and topics
         self._today: Optional[date] = None
@@ -85,7 +86,8 @@ class Bot:
                    config.text.max_message_chars, config.language, examples["normalised"])
 
     def with_thresholds(self, answer: float, clarify: float) -> "Bot":
-        self.policy = replace(self.policy, answer_threshold=answer, clarify_threshold=clarify)
+        """Thresholds tuned on labelled questions: they prove what the confidence is worth."""
+        self.policy = replace(self.policy, answer_threshold=answer, clarify_threshold=clarify, answers_proven=True)
         return self
 
     # -- understanding --------------------------------------------------------------------------

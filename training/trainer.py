@@ -37,6 +37,10 @@ VERSION = "0.1.0"
 DEFAULT_ANSWER_THRESHOLD = 0.8
 DEFAULT_CLARIFY_THRESHOLD = 0.5
 MIN_ROWS_FOR_AUTO = 300  # held-out questions needed before "auto" thresholds may go below the defaults
+# Held-out similar questions needed before the confidence may answer: without them (a KB of one question
+# per entry) it learned only from rewordings of the KB's own questions, which it ranks right almost
+# always, and trusts customers' real paraphrases far too much (bq-dev-1shot: 19 % wrong answers).
+MIN_PARAPHRASES = 10
 
 
 def train(kb: KnowledgeBase, config: Config, out: Path, show_progress: bool = True, force: bool = False,
@@ -207,6 +211,9 @@ def _fit_decision_models(retriever: Retriever, texts, embeddings, config: Config
     confidence.fit(X, top1, in_options)
     answer_conf, options_conf = confidence.predict(X)
     thresholds = _derive_thresholds(config, answer_conf, options_conf, top1, in_options)
+    paraphrases = int((retriever.counts_[retriever.owners_[chosen]] >= 2).sum())
+    thresholds["answers_proven"] = paraphrases >= MIN_PARAPHRASES
+    stats["paraphrase_rows"] = paraphrases
     stats.update(pseudo_accuracy_at_1=round(float(top1[inside].mean()), 4))
     return ranker, confidence, thresholds, stats
 
