@@ -48,10 +48,14 @@ def agent_list(config: Optional[Path] = ConfigOption, db: str = DbOption):
 
 def report(db: str = DbOption, config: Optional[Path] = ConfigOption,
            since: str = typer.Option("30d", help="7d, 24h, 2026-11-01 or all"),
-           by: Optional[str] = typer.Option(None, help="channel | group | rule | day"),
+           by: Optional[str] = typer.Option(None, help="channel | group | rule | day | agent"),
            format: str = typer.Option("table", "--format", "-f", help="table | json | html"),
-           out: Optional[Path] = typer.Option(None, "--out", "-o", help="write here instead of printing")):
-    """Outcome metrics: post-hand-off CSAT and participation, NPS, transfer, self-service, FCR, feedback."""
+           out: Optional[Path] = typer.Option(None, "--out", "-o", help="write here instead of printing"),
+           channel: Optional[str] = typer.Option(None, help="only this channel"),
+           group: Optional[str] = typer.Option(None, help="only this skill group ((bot): not handed off)"),
+           agent: Optional[str] = typer.Option(None, help="only this agent's conversations (username)")):
+    """Outcome and contact-centre metrics: CSAT, participation, NPS, transfer, self-service, FCR, feedback;
+    queue waits, service level, abandonment, first response, handling time, occupancy, complaints, bot CSAT."""
     from handoff.report import outcome_report
     from handoff.report_format import render_report
 
@@ -60,7 +64,9 @@ def report(db: str = DbOption, config: Optional[Path] = ConfigOption,
     if format not in ("table", "json", "html"):
         fail(f"unknown format {format!r}; choose table, json or html")
     try:
-        data = outcome_report(ConversationStore(db), since, by, load_settings(config).handoff.first_contact_window_hours)
+        handoff = load_settings(config).handoff
+        data = outcome_report(ConversationStore(db), since, by, handoff.first_contact_window_hours,
+                              supervision=handoff.supervision, channel=channel, group=group, agent=agent)
     except ValueError as exc:
         fail(str(exc))
     print_or_write(render_report(data, format), out)

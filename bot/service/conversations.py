@@ -55,7 +55,7 @@ def group_topic(group: str) -> str:
 def staff_topics(staff: dict, all_groups) -> tuple:
     """The topics a staff member's socket may hear: the desk, their own, and their groups' (every
     group for supervisors and admins). Trainers hear nothing: they do not work the desk."""
-    if staff["role"] == "trainer":
+    if staff["role"] in ("trainer", "qa"):
         return ()
     groups = staff["groups"] if staff["role"] == "agent" else all_groups
     return (DESK, agent_topic(staff["id"]), *(group_topic(g) for g in groups))
