@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from bot.config import SupervisionConfig
 from bot.store import agent_presence, feedback, handoffs, messages, qa_reviews, sessions
+from handoff.live_console import target_seconds
 
 NEVER_QUEUED = ("leave_message", "ticket")
 NOBODY = "(none)"
@@ -48,10 +49,10 @@ def load_operations(conn, start: float) -> dict:
                                .where(handoffs.c.created >= start)).all())
     return {"handoffs": found, "said": said, "qa": scores,
             "presence": rows(select(agent_presence).order_by(agent_presence.c.created, agent_presence.c.id)),
-            "resolved": rows(select(messages.c.session_id, feedback.c.value, sessions.c.channel)
-                             .join(messages, messages.c.id == feedback.c.message_id)
-                             .join(sessions, sessions.c.id == messages.c.session_id)
-                             .where(feedback.c.kind == RESOLVED, sessions.c.created >= start))}
+            "resolved": list({r["session_id"]: r for r in rows(  # a customer answering twice counts once: the last
+                select(messages.c.session_id, feedback.c.value).join(messages, messages.c.id == feedback.c.message_id)
+                .join(sessions, sessions.c.id == messages.c.session_id)
+                .where(feedback.c.kind == RESOLVED, sessions.c.created >= start).order_by(feedback.c.id))}.values())}
 
 
 def enrich_handoffs(data: dict, names: Dict[int, str], day) -> List[dict]:
@@ -74,8 +75,7 @@ def operational_metrics(found: Sequence[dict], conversations: int, bot_only_answ
                         settings: SupervisionConfig) -> dict:
     """The metrics above over the hand-offs ``found``; ``agent_ids``: whose occupancy counts (None: everyone's)."""
     now = window[1]
-    targets = dict(settings.service_level_seconds)
-    target = lambda group: targets.get(group, targets.get("default", 20))  # noqa: E731
+    target = lambda group: target_seconds(settings, group)  # noqa: E731
     accepted = [h for h in found if h["accepted"] is not None]
     abandoned = [h for h in found if h["accepted"] is None and h["status"] in ("closed", "abandoned")]
     waiting_too_long = [h for h in found if h["status"] == "queued" and now - h["created"] > target(h["group"])]

@@ -133,7 +133,7 @@ def customer_router(conversations: Conversations, gate: Gatekeeper, answering: A
     def feedback(item: FeedbackIn, request: Request, x_session_token: Optional[str] = Header(None)) -> dict:
         gate.limit(item.session_id, address(request))
         gate.owner(item.session_id, x_session_token)
-        feedback_id = store.add_feedback(item.session_id, item.message_id, "helpful", "yes" if item.helpful else "no")
+        feedback_id = store.add_feedback(item.session_id, item.message_id, item.kind, "yes" if item.helpful else "no")
         return {"feedback_id": feedback_id}
 
     return router

@@ -108,6 +108,28 @@
     });
     parent.appendChild(box);
   }
+  // 问题解决了吗？: asked once, when the customer has been quiet for a while after a bot answer (bot CSAT)
+  var askResolvedAfter = Number(script.getAttribute("data-ask-resolved-after") || 30) * 1000, resolvedTimer = null;
+  var resolvedAsked = false, handedOff = false;
+  function askResolvedLater(messageId) {
+    clearTimeout(resolvedTimer);
+    if (resolvedAsked || handedOff || !(askResolvedAfter > 0)) return;
+    resolvedTimer = setTimeout(function () {
+      resolvedAsked = true;
+      var box = el("div", "fq-survey fq-resolved", "问题解决了吗？");
+      [["解决了", true], ["没解决", false]].forEach(function (pair) {
+        var b = el("button", "fq-opt", pair[0]);
+        b.type = "button";
+        b.addEventListener("click", function () {
+          post("/api/feedback", {session_id: sessionId, message_id: messageId, helpful: pair[1], kind: "resolved"});
+          box.textContent = "感谢您的反馈";
+        });
+        box.appendChild(b);
+      });
+      log.appendChild(box);
+      scroll();
+    }, askResolvedAfter);
+  }
   var shown = {};  // message ids already on screen: pushed, fetched or restored, each shown once
   function seen(id) { if (!id) return true; var was = shown[id]; shown[id] = true; return !was; }
   function note(text) { var node = el("div", "fq-note", text); log.appendChild(node); scroll(); return node; }
@@ -181,6 +203,8 @@
       buttons(node, reply.related);
     }
     if (reply.decision === "answer") feedback(node, reply.message_id);
+    if (reply.handoff) { handedOff = true; clearTimeout(resolvedTimer); }
+    if (reply.decision === "answer") askResolvedLater(reply.message_id); else clearTimeout(resolvedTimer);
     if (reply.handoff && reply.handoff.notice && seen(reply.handoff.notice_id)) note(reply.handoff.notice);
   }
   // The conversation's token (from its first reply) proves this browser owns it: reading the history,
