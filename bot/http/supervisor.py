@@ -148,6 +148,10 @@ def supervisor_router(conversations: Conversations, handoff: HandoffConfig) -> A
         return follow_ups.digest(day)
 
     # -- quality inspection ---------------------------------------------------------------------
+    @router.get("/api/qa/me", summary="Who is signed in (the QA page shows reviewers and agents different views)")
+    def qa_me(me: dict = Depends(anyone)) -> dict:
+        return dict(me, scorecard=quality.scorecard)
+
     @router.get("/api/qa/sample", summary="Closed conversations to inspect, with why each was sampled")
     def sample(days: int = Query(30, ge=1, le=365), me: dict = Depends(reviewer)) -> list:
         return quality.sample(days)

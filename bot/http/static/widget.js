@@ -50,7 +50,8 @@
     ".fq-state{font-size:12px;font-weight:400;opacity:.9}" +
     ".fq-agent{background:#e8f4ff}.fq-who{font-size:12px;color:#888;margin-top:8px}" +
     ".fq-note{text-align:center;color:#888;font-size:12px;margin:8px 0}" +
-    ".fq-survey{background:#fff;border-radius:10px;padding:10px;margin:8px 0}" +
+    ".fq-resolve{margin:4px 6px 0 0;padding:4px 12px;border:1px solid #e4393c;border-radius:14px;background:#fff;color:#e4393c;cursor:pointer}" +
+    ".fq-survey,.fq-resolved{background:#fff;border-radius:10px;padding:10px;margin:8px 0}" +
     ".fq-stars button,.fq-nps button{border:1px solid #ddd;background:#fff;margin:2px;padding:4px 7px;cursor:pointer;border-radius:4px}" +
     ".fq-stars button.on,.fq-nps button.on{background:#e4393c;color:#fff;border-color:#e4393c}" +
     ".fq-survey textarea{width:100%;box-sizing:border-box;margin:6px 0;min-height:40px}" +
@@ -116,9 +117,9 @@
     if (resolvedAsked || handedOff || !(askResolvedAfter > 0)) return;
     resolvedTimer = setTimeout(function () {
       resolvedAsked = true;
-      var box = el("div", "fq-survey fq-resolved", "问题解决了吗？");
+      var box = el("div", "fq-resolved", "问题解决了吗？");
       [["解决了", true], ["没解决", false]].forEach(function (pair) {
-        var b = el("button", "fq-opt", pair[0]);
+        var b = el("button", "fq-resolve", pair[0]);
         b.type = "button";
         b.addEventListener("click", function () {
           post("/api/feedback", {session_id: sessionId, message_id: messageId, helpful: pair[1], kind: "resolved"});
