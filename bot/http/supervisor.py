@@ -9,10 +9,12 @@ reviews (and appeal them). Staff sign in at /api/agent/login.
 from __future__ import annotations
 
 import io
+import math
 from typing import Dict, List, Optional
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query
 from fastapi.responses import Response
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from pydantic import BaseModel, Field
 
 from bot.config import HandoffConfig
@@ -97,14 +99,15 @@ def supervisor_router(conversations: Conversations, handoff: HandoffConfig) -> A
     def hot(days: int = Query(14, ge=1, le=90), top: int = Query(10, ge=1, le=50), me: dict = Depends(boss)) -> dict:
         return hot_questions(conversations.store, conversations.bot.kb, days, top)
 
-    @router.post("/api/supervisor/export.xlsx", summary="A table of the dashboard as an Excel file")
+    @router.post("/api/supervisor/export.xlsx", summary="A table of the dashboard as an Excel file",
+                 response_class=Response, responses={200: {"content": {XLSX: {}}, "description": "the workbook"}})
     def export(table: TableIn, me: dict = Depends(boss)) -> Response:
         from openpyxl import Workbook
 
         book = Workbook()
         sheet = book.active
-        sheet.title = "".join(c for c in table.title if c not in "[]:*?/\\")[:31] or "表格"
-        sheet.append(table.header)
+        sheet.title = "".join(c for c in ILLEGAL_CHARACTERS_RE.sub("", table.title) if c not in "[]:*?/\\'")[:31] or "表格"
+        sheet.append([_cell(v) for v in table.header])
         for row in table.rows:
             sheet.append([_cell(v) for v in row])
         out = io.BytesIO()
@@ -190,10 +193,13 @@ _BY = "^(" + "|".join(GROUPINGS) + ")$"
 
 
 def _cell(value: Optional[str]):
-    """Numbers as numbers (Excel sums them); text that would start a formula is kept as text."""
+    """Numbers as numbers (Excel sums them); text that would start a formula is kept as text; control
+    characters a worksheet cannot hold are dropped."""
     if value is None:
         return None
     try:
-        return float(value)
+        number = float(value)
+        return number if math.isfinite(number) else value
     except ValueError:
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
         return "'" + value if value[:1] in "=+-@" else value
