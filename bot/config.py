@@ -463,6 +463,9 @@ def _resolve_paths(cfg: Config, base: Path) -> Config:
     rules_file = cfg.handoff.rules_file
     if rules_file and not Path(rules_file).is_absolute():
         rules_file = str((base / rules_file).resolve())
+    scorecard = cfg.handoff.supervision.qa_scorecard
+    if scorecard and not Path(scorecard).is_absolute():
+        scorecard = str((base / scorecard).resolve())
     curation = cfg.curation
     curation = dataclasses.replace(curation, **{
         name: str((base / value).resolve()) if value and not Path(value).is_absolute() else value
@@ -472,7 +475,8 @@ def _resolve_paths(cfg: Config, base: Path) -> Config:
         model = str((base / model).resolve())
     return dataclasses.replace(cfg, segmenter=dataclasses.replace(seg, **resolved),
                                dense=dataclasses.replace(cfg.dense, model=model),
-                               handoff=dataclasses.replace(cfg.handoff, rules_file=rules_file),
+                               handoff=dataclasses.replace(cfg.handoff, rules_file=rules_file, supervision=dataclasses
+                                                           .replace(cfg.handoff.supervision, qa_scorecard=scorecard)),
                                curation=curation)
 
 

@@ -132,3 +132,15 @@ def test_table_and_html_name_the_new_metrics(scenario):
     page = runner.invoke(app, ["report", "--db", db, "--config", config, "--since", "all", "--format", "html",
                                "--by", "agent"]).output
     assert "坐席绩效" in page and "首次响应中位数" in page and "participation_rate" not in page
+
+
+@pytest.mark.parametrize("setting, complaint", [
+    ("service_level_seconds: {vip: 10}", "service_level_seconds: ['vip'] are not skill groups"),
+    ("complaint_groups: [complaint]", "complaint_groups: ['complaint'] are not skill groups"),
+    ("targets: {csat: 90}", "targets.csat: a share from 0 to 1"),
+    ("qa_scorecard: missing.yml", "qa_scorecard"),
+])
+def test_wrong_supervision_settings_are_refused_with_the_key_named(write, tmp_path, setting, complaint):
+    config = write("config.yml", f"handoff:\n  supervision:\n    {setting}\n")
+    result = runner.invoke(app, ["report", "--db", str(tmp_path / "r.sqlite3"), "--config", str(config)])
+    assert result.exit_code == 2 and complaint in result.output, result.output
