@@ -45,7 +45,8 @@ class FollowUps:
             (nps is not None and nps <= self.settings.callback_nps_at_most)
 
     def tasks(self, status: Optional[str] = "open", groups: Optional[List[str]] = None) -> List[dict]:
-        """Call-backs, soonest due first, with the rating and the customer's comment."""
+        """Call-backs, soonest due first, with the rating and the customer's comment (masked: the lead
+        reaches the customer through their customer id, never a number copied into a page or an e-mail)."""
         query = select(callbacks, surveys.c.csat, surveys.c.nps, surveys.c.comment, agents.c.name.label("agent")) \
             .join(surveys, surveys.c.id == callbacks.c.survey_id).outerjoin(agents, agents.c.id == surveys.c.agent_id) \
             .order_by(callbacks.c.due, callbacks.c.id)
@@ -54,7 +55,8 @@ class FollowUps:
         if groups is not None:
             query = query.where(callbacks.c.group.in_(groups))
         with self.store.reading() as conn:
-            return [dict(r._mapping, overdue=r.status == "open" and r.due < time.time()) for r in conn.execute(query)]
+            return [dict(r._mapping, comment=mask_pii(r.comment or ""), overdue=r.status == "open" and r.due < time.time())
+                    for r in conn.execute(query)]
 
     def record(self, callback_id: int, outcome: str, by: dict) -> None:
         """The group lead called back: what came of it closes the task."""

@@ -171,13 +171,23 @@
     exportable($("unknown"), "未知问题");
   }
   function callbackTable(tasks) {
-    head($("callbacks"), ["会话", "技能组", "原因", "客户留言", "坐席", "截止时间"]);
+    head($("callbacks"), ["会话", "技能组", "原因", "客户留言", "坐席", "截止时间", "回访结果"]);
     var body = $("callbacks").tBodies[0];
     body.textContent = "";
     tasks.forEach(function (t) {
       var tr = el("tr");
       [t.session_id, t.group, t.reason, t.comment || "", t.agent || "", new Date(t.due * 1000).toLocaleString("zh-CN") + (t.overdue ? "（已超时）" : "")]
         .forEach(function (v) { tr.appendChild(el("td", "", v)); });
+      var cell = el("td"), outcome = el("input"), done = el("button", "", "记录");
+      outcome.placeholder = "回访结果";
+      done.type = "button";
+      done.addEventListener("click", function () {
+        fetch("/api/supervisor/callbacks/" + t.id, {method: "POST", headers: {"Content-Type": "application/json", "Authorization": "Bearer " + token},
+          body: JSON.stringify({outcome: outcome.value})}).then(function (r) { if (r.ok) load(); else done.textContent = "请填写结果"; });
+      });
+      cell.appendChild(outcome);
+      cell.appendChild(done);
+      tr.appendChild(cell);
       body.appendChild(tr);
     });
     exportable($("callbacks"), "待回访");
