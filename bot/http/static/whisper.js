@@ -1,8 +1,17 @@
-/* In the agent workspace: what a supervisor whispers (never shown to the customer), and notices when a
- * supervisor takes a conversation over or hands one to this agent. Its own socket on /ws/agent, so the
- * workspace's script stays as it is. */
+/* In the agent workspace: what a supervisor whispers (never shown to the customer), notices when a
+ * supervisor takes a conversation over or hands one to this agent, and a link to one's quality reviews.
+ * Its own socket on /ws/agent, so the workspace's script stays as it is. */
 (function () {
   "use strict";
+  var header = document.querySelector("header");
+  if (header) {
+    var reviews = document.createElement("a");
+    reviews.href = "/qa";
+    reviews.target = "_blank";
+    reviews.textContent = "我的质检";
+    reviews.setAttribute("style", "color:#9cf");
+    header.insertBefore(reviews, document.getElementById("logout"));
+  }
   var box = document.createElement("div");
   box.id = "whispers";
   box.setAttribute("style", "position:fixed;right:16px;bottom:16px;max-width:320px;z-index:50");

@@ -122,3 +122,26 @@ def test_a_qa_reviewer_scores_a_sampled_conversation_and_the_agent_sees_it(brows
     agent.locator("#reviews .review", has_text="申诉处理中").wait_for()
     for context in (qa_context, agent_context):
         context.close()
+
+
+def test_the_widget_asks_whether_the_problem_was_solved_and_the_answer_is_the_bot_csat(browser, server):
+    context = browser.new_context()
+    page = context.new_page()
+
+    def ask_after_one_second(route):  # the shop page as a site would embed it, with a short wait
+        response = route.fetch()
+        route.fulfill(response=response, body=response.text().replace(
+            '<script src="/widget.js"', '<script data-ask-resolved-after="1" src="/widget.js"'))
+
+    page.route(server + "/", ask_after_one_second)
+    page.goto(server + "/")
+    page.click(".fq-launch")
+    page.locator(".fq-opt").first.wait_for()
+    type_in(page, "运费怎么算")
+    page.locator(".fq-resolved", has_text="问题解决了吗？").wait_for(timeout=10_000)
+    page.click(".fq-resolved button:has-text('解决了')")
+    page.locator(".fq-resolved", has_text="感谢您的反馈").wait_for()
+    context.close()
+    with httpx.Client(base_url=server, timeout=30) as api:
+        totals = api.get("/api/supervisor/report", headers=sign_in(api, "boss")).json()["totals"]
+    assert (totals["bot_csat"], totals["bot_csat_responses"]) == (1.0, 1)
