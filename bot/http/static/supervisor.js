@@ -6,6 +6,8 @@
   var token = sessionStorage.getItem("faqbot-agent-token");
   var me = null, watching = null, rows = {}, socket = null, pending = false;
   var STATES = {bot: "机器人", queued: "排队中", active: "人工中"};
+  var ROLES = {agent: "坐席", supervisor: "主管", admin: "管理员"};
+  function info(text, ok) { $("watch-error").textContent = text; $("watch-error").className = ok ? "ok" : "error"; }
   function $(id) { return document.getElementById(id); }
   function el(tag, cls, text) { var n = document.createElement(tag); if (cls) n.className = cls; if (text !== undefined) n.textContent = text; return n; }
   function call(method, path, body) {
@@ -51,7 +53,7 @@
       body.appendChild(tr);
     });
     var select = $("reassign-to");
-    if (!select.options.length) data.staff.forEach(function (s) { var o = el("option", "", s.name + "（" + s.role + "）"); o.value = s.id; select.appendChild(o); });
+    if (!select.options.length) data.staff.forEach(function (s) { var o = el("option", "", s.name + "（" + (ROLES[s.role] || s.role) + "）"); o.value = s.id; select.appendChild(o); });
   }
   function alerts(list) {
     var box = $("alerts");
@@ -82,31 +84,31 @@
         box.appendChild(line);
       });
       if (atBottom) box.scrollTop = box.scrollHeight;
-    }).catch(function (err) { $("watch-error").textContent = err.message; });
+    }).catch(function (err) { info(err.message); });
   }
   function handoffId() {
     var row = rows[watching];
-    if (!row || !row.handoff_id) { $("watch-error").textContent = "这个会话还没有转人工"; return null; }
-    $("watch-error").textContent = "";
+    if (!row || !row.handoff_id) { info("这个会话还没有转人工"); return null; }
+    info("", true);
     return row.handoff_id;
   }
   function act(path, body, done) {
     var id = handoffId();
     if (id === null) return;
     call("POST", "/api/supervisor/handoffs/" + id + path, body).then(function (d) { if (done) done(d); refresh(); })
-      .catch(function (err) { $("watch-error").textContent = err.message; });
+      .catch(function (err) { info(err.message); });
   }
   $("whisper").addEventListener("click", function () {
     var text = $("whisper-text").value.trim();
-    if (text) act("/whisper", {text: text}, function () { $("whisper-text").value = ""; $("watch-error").textContent = "已悄悄提醒坐席"; });
+    if (text) act("/whisper", {text: text}, function () { $("whisper-text").value = ""; info("已悄悄提醒坐席", true); });
   });
-  $("take-over").addEventListener("click", function () { act("/take-over", null, function () { $("watch-error").textContent = "已接管，可直接回复客户"; }); });
+  $("take-over").addEventListener("click", function () { act("/take-over", null, function () { info("已接管，可直接回复客户", true); }); });
   $("reassign").addEventListener("click", function () { act("/reassign", {agent_id: Number($("reassign-to").value)}); });
   $("reply").addEventListener("click", function () {
     var id = handoffId(), text = $("reply-text").value.trim();
     if (id === null || !text) return;
     call("POST", "/api/agent/handoffs/" + id + "/messages", {text: text}).then(function () { $("reply-text").value = ""; watch(watching); })
-      .catch(function (err) { $("watch-error").textContent = err.message; });
+      .catch(function (err) { info(err.message); });
   });
   function listen() {
     socket = new WebSocket(location.origin.replace(/^http/, "ws") + "/ws/agent");
