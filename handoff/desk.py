@@ -196,6 +196,10 @@ class AgentDesk:
             handoff["survey_id"] = self._invite(handoff, nps)
         return handoff
 
+    def abandon(self, handoff_id: int) -> None:
+        """The customer stopped waiting before an agent accepted (counted in the report's abandon_rate)."""
+        self._change(handoff_id, ("queued",), (), status="abandoned", closed=time.time())
+
     def leave_message(self, handoff_id: int) -> None:
         """The customer left the message the hand-off waited for."""
         self._change(handoff_id, (LEAVE_MESSAGE,), (), status="ticket", closed=time.time())

@@ -13,7 +13,7 @@ import re
 import threading
 from typing import Dict, Optional
 
-from handoff.desk import LEAVE_MESSAGE, OPEN, AgentDesk
+from handoff.desk import LEAVE_MESSAGE, OPEN, AgentDesk, DeskError
 from handoff.follow_up import FollowUps
 from handoff.router import HandoffRouter
 from handoff.webhooks import WebhookSender
@@ -272,6 +272,21 @@ class Conversations:
         self.hub.publish(DESK, {"type": "queue"})
         self._emit("handoff.closed", handoff)
         return handoff
+
+    def leave_queue(self, session_id: str) -> dict:
+        """The customer stops waiting for an agent: the bot is back, the hand-off counts as abandoned."""
+        handoff = self.desk.open_handoff(session_id)
+        if handoff is None or handoff["status"] != "queued":
+            raise DeskError("this conversation is not waiting for an agent")
+        self.desk.abandon(handoff["id"])
+        notice = message("left_queue", self._language(session_id))
+        message_id = self._notify(session_id, notice)
+        with self._guard:
+            if session_id in self.sessions:
+                self.sessions[session_id].turns = []
+        self.hub.publish(DESK, {"type": "queue"})
+        self._emit("handoff.abandoned", self.desk.handoff(handoff["id"]))
+        return {"type": "system", "text": notice, "message_id": message_id}
 
     def rate(self, survey_id: int, session_id: str, csat: int, nps: Optional[int], comment: str) -> None:
         accept_for = self.survey.accept_for_hours if self.survey else 72

@@ -185,12 +185,25 @@
     log.appendChild(box);
     scroll();
   }
+  var queueButton = null;
+  function leaveQueueButton(notice) {  // waiting for an agent is the customer's choice: they may stop
+    var b = queueButton = el("button", "fq-resolve fq-leave-queue", "不等了，取消排队");
+    b.type = "button";
+    b.addEventListener("click", function () {
+      fetch(base + "/api/sessions/" + encodeURIComponent(sessionId) + "/leave-queue", {method: "POST", headers: owned()})
+        .then(function (r) { return r.json(); })
+        .then(function (reply) { b.remove(); if (reply.type === "system") { withAgent(false); render(reply); } });
+    });
+    notice.appendChild(el("br"));
+    notice.appendChild(b);
+  }
   function render(reply) {
     if (!reply || !reply.type && typeof reply.text !== "string") {  // a refusal (too many messages, too long …)
       say((reply && (reply.error || reply.detail)) || "消息发送失败，请稍后再试。", "bot");
       return;
     }
     if (!seen(reply.message_id)) return;
+    if (queueButton && /^(agent|system|survey)$/.test(reply.type)) { queueButton.remove(); queueButton = null; }
     if (reply.handoff && reply.handoff.status === "queued") withAgent(true);
     if (reply.type === "relayed") return;  // an agent has the conversation: their answer comes as "agent"
     if (reply.type === "agent") { agentSays(reply.text, reply.author); return; }
@@ -206,7 +219,7 @@
     if (reply.decision === "answer") feedback(node, reply.message_id);
     if (reply.handoff) { handedOff = true; clearTimeout(resolvedTimer); }
     if (reply.decision === "answer") askResolvedLater(reply.message_id); else clearTimeout(resolvedTimer);
-    if (reply.handoff && reply.handoff.notice && seen(reply.handoff.notice_id)) note(reply.handoff.notice);
+    if (reply.handoff && reply.handoff.notice && seen(reply.handoff.notice_id)) leaveQueueButton(note(reply.handoff.notice));
   }
   // The conversation's token (from its first reply) proves this browser owns it: reading the history,
   // pushed agent messages, ratings and votes need it.

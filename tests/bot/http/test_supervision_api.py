@@ -160,3 +160,19 @@ def test_live_console_data_is_for_supervisors_only(server):
     assert client.get("/api/supervisor/live", headers=sign_in(client, "qa")).status_code == 403
     wait_until(lambda: client.get("/api/supervisor/live", headers=sign_in(client, "boss")).status_code == 200, 5,
                "the console's data for a supervisor")
+
+
+def test_a_customer_who_stops_waiting_is_counted_as_abandoned_and_the_bot_is_back(server):
+    _, client = server
+    sign_in(client, "gen", status="online")
+    customer = Customer(client, "impatient")
+    handoff_id = customer.say("转人工")["handoff"]["handoff_id"]
+    left = client.post("/api/sessions/impatient/leave-queue", headers=customer.owned)
+    assert left.status_code == 200 and left.json()["text"] == "已为您取消排队，机器人继续为您服务。"
+    assert client.post("/api/sessions/impatient/leave-queue", headers=customer.owned).status_code == 409
+    assert client.post("/api/sessions/impatient/leave-queue").status_code in (401, 403)  # not the customer's browser
+    assert client.post(f"/api/agent/handoffs/{handoff_id}/accept",
+                       headers=sign_in(client, "gen")).status_code == 409  # nobody waits any more
+    assert customer.say("运费怎么算")["type"] == "bot"
+    totals = client.get("/api/supervisor/report", headers=sign_in(client, "boss")).json()["totals"]
+    assert (totals["handoffs"], totals["abandon_rate"], totals["service_level"]) == (1, 1.0, 0.0)

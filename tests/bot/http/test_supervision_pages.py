@@ -145,3 +145,17 @@ def test_the_widget_asks_whether_the_problem_was_solved_and_the_answer_is_the_bo
     with httpx.Client(base_url=server, timeout=30) as api:
         totals = api.get("/api/supervisor/report", headers=sign_in(api, "boss")).json()["totals"]
     assert (totals["bot_csat"], totals["bot_csat_responses"]) == (1.0, 1)
+
+
+def test_a_waiting_customer_can_stop_waiting_in_the_widget(browser, server):
+    agent_context, agent = browser_sign_in(browser, server + "/agent", "wang")  # online: the customer is queued
+    agent.locator("#me", has_text="小王").wait_for()
+    shopper_context, shopper = customer(browser, server)
+    type_in(shopper, "转人工")
+    shopper.click(".fq-leave-queue")
+    shopper.locator(".fq-note", has_text="已为您取消排队").wait_for()
+    assert shopper.locator(".fq-leave-queue").count() == 0
+    type_in(shopper, "运费怎么算")  # the bot answers again
+    shopper.locator(".fq-bot", has_text="运费").last.wait_for()
+    for context in (agent_context, shopper_context):
+        context.close()
