@@ -40,10 +40,9 @@ def load_operations(conn, start: float) -> dict:
                         handoffs.c.rule, handoffs.c.status, handoffs.c.agent_id, handoffs.c.accepted,
                         handoffs.c.closed, handoffs.c.channel)
                  .where(handoffs.c.created >= start, handoffs.c.status.notin_(NEVER_QUEUED)).order_by(handoffs.c.id))
+    handed = select(handoffs.c.session_id).where(handoffs.c.created >= start)
     said = rows(select(messages.c.session_id, messages.c.created, messages.c.sender)
-                .join(handoffs, handoffs.c.session_id == messages.c.session_id)
-                .where(handoffs.c.created >= start, messages.c.sender.in_(("agent", "customer")))
-                .order_by(messages.c.id))
+                .where(messages.c.session_id.in_(handed), messages.c.sender == "agent").order_by(messages.c.id))
     scores = dict(conn.execute(select(qa_reviews.c.handoff_id, qa_reviews.c.score)
                                .join(handoffs, handoffs.c.id == qa_reviews.c.handoff_id)
                                .where(handoffs.c.created >= start)).all())
