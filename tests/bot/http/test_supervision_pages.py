@@ -110,6 +110,7 @@ def test_a_qa_reviewer_scores_a_sampled_conversation_and_the_agent_sees_it(brows
     for field, points in (("greeting", 8), ("accuracy", 15), ("empathy", 10), ("resolution", 12), ("compliance", 0)):
         qa.fill(f"#items input[name={field}]", str(points))
     qa.fill("#comment", "使用了禁用语")
+    qa.screenshot(path=str(ARTEFACTS / "qa-inspect.png"), full_page=True)
     qa.click("#scorecard button")
     qa.locator("#reviews .review", has_text="45 分").wait_for()
     qa.screenshot(path=str(ARTEFACTS / "qa-review.png"), full_page=True)
