@@ -58,6 +58,7 @@
     hotTable(hot);
     unknown(hot);
     callbackTable(callbacks);
+    digest();
     $("updated").textContent = "更新于 " + new Date().toLocaleTimeString("zh-CN");
   }
   function groups(names) {
@@ -192,6 +193,23 @@
     });
     exportable($("callbacks"), "待回访");
   }
+  function digest() {
+    if (!$("digest-day").value) $("digest-day").value = new Date().toISOString().slice(0, 10);
+    api("/api/supervisor/digest?day=" + $("digest-day").value).then(function (d) {
+      $("digest-summary").textContent = "评价 " + d.ratings + " 条，不满意 " + d.unhappy + " 条";
+      head($("digest"), ["满意度", "NPS", "技能组", "坐席", "留言"]);
+      var body = $("digest").tBodies[0];
+      body.textContent = "";
+      d.comments.forEach(function (c) {
+        var tr = el("tr");
+        [c.csat === null ? "—" : c.csat + "★", c.nps === null ? "—" : String(c.nps), c.group, c.agent || "—", c.comment]
+          .forEach(function (v) { tr.appendChild(el("td", "", v)); });
+        body.appendChild(tr);
+      });
+      exportable($("digest"), "评价留言");
+    });
+  }
+  $("digest-day").addEventListener("change", digest);
   ["since", "by", "group"].forEach(function (id) { $(id).addEventListener("change", load); });
   ["channel", "agent"].forEach(function (id) { $(id).addEventListener("change", load); });
   function schedule() {

@@ -75,7 +75,7 @@ def test_the_dashboard_draws_trend_charts_with_chinese_labels_and_warns(browser,
             api.post(f"/api/agent/handoffs/{handoff_id}/messages", json={"text": "您好"}, headers=wang)
             survey = api.post(f"/api/agent/handoffs/{handoff_id}/close", headers=wang).json()["survey_id"]
             if rating:
-                talker.rate(survey, rating)
+                talker.rate(survey, rating, comment="回复很快，很专业")
         Customer(api, "bot-only").say("运费怎么算")
     context, page = browser_sign_in(browser, server + "/dashboard", "boss")
     page.locator("#charts svg").nth(3).wait_for()
@@ -88,7 +88,8 @@ def test_the_dashboard_draws_trend_charts_with_chinese_labels_and_warns(browser,
     text = page.locator("#board").inner_text()
     assert "participation_rate" not in text and "first_response_p50_s" not in text
     assert page.locator("#agents tbody tr", has_text="wang").count() == 1
-    assert page.locator(".export button", has_text="导出 Excel").count() >= 5
+    page.locator("#digest tbody tr", has_text="回复很快，很专业").wait_for()  # today's comments
+    assert page.locator(".export button", has_text="导出 Excel").count() >= 6
     with page.expect_download() as download:
         page.locator("#agents").locator("xpath=preceding-sibling::div[1]").locator("button", has_text="导出 Excel").click()
     assert download.value.suggested_filename.endswith(".xlsx")
