@@ -15,7 +15,7 @@ import time
 from collections import defaultdict
 from typing import Dict, List, Optional
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.config import SupervisionConfig
 from bot.privacy import mask_pii
@@ -50,8 +50,9 @@ def _load(store: ConversationStore, cutoff: float):
         found = conn.execute(select(handoffs).where(handoffs.c.status.in_(("queued", "active")))
                              .order_by(handoffs.c.id)).all()
         open_handoffs = {h.session_id: dict(h._mapping) for h in found}
-        recent = select(messages.c.session_id).where(messages.c.created >= cutoff).distinct()
-        wanted = list(open_handoffs) + [r[0] for r in conn.execute(recent)]
+        recent = select(messages.c.session_id).where(messages.c.created >= cutoff).group_by(messages.c.session_id) \
+            .order_by(func.max(messages.c.id).desc()).limit(MAX_CONVERSATIONS)  # a busy hour: the newest only
+        wanted = list(dict.fromkeys(list(open_handoffs) + [r[0] for r in conn.execute(recent)]))
         rows = conn.execute(select(messages.c.session_id, messages.c.created, messages.c.sender, messages.c.text,
                                    messages.c.emotion, messages.c.author)
                             .where(messages.c.session_id.in_(wanted)).order_by(messages.c.id)).all() if wanted else []
