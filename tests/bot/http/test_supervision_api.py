@@ -5,6 +5,7 @@ import json
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from bot.config import HandoffConfig
@@ -12,7 +13,7 @@ from bot.http.app import create_app
 from bot.store import ConversationStore
 from tests.browser import serving
 from tests.bot.http.test_staff_events import _heard, _socket
-from tests.conftest import Customer, add_staff, sign_in, wait_until
+from tests.conftest import Customer, add_staff, sign_in, started_workbench, wait_until, workbench_app
 
 ANGRY = "你们这是什么破服务，气死我了，骗子！！！"
 
@@ -176,3 +177,19 @@ def test_a_customer_who_stops_waiting_is_counted_as_abandoned_and_the_bot_is_bac
     assert customer.say("运费怎么算")["type"] == "bot"
     totals = client.get("/api/supervisor/report", headers=sign_in(client, "boss")).json()["totals"]
     assert (totals["handoffs"], totals["abandon_rate"], totals["service_level"]) == (1, 1.0, 0.0)
+
+
+def test_a_qa_finding_reaches_the_trainers_suggestions(tmp_path):
+    bench, bot = started_workbench(str(tmp_path / "w.sqlite3"), tmp_path)
+    client = TestClient(workbench_app(bench, bot, ("gen", "agent"), ("qa", "qa"), ("tr", "trainer")))
+    customer, gen, handoff_id = _accepted(client, "finding")
+    client.post(f"/api/agent/handoffs/{handoff_id}/close", headers=gen)
+    qa = sign_in(client, "qa")
+    scores = {i["key"]: i["max"] for i in client.get("/api/qa/me", headers=qa).json()["scorecard"]}
+    review = client.post(f"/api/qa/handoffs/{handoff_id}/review", json={"scores": scores}, headers=qa).json()
+    assert review["score"] == 100.0
+    client.post(f"/api/qa/reviews/{review['id']}/suggestion", headers=qa,
+                json={"question": "以旧换新怎么算价", "answer": "按旧机评估价抵扣。"})
+    found = [s for s in client.get("/api/trainer/suggestions", headers=sign_in(client, "tr")).json() if s["kind"] == "qa"]
+    assert [(s["questions"], s["answer"], s["action"]) for s in found] == [(["以旧换新怎么算价"], "按旧机评估价抵扣。", "new_entry")]
+    assert found[0]["reason"].startswith("质检发现")
