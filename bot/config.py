@@ -151,6 +151,37 @@ class WebhookConfig:
 
 
 @dataclass(frozen=True)
+class TargetsConfig:
+    """What the dashboard compares against and alerts on (docs/operations.md)."""
+    csat: float = 0.9  # share of 4–5 ratings
+    service_level: float = 0.8  # share accepted within the group's service_level_seconds
+    participation: float = 0.5  # below it CSAT is not representative: the dashboard warns
+    abandon_rate: float = 0.1  # at most
+    first_response_p50_s: float = 30.0  # at most
+
+
+@dataclass(frozen=True)
+class SupervisionConfig:
+    """Service levels, live-console alerts, quality inspection and call-backs (handoff/supervision_settings.py)."""
+    service_level_seconds: tuple = (("default", 20),)  # skill group → seconds to accept within ("default": others)
+    complaint_groups: tuple = ("complaints",)  # a hand-off to these groups is a complaint
+    targets: TargetsConfig = field(default_factory=TargetsConfig)
+    emotion_alert: float = 0.85  # live console: a customer message this negative raises an alert
+    emotion_rise: float = 0.3  # … or emotion climbing this much over the last three messages
+    agent_silent_seconds: int = 60  # a customer waiting this long for the agent's reply
+    live_minutes: int = 30  # bot conversations with a message this recent are shown live
+    qa_sample_percent: float = 10.0  # closed hand-offs sampled at random for quality inspection
+    qa_low_csat: int = 2  # ratings at most this are always sampled, as are complaints and high emotion
+    qa_scorecard: Optional[str] = None  # YAML scorecard; null: handoff/data/scorecard.yml
+    forbidden_words: tuple = ("不知道", "没办法", "你自己看", "随便你")  # an agent must never write these
+    slow_first_reply_seconds: int = 60  # automatic QA check
+    long_silence_seconds: int = 180  # automatic QA check: customer waiting this long mid-conversation
+    callback_csat_at_most: int = 2  # ratings this low create a call-back task for the group lead …
+    callback_nps_at_most: int = 6  # … as do NPS answers this low
+    callback_due_hours: float = 4.0  # … due within this many hours
+
+
+@dataclass(frozen=True)
 class HandoffConfig:
     groups: tuple = ("general", "expert", "complaints")  # skill groups agents belong to
     rules: tuple = ()  # transfer rules inline; none: rules_file, else handoff/default_rules.yml
@@ -165,6 +196,7 @@ class HandoffConfig:
     survey: SurveyConfig = field(default_factory=SurveyConfig)
     first_contact_window_hours: int = 24  # a new conversation by the same customer within it = not resolved
     webhook: WebhookConfig = field(default_factory=WebhookConfig)
+    supervision: SupervisionConfig = field(default_factory=SupervisionConfig)
 
     UNAVAILABLE = ("ticket", "queue")
 
@@ -274,6 +306,8 @@ def _build(cls, data: Any, where: str):
             if not isinstance(value, dict) or not all(isinstance(v, list) for v in value.values()):
                 raise ConfigError(f"{key}: expected a mapping of attribute name to a list of categories")
             values[name] = tuple((str(k), tuple(map(str, v))) for k, v in value.items())
+        elif name == "service_level_seconds":
+            values[name] = _seconds_per_group(value, key)
         elif name == "topic_groups":
             values[name] = _pairs(value, key)
         elif name == "rules":
@@ -296,6 +330,18 @@ def _pairs(value: Any, key: str) -> tuple:
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
         raise ConfigError(f"{key}: expected a mapping of category prefix to skill group")
     return tuple(sorted((str(k), v) for k, v in value.items()))
+
+
+def _seconds_per_group(value: Any, key: str) -> tuple:
+    """A number (every group) or a mapping of skill group (or "default") to seconds → sorted pairs."""
+    if isinstance(value, list) and all(isinstance(p, list) and len(p) == 2 for p in value):
+        value = dict(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = {"default": value}
+    if not isinstance(value, dict) or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0
+                                              for v in value.values()):
+        raise ConfigError(f"{key}: expected seconds, or a mapping of skill group to seconds")
+    return tuple(sorted((str(k), float(v)) for k, v in value.items()))
 
 
 def _coerce(default: Any, value: Any, key: str) -> Any:
@@ -417,6 +463,9 @@ def _resolve_paths(cfg: Config, base: Path) -> Config:
     rules_file = cfg.handoff.rules_file
     if rules_file and not Path(rules_file).is_absolute():
         rules_file = str((base / rules_file).resolve())
+    scorecard = cfg.handoff.supervision.qa_scorecard
+    if scorecard and not Path(scorecard).is_absolute():
+        scorecard = str((base / scorecard).resolve())
     curation = cfg.curation
     curation = dataclasses.replace(curation, **{
         name: str((base / value).resolve()) if value and not Path(value).is_absolute() else value
@@ -426,7 +475,8 @@ def _resolve_paths(cfg: Config, base: Path) -> Config:
         model = str((base / model).resolve())
     return dataclasses.replace(cfg, segmenter=dataclasses.replace(seg, **resolved),
                                dense=dataclasses.replace(cfg.dense, model=model),
-                               handoff=dataclasses.replace(cfg.handoff, rules_file=rules_file),
+                               handoff=dataclasses.replace(cfg.handoff, rules_file=rules_file, supervision=dataclasses
+                                                           .replace(cfg.handoff.supervision, qa_scorecard=scorecard)),
                                curation=curation)
 
 

@@ -20,6 +20,7 @@ MESSAGES = {
         "accepted": "客服 {agent} 为您服务。",
         "transferred": "正在为您转接到{group}，请稍候。",
         "closed": "本次人工服务已结束，机器人继续为您服务。",
+        "left_queue": "已为您取消排队，机器人继续为您服务。",
         "survey": "请为本次人工服务打分：",
     },
     "en": {
@@ -40,6 +41,7 @@ MESSAGES = {
         "accepted": "{agent} is now helping you.",
         "transferred": "Transferring you to {group}, please wait.",
         "closed": "The agent has closed this chat. The assistant is back if you need anything.",
+        "left_queue": "You left the queue. The assistant is back if you need anything.",
         "survey": "How satisfied were you with the agent?",
     },
 }

@@ -15,10 +15,10 @@ from typing import Dict, List, Optional, Sequence
 
 from sqlalchemy import bindparam, func, insert, select, update
 
-from bot.store import ConversationStore, agent_tokens, agents, handoffs, serialised, surveys, tickets
+from bot.store import ConversationStore, agent_presence, agent_tokens, agents, handoffs, serialised, surveys, tickets
 from knowledge_base.errors import Conflict, Forbidden, NotFound
 
-ROLES = ("agent", "supervisor", "admin", "trainer")  # trainers curate the KB, never chat
+ROLES = ("agent", "supervisor", "admin", "trainer", "qa")  # trainers curate the KB, never chat; qa inspects quality
 STATUSES = ("online", "away", "offline")
 TOKEN_HOURS = 12
 OPEN = ("queued", "active")  # a person has (or will have) the conversation: the bot is silent
@@ -107,6 +107,7 @@ class AgentDesk:
             raise DeskError(f"status {status!r}: choose one of {STATUSES}")
         with self.engine.begin() as conn:
             conn.execute(update(agents).where(agents.c.id == agent_id).values(status=status))
+            conn.execute(insert(agent_presence).values(agent_id=agent_id, status=status, created=time.time()))  # occupancy
 
     @serialised
     def agents(self) -> List[dict]:
@@ -194,6 +195,10 @@ class AgentDesk:
         if survey:
             handoff["survey_id"] = self._invite(handoff, nps)
         return handoff
+
+    def abandon(self, handoff_id: int) -> None:
+        """The customer stopped waiting before an agent accepted (counted in the report's abandon_rate)."""
+        self._change(handoff_id, ("queued",), (), status="abandoned", closed=time.time())
 
     def leave_message(self, handoff_id: int) -> None:
         """The customer left the message the hand-off waited for."""

@@ -8,7 +8,12 @@ surveys sent in it, and the answer feedback given in it on those conversations:
   one's last message (customers are known by the host page's customer id, else by the session);
 - CSAT: share of 4–5 among ratings, and the mean; participation: ratings / invitations sent (an
   unanswered invitation counts against it); NPS: % promoters (9–10) − % detractors (0–6);
-- answer feedback: 👍 / 👎 on bot answers.
+- answer feedback: 👍 / 👎 on bot answers;
+- the hand-offs' contact-centre metrics (waits, service level, abandonment, handling, occupancy,
+  complaints, bot-only satisfaction, QA): ``handoff/operations_report.py``.
+
+Filters (``channel``, ``group``, ``agent``) keep the conversations, ratings and hand-offs that match;
+a conversation's agent is who had its last hand-off, "(none)" when nobody accepted it.
 """
 from __future__ import annotations
 
@@ -21,10 +26,13 @@ from typing import Dict, Iterable, List, Optional
 
 from sqlalchemy import select
 
-from bot.store import ConversationStore, feedback, messages, sessions, surveys
+from bot.config import SupervisionConfig
+from bot.store import ConversationStore, agents, feedback, handoffs, messages, sessions, surveys
+from handoff.operations_report import NOBODY, enrich_handoffs, load_operations, operational_metrics
 from knowledge_base.errors import InvalidInput
 
-GROUPINGS = ("channel", "group", "rule", "day")
+GROUPINGS = ("channel", "group", "rule", "day", "agent")
+FILTERS = ("channel", "group", "agent")
 BOT_ONLY = "(bot)"
 SPAN = re.compile(r"^(\d+)([mhdw])$")
 UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -47,32 +55,74 @@ def parse_since(since: str, now: Optional[float] = None) -> float:
 
 
 def outcome_report(store: ConversationStore, since: str = "30d", by: Optional[str] = None,
-                   window_hours: float = 24, now: Optional[float] = None) -> dict:
+                   window_hours: float = 24, now: Optional[float] = None,
+                   supervision: SupervisionConfig = SupervisionConfig(), **where: Optional[str]) -> dict:
+    """``where``: filters ``channel``, ``group``, ``agent`` (a username); None or "" keeps everything."""
     if by is not None and by not in GROUPINGS:
         raise InvalidInput(f"by: {by!r}; choose one of {GROUPINGS}")
+    unknown = sorted(set(where) - set(FILTERS))
+    if unknown:
+        raise InvalidInput(f"filters {unknown}; choose among {FILTERS}")
+    where = {k: v for k, v in where.items() if v}
+    now = now or time.time()
     start = parse_since(since, now)
     data = _load(store, start)
-    conversations = _conversations(data, window_hours * 3600)
-    rated = [dict(s, day=_day(s["created"])) for s in data["surveys"]]
+    names = data["agents"]
+    conversations = _kept(_conversations(data, window_hours * 3600, names), where)
+    rated = _kept([dict(s, day=_day(s["created"]), agent=names.get(s["agent_id"], NOBODY)) for s in data["surveys"]],
+                  where)
     by_session = {c["session"]: c for c in conversations}
     feedback_rows = [dict(f, **{k: by_session[f["session_id"]][k] for k in GROUPINGS})
                      for f in data["feedback"] if f["session_id"] in by_session]
-    report = {"since": _iso(start), "until": _iso(now or time.time()), "by": by,
+    found = _kept(enrich_handoffs(data, names, _day), where)
+    answers = [dict(a, **{k: by_session[a["session_id"]][k] for k in GROUPINGS})
+               for a in data["resolved"] if a["session_id"] in by_session
+               and not by_session[a["session_id"]]["transferred"]]
+    in_scope = _agents_in_scope(data["agent_rows"], where)
+
+    def metrics(convs, rated_, feedback_, found_, answers_, agent_ids):
+        return dict(_metrics(convs, rated_, feedback_),
+                    **operational_metrics(found_, len(convs), [a["value"] for a in answers_], data["presence"],
+                                          agent_ids, (start, now), supervision))
+
+    report = {"since": _iso(start), "until": _iso(now), "by": by, "filters": where,
               "first_contact_window_hours": window_hours,
-              "totals": _metrics(conversations, rated, feedback_rows)}
+              "totals": metrics(conversations, rated, feedback_rows, found, answers, in_scope)}
     if by:
-        keys = sorted({c[by] for c in conversations} | {s[by] for s in rated})
-        report["rows"] = [dict(key=k, **_metrics([c for c in conversations if c[by] == k],
-                                                 [s for s in rated if s[by] == k],
-                                                 [f for f in feedback_rows if f[by] == k]))
-                          for k in keys]
+        keys = sorted({c[by] for c in conversations} | {s[by] for s in rated} | {h[by] for h in found})
+        ids = {v: k for k, v in names.items()}
+        report["rows"] = [dict(key=k, **metrics([c for c in conversations if c[by] == k],
+                                                [s for s in rated if s[by] == k],
+                                                [f for f in feedback_rows if f[by] == k],
+                                                [h for h in found if h[by] == k], [a for a in answers if a[by] == k],
+                                                [ids[k]] if by == "agent" and k in ids else in_scope))
+                          for k in keys if not (by == "agent" and k == NOBODY)]
     return report
+
+
+def _kept(rows: List[dict], where: dict) -> List[dict]:
+    return [r for r in rows if all(r[k] == v for k, v in where.items())]
+
+
+def _agents_in_scope(agent_rows: List[dict], where: dict) -> Optional[List[int]]:
+    """Whose online time occupancy counts: the agent filtered on, or the group's agents; None: everyone."""
+    if "agent" in where:
+        return [a["id"] for a in agent_rows if a["username"] == where["agent"]]
+    if "group" in where:
+        return [a["id"] for a in agent_rows if where["group"] in json.loads(a["groups"])]
+    return None
 
 
 def _load(store: ConversationStore, start: float) -> dict:
     with store._lock, store.engine.connect() as conn:
         rows = lambda query: [dict(r._mapping) for r in conn.execute(query)]  # noqa: E731
+        agent_rows = rows(select(agents.c.id, agents.c.username, agents.c.groups).where(agents.c.role.notin_(("trainer", "qa"))))
         return {
+            **load_operations(conn, start), "agent_rows": agent_rows,
+            "agents": {a["id"]: a["username"] for a in agent_rows},
+            "last_agent": dict(conn.execute(select(handoffs.c.session_id, handoffs.c.agent_id)
+                                            .where(handoffs.c.created >= start, handoffs.c.agent_id.isnot(None))
+                                            .order_by(handoffs.c.id)).all()),
             "sessions": rows(select(sessions.c.id, sessions.c.channel, sessions.c.created, sessions.c.customer_id)
                              .where(sessions.c.created >= start)),
             "messages": rows(select(messages.c.session_id, messages.c.id, messages.c.sender, messages.c.decision,
@@ -88,7 +138,7 @@ def _load(store: ConversationStore, start: float) -> dict:
         }
 
 
-def _conversations(data: dict, window: float) -> List[dict]:
+def _conversations(data: dict, window: float, names: Dict[int, str]) -> List[dict]:
     by_session: Dict[str, List[dict]] = defaultdict(list)
     for m in data["messages"]:
         by_session[m["session_id"]].append(m)
@@ -114,7 +164,7 @@ def _conversations(data: dict, window: float) -> List[dict]:
         repeat = any(ended < t <= ended + window for t in starts[s["customer_id"] or s["id"]])
         out.append({"session": s["id"], "channel": s["channel"], "day": _day(s["created"]),
                     "group": moved["group"] if moved else BOT_ONLY, "rule": moved["rule"] if moved else BOT_ONLY,
-                    "transferred": moved is not None,
+                    "agent": names.get(data["last_agent"].get(s["id"]), NOBODY), "transferred": moved is not None,
                     "self_served": moved is None and last is not None and last["decision"] == "answer"
                     and last["id"] not in unhelpful,
                     "first_contact": not repeat})

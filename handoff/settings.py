@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
+
 from bot.config import Config, ConfigError
+from handoff.quality import load_scorecard
 from handoff.rules import DEFAULT_RULES_FILE, RuleError, RuleSet
 from handoff.schedule import BusinessHours, ScheduleError
 
@@ -16,7 +19,30 @@ def checked(config: Config) -> Config:
         business_hours(config.handoff)
     except (RuleError, ScheduleError) as exc:
         raise ConfigError(str(exc)) from exc
+    _check_supervision(config.handoff)
     return config
+
+
+def _check_supervision(handoff) -> None:
+    """Service-level and complaint groups must be skill groups; the QA scorecard must load; shares are shares."""
+    settings, groups = handoff.supervision, set(handoff.groups)
+    unknown = sorted({g for g, _ in settings.service_level_seconds} - groups - {"default"})
+    if unknown:
+        raise ConfigError(f"handoff.supervision.service_level_seconds: {unknown} are not skill groups "
+                          f"(handoff.groups: {sorted(groups)}, or default)")
+    unknown = sorted(set(settings.complaint_groups) - groups)
+    if unknown:
+        raise ConfigError(f"handoff.supervision.complaint_groups: {unknown} are not skill groups")
+    targets = settings.targets
+    for name in ("csat", "service_level", "participation", "abandon_rate"):
+        if not 0 <= getattr(targets, name) <= 1:
+            raise ConfigError(f"handoff.supervision.targets.{name}: a share from 0 to 1")
+    if not 0 <= settings.qa_sample_percent <= 100:
+        raise ConfigError("handoff.supervision.qa_sample_percent: from 0 to 100")
+    try:
+        load_scorecard(settings.qa_scorecard)
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        raise ConfigError(f"handoff.supervision.qa_scorecard: {exc}") from exc
 
 
 def rule_set(config) -> RuleSet:

@@ -64,6 +64,8 @@ def describe(suggestion: dict, language: str = "zh") -> str:
     if kind == "learned":
         return words["learned"].format(clicks=detail.get("clicks") or 0, votes=detail.get("helpful_votes") or 0,
                                        **values)
+    if kind == "qa":  # a quality reviewer's finding (handoff/quality.py)
+        return ("质检发现：" if words is _WORDS["zh"] else "Quality review finding: ") + f"{detail.get('by', '')}"
     if kind == "handoff":
         return words["handoff_add" if suggestion.get("action") == "add_similar" else "handoff_new"].format(**values)
     return " ".join(_mined(words, suggestion, detail, evidence, values))

@@ -15,11 +15,12 @@ def register(app: typer.Typer, handoff_app: typer.Typer, agent_app: typer.Typer)
     agent_app.command("list")(agent_list)
     handoff_app.command("explain")(handoff_explain)
     app.command()(report)
+    app.command()(digest)
     app.command()(forget)
 
 
 def agent_add(username: str, name: str = typer.Option("", help="shown to customers (default: the username)"),
-              role: str = typer.Option("agent", help="agent | supervisor | admin"),
+              role: str = typer.Option("agent", help="agent | supervisor | admin | trainer | qa"),
               groups: str = typer.Option("general", help="comma-separated skill groups"),
               password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
               config: Optional[Path] = ConfigOption, db: str = DbOption):
@@ -48,10 +49,14 @@ def agent_list(config: Optional[Path] = ConfigOption, db: str = DbOption):
 
 def report(db: str = DbOption, config: Optional[Path] = ConfigOption,
            since: str = typer.Option("30d", help="7d, 24h, 2026-11-01 or all"),
-           by: Optional[str] = typer.Option(None, help="channel | group | rule | day"),
+           by: Optional[str] = typer.Option(None, help="channel | group | rule | day | agent"),
            format: str = typer.Option("table", "--format", "-f", help="table | json | html"),
-           out: Optional[Path] = typer.Option(None, "--out", "-o", help="write here instead of printing")):
-    """Outcome metrics: post-hand-off CSAT and participation, NPS, transfer, self-service, FCR, feedback."""
+           out: Optional[Path] = typer.Option(None, "--out", "-o", help="write here instead of printing"),
+           channel: Optional[str] = typer.Option(None, help="only this channel"),
+           group: Optional[str] = typer.Option(None, help="only this skill group ((bot): not handed off)"),
+           agent: Optional[str] = typer.Option(None, help="only this agent's conversations (username)")):
+    """Outcome and contact-centre metrics: CSAT, participation, NPS, transfer, self-service, FCR, feedback;
+    queue waits, service level, abandonment, first response, handling time, occupancy, complaints, bot CSAT."""
     from handoff.report import outcome_report
     from handoff.report_format import render_report
 
@@ -60,10 +65,41 @@ def report(db: str = DbOption, config: Optional[Path] = ConfigOption,
     if format not in ("table", "json", "html"):
         fail(f"unknown format {format!r}; choose table, json or html")
     try:
-        data = outcome_report(ConversationStore(db), since, by, load_settings(config).handoff.first_contact_window_hours)
+        handoff = load_settings(config).handoff
+        data = outcome_report(ConversationStore(db), since, by, handoff.first_contact_window_hours,
+                              supervision=handoff.supervision, channel=channel, group=group, agent=agent)
     except ValueError as exc:
         fail(str(exc))
     print_or_write(render_report(data, format), out)
+
+
+def digest(day: Optional[str] = typer.Option(None, help="2026-11-01 (UTC); default: yesterday"),
+           db: str = DbOption, config: Optional[Path] = ConfigOption,
+           format: str = typer.Option("table", "--format", "-f", help="table | json")):
+    """The daily digest for team leads: a day's survey comments, lowest ratings first, and the open
+    call-backs to unhappy customers (run it from cron each morning)."""
+    from datetime import datetime, timedelta, timezone
+
+    from handoff.follow_up import FollowUps
+
+    from bot.store import ConversationStore
+
+    day = day or (datetime.now(timezone.utc).date() - timedelta(days=1)).isoformat()
+    follow_ups = FollowUps(ConversationStore(db), load_settings(config).handoff.supervision)
+    try:
+        data = dict(follow_ups.digest(day), callbacks=follow_ups.tasks("open"))
+    except ValueError as exc:
+        fail(str(exc))
+    if format == "json":
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"{day}: {data['ratings']} ratings, {data['unhappy']} unhappy, {len(data['comments'])} comments")
+    for c in data["comments"]:
+        typer.echo(f"  CSAT {c['csat']}  {c['group']:<10} {c['agent'] or '—':<8} {c['comment']}")
+    typer.echo(f"open call-backs: {len(data['callbacks'])}")
+    for t in data["callbacks"]:
+        overdue = "  OVERDUE" if t["overdue"] else ""
+        typer.echo(f"  #{t['id']} {t['group']:<10} {t['reason']:<14} due {datetime.fromtimestamp(t['due'], timezone.utc):%Y-%m-%d %H:%M} UTC{overdue}")
 
 
 def handoff_explain(transcript: Path = typer.Option(..., "--transcript", "-t", help="conversation(s): .yml, "

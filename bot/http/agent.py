@@ -63,8 +63,8 @@ def agent_router(conversations: Conversations, handoff: HandoffConfig,
         found = desk.agent_for_token(token) if token else None
         if found is None:
             raise HTTPException(401, "sign in first", headers={"WWW-Authenticate": "Bearer"})
-        if found["role"] == "trainer":
-            raise HTTPException(403, "the workspace is for agents; trainers work at /trainer")
+        if found["role"] in ("trainer", "qa"):
+            raise HTTPException(403, "the workspace is for agents; trainers work at /trainer, QA at /qa")
         return found
 
     def supervisor(me: dict = Depends(agent)) -> dict:
@@ -145,8 +145,10 @@ def agent_router(conversations: Conversations, handoff: HandoffConfig,
     @router.get("/api/report", summary="Outcome metrics: CSAT, participation, NPS, transfer, self-service, FCR",
                 tags=["report"])
     def report(since: str = Query("30d", max_length=32), by: Optional[str] = Query(None, pattern=_BY),
-               me: dict = Depends(supervisor)) -> dict:
-        return outcome_report(conversations.store, since, by, handoff.first_contact_window_hours)
+               channel: Optional[str] = Query(None, max_length=32), group: Optional[str] = Query(None, max_length=32),
+               agent: Optional[str] = Query(None, max_length=64), me: dict = Depends(supervisor)) -> dict:
+        return outcome_report(conversations.store, since, by, handoff.first_contact_window_hours,
+                              supervision=handoff.supervision, channel=channel, group=group, agent=agent)
 
     @router.websocket("/ws/agent")
     async def events(websocket: WebSocket):

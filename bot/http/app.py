@@ -23,6 +23,7 @@ from bot.http.rasa_rest import rasa_router
 from bot.http.request_limits import RequestLimits
 from bot.http.schemas import ERROR_RESPONSES
 from bot.http.security_headers import SecurityHeaders
+from bot.http.supervisor import supervisor_router
 from bot.http.trainer import trainer_router
 from bot.service.conversations import Conversations
 from bot.service.hub import EventHub
@@ -49,6 +50,7 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
     conversations = Conversations.build(bot, store or ConversationStore(), handoff, env.webhook_secret)
     limiter = _limiters(app, conversations.hub, settings.redis_url, settings.redis_prefix)
     app.include_router(agent_router(conversations, handoff, limiter, env.webhook_secret))  # /ws/agent before /ws/{id}
+    app.include_router(supervisor_router(conversations, handoff))
     versions = _follow_versions(app, conversations, handoff, workbench, serving_version)
     gate = Gatekeeper(conversations.store, settings, limiter, env.session_secret)
     answering = AnsweringPool(settings.answering_threads)

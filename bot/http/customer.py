@@ -111,6 +111,12 @@ def customer_router(conversations: Conversations, gate: Gatekeeper, answering: A
         conversations.rate(survey_id, rating.session_id, rating.csat, rating.nps, rating.comment)
         return {"status": "thanks"}
 
+    @router.post("/api/sessions/{session_id}/leave-queue", summary="The customer stops waiting for an agent")
+    def leave_queue(session_id: str, request: Request, x_session_token: Optional[str] = Header(None)) -> dict:
+        gate.limit(session_id[:128], address(request))
+        gate.owner(session_id[:128], x_session_token)
+        return conversations.leave_queue(session_id[:128])
+
     @router.get("/api/suggest", summary="Standard questions matching what the customer is typing")
     def suggest(request: Request, q: str = Query(..., max_length=200), limit: int = Query(5, ge=1, le=20)) -> List[dict]:
         gate.limit_reads(address(request))
@@ -133,7 +139,7 @@ def customer_router(conversations: Conversations, gate: Gatekeeper, answering: A
     def feedback(item: FeedbackIn, request: Request, x_session_token: Optional[str] = Header(None)) -> dict:
         gate.limit(item.session_id, address(request))
         gate.owner(item.session_id, x_session_token)
-        feedback_id = store.add_feedback(item.session_id, item.message_id, "helpful", "yes" if item.helpful else "no")
+        feedback_id = store.add_feedback(item.session_id, item.message_id, item.kind, "yes" if item.helpful else "no")
         return {"feedback_id": feedback_id}
 
     return router

@@ -11,7 +11,7 @@ JAVASCRIPT = "application/javascript"
 # The pages' scripts, each served by name (a fixed list: no path from the request reaches the disk):
 # the widget, the sign-in form of the workspace and the dashboard, and the pages' own.
 SCRIPTS = ("widget.js", "signin.js", "agent.js", "dashboard.js", "trainer.js", "trainer-i18n.js", "trainer-try.js",
-           "trainer-analytics.js")
+           "trainer-analytics.js", "charts.js", "supervisor.js", "qa.js", "whisper.js")
 
 
 def pages_router() -> APIRouter:
@@ -39,6 +39,16 @@ def pages_router() -> APIRouter:
     def dashboard_page() -> FileResponse:
         """Outcome metrics for supervisors."""
         return FileResponse(STATIC / "dashboard.html")
+
+    @router.get("/supervisor")
+    def supervisor_page() -> FileResponse:
+        """The live console: every conversation, alerts, whisper, take over, reassign."""
+        return FileResponse(STATIC / "supervisor.html")
+
+    @router.get("/qa")
+    def quality_page() -> FileResponse:
+        """Quality inspection: the sample, the scorecard; agents see their scores and appeal."""
+        return FileResponse(STATIC / "qa.html")
 
     return router
 

@@ -38,6 +38,8 @@ class FeedbackIn(BaseModel):
     session_id: str = Field(..., min_length=1, max_length=128)
     message_id: int = Field(..., ge=1, le=2**63 - 1)
     helpful: bool
+    # "helpful": 👍/👎 on this answer; "resolved": 问题解决了吗？ at the end of a bot-only conversation (bot CSAT)
+    kind: str = Field("helpful", pattern="^(helpful|resolved)$")
 
 
 class RasaMessageIn(BaseModel):

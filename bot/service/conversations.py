@@ -13,7 +13,8 @@ import re
 import threading
 from typing import Dict, Optional
 
-from handoff.desk import LEAVE_MESSAGE, OPEN, AgentDesk
+from handoff.desk import LEAVE_MESSAGE, OPEN, AgentDesk, DeskError
+from handoff.follow_up import FollowUps
 from handoff.router import HandoffRouter
 from handoff.webhooks import WebhookSender
 
@@ -34,6 +35,7 @@ log = logging.getLogger("faqbot.conversations")
 log.addFilter(MaskingFilter())  # customers type phone and card numbers; logs never keep them
 MAX_SESSIONS = 10_000
 DESK = "desk"  # content-free desk events ({"type": "queue"}): every signed-in agent page listens
+SUPERVISION = "supervision"  # {"type": "activity", "session_id"}: a conversation moved; the live console refreshes
 SIGNED_OUT = {"type": "signed_out"}  # on an agent's topic: their sockets check their token again
 _LONE_SURROGATES = re.compile("[\ud800-\udfff]")
 
@@ -55,10 +57,11 @@ def group_topic(group: str) -> str:
 def staff_topics(staff: dict, all_groups) -> tuple:
     """The topics a staff member's socket may hear: the desk, their own, and their groups' (every
     group for supervisors and admins). Trainers hear nothing: they do not work the desk."""
-    if staff["role"] == "trainer":
+    if staff["role"] in ("trainer", "qa"):
         return ()
     groups = staff["groups"] if staff["role"] == "agent" else all_groups
-    return (DESK, agent_topic(staff["id"]), *(group_topic(g) for g in groups))
+    watching = (SUPERVISION,) if staff["role"] in ("supervisor", "admin") else ()
+    return (DESK, agent_topic(staff["id"]), *(group_topic(g) for g in groups), *watching)
 
 
 class Conversations:
@@ -79,6 +82,7 @@ class Conversations:
         self.webhooks = webhooks
         self.survey = survey  # bot.config.SurveyConfig; None: no survey
         self.metrics = metrics or Metrics()
+        self.follow_ups = FollowUps(store)  # unhappy ratings → call-back tasks (build() passes the settings)
         self.sessions: Dict[str, ChatSession] = {}
         self.locks: Dict[str, threading.Lock] = {}
         self.last_bot_message: Dict[str, tuple] = {}  # session → (message id, decision)
@@ -91,8 +95,10 @@ class Conversations:
         """The service with its hand-off parts: rules, agent desk, event hub, webhooks, metrics."""
         desk = AgentDesk(store, handoff.groups)
         webhooks = WebhookSender(store, handoff.webhook.url, webhook_secret)
-        return cls(bot, store, HandoffRouter.for_bot(handoff, bot), desk, EventHub(), webhooks, handoff.survey,
-                   Metrics(desk))
+        built = cls(bot, store, HandoffRouter.for_bot(handoff, bot), desk, EventHub(), webhooks, handoff.survey,
+                    Metrics(desk))
+        built.follow_ups = FollowUps(store, handoff.supervision)
+        return built
 
     # -- customers ------------------------------------------------------------------------------
     def handle(self, session_id: str, text: str, channel: str = "web", customer_id: Optional[str] = None,
@@ -149,6 +155,7 @@ class Conversations:
         self.last_bot_message[session_id] = (message_id, reply.decision)
         self.seen[session_id] = message_id
         self.metrics.bot_reply(reply)
+        self.hub.publish(SUPERVISION, {"type": "activity", "session_id": session_id})
         log.info("session=%s decision=%s entry=%s text=%s", session_id, reply.decision, reply.entry_id, text)
         payload = dict(reply.to_dict(), type="bot", message_id=message_id)
         if reply.handoff:
@@ -177,6 +184,7 @@ class Conversations:
         self.store.set_emotion(message_id, self.router.emotion(text) if self.router else None)
         owner = agent_topic(handoff["agent_id"]) if handoff["agent_id"] else group_topic(handoff["group"])
         self.hub.publish(owner, event)
+        self.hub.publish(SUPERVISION, {"type": "activity", "session_id": handoff["session_id"]})
         self._emit("message.customer", event)
         return {"type": "relayed", "message_id": message_id, "handoff_id": handoff["id"], "status": handoff["status"]}
 
@@ -238,6 +246,7 @@ class Conversations:
         message_id = self.store.add_message(handoff["session_id"], "agent", _clean(text), author=name)
         self.hub.publish(session_topic(handoff["session_id"]),
                          {"type": "agent", "text": text, "author": name, "message_id": message_id})
+        self.hub.publish(SUPERVISION, {"type": "activity", "session_id": handoff["session_id"]})
         return message_id
 
     def transfer(self, handoff_id: int, agent: dict, group: str) -> dict:
@@ -264,10 +273,27 @@ class Conversations:
         self._emit("handoff.closed", handoff)
         return handoff
 
+    def leave_queue(self, session_id: str) -> dict:
+        """The customer stops waiting for an agent: the bot is back, the hand-off counts as abandoned."""
+        handoff = self.desk.open_handoff(session_id)
+        if handoff is None or handoff["status"] != "queued":
+            raise DeskError("this conversation is not waiting for an agent")
+        self.desk.abandon(handoff["id"])
+        notice = message("left_queue", self._language(session_id))
+        message_id = self._notify(session_id, notice)
+        with self._guard:
+            if session_id in self.sessions:
+                self.sessions[session_id].turns = []
+        self.hub.publish(DESK, {"type": "queue"})
+        self._emit("handoff.abandoned", self.desk.handoff(handoff["id"]))
+        return {"type": "system", "text": notice, "message_id": message_id}
+
     def rate(self, survey_id: int, session_id: str, csat: int, nps: Optional[int], comment: str) -> None:
         accept_for = self.survey.accept_for_hours if self.survey else 72
         self.desk.rate(survey_id, session_id, csat, nps, comment, accept_for)
         self.metrics.rating(csat)
+        if self.follow_ups.after_rating(survey_id) is not None:
+            self.hub.publish(SUPERVISION, {"type": "callback", "session_id": session_id})
         self._emit("rating.created", {"survey_id": survey_id, "session_id": session_id, "csat": csat,
                                       "nps": nps, "comment": comment})
 

@@ -14,7 +14,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.forgetting import forget_sentences
-from bot.store.schema import sessions, messages, feedback, handoffs, tickets, surveys, webhook_outbox, migrate
+from bot.store.schema import (sessions, messages, feedback, handoffs, tickets, surveys, webhook_outbox, migrate,
+                              qa_reviews, callbacks)
 from knowledge_base.errors import Forbidden, NotFound
 
 # Every customer message runs these: built once, they skip SQLAlchemy's statement construction and
@@ -220,6 +221,9 @@ class ConversationStore:
             derived = forget_sentences(conn, [r[0] for r in typed])  # suggestions, audit log: by the sentence
             said = select(messages.c.id).where(by_session(messages))
             counts = {"feedback": conn.execute(delete(feedback).where(feedback.c.message_id.in_(said))).rowcount}
+            handed = select(handoffs.c.id).where(by_session(handoffs))
+            counts["qa_reviews"] = conn.execute(delete(qa_reviews).where(qa_reviews.c.handoff_id.in_(handed))).rowcount
+            counts["callbacks"] = conn.execute(delete(callbacks).where(by_session(callbacks))).rowcount
             for table in (surveys, tickets, handoffs, messages):
                 counts[table.name] = conn.execute(delete(table).where(by_session(table))).rowcount
             counts["sessions"] = conn.execute(delete(sessions).where(sessions.c.id.in_(ids))).rowcount

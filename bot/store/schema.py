@@ -119,6 +119,30 @@ sign_in_attempts = Table("sign_in_attempts", metadata,
 signed_calls = Table("signed_calls", metadata, Column("signature", String(80), primary_key=True),
                      Column("expires", Float, nullable=False), Index("signed_calls_expiry", "expires"))
 
+# Supervision (issue 22): agents' presence changes (occupancy), quality reviews and call-backs to unhappy customers.
+agent_presence = Table("agent_presence", metadata,
+                       Column("id", ID, primary_key=True, autoincrement=True),
+                       Column("agent_id", BigInteger, ForeignKey("agents.id"), nullable=False),
+                       Column("status", String(16), nullable=False), Column("created", Float, nullable=False),
+                       Index("agent_presence_agent", "agent_id", "created"))
+qa_reviews = Table("qa_reviews", metadata,
+                   Column("id", ID, primary_key=True, autoincrement=True),
+                   Column("handoff_id", BigInteger, ForeignKey("handoffs.id"), nullable=False, unique=True),
+                   Column("agent_id", BigInteger, ForeignKey("agents.id")),
+                   Column("reviewer_id", BigInteger, ForeignKey("agents.id"), nullable=False),
+                   Column("created", Float, nullable=False), Column("scores", Text, nullable=False),
+                   Column("score", Float, nullable=False), Column("comment", Text, nullable=False),
+                   Column("checks", Text, nullable=False), Column("appeal", Text), Column("appealed", Float),
+                   Column("appeal_status", String(16)))
+callbacks = Table("callbacks", metadata,
+                  Column("id", ID, primary_key=True, autoincrement=True),
+                  Column("survey_id", BigInteger, ForeignKey("surveys.id"), nullable=False, unique=True),
+                  Column("session_id", String(128), ForeignKey("sessions.id"), nullable=False),
+                  Column("group", String(32), nullable=False), Column("created", Float, nullable=False),
+                  Column("due", Float, nullable=False), Column("reason", Text, nullable=False),
+                  Column("status", String(16), nullable=False), Column("outcome", Text),
+                  Column("done", Float), Column("done_by", BigInteger, ForeignKey("agents.id")))
+
 
 def _v1_initial(conn: Connection) -> None:
     for table in (sessions, messages, feedback):
@@ -150,8 +174,14 @@ def _v4_security(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
+def _v7_supervision(conn: Connection) -> None:
+    for table in (agent_presence, qa_reviews, callbacks):
+        table.create(conn, checkfirst=True)
+
+
 # Numbered, append-only: a deployed database is brought to the newest version at start.
-MIGRATIONS: List[Callable[[Connection], None]] = [_v1_initial, _v2_handoff, _v3_workbench, _v4_security]
+MIGRATIONS: List[Callable[[Connection], None]] = [_v1_initial, _v2_handoff, _v3_workbench, _v4_security,
+                                                   _v7_supervision]
 
 
 def migrate(engine: Engine) -> int:

@@ -50,7 +50,8 @@
     ".fq-state{font-size:12px;font-weight:400;opacity:.9}" +
     ".fq-agent{background:#e8f4ff}.fq-who{font-size:12px;color:#888;margin-top:8px}" +
     ".fq-note{text-align:center;color:#888;font-size:12px;margin:8px 0}" +
-    ".fq-survey{background:#fff;border-radius:10px;padding:10px;margin:8px 0}" +
+    ".fq-resolve{margin:4px 6px 0 0;padding:4px 12px;border:1px solid #e4393c;border-radius:14px;background:#fff;color:#e4393c;cursor:pointer}" +
+    ".fq-survey,.fq-resolved{background:#fff;border-radius:10px;padding:10px;margin:8px 0}" +
     ".fq-stars button,.fq-nps button{border:1px solid #ddd;background:#fff;margin:2px;padding:4px 7px;cursor:pointer;border-radius:4px}" +
     ".fq-stars button.on,.fq-nps button.on{background:#e4393c;color:#fff;border-color:#e4393c}" +
     ".fq-survey textarea{width:100%;box-sizing:border-box;margin:6px 0;min-height:40px}" +
@@ -108,6 +109,28 @@
     });
     parent.appendChild(box);
   }
+  // 问题解决了吗？: asked once, when the customer has been quiet for a while after a bot answer (bot CSAT)
+  var askResolvedAfter = Number(script.getAttribute("data-ask-resolved-after") || 30) * 1000, resolvedTimer = null;
+  var resolvedAsked = false, handedOff = false;
+  function askResolvedLater(messageId) {
+    clearTimeout(resolvedTimer);
+    if (resolvedAsked || handedOff || !(askResolvedAfter > 0)) return;
+    resolvedTimer = setTimeout(function () {
+      resolvedAsked = true;
+      var box = el("div", "fq-resolved", "问题解决了吗？");
+      [["解决了", true], ["没解决", false]].forEach(function (pair) {
+        var b = el("button", "fq-resolve", pair[0]);
+        b.type = "button";
+        b.addEventListener("click", function () {
+          post("/api/feedback", {session_id: sessionId, message_id: messageId, helpful: pair[1], kind: "resolved"});
+          box.textContent = "感谢您的反馈";
+        });
+        box.appendChild(b);
+      });
+      log.appendChild(box);
+      scroll();
+    }, askResolvedAfter);
+  }
   var shown = {};  // message ids already on screen: pushed, fetched or restored, each shown once
   function seen(id) { if (!id) return true; var was = shown[id]; shown[id] = true; return !was; }
   function note(text) { var node = el("div", "fq-note", text); log.appendChild(node); scroll(); return node; }
@@ -162,12 +185,25 @@
     log.appendChild(box);
     scroll();
   }
+  var queueButton = null;
+  function leaveQueueButton(notice) {  // waiting for an agent is the customer's choice: they may stop
+    var b = queueButton = el("button", "fq-resolve fq-leave-queue", "不等了，取消排队");
+    b.type = "button";
+    b.addEventListener("click", function () {
+      fetch(base + "/api/sessions/" + encodeURIComponent(sessionId) + "/leave-queue", {method: "POST", headers: owned()})
+        .then(function (r) { return r.json(); })
+        .then(function (reply) { b.remove(); if (reply.type === "system") { withAgent(false); render(reply); } });
+    });
+    notice.appendChild(el("br"));
+    notice.appendChild(b);
+  }
   function render(reply) {
     if (!reply || !reply.type && typeof reply.text !== "string") {  // a refusal (too many messages, too long …)
       say((reply && (reply.error || reply.detail)) || "消息发送失败，请稍后再试。", "bot");
       return;
     }
     if (!seen(reply.message_id)) return;
+    if (queueButton && /^(agent|system|survey)$/.test(reply.type)) { queueButton.remove(); queueButton = null; }
     if (reply.handoff && reply.handoff.status === "queued") withAgent(true);
     if (reply.type === "relayed") return;  // an agent has the conversation: their answer comes as "agent"
     if (reply.type === "agent") { agentSays(reply.text, reply.author); return; }
@@ -181,7 +217,9 @@
       buttons(node, reply.related);
     }
     if (reply.decision === "answer") feedback(node, reply.message_id);
-    if (reply.handoff && reply.handoff.notice && seen(reply.handoff.notice_id)) note(reply.handoff.notice);
+    if (reply.handoff) { handedOff = true; clearTimeout(resolvedTimer); }
+    if (reply.decision === "answer") askResolvedLater(reply.message_id); else clearTimeout(resolvedTimer);
+    if (reply.handoff && reply.handoff.notice && seen(reply.handoff.notice_id)) leaveQueueButton(note(reply.handoff.notice));
   }
   // The conversation's token (from its first reply) proves this browser owns it: reading the history,
   // pushed agent messages, ratings and votes need it.

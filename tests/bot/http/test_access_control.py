@@ -29,8 +29,9 @@ def _routes(app, prefix):
 
 def test_every_staff_endpoint_refuses_anonymous_callers(app):
     client = TestClient(app)
-    routes = list(_routes(app, "/api/agent")) + list(_routes(app, "/api/trainer")) + [("GET", "/api/report")]
-    assert len(routes) > 30
+    routes = list(_routes(app, "/api/agent")) + list(_routes(app, "/api/trainer")) + [("GET", "/api/report")] \
+        + list(_routes(app, "/api/supervisor")) + list(_routes(app, "/api/qa"))
+    assert len(routes) > 50
     for method, path in routes:
         assert client.request(method, path).status_code == 401, (method, path)
         assert client.request(method, path, headers={"Authorization": "Bearer forged"}).status_code == 401
@@ -45,6 +46,13 @@ def test_each_role_reaches_only_its_own_pages(app):
     for method, path in _routes(app, "/api/agent"):
         assert client.request(method, path, headers=trainer).status_code == 403, (method, path)
     assert client.get("/api/report", headers=agent).status_code == 403
+    for method, path in _routes(app, "/api/supervisor"):  # the console and the dashboard: supervisors and admins
+        assert client.request(method, path, headers=agent).status_code == 403, (method, path)
+        assert client.request(method, path, headers=trainer).status_code == 403, (method, path)
+    for method, path in _routes(app, "/api/qa"):  # quality: reviewers; agents only read and appeal their own
+        if not path.startswith(("/api/qa/reviews", "/api/qa/me")) or path.endswith(("appeal-decision", "suggestion")):
+            assert client.request(method, path, headers=agent).status_code == 403, (method, path)
+        assert client.request(method, path, headers=trainer).status_code == 403, (method, path)
     admin = sign_in(client, "ad")
     assert client.get("/api/trainer/entries", headers=admin).status_code == 200
     assert client.get("/api/report", headers=admin).status_code == 200

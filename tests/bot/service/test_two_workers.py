@@ -93,3 +93,24 @@ def _next(socket_, kind: str, timeout: float = 15) -> dict:
         if event.get("type") == kind:
             return event
     raise AssertionError(f"no {kind} event within {timeout} s")
+
+
+def test_a_supervisor_on_one_worker_watches_whispers_to_and_takes_over_from_an_agent_on_the_other(workers):
+    a, b = workers
+    agent, boss = _login(b, "agent", "agent-demo"), _login(a, "supervisor", "supervisor-demo")
+    httpx.post(b + "/api/agent/status", headers=agent, json={"status": "online"})
+    with connect(b.replace("http", "ws") + "/ws/agent") as desk, connect(a.replace("http", "ws") + "/ws/agent") as console:
+        for socket_, headers in ((desk, agent), (console, boss)):
+            socket_.send(json.dumps({"token": headers["Authorization"].split()[1]}))
+            assert json.loads(socket_.recv(10))["type"] == "ready"
+        queued = _ask(a, "转人工", "two-workers-watched")
+        handoff = queued["handoff"]["handoff_id"]
+        assert httpx.post(f"{b}/api/agent/handoffs/{handoff}/accept", headers=agent).status_code == 200
+        owned = {"X-Session-Token": queued["session_token"]}
+        httpx.post(b + "/api/messages", json={"session_id": "two-workers-watched", "text": "还没好吗"}, headers=owned)
+        assert _next(console, "activity")["session_id"] == "two-workers-watched"  # from B, on A's console
+        whispered = httpx.post(f"{a}/api/supervisor/handoffs/{handoff}/whisper", headers=boss, json={"text": "先道歉"})
+        assert whispered.status_code == 200
+        assert _next(desk, "whisper")["text"] == "先道歉"
+        assert httpx.post(f"{a}/api/supervisor/handoffs/{handoff}/take-over", headers=boss).status_code == 200
+        assert _next(desk, "taken_over")["by"] == "主管"
