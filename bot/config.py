@@ -151,6 +151,21 @@ class WebhookConfig:
 
 
 @dataclass(frozen=True)
+class DeskConfig:
+    """The agent desk after the hand-off (docs/handoff.md#the-agent-desk)."""
+
+    sla_hours: float = 24.0  # a left message (ticket) is due this many hours after it was left …
+    sla_by_group: tuple = ()  # … unless its skill group promises other hours (group → hours) …
+    sla_by_category: tuple = ()  # … or its category does (category prefix → hours; the longest prefix wins)
+    contact_reasons: tuple = ("咨询", "售后", "退货退款", "物流", "投诉", "账户", "其他")  # wrap-up taxonomy
+    max_chats: int = 3  # conversations an agent serves at once (an agent's own setting may differ)
+    assignment: str = "queue"  # queue (agents pick) | least_busy | round_robin (assigned automatically)
+    queue_timeout_minutes: float = 10.0  # a customer queued this long is offered to leave a message instead
+
+    ASSIGNMENTS = ("queue", "least_busy", "round_robin")
+
+
+@dataclass(frozen=True)
 class HandoffConfig:
     groups: tuple = ("general", "expert", "complaints")  # skill groups agents belong to
     rules: tuple = ()  # transfer rules inline; none: rules_file, else handoff/default_rules.yml
@@ -165,6 +180,7 @@ class HandoffConfig:
     survey: SurveyConfig = field(default_factory=SurveyConfig)
     first_contact_window_hours: int = 24  # a new conversation by the same customer within it = not resolved
     webhook: WebhookConfig = field(default_factory=WebhookConfig)
+    desk: DeskConfig = field(default_factory=DeskConfig)
 
     UNAVAILABLE = ("ticket", "queue")
 
@@ -276,6 +292,8 @@ def _build(cls, data: Any, where: str):
             values[name] = tuple((str(k), tuple(map(str, v))) for k, v in value.items())
         elif name == "topic_groups":
             values[name] = _pairs(value, key)
+        elif name in ("sla_by_group", "sla_by_category"):
+            values[name] = _hours(value, key)
         elif name == "rules":
             if not isinstance(value, list):
                 raise ConfigError(f"{key}: expected a list of rules")
@@ -296,6 +314,16 @@ def _pairs(value: Any, key: str) -> tuple:
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
         raise ConfigError(f"{key}: expected a mapping of category prefix to skill group")
     return tuple(sorted((str(k), v) for k, v in value.items()))
+
+
+def _hours(value: Any, key: str) -> tuple:
+    """A mapping of text to a number of hours (or the pairs a saved config writes back) → sorted pairs."""
+    if isinstance(value, list) and all(isinstance(p, list) and len(p) == 2 for p in value):
+        value = dict(value)
+    if not isinstance(value, dict) or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0
+                                              for v in value.values()):
+        raise ConfigError(f"{key}: expected a mapping of name to a positive number of hours")
+    return tuple(sorted((str(k), float(v)) for k, v in value.items()))
 
 
 def _coerce(default: Any, value: Any, key: str) -> Any:
@@ -352,6 +380,12 @@ def _validate(cfg: Config) -> Config:
     if cfg.handoff.when_unavailable not in HandoffConfig.UNAVAILABLE:
         raise ConfigError(f"handoff.when_unavailable: {cfg.handoff.when_unavailable!r}; "
                           f"choose one of {HandoffConfig.UNAVAILABLE}")
+    desk = cfg.handoff.desk
+    if desk.assignment not in DeskConfig.ASSIGNMENTS:
+        raise ConfigError(f"handoff.desk.assignment: {desk.assignment!r}; choose one of {DeskConfig.ASSIGNMENTS}")
+    unknown = sorted({g for g, _ in desk.sla_by_group} - set(cfg.handoff.groups))
+    if unknown:
+        raise ConfigError(f"handoff.desk.sla_by_group: {unknown} are not skill groups")
     return cfg
 
 
@@ -380,6 +414,9 @@ def _ranges(cfg: Config):
         ("text.max_message_chars", cfg.text.max_message_chars, 1, 100_000),
         ("handoff.first_contact_window_hours", cfg.handoff.first_contact_window_hours, 1, 24 * 90),
         ("handoff.survey.accept_for_hours", cfg.handoff.survey.accept_for_hours, 1, 24 * 90),
+        ("handoff.desk.sla_hours", cfg.handoff.desk.sla_hours, 0.01, 24 * 365),
+        ("handoff.desk.max_chats", cfg.handoff.desk.max_chats, 1, 100),
+        ("handoff.desk.queue_timeout_minutes", cfg.handoff.desk.queue_timeout_minutes, 0.01, 24 * 60),
         ("server.max_request_bytes", cfg.server.max_request_bytes, 1_000, 1_000_000_000),
         ("server.max_json_depth", cfg.server.max_json_depth, 4, 1_000),
         ("server.header_timeout_seconds", cfg.server.header_timeout_seconds, 0.1, 3600.0),

@@ -15,7 +15,7 @@ from typing import Dict, List, Optional, Sequence
 
 from sqlalchemy import bindparam, func, insert, select, update
 
-from bot.store import ConversationStore, agent_tokens, agents, handoffs, serialised, surveys, tickets
+from bot.store import ConversationStore, agent_tokens, agents, handoffs, serialised, surveys
 from knowledge_base.errors import Conflict, Forbidden, NotFound
 
 ROLES = ("agent", "supervisor", "admin", "trainer")  # trainers curate the KB, never chat
@@ -192,7 +192,7 @@ class AgentDesk:
         self._change(handoff_id, OPEN, scope, status="closed", closed=time.time())
         handoff = self.handoff(handoff_id)
         if survey:
-            handoff["survey_id"] = self._invite(handoff, nps)
+            handoff["survey_id"] = self.invite(handoff, nps)
         return handoff
 
     def leave_message(self, handoff_id: int) -> None:
@@ -225,7 +225,8 @@ class AgentDesk:
 
     # -- satisfaction ---------------------------------------------------------------------------
     @serialised
-    def _invite(self, handoff: dict, nps: bool) -> int:
+    def invite(self, handoff: dict, nps: bool) -> int:
+        """The satisfaction invitation for a closed hand-off (or a closed ticket); its id."""
         with self.engine.begin() as conn:
             return int(conn.execute(insert(surveys).values(
                 handoff_id=handoff["id"], session_id=handoff["session_id"], created=time.time(),
@@ -256,31 +257,6 @@ class AgentDesk:
     def surveys(self) -> List[dict]:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(select(surveys).order_by(surveys.c.id))]
-
-    # -- tickets (leave a message) --------------------------------------------------------------
-    @serialised
-    def create_ticket(self, session_id: str, group: str, rule: str, text: str) -> int:
-        with self.engine.begin() as conn:
-            return int(conn.execute(insert(tickets).values(
-                session_id=session_id, created=time.time(), group=group, rule=rule, text=text, status="open")
-                .returning(tickets.c.id)).scalar_one())
-
-    @serialised
-    def tickets(self, status: str = "open", groups: Optional[Sequence[str]] = None) -> List[dict]:
-        query = select(tickets).where(tickets.c.status == status).order_by(tickets.c.id)
-        if groups is not None:
-            query = query.where(tickets.c.group.in_(list(groups)))
-        with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(query)]
-
-    @serialised
-    def resolve_ticket(self, ticket_id: int, agent: dict) -> None:
-        mine = tickets.c.group.in_(agent["groups"]) if agent["role"] == "agent" else tickets.c.id == ticket_id
-        with self.engine.begin() as conn:
-            done = conn.execute(update(tickets).where(tickets.c.id == ticket_id, tickets.c.status == "open", mine)
-                                .values(status="done", agent_id=agent["id"], done=time.time()))
-            if done.rowcount != 1:
-                raise DeskError(f"ticket {ticket_id} is not open")
 
     # -- the hand-off packet --------------------------------------------------------------------
     def packet(self, handoff_id: int) -> dict:

@@ -15,6 +15,7 @@ from typing import Dict, Optional
 
 from handoff.desk import LEAVE_MESSAGE, OPEN, AgentDesk
 from handoff.router import HandoffRouter
+from handoff.tickets import TicketDesk
 from handoff.webhooks import WebhookSender
 
 from bot.service.chat import ChatSession
@@ -27,40 +28,15 @@ from bot.asking import is_question
 from bot.privacy import MaskingFilter, has_contact_details
 from bot.reply import Reply
 from bot.service.session_state import restore
+from bot.service.ticket_flow import TicketFlow
+from bot.service.topics import DESK, SIGNED_OUT, agent_topic, group_topic, session_topic, staff_topics  # noqa: F401
 from bot.store import ConversationStore
 from knowledge_base.errors import NotFound
 
 log = logging.getLogger("faqbot.conversations")
 log.addFilter(MaskingFilter())  # customers type phone and card numbers; logs never keep them
 MAX_SESSIONS = 10_000
-DESK = "desk"  # content-free desk events ({"type": "queue"}): every signed-in agent page listens
-SIGNED_OUT = {"type": "signed_out"}  # on an agent's topic: their sockets check their token again
 _LONE_SURROGATES = re.compile("[\ud800-\udfff]")
-
-
-def session_topic(session_id: str) -> str:
-    return "session:" + session_id
-
-
-def agent_topic(agent_id: int) -> str:
-    return f"agent:{agent_id}"
-
-
-def group_topic(group: str) -> str:
-    """Events that carry a customer's words (a queued customer's messages, tickets): only for the
-    agents of that group, and supervisors and admins."""
-    return f"group:{group}"
-
-
-def staff_topics(staff: dict, all_groups) -> tuple:
-    """The topics a staff member's socket may hear: the desk, their own, and their groups' (every
-    group for supervisors and admins). Trainers hear nothing: they do not work the desk."""
-    if staff["role"] == "trainer":
-        return ()
-    groups = staff["groups"] if staff["role"] == "agent" else all_groups
-    return (DESK, agent_topic(staff["id"]), *(group_topic(g) for g in groups))
-
-
 class Conversations:
     """Sessions in memory (option state, turns the rules count), every message in the store.
 
@@ -70,7 +46,8 @@ class Conversations:
 
     def __init__(self, bot: Bot, store: ConversationStore, router: Optional[HandoffRouter] = None,
                  desk: Optional[AgentDesk] = None, hub: Optional[EventHub] = None,
-                 webhooks: Optional[WebhookSender] = None, survey=None, metrics: Optional[Metrics] = None):
+                 webhooks: Optional[WebhookSender] = None, survey=None, metrics: Optional[Metrics] = None,
+                 tickets: Optional[TicketDesk] = None):
         self.bot = bot
         self.store = store
         self.router = router
@@ -79,6 +56,8 @@ class Conversations:
         self.webhooks = webhooks
         self.survey = survey  # bot.config.SurveyConfig; None: no survey
         self.metrics = metrics or Metrics()
+        self.tickets = tickets or (TicketDesk(store, desk.groups) if desk else None)
+        self.ticketing = TicketFlow(self, self.tickets) if desk else None
         self.sessions: Dict[str, ChatSession] = {}
         self.locks: Dict[str, threading.Lock] = {}
         self.last_bot_message: Dict[str, tuple] = {}  # session → (message id, decision)
@@ -92,7 +71,7 @@ class Conversations:
         desk = AgentDesk(store, handoff.groups)
         webhooks = WebhookSender(store, handoff.webhook.url, webhook_secret)
         return cls(bot, store, HandoffRouter.for_bot(handoff, bot), desk, EventHub(), webhooks, handoff.survey,
-                   Metrics(desk))
+                   Metrics(desk), TicketDesk(store, handoff.groups, handoff.desk))
 
     # -- customers ------------------------------------------------------------------------------
     def handle(self, session_id: str, text: str, channel: str = "web", customer_id: Optional[str] = None,
@@ -117,10 +96,11 @@ class Conversations:
                 answer = self._answered_instead(session, text)
                 if answer is not None:
                     return self._stored(session, session_id, text, answer, message_id)
-                return self._leave_message(session_id, text, handoff)
+                return self.ticketing.leave_message(session_id, text, handoff)
             if handoff is not None:
                 return self._relay(handoff, text, message_id)
-            return self._reply(session, session_id, text, message_id)
+            reopened = self.ticketing.customer_replied(session_id, text, message_id) if self.desk else None
+            return reopened or self._reply(session, session_id, text, message_id)
 
     def _reply(self, session: ChatSession, session_id: str, text: str, customer_message: int) -> dict:
         reply = session.send(text, queue=self.desk) if self.desk else session.send(text)
@@ -180,17 +160,6 @@ class Conversations:
         self._emit("message.customer", event)
         return {"type": "relayed", "message_id": message_id, "handoff_id": handoff["id"], "status": handoff["status"]}
 
-    def _leave_message(self, session_id: str, text: str, routing: dict) -> dict:
-        """The message the customer was invited to leave: a ticket agents see later."""
-        ticket = self.desk.create_ticket(session_id, routing["group"], routing["rule"], text)
-        self.desk.leave_message(routing["id"])
-        self.hub.publish(group_topic(routing["group"]), {"type": "ticket", "ticket_id": ticket})
-        self._emit("ticket.created", {"ticket_id": ticket, "session_id": session_id, "group": routing["group"],
-                                      "rule": routing["rule"], "text": text})
-        notice = message("ticket_saved", self._language(session_id, text), ticket=f"#{ticket}")
-        message_id = self.store.add_message(session_id, "system", notice)
-        return {"type": "system", "text": notice, "message_id": message_id, "ticket_id": ticket}
-
     def _catch_up(self, session: ChatSession, session_id: str) -> None:
         """Another worker (or this one before a restart) took the last messages: rebuild from the store."""
         latest = self.store.last_exchange(session_id)
@@ -234,10 +203,13 @@ class Conversations:
         handoff = self.desk.owned(handoff_id, agent) if agent is not None else self.desk.handoff(handoff_id)
         if handoff["status"] not in OPEN:
             raise NotFound(f"hand-off {handoff_id} is closed")
-        name = agent["name"] if agent else author or "agent"
-        message_id = self.store.add_message(handoff["session_id"], "agent", _clean(text), author=name)
-        self.hub.publish(session_topic(handoff["session_id"]),
-                         {"type": "agent", "text": text, "author": name, "message_id": message_id})
+        return self.agent_says(handoff["session_id"], agent["name"] if agent else author or "agent", text)
+
+    def agent_says(self, session_id: str, name: str, text: str) -> int:
+        """A person's words to the customer: stored (the widget restores them) and pushed to an open widget."""
+        message_id = self.store.add_message(session_id, "agent", _clean(text), author=name)
+        self.hub.publish(session_topic(session_id), {"type": "agent", "text": text, "author": name,
+                                                     "message_id": message_id})
         return message_id
 
     def transfer(self, handoff_id: int, agent: dict, group: str) -> dict:
