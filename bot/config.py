@@ -157,7 +157,7 @@ class DeskConfig:
     sla_hours: float = 24.0  # a left message (ticket) is due this many hours after it was left …
     sla_by_group: tuple = ()  # … unless its skill group promises other hours (group → hours) …
     sla_by_category: tuple = ()  # … or its category does (category prefix → hours; the longest prefix wins)
-    contact_reasons: tuple = ("咨询", "售后", "退货退款", "物流", "投诉", "账户", "其他")  # wrap-up taxonomy
+    contact_reasons: tuple = ("订单", "物流", "退货", "退款", "售后", "账号", "发票", "投诉", "其他")  # wrap-up taxonomy
     max_chats: int = 3  # conversations an agent serves at once (an agent's own setting may differ)
     assignment: str = "queue"  # queue (agents pick) | least_busy | round_robin (assigned automatically)
     queue_timeout_minutes: float = 10.0  # a customer queued this long is offered to leave a message instead

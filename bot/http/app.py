@@ -15,6 +15,7 @@ from bot.engine import Bot
 from bot.http.agent import agent_router
 from bot.http.answering import AnsweringPool
 from bot.http.customer import customer_router
+from bot.http.desk_assist import assist_router
 from bot.http.desk_tickets import tickets_router
 from bot.http.errors import install_error_handlers
 from bot.http.gatekeeper import Gatekeeper
@@ -51,6 +52,7 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
     limiter = _limiters(app, conversations.hub, settings.redis_url, settings.redis_prefix)
     app.include_router(agent_router(conversations, handoff, limiter, env.webhook_secret))  # /ws/agent before /ws/{id}
     app.include_router(tickets_router(conversations))
+    app.include_router(assist_router(conversations, handoff))
     versions = _follow_versions(app, conversations, handoff, workbench, serving_version)
     gate = Gatekeeper(conversations.store, settings, limiter, env.session_secret)
     answering = AnsweringPool(settings.answering_threads)

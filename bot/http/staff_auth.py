@@ -30,3 +30,17 @@ def supervising(agent: Callable[..., dict]) -> Callable[..., dict]:
         return me
 
     return supervisor
+
+
+def curating(desk: AgentDesk) -> Callable[..., dict]:
+    """A dependency: the signed-in trainer or admin (who curate what agents say)."""
+    def trainer(authorization: Optional[str] = Header(None)) -> dict:
+        token = (authorization or "").removeprefix("Bearer ").strip()
+        found = desk.agent_for_token(token) if token else None
+        if found is None:
+            raise HTTPException(401, "sign in first", headers={"WWW-Authenticate": "Bearer"})
+        if found["role"] not in ("trainer", "admin"):
+            raise HTTPException(403, "trainers and admins curate canned replies")
+        return found
+
+    return trainer

@@ -97,7 +97,8 @@ class TicketFlow:
     def _category(self, history: List[dict]) -> str:
         """The category of the entry the bot last answered with: what the message is probably about."""
         kb = self.conversations.bot.kb
-        entry = next((m["entry_id"] for m in reversed(history) if m["sender"] == "bot" and m["entry_id"]), None)
+        entry = next((m["entry_id"] for m in reversed(history)
+                      if m["sender"] == "bot" and m["decision"] == "answer" and m["entry_id"]), None)
         found = kb.get(entry) if entry else None
         return found.category if found is not None else ""
 

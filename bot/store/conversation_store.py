@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.store.forgetting import forget_sentences
 from bot.store.schema import (sessions, messages, feedback, handoffs, tickets, surveys, webhook_outbox, desk_notes,
-                              migrate)
+                              wrapups, migrate)
 from knowledge_base.errors import Forbidden, NotFound
 
 # Every customer message runs these: built once, they skip SQLAlchemy's statement construction and
@@ -221,6 +221,8 @@ class ConversationStore:
             derived = forget_sentences(conn, [r[0] for r in typed])  # suggestions, audit log: by the sentence
             said = select(messages.c.id).where(by_session(messages))
             counts = {"feedback": conn.execute(delete(feedback).where(feedback.c.message_id.in_(said))).rowcount}
+            handed = select(handoffs.c.id).where(by_session(handoffs))
+            counts["wrapups"] = conn.execute(delete(wrapups).where(wrapups.c.handoff_id.in_(handed))).rowcount
             for table in (surveys, desk_notes, tickets, handoffs, messages):
                 counts[table.name] = conn.execute(delete(table).where(by_session(table))).rowcount
             counts["sessions"] = conn.execute(delete(sessions).where(sessions.c.id.in_(ids))).rowcount
