@@ -24,7 +24,7 @@ MESSAGES = {
         "ticket_contact": "请留下您的手机号或邮箱，方便客服联系您（您写的内容已记下）。",
         "ticket_reopened": "您的回复已转给客服（工单 {ticket}），请留意回复。",
         "ticket_closed": "您的留言（工单 {ticket}）已处理完毕。",
-        "queue_timeout": "客服都在忙，让您久等了。您可以继续等待，也可以直接留言（问题和手机号或邮箱），我们会尽快联系您。",
+        "queue_timeout": "客服都在忙，让您久等了。请直接留言：写下您的问题和联系方式（手机号或邮箱），我们会尽快联系您。",
     },
     "en": {
         "clarify": "Did you mean:",
@@ -48,8 +48,8 @@ MESSAGES = {
         "ticket_contact": "Please leave a phone number or e-mail address so we can reach you (your message is noted).",
         "ticket_reopened": "Your reply went to the agent (ticket {ticket}).",
         "ticket_closed": "Your message (ticket {ticket}) has been dealt with.",
-        "queue_timeout": "All agents are busy, sorry for the wait. Keep waiting, or leave a message (your question "
-                         "and a phone number or e-mail) and we will get back to you.",
+        "queue_timeout": "All agents are busy, sorry for the wait. Please leave a message (your question and a phone "
+                         "number or e-mail) and we will get back to you.",
     },
 }
 

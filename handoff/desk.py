@@ -15,11 +15,11 @@ from typing import Dict, List, Optional, Sequence
 
 from sqlalchemy import bindparam, func, insert, select, update
 
-from bot.store import ConversationStore, agent_tokens, agents, handoffs, serialised, surveys
+from bot.store import ConversationStore, agent_status_log, agent_tokens, agents, handoffs, serialised, surveys
 from knowledge_base.errors import Conflict, Forbidden, NotFound
 
 ROLES = ("agent", "supervisor", "admin", "trainer")  # trainers curate the KB, never chat
-STATUSES = ("online", "away", "offline")
+STATUSES = ("online", "busy", "away", "offline")  # busy: signed in, serving, taking no new conversations
 TOKEN_HOURS = 12
 OPEN = ("queued", "active")  # a person has (or will have) the conversation: the bot is silent
 LEAVE_MESSAGE = "leave_message"  # nobody could pick up: the customer's next message becomes a ticket
@@ -34,8 +34,9 @@ class DeskError(Conflict):
 
 
 class AgentDesk:
-    def __init__(self, store: ConversationStore, groups: Sequence[str] = ("general",)):
+    def __init__(self, store: ConversationStore, groups: Sequence[str] = ("general",), max_chats: int = 3):
         self.store = store
+        self.max_chats = max_chats  # conversations an agent serves at once, unless their own setting differs
         self.engine = store.engine
         self._lock = store._lock
         self.groups = tuple(groups)
@@ -106,7 +107,19 @@ class AgentDesk:
         if status not in STATUSES:
             raise DeskError(f"status {status!r}: choose one of {STATUSES}")
         with self.engine.begin() as conn:
-            conn.execute(update(agents).where(agents.c.id == agent_id).values(status=status))
+            changed = conn.execute(update(agents).where(agents.c.id == agent_id, agents.c.status != status)
+                                   .values(status=status)).rowcount
+            if changed:  # the log shows when each agent was available (supervision, shift reports)
+                conn.execute(insert(agent_status_log).values(agent_id=agent_id, created=time.time(), status=status))
+
+    @serialised
+    def status_log(self, agent_id: int) -> List[dict]:
+        query = select(agent_status_log).where(agent_status_log.c.agent_id == agent_id).order_by(agent_status_log.c.id)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def limit_of(self, agent: dict) -> int:
+        return agent.get("max_chats") or self.max_chats
 
     @serialised
     def agents(self) -> List[dict]:
@@ -170,6 +183,8 @@ class AgentDesk:
 
     def accept(self, handoff_id: int, agent: dict) -> dict:
         self.readable(handoff_id, agent)
+        if len(self.assigned(agent["id"])) >= self.limit_of(agent):
+            raise DeskError(f"{agent['name']} already serves {self.limit_of(agent)} conversations (the most at once)")
         self._change(handoff_id, ("queued",), _scope(agent, owner=False), status="active", agent_id=agent["id"],
                      accepted=time.time())
         return self.handoff(handoff_id)
@@ -194,6 +209,10 @@ class AgentDesk:
         if survey:
             handoff["survey_id"] = self.invite(handoff, nps)
         return handoff
+
+    def offer_message(self, handoff_id: int) -> None:
+        """Waited too long in the queue: the customer is invited to leave a message instead."""
+        self._change(handoff_id, ("queued",), (), status=LEAVE_MESSAGE)
 
     def leave_message(self, handoff_id: int) -> None:
         """The customer left the message the hand-off waited for."""

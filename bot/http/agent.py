@@ -32,7 +32,7 @@ class LoginIn(BaseModel):
 
 
 class StatusIn(BaseModel):
-    status: str = Field(..., pattern="^(online|away|offline)$")
+    status: str = Field(..., pattern="^(online|busy|away|offline)$")
 
 
 class TextIn(BaseModel):
@@ -91,10 +91,11 @@ def agent_router(conversations: Conversations, handoff: HandoffConfig,
     def me(me: dict = Depends(agent)) -> dict:
         return me
 
-    @router.post("/api/agent/status", summary="online | away | offline", tags=["agents"])
+    @router.post("/api/agent/status", summary="online | busy | away | offline", tags=["agents"])
     def status(body: StatusIn, me: dict = Depends(agent)) -> dict:
         desk.set_status(me["id"], body.status)
         conversations.hub.publish(DESK, {"type": "queue"})
+        conversations.dispatch(me["groups"])  # automatic assignment: a returning agent gets the waiting
         return {"status": body.status}
 
     @router.get("/api/agent/queue", summary="Waiting conversations per group, mine, open tickets", tags=["agents"])

@@ -29,6 +29,7 @@ from bot.http.trainer import trainer_router
 from bot.service.conversations import Conversations
 from bot.service.hub import EventHub
 from bot.service.live import VERSIONS_TOPIC, LiveVersion
+from bot.service.queue_sweeper import QueueSweeper
 from bot.service.rate_limit import RateLimiter
 from bot.service.relay import RedisRelay, SharedRateLimiter
 from bot.store import ConversationStore
@@ -63,6 +64,8 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
     app.state.conversations = conversations
     app.state.server_settings = settings  # the server that runs the app reads its limits (frame size)
     app.state.versions = versions
+    sweeper = QueueSweeper(conversations)
+    _on_start_and_stop(app, sweeper.start, sweeper.stop)
     if conversations.webhooks.enabled:
         _on_start_and_stop(app, conversations.webhooks.start, conversations.webhooks.stop)
     return app

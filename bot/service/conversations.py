@@ -11,15 +11,17 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from typing import Dict, Optional
+import time
+from typing import Dict, List, Optional
 
-from handoff.desk import LEAVE_MESSAGE, OPEN, AgentDesk
+from handoff.desk import LEAVE_MESSAGE, OPEN, AgentDesk, DeskError
 from handoff.router import HandoffRouter
+from handoff.assignment import Assignment
 from handoff.tickets import TicketDesk
 from handoff.webhooks import WebhookSender
 
 from bot.service.chat import ChatSession
-from bot.config import HandoffConfig
+from bot.config import DeskConfig, HandoffConfig
 from bot.engine import Bot
 from bot.service.hub import EventHub
 from bot.messages import language_of, message
@@ -47,7 +49,7 @@ class Conversations:
     def __init__(self, bot: Bot, store: ConversationStore, router: Optional[HandoffRouter] = None,
                  desk: Optional[AgentDesk] = None, hub: Optional[EventHub] = None,
                  webhooks: Optional[WebhookSender] = None, survey=None, metrics: Optional[Metrics] = None,
-                 tickets: Optional[TicketDesk] = None):
+                 policy: DeskConfig = DeskConfig()):
         self.bot = bot
         self.store = store
         self.router = router
@@ -56,8 +58,10 @@ class Conversations:
         self.webhooks = webhooks
         self.survey = survey  # bot.config.SurveyConfig; None: no survey
         self.metrics = metrics or Metrics()
-        self.tickets = tickets or (TicketDesk(store, desk.groups) if desk else None)
+        self.policy = policy  # the desk's SLA, limits, assignment and queue timeout
+        self.tickets = TicketDesk(store, desk.groups, policy) if desk else None
         self.ticketing = TicketFlow(self, self.tickets) if desk else None
+        self.assignment = Assignment(desk, policy) if desk else None
         self.sessions: Dict[str, ChatSession] = {}
         self.locks: Dict[str, threading.Lock] = {}
         self.last_bot_message: Dict[str, tuple] = {}  # session → (message id, decision)
@@ -68,10 +72,10 @@ class Conversations:
     def build(cls, bot: Bot, store: ConversationStore, handoff: HandoffConfig,
               webhook_secret: str = "") -> "Conversations":
         """The service with its hand-off parts: rules, agent desk, event hub, webhooks, metrics."""
-        desk = AgentDesk(store, handoff.groups)
+        desk = AgentDesk(store, handoff.groups, handoff.desk.max_chats)
         webhooks = WebhookSender(store, handoff.webhook.url, webhook_secret)
         return cls(bot, store, HandoffRouter.for_bot(handoff, bot), desk, EventHub(), webhooks, handoff.survey,
-                   Metrics(desk), TicketDesk(store, handoff.groups, handoff.desk))
+                   Metrics(desk), handoff.desk)
 
     # -- customers ------------------------------------------------------------------------------
     def handle(self, session_id: str, text: str, channel: str = "web", customer_id: Optional[str] = None,
@@ -147,6 +151,7 @@ class Conversations:
         notice_id = self._notify(session_id, notice, push=False)  # it travels with the reply, after its text
         self.hub.publish(DESK, {"type": "queue"})
         self._emit("handoff.created", handoff)
+        self.dispatch([handoff["group"]])
         return dict(routing, status="queued", handoff_id=handoff["id"], ahead=ahead, notice=notice,
                     notice_id=notice_id)
 
@@ -217,6 +222,7 @@ class Conversations:
         self._notify(handoff["session_id"], message("transferred", self._language(handoff["session_id"]), group=group))
         self.hub.publish(DESK, {"type": "queue"})
         self._emit("handoff.transferred", dict(handoff, by=agent["username"]))
+        self.dispatch([group])
         return handoff
 
     def close(self, handoff_id: int, agent: Optional[dict]) -> dict:
@@ -234,7 +240,45 @@ class Conversations:
                 self.sessions[session_id].turns = []
         self.hub.publish(DESK, {"type": "queue"})
         self._emit("handoff.closed", handoff)
+        self.dispatch(self.desk.groups)  # an agent is free again
         return handoff
+
+    def dispatch(self, groups) -> List[dict]:
+        """Automatic assignment (``handoff.desk.assignment``): the waiting conversations of ``groups``, most
+        urgent first, each to a free agent of its group; the ones accepted."""
+        if self.assignment is None or not self.assignment.automatic:
+            return []
+        accepted = []
+        for handoff in self.desk.queue(list(groups)):
+            agent = self.assignment.pick(handoff["group"])
+            if agent is None:
+                continue
+            try:
+                accepted.append(self.accept(handoff["id"], agent))
+            except DeskError:  # taken a moment ago (another worker), or the agent just filled up
+                continue
+        return accepted
+
+    def time_out_queue(self, now: Optional[float] = None) -> List[int]:
+        """Customers queued longer than ``handoff.desk.queue_timeout_minutes`` are invited to leave a
+        message instead of waiting on; their hand-off ids."""
+        if self.desk is None:
+            return []
+        cutoff = (now or time.time()) - self.policy.queue_timeout_minutes * 60
+        offered = []
+        for handoff in self.desk.queue(self.desk.groups):
+            if handoff["created"] > cutoff:
+                continue
+            try:
+                self.desk.offer_message(handoff["id"])
+            except DeskError:  # accepted meanwhile
+                continue
+            self._notify(handoff["session_id"], message("queue_timeout", self._language(handoff["session_id"])))
+            self._emit("handoff.timed_out", handoff)
+            offered.append(handoff["id"])
+        if offered:
+            self.hub.publish(DESK, {"type": "queue"})
+        return offered
 
     def rate(self, survey_id: int, session_id: str, csat: int, nps: Optional[int], comment: str) -> None:
         accept_for = self.survey.accept_for_hours if self.survey else 72
