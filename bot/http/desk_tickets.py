@@ -37,7 +37,7 @@ def tickets_router(conversations: Conversations) -> APIRouter:
     @router.get("/api/agent/tickets/{ticket_id}", summary="A ticket with its conversation and its changes")
     def read(ticket_id: int, me: dict = Depends(agent)) -> dict:
         ticket = tickets.readable(ticket_id, me)
-        said = [{k: m[k] for k in ("id", "created", "sender", "text", "author")}
+        said = [{k: m[k] for k in ("id", "created", "sender", "text", "author", "decision", "entry_id")}
                 for m in conversations.store.history(ticket["session_id"])]
         session = conversations.store.session(ticket["session_id"]) or {}
         return dict(ticket, transcript=said, changes=tickets.changes(ticket_id),

@@ -76,18 +76,25 @@ class DeskAssist:
 
     # -- wrap-up --------------------------------------------------------------------------------
     def wrap_up_form(self, handoff: dict) -> dict:
-        """What the wrap-up form starts from: the taxonomy, the suggested reason, the question and the reply."""
+        """What the wrap-up form starts from: the taxonomy, the reason suggested by the matched entry's category
+        (the bot's last answer, else its best candidate for the question), the question and the agent's reply."""
         said = self.conversations.store.history(handoff["session_id"])
-        entry_id = next((m["entry_id"] for m in reversed(said) if m["sender"] == "bot" and m["decision"] == "answer"
-                         and m["entry_id"]), None)
-        entry = self.conversations.bot.kb.get(entry_id) if entry_id else None
-        asked = [m["text"] for m in said if m["sender"] == "customer" and m["created"] <= handoff["created"]
-                 and not is_person_request(m["text"])]
+        asked = [m["text"] for m in said if m["sender"] == "customer" and not is_person_request(m["text"])]
         replied = [m["text"] for m in said if m["sender"] == "agent"]
+        entry = self._matched(said, asked[-1] if asked else "")
         return {"reasons": list(self.wrapups.reasons), "suggested": self.wrapups.suggested(entry.category if entry else ""),
                 "entry_id": entry.id if entry else None, "entry_question": entry.question if entry else "",
                 "question": asked[-1] if asked else "", "answer": replied[-1] if replied else "",
                 "done": self.wrapups.of(handoff["id"])}
+
+    def _matched(self, said: List[dict], question: str):
+        bot = self.conversations.bot
+        answered = next((m["entry_id"] for m in reversed(said) if m["sender"] == "bot" and m["decision"] == "answer"
+                         and m["entry_id"]), None)
+        if answered is None and question:
+            best = self.search(question, limit=1)
+            answered = best[0]["id"] if best else None
+        return bot.kb.get(answered) if answered else None
 
     def wrap_up(self, handoff: dict, agent: dict, reason: str, resolved: bool, note: str = "",
                 suggestion: Optional[dict] = None) -> dict:
