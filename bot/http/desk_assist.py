@@ -78,9 +78,9 @@ def assist_router(conversations: Conversations, handoff: HandoffConfig) -> APIRo
         suggestion = body.suggestion.model_dump() if body.suggestion else None
         return assist.wrap_up(desk.owned(handoff_id, me), me, body.reason, body.resolved, body.note, suggestion)
 
-    @router.get("/api/canned", summary="Canned replies (常用语), every group", tags=["trainers"])
-    def canned_list(me: dict = Depends(trainer)) -> list:
-        return assist.canned.listed()
+    @router.get("/api/canned", summary="Canned replies (常用语) of every group, and the groups", tags=["trainers"])
+    def canned_list(me: dict = Depends(trainer)) -> dict:
+        return {"groups": list(desk.groups), "replies": assist.canned.listed()}
 
     @router.post("/api/canned", summary="A new canned reply", tags=["trainers"])
     def canned_add(body: CannedIn, me: dict = Depends(trainer)) -> dict:

@@ -59,6 +59,9 @@
     var id = ticket;
     return desk.api("POST", "/api/agent/tickets/" + id + path, body).then(function () { return openTicket(id); }).catch(failed);
   }
+  desk.ticketEvent = function (e) {  // the customer answered the open ticket (or someone changed it): show it
+    if (e.ticket_id === ticket && e.event !== "ticket.reply") openTicket(ticket);
+  };
   desk.replyToTicket = function (text) { act("/reply", {text: text}); };
 
   function showTicket(t) {

@@ -58,6 +58,7 @@
         desk.customerSaid(e);
       }
       else if (e.type === "customer") { unread[e.handoff_id] = true; refresh(); }
+      else if (e.type === "ticket") { desk.ticketEvent(e); refresh(); }
       else refresh();
     };
     socket.onclose = function (e) {  // 4401: signed out or expired, 4403: not an agent — no retry
@@ -190,7 +191,7 @@
   desk.handoff = function () { return current; };
   desk.leaveHandoff = function () { current = null; shownIds = {}; pushed = []; };
   desk.me = function () { return $("me").textContent.split("（")[0]; };
-  ["tickets", "opened", "closed", "leaveTicket", "customerSaid"].forEach(function (name) { if (!desk[name]) desk[name] = function () {}; });
+  ["tickets", "opened", "closed", "leaveTicket", "customerSaid", "ticketEvent"].forEach(function (name) { if (!desk[name]) desk[name] = function () {}; });
   if (!desk.ticket) desk.ticket = function () { return null; };
 
   if (token) start();

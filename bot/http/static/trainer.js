@@ -813,6 +813,7 @@
   var analytics = window.faqbotAnalytics({api: api, el: el, download: download, entryLink: entryLink, t: t,
                                           paneError: function (err) { paneError("analytics", err); }});
   LOADERS.analytics = analytics.load;
+  LOADERS.canned = window.faqbotCanned({api: api, el: el, clear: clear, t: t}).load;
 
   if (token) start();
 })();

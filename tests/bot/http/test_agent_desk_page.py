@@ -40,10 +40,15 @@ def workspace(browser, url):
 
 
 def test_an_agent_answers_with_a_candidate_and_a_canned_reply_and_the_wrap_up_feeds_the_trainer(browser, server):
-    with httpx.Client(base_url=server) as api:
-        tina = sign_in(api, "tina")
-        assert api.post("/api/canned", json={"group": "general", "title": "问候", "text": CANNED},
-                        headers=tina).status_code == 200
+    trainer_context, trainer = browser_sign_in(browser, server + "/trainer", "tina")
+    trainer.locator("#live-version", has_text="v").wait_for()
+    trainer.click("#tabs [data-tab=canned]")
+    trainer.select_option("#canned-group", "general")
+    trainer.fill("#canned-title", "问候")
+    trainer.fill("#canned-text", CANNED)
+    trainer.click("#canned-form button.primary")
+    trainer.locator("#canned-list .canned", has_text="问候").wait_for()
+
     agent_context, agent = workspace(browser, server)
     customer_context = browser.new_context()
     customer = open_widget(customer_context, server)
@@ -81,8 +86,6 @@ def test_an_agent_answers_with_a_candidate_and_a_canned_reply_and_the_wrap_up_fe
     agent_context.close()
     customer_context.close()
 
-    trainer_context, trainer = browser_sign_in(browser, server + "/trainer", "tina")
-    trainer.locator("#live-version", has_text="v").wait_for()
     trainer.click("#tabs [data-tab=suggestions]")
     card = trainer.locator(".suggestion", has_text="退货的运费谁来出")
     card.wait_for()
