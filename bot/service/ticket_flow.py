@@ -111,5 +111,5 @@ def _left_since(history: List[dict], since: float) -> List[str]:
 
 
 def _public(ticket: dict) -> dict:
-    keep = ("id", "session_id", "group", "status", "priority", "due", "agent_id", "category", "customer_id")
+    keep = ("id", "session_id", "group", "rule", "status", "priority", "due", "agent_id", "category", "customer_id")
     return dict({k: ticket[k] for k in keep}, ticket_id=ticket["id"])

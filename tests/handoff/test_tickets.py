@@ -7,10 +7,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from bot.config import DeskConfig, HandoffConfig, WebhookConfig
+from bot.config import ConfigError, DeskConfig, HandoffConfig, WebhookConfig, load_config
 from bot.http.app import create_app
 from bot.store import ConversationStore, tickets, webhook_outbox
-from tests.conftest import Customer, add_staff, sign_in
+from tests.conftest import ROOT, Customer, add_staff, sign_in
 
 STAFF = (("wang", "agent", ["general"], "小王"), ("li", "agent", ["expert"], "小李"),
          ("boss", "supervisor", ["general"], "主管"))
@@ -138,3 +138,19 @@ def test_first_contact_resolution_counts_a_left_message_only_once_it_is_resolved
     assert client.get("/api/report?since=1d", headers=boss).json()["totals"]["first_contact_resolution"] == 0.5
     client.post(f"/api/agent/tickets/{saved['ticket_id']}/resolve", headers=wang)
     assert client.get("/api/report?since=1d", headers=boss).json()["totals"]["first_contact_resolution"] == 1.0
+
+
+@pytest.mark.parametrize("key, value, why", [
+    ("handoff.desk.sla_by_group", {"nobody": 2}, "not skill groups"),
+    ("handoff.desk.sla_by_category", {"退款": "soon"}, "positive number of hours"),
+    ("handoff.desk.assignment", "random", "choose one of"),
+    ("handoff.desk.max_chats", 0, "outside the allowed range"),
+])
+def test_a_desk_setting_that_cannot_work_is_refused_when_the_config_is_read(key, value, why):
+    with pytest.raises(ConfigError, match=why):
+        load_config(ROOT / "config.yml", {key: value})
+
+
+def test_the_shipped_config_promises_complaints_answers_sooner():
+    desk = load_config(ROOT / "config.yml").handoff.desk
+    assert dict(desk.sla_by_group)["complaints"] < desk.sla_hours
