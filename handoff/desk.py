@@ -44,7 +44,7 @@ class AgentDesk:
     # -- agents ---------------------------------------------------------------------------------
     @serialised
     def add_agent(self, username: str, password: str, name: str = "", role: str = "agent",
-                  groups: Sequence[str] = ("general",)) -> int:
+                  groups: Sequence[str] = ("general",), max_chats: Optional[int] = None) -> int:
         if role not in ROLES:
             raise DeskError(f"role {role!r}: choose one of {ROLES}")
         unknown = [g for g in groups if g not in self.groups]
@@ -57,7 +57,7 @@ class AgentDesk:
                 raise DeskError(f"agent {username!r} already exists")
             return int(conn.execute(insert(agents).values(
                 username=username, name=name or username, password_hash=hash_password(password), role=role,
-                groups=json.dumps(list(groups)), status="offline", created=time.time())
+                groups=json.dumps(list(groups)), status="offline", created=time.time(), max_chats=max_chats)
                 .returning(agents.c.id)).scalar_one())
 
     def login(self, username: str, password: str) -> Optional[str]:

@@ -84,3 +84,12 @@ def test_a_customer_queued_too_long_is_invited_to_leave_a_message_that_becomes_a
     saved = customer.say("等不了了，请回电 13812345678")
     assert saved["ticket_id"] > 0
     assert client.get(f"/api/agent/tickets/{saved['ticket_id']}", headers=wang).json()["handoff_id"] == offered
+
+
+def test_an_agents_own_limit_wins_over_the_teams(make_client):
+    client = make_client(max_chats=3)
+    client.app.state.conversations.desk.add_agent("chen", "chen-password", "小陈", "agent", ["general"], max_chats=1)
+    chen = sign_in(client, "chen", status="online")
+    first, second = (ask_for_person(client, f"own-{n}")["handoff_id"] for n in range(2))
+    assert client.post(f"/api/agent/handoffs/{first}/accept", headers=chen).status_code == 200
+    assert client.post(f"/api/agent/handoffs/{second}/accept", headers=chen).status_code == 409
