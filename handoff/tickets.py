@@ -111,8 +111,9 @@ class TicketDesk:
         """Taken by ``agent`` (or given by a supervisor to ``assignee``, who must be in its group)."""
         ticket = self.readable(ticket_id, agent)
         to = assignee or agent
-        if assignee is not None and agent["role"] == "agent" and assignee["id"] != agent["id"]:
-            raise Forbidden("only supervisors assign tickets to others")
+        if agent["role"] == "agent" and (assignee is not None and assignee["id"] != agent["id"]
+                                         or ticket["agent_id"] not in (None, agent["id"])):
+            raise Forbidden("only supervisors assign tickets to others, or take them from another agent")
         if to["role"] == "agent" and ticket["group"] not in to["groups"]:
             raise DeskError(f"{to['username']} is not in group {ticket['group']!r}")
         status = "assigned" if ticket["status"] == "new" else ticket["status"]
@@ -132,14 +133,11 @@ class TicketDesk:
         if not note.strip():
             raise InvalidInput("note: say why the ticket moves, for the team that gets it")
         ticket = self.readable(ticket_id, agent)
-        changed = self._change(ticket_id, agent, OPEN, "ticket.transfer", {"from": ticket["group"], "to": group,
-                                                                           "note": note},
-                               group=group, agent_id=None, status="new")
-        with self._lock, self.engine.begin() as conn:
-            conn.execute(insert(desk_notes).values(created=time.time(), author=agent["name"], ticket_id=ticket_id,
-                                                   session_id=ticket["session_id"], customer_id=ticket["customer_id"],
-                                                   text=note))
-        return changed
+        kept = dict(created=time.time(), author=agent["name"], ticket_id=ticket_id, session_id=ticket["session_id"],
+                    customer_id=ticket["customer_id"], text=note.strip()[:2000])
+        return self._change(ticket_id, agent, OPEN, "ticket.transfer", {"from": ticket["group"], "to": group,
+                                                                        "note": note},
+                            note=kept, group=group, agent_id=None, status="new")
 
     def resolve(self, ticket_id: int, agent: dict) -> dict:
         self.readable(ticket_id, agent)
@@ -160,8 +158,9 @@ class TicketDesk:
 
     @serialised
     def _change(self, ticket_id: int, agent: Optional[dict], allowed: Sequence[str], action: str, details: dict,
-                **values) -> dict:
-        """One conditional UPDATE (state, and for a plain agent the group or ownership, checked in it) and its audit row."""
+                note: Optional[dict] = None, **values) -> dict:
+        """One conditional UPDATE (state, and for a plain agent the group or ownership, checked in it), its audit
+        row and (``note``) the agent's note, in one transaction."""
         scope = ()
         if agent is not None and agent["role"] == "agent":
             scope = (or_(tickets.c.group.in_(agent["groups"]), tickets.c.agent_id == agent["id"]),)
@@ -172,6 +171,8 @@ class TicketDesk:
                 raise DeskError(f"ticket {ticket_id} is no longer {' or '.join(allowed)} (or no longer yours)")
             record(conn, agent["username"] if agent else CUSTOMER, action, _target(ticket_id),
                    dict(details, status=values.get("status")))
+            if note is not None:
+                conn.execute(insert(desk_notes).values(**note))
             return _ticket(conn.execute(select(tickets).where(tickets.c.id == ticket_id)).first())
 
 

@@ -62,7 +62,7 @@ def assist_router(conversations: Conversations, handoff: HandoffConfig) -> APIRo
     @router.get("/api/agent/handoffs/{handoff_id}/customer",
                 summary="Earlier conversations, tickets, ratings, attributes and internal notes of this customer")
     def customer(handoff_id: int, me: dict = Depends(agent)) -> dict:
-        return assist.customer(desk.readable(handoff_id, me))
+        return assist.customer(desk.readable(handoff_id, me), me)
 
     @router.post("/api/agent/handoffs/{handoff_id}/notes", summary="An internal note (never shown to the customer)")
     def note(handoff_id: int, body: NoteIn, me: dict = Depends(agent)) -> dict:

@@ -62,12 +62,15 @@ class DeskAssist:
         return [dict(r, filled=fill(r["text"], values)) for r in self.canned.listed([handoff["group"]])]
 
     # -- the customer ---------------------------------------------------------------------------
-    def customer(self, handoff: dict) -> dict:
+    def customer(self, handoff: dict, agent: dict) -> dict:
+        """The customer's earlier conversations and ratings, the tickets ``agent`` may read, attributes, notes."""
         session = self.conversations.store.session(handoff["session_id"]) or {}
         customer_id = session.get("customer_id")
         earlier = self.context.earlier(customer_id, handoff["session_id"])
-        return dict(earlier, customer_id=customer_id, attributes=session.get("attributes") or {},
-                    tickets=self.conversations.tickets.of_customer(customer_id) if customer_id else [],
+        tickets = self.conversations.tickets.of_customer(customer_id) if customer_id else []
+        mine = [t for t in tickets if agent["role"] != "agent" or t["group"] in agent["groups"]
+                or t["agent_id"] == agent["id"]]
+        return dict(earlier, customer_id=customer_id, attributes=session.get("attributes") or {}, tickets=mine,
                     notes=self.context.notes(customer_id, handoff["session_id"]))
 
     def add_note(self, handoff: dict, agent: dict, text: str) -> dict:

@@ -13,7 +13,7 @@ from bot.store import ConversationStore, tickets, webhook_outbox
 from tests.conftest import ROOT, Customer, add_staff, sign_in
 
 STAFF = (("wang", "agent", ["general"], "小王"), ("li", "agent", ["expert"], "小李"),
-         ("boss", "supervisor", ["general"], "主管"))
+         ("zhou", "agent", ["general"], "小周"), ("boss", "supervisor", ["general"], "主管"))
 SLA = DeskConfig(sla_hours=24, sla_by_group=(("complaints", 4.0),), sla_by_category=(("售后", 8.0),))
 
 
@@ -129,6 +129,18 @@ def test_an_agent_cannot_read_or_change_another_groups_tickets_until_it_is_trans
     seen = client.get(f"/api/agent/tickets/{ticket_id}", headers=li).json()
     assert seen["changes"][-1]["details"]["note"] == "要查维修记录"
     assert client.get(f"/api/agent/tickets/{ticket_id}", headers=wang).status_code == 403
+
+
+def test_an_agent_takes_only_unassigned_tickets_and_a_supervisor_reassigns(client):
+    _, saved = leave(client, "owner", "请回电 13812345678")
+    ticket_id = saved["ticket_id"]
+    wang, zhou, boss = (sign_in(client, n) for n in ("wang", "zhou", "boss"))
+    assert client.post(f"/api/agent/tickets/{ticket_id}/assign", headers=wang).json()["status"] == "assigned"
+    assert client.post(f"/api/agent/tickets/{ticket_id}/assign", headers=zhou).status_code == 403
+    assert client.post(f"/api/agent/tickets/{ticket_id}/assign", json={"username": "li"},
+                       headers=boss).status_code == 409  # li is not in the ticket's group
+    moved = client.post(f"/api/agent/tickets/{ticket_id}/assign", json={"username": "zhou"}, headers=boss).json()
+    assert moved["agent_id"] == client.get("/api/agent/me", headers=zhou).json()["id"]
 
 
 def test_first_contact_resolution_counts_a_left_message_only_once_it_is_resolved(client):
