@@ -78,9 +78,10 @@ class TicketDesk:
         return ticket
 
     @serialised
-    def visible(self, agent: dict, statuses: Sequence[str] = OPEN + ("resolved",)) -> List[dict]:
-        """The tickets this agent may work on, the soonest due first."""
-        query = select(tickets).where(tickets.c.status.in_(list(statuses))).order_by(tickets.c.due, tickets.c.id)
+    def visible(self, agent: dict, statuses: Sequence[str] = OPEN + ("resolved",), limit: int = 200) -> List[dict]:
+        """The tickets this agent may work on, the soonest due first (at most ``limit``)."""
+        query = select(tickets).where(tickets.c.status.in_(list(statuses))).order_by(tickets.c.due, tickets.c.id) \
+            .limit(limit)
         if agent["role"] == "agent":
             query = query.where(or_(tickets.c.group.in_(agent["groups"]), tickets.c.agent_id == agent["id"]))
         with self.engine.connect() as conn:

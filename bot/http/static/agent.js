@@ -78,7 +78,10 @@
           item.appendChild(el("div", "", "#" + h.id + " · " + h.rule));
           item.appendChild(el("div", "meta", h.channel + " · 优先级 " + h.priority + " · 等待 " + minutes(h.created)));
           var take = el("button", "primary", "接入");
-          take.addEventListener("click", function () { api("POST", "/api/agent/handoffs/" + h.id + "/accept").then(function () { open(h.id); refresh(); }); });
+          take.addEventListener("click", function () {
+            api("POST", "/api/agent/handoffs/" + h.id + "/accept").then(function () { open(h.id); refresh(); })
+              .catch(function (err) { show({sender: "system", text: "无法接入：" + err.message}); });  // e.g. at the limit
+          });
           item.appendChild(take);
           queue.appendChild(item);
         });
