@@ -64,7 +64,8 @@ tickets = Table("tickets", metadata,
                 Column("status", String(16), nullable=False), Column("agent_id", BigInteger, ForeignKey("agents.id")),
                 Column("done", Float), Column("handoff_id", BigInteger), Column("priority", Integer),
                 Column("due", Float), Column("contact", Text), Column("category", String(255)),
-                Column("updated", Float), Column("customer_id", String(128)))
+                Column("updated", Float), Column("customer_id", String(128)),
+                Index("tickets_session", "session_id", "status"))
 surveys = Table("surveys", metadata,
                 Column("id", ID, primary_key=True, autoincrement=True),
                 Column("handoff_id", BigInteger, ForeignKey("handoffs.id"), nullable=False, unique=True),
@@ -185,6 +186,7 @@ def _v6_desk(conn: Connection) -> None:
     conn.execute(tickets.update().where(tickets.c.status == "done").values(status="resolved"))
     for table in (desk_notes, canned_replies, wrapups, agent_status_log):
         table.create(conn, checkfirst=True)
+    next(i for i in tickets.indexes if i.name == "tickets_session").create(conn, checkfirst=True)  # asked per message
 
 
 # Numbered, append-only: a deployed database is brought to the newest version at start.
