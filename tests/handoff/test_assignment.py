@@ -8,7 +8,8 @@ from fastapi.testclient import TestClient
 from bot.config import DeskConfig, HandoffConfig
 from bot.http.app import create_app
 from bot.store import ConversationStore
-from tests.conftest import Customer, add_staff, sign_in
+from bot.service.queue_sweeper import QueueSweeper
+from tests.conftest import Customer, add_staff, sign_in, wait_until
 
 STAFF = (("wang", "agent", ["general"], "小王"), ("zhao", "agent", ["general"], "小赵"))
 
@@ -93,3 +94,16 @@ def test_an_agents_own_limit_wins_over_the_teams(make_client):
     first, second = (ask_for_person(client, f"own-{n}")["handoff_id"] for n in range(2))
     assert client.post(f"/api/agent/handoffs/{first}/accept", headers=chen).status_code == 200
     assert client.post(f"/api/agent/handoffs/{second}/accept", headers=chen).status_code == 409
+
+
+def test_the_sweeper_times_out_the_queue_without_anyone_asking(make_client):
+    client = make_client(queue_timeout_minutes=0.01)  # 0.6 s
+    sign_in(client, "wang", status="online")
+    customer = Customer(client, "swept")
+    assert customer.say("转人工")["handoff"]["status"] == "queued"
+    sweeper = QueueSweeper(client.app.state.conversations, interval=0.05)
+    sweeper.start()
+    try:
+        wait_until(lambda: "留言" in customer.history()[-1]["text"], 10, "the waiting customer invited to leave a message")
+    finally:
+        sweeper.stop()
