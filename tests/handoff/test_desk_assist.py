@@ -91,3 +91,13 @@ def test_wrap_up_records_the_suggested_contact_reason_and_saves_a_knowledge_sugg
     [suggestion] = Suggestions(client.app.state.conversations.store).list()
     assert suggestion["kind"] == "agent" and suggestion["questions"] == ["退货运费谁出"]
     assert suggestion["answer"] == "质量问题退货运费由我们承担" and "小王" in suggestion["reason"]
+
+
+def test_forgetting_a_customer_removes_the_notes_and_wrap_up_about_them(client):
+    customer, handoff_id, wang = accepted(client, "forgotten", "运费怎么算", customer_id="c-gone")
+    client.post(f"/api/agent/handoffs/{handoff_id}/notes", json={"text": "客户手机 13812345678"}, headers=wang)
+    client.post(f"/api/agent/handoffs/{handoff_id}/close", headers=wang)
+    client.post(f"/api/agent/handoffs/{handoff_id}/wrapup", json={"reason": "物流", "resolved": True, "note": "已答"},
+                headers=wang)
+    deleted = client.app.state.conversations.store.forget(customer_id="c-gone")
+    assert (deleted["desk_notes"], deleted["wrapups"]) == (1, 1)
