@@ -23,7 +23,8 @@ class NoteIn(BaseModel):
 class SuggestionIn(BaseModel):
     question: str = Field(..., min_length=1, max_length=500)
     answer: str = Field(..., min_length=1, max_length=5000)
-    entry_id: Optional[str] = Field(None, max_length=255, description="a similar question of this entry; none: a new entry")
+    entry_id: Optional[str] = Field(None, max_length=255,
+                                    description="a similar question of this entry; none: a new entry")
 
 
 class WrapUpIn(BaseModel):

@@ -85,7 +85,8 @@ class DeskAssist:
         asked = [m["text"] for m in said if m["sender"] == "customer" and not is_person_request(m["text"])]
         replied = [m["text"] for m in said if m["sender"] == "agent"]
         entry = self._matched(said, asked[-1] if asked else "")
-        return {"reasons": list(self.wrapups.reasons), "suggested": self.wrapups.suggested(entry.category if entry else ""),
+        return {"reasons": list(self.wrapups.reasons),
+                "suggested": self.wrapups.suggested(entry.category if entry else ""),
                 "entry_id": entry.id if entry else None, "entry_question": entry.question if entry else "",
                 "question": asked[-1] if asked else "", "answer": replied[-1] if replied else "",
                 "done": self.wrapups.of(handoff["id"])}
