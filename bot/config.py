@@ -182,6 +182,21 @@ class SupervisionConfig:
 
 
 @dataclass(frozen=True)
+class DeskConfig:
+    """The agent desk after the hand-off (docs/handoff.md#the-agent-desk)."""
+
+    sla_hours: float = 24.0  # a left message (ticket) is due this many hours after it was left …
+    sla_by_group: tuple = ()  # … unless its skill group promises other hours (group → hours) …
+    sla_by_category: tuple = ()  # … or its category does (category prefix → hours; the longest prefix wins)
+    contact_reasons: tuple = ("订单", "物流", "退货", "退款", "售后", "账号", "发票", "投诉", "其他")  # wrap-up taxonomy
+    max_chats: int = 3  # conversations an agent serves at once (an agent's own setting may differ)
+    assignment: str = "queue"  # queue (agents pick) | least_busy | round_robin (assigned automatically)
+    queue_timeout_minutes: float = 10.0  # a customer queued this long is offered to leave a message instead
+
+    ASSIGNMENTS = ("queue", "least_busy", "round_robin")
+
+
+@dataclass(frozen=True)
 class HandoffConfig:
     groups: tuple = ("general", "expert", "complaints")  # skill groups agents belong to
     rules: tuple = ()  # transfer rules inline; none: rules_file, else handoff/default_rules.yml
@@ -197,6 +212,7 @@ class HandoffConfig:
     first_contact_window_hours: int = 24  # a new conversation by the same customer within it = not resolved
     webhook: WebhookConfig = field(default_factory=WebhookConfig)
     supervision: SupervisionConfig = field(default_factory=SupervisionConfig)
+    desk: DeskConfig = field(default_factory=DeskConfig)
 
     UNAVAILABLE = ("ticket", "queue")
 
@@ -307,9 +323,11 @@ def _build(cls, data: Any, where: str):
                 raise ConfigError(f"{key}: expected a mapping of attribute name to a list of categories")
             values[name] = tuple((str(k), tuple(map(str, v))) for k, v in value.items())
         elif name == "service_level_seconds":
-            values[name] = _seconds_per_group(value, key)
+            values[name] = _amounts(value, key, "seconds")
         elif name == "topic_groups":
             values[name] = _pairs(value, key)
+        elif name in ("sla_by_group", "sla_by_category"):
+            values[name] = _amounts(value, key, "hours")
         elif name == "rules":
             if not isinstance(value, list):
                 raise ConfigError(f"{key}: expected a list of rules")
@@ -332,15 +350,16 @@ def _pairs(value: Any, key: str) -> tuple:
     return tuple(sorted((str(k), v) for k, v in value.items()))
 
 
-def _seconds_per_group(value: Any, key: str) -> tuple:
-    """A number (every group) or a mapping of skill group (or "default") to seconds → sorted pairs."""
+def _amounts(value: Any, key: str, unit: str) -> tuple:
+    """A mapping of name (skill group, category, "default") to a positive number of ``unit``, or one number
+    for every name ("default"), or the pairs a saved config writes back → sorted pairs."""
     if isinstance(value, list) and all(isinstance(p, list) and len(p) == 2 for p in value):
         value = dict(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = {"default": value}
     if not isinstance(value, dict) or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0
                                               for v in value.values()):
-        raise ConfigError(f"{key}: expected seconds, or a mapping of skill group to seconds")
+        raise ConfigError(f"{key}: expected {unit}, or a mapping of name to a positive number of {unit}")
     return tuple(sorted((str(k), float(v)) for k, v in value.items()))
 
 
@@ -398,6 +417,12 @@ def _validate(cfg: Config) -> Config:
     if cfg.handoff.when_unavailable not in HandoffConfig.UNAVAILABLE:
         raise ConfigError(f"handoff.when_unavailable: {cfg.handoff.when_unavailable!r}; "
                           f"choose one of {HandoffConfig.UNAVAILABLE}")
+    desk = cfg.handoff.desk
+    if desk.assignment not in DeskConfig.ASSIGNMENTS:
+        raise ConfigError(f"handoff.desk.assignment: {desk.assignment!r}; choose one of {DeskConfig.ASSIGNMENTS}")
+    unknown = sorted({g for g, _ in desk.sla_by_group} - set(cfg.handoff.groups))
+    if unknown:
+        raise ConfigError(f"handoff.desk.sla_by_group: {unknown} are not skill groups")
     return cfg
 
 
@@ -426,6 +451,9 @@ def _ranges(cfg: Config):
         ("text.max_message_chars", cfg.text.max_message_chars, 1, 100_000),
         ("handoff.first_contact_window_hours", cfg.handoff.first_contact_window_hours, 1, 24 * 90),
         ("handoff.survey.accept_for_hours", cfg.handoff.survey.accept_for_hours, 1, 24 * 90),
+        ("handoff.desk.sla_hours", cfg.handoff.desk.sla_hours, 0.01, 24 * 365),
+        ("handoff.desk.max_chats", cfg.handoff.desk.max_chats, 1, 100),
+        ("handoff.desk.queue_timeout_minutes", cfg.handoff.desk.queue_timeout_minutes, 0.01, 24 * 60),
         ("server.max_request_bytes", cfg.server.max_request_bytes, 1_000, 1_000_000_000),
         ("server.max_json_depth", cfg.server.max_json_depth, 4, 1_000),
         ("server.header_timeout_seconds", cfg.server.header_timeout_seconds, 0.1, 3600.0),

@@ -22,6 +22,10 @@ MESSAGES = {
         "closed": "本次人工服务已结束，机器人继续为您服务。",
         "left_queue": "已为您取消排队，机器人继续为您服务。",
         "survey": "请为本次人工服务打分：",
+        "ticket_contact": "请留下您的手机号或邮箱，方便客服联系您（您写的内容已记下）。",
+        "ticket_reopened": "您的回复已转给客服（工单 {ticket}），请留意回复。",
+        "ticket_closed": "您的留言（工单 {ticket}）已处理完毕。",
+        "queue_timeout": "客服都在忙，让您久等了。请直接留言：写下您的问题和联系方式（手机号或邮箱），我们会尽快联系您。",
     },
     "en": {
         "clarify": "Did you mean:",
@@ -43,6 +47,11 @@ MESSAGES = {
         "closed": "The agent has closed this chat. The assistant is back if you need anything.",
         "left_queue": "You left the queue. The assistant is back if you need anything.",
         "survey": "How satisfied were you with the agent?",
+        "ticket_contact": "Please leave a phone number or e-mail address so we can reach you (your message is noted).",
+        "ticket_reopened": "Your reply went to the agent (ticket {ticket}).",
+        "ticket_closed": "Your message (ticket {ticket}) has been dealt with.",
+        "queue_timeout": "All agents are busy, sorry for the wait. Please leave a message (your question and a phone "
+                         "number or e-mail) and we will get back to you.",
     },
 }
 

@@ -44,6 +44,13 @@ def has_contact_details(text: str) -> bool:
     return bool(_PHONE.search(folded) or _EMAIL.search(folded))
 
 
+def contact_details(text: str) -> list:
+    """The mobile numbers and e-mail addresses ``text`` gives (digits compacted), in order."""
+    folded = text.translate(_HALF_WIDTH)
+    phones = [_DIGITS.sub("", m.group())[-11:] for m in _PHONE.finditer(folded)]
+    return phones + [m.group() for m in _EMAIL.finditer(folded)]
+
+
 def mask_pii(text: str) -> str:
     """``text`` with personal data masked; text without any comes back unchanged."""
     return _mask_plain(_ENCODED_RUN.sub(_mask_encoded, text))

@@ -15,11 +15,11 @@ from typing import Dict, List, Optional, Sequence
 
 from sqlalchemy import bindparam, func, insert, select, update
 
-from bot.store import ConversationStore, agent_presence, agent_tokens, agents, handoffs, serialised, surveys, tickets
+from bot.store import ConversationStore, agent_status_log, agent_tokens, agents, handoffs, serialised, surveys
 from knowledge_base.errors import Conflict, Forbidden, NotFound
 
 ROLES = ("agent", "supervisor", "admin", "trainer", "qa")  # trainers curate the KB, never chat; qa inspects quality
-STATUSES = ("online", "away", "offline")
+STATUSES = ("online", "busy", "away", "offline")  # busy: signed in, serving, taking no new conversations
 TOKEN_HOURS = 12
 OPEN = ("queued", "active")  # a person has (or will have) the conversation: the bot is silent
 LEAVE_MESSAGE = "leave_message"  # nobody could pick up: the customer's next message becomes a ticket
@@ -34,8 +34,9 @@ class DeskError(Conflict):
 
 
 class AgentDesk:
-    def __init__(self, store: ConversationStore, groups: Sequence[str] = ("general",)):
+    def __init__(self, store: ConversationStore, groups: Sequence[str] = ("general",), max_chats: int = 3):
         self.store = store
+        self.max_chats = max_chats  # conversations an agent serves at once, unless their own setting differs
         self.engine = store.engine
         self._lock = store._lock
         self.groups = tuple(groups)
@@ -43,7 +44,7 @@ class AgentDesk:
     # -- agents ---------------------------------------------------------------------------------
     @serialised
     def add_agent(self, username: str, password: str, name: str = "", role: str = "agent",
-                  groups: Sequence[str] = ("general",)) -> int:
+                  groups: Sequence[str] = ("general",), max_chats: Optional[int] = None) -> int:
         if role not in ROLES:
             raise DeskError(f"role {role!r}: choose one of {ROLES}")
         unknown = [g for g in groups if g not in self.groups]
@@ -56,7 +57,7 @@ class AgentDesk:
                 raise DeskError(f"agent {username!r} already exists")
             return int(conn.execute(insert(agents).values(
                 username=username, name=name or username, password_hash=hash_password(password), role=role,
-                groups=json.dumps(list(groups)), status="offline", created=time.time())
+                groups=json.dumps(list(groups)), status="offline", created=time.time(), max_chats=max_chats)
                 .returning(agents.c.id)).scalar_one())
 
     def login(self, username: str, password: str) -> Optional[str]:
@@ -106,8 +107,19 @@ class AgentDesk:
         if status not in STATUSES:
             raise DeskError(f"status {status!r}: choose one of {STATUSES}")
         with self.engine.begin() as conn:
-            conn.execute(update(agents).where(agents.c.id == agent_id).values(status=status))
-            conn.execute(insert(agent_presence).values(agent_id=agent_id, status=status, created=time.time()))  # occupancy
+            changed = conn.execute(update(agents).where(agents.c.id == agent_id, agents.c.status != status)
+                                   .values(status=status)).rowcount
+            if changed:  # the log shows when each agent was available (supervision, shift reports)
+                conn.execute(insert(agent_status_log).values(agent_id=agent_id, created=time.time(), status=status))
+
+    @serialised
+    def status_log(self, agent_id: int) -> List[dict]:
+        query = select(agent_status_log).where(agent_status_log.c.agent_id == agent_id).order_by(agent_status_log.c.id)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def limit_of(self, agent: dict) -> int:
+        return agent.get("max_chats") or self.max_chats
 
     @serialised
     def agents(self) -> List[dict]:
@@ -171,6 +183,8 @@ class AgentDesk:
 
     def accept(self, handoff_id: int, agent: dict) -> dict:
         self.readable(handoff_id, agent)
+        if len(self.assigned(agent["id"])) >= self.limit_of(agent):
+            raise DeskError(f"{agent['name']} already serves {self.limit_of(agent)} conversations (the most at once)")
         self._change(handoff_id, ("queued",), _scope(agent, owner=False), status="active", agent_id=agent["id"],
                      accepted=time.time())
         return self.handoff(handoff_id)
@@ -193,12 +207,16 @@ class AgentDesk:
         self._change(handoff_id, OPEN, scope, status="closed", closed=time.time())
         handoff = self.handoff(handoff_id)
         if survey:
-            handoff["survey_id"] = self._invite(handoff, nps)
+            handoff["survey_id"] = self.invite(handoff, nps)
         return handoff
 
     def abandon(self, handoff_id: int) -> None:
         """The customer stopped waiting before an agent accepted (counted in the report's abandon_rate)."""
         self._change(handoff_id, ("queued",), (), status="abandoned", closed=time.time())
+
+    def offer_message(self, handoff_id: int) -> None:
+        """Waited too long in the queue: the customer is invited to leave a message instead."""
+        self._change(handoff_id, ("queued",), (), status=LEAVE_MESSAGE)
 
     def leave_message(self, handoff_id: int) -> None:
         """The customer left the message the hand-off waited for."""
@@ -230,7 +248,8 @@ class AgentDesk:
 
     # -- satisfaction ---------------------------------------------------------------------------
     @serialised
-    def _invite(self, handoff: dict, nps: bool) -> int:
+    def invite(self, handoff: dict, nps: bool) -> int:
+        """The satisfaction invitation for a closed hand-off (or a closed ticket); its id."""
         with self.engine.begin() as conn:
             return int(conn.execute(insert(surveys).values(
                 handoff_id=handoff["id"], session_id=handoff["session_id"], created=time.time(),
@@ -261,31 +280,6 @@ class AgentDesk:
     def surveys(self) -> List[dict]:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(select(surveys).order_by(surveys.c.id))]
-
-    # -- tickets (leave a message) --------------------------------------------------------------
-    @serialised
-    def create_ticket(self, session_id: str, group: str, rule: str, text: str) -> int:
-        with self.engine.begin() as conn:
-            return int(conn.execute(insert(tickets).values(
-                session_id=session_id, created=time.time(), group=group, rule=rule, text=text, status="open")
-                .returning(tickets.c.id)).scalar_one())
-
-    @serialised
-    def tickets(self, status: str = "open", groups: Optional[Sequence[str]] = None) -> List[dict]:
-        query = select(tickets).where(tickets.c.status == status).order_by(tickets.c.id)
-        if groups is not None:
-            query = query.where(tickets.c.group.in_(list(groups)))
-        with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(query)]
-
-    @serialised
-    def resolve_ticket(self, ticket_id: int, agent: dict) -> None:
-        mine = tickets.c.group.in_(agent["groups"]) if agent["role"] == "agent" else tickets.c.id == ticket_id
-        with self.engine.begin() as conn:
-            done = conn.execute(update(tickets).where(tickets.c.id == ticket_id, tickets.c.status == "open", mine)
-                                .values(status="done", agent_id=agent["id"], done=time.time()))
-            if done.rowcount != 1:
-                raise DeskError(f"ticket {ticket_id} is not open")
 
     # -- the hand-off packet --------------------------------------------------------------------
     def packet(self, handoff_id: int) -> dict:

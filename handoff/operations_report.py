@@ -24,7 +24,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 from sqlalchemy import select
 
 from bot.config import SupervisionConfig
-from bot.store import agent_presence, feedback, handoffs, messages, qa_reviews, sessions
+from bot.store import agent_status_log, feedback, handoffs, messages, qa_reviews, sessions
 from handoff.live_console import target_seconds
 
 NEVER_QUEUED = ("leave_message", "ticket")
@@ -47,7 +47,7 @@ def load_operations(conn, start: float) -> dict:
                                .join(handoffs, handoffs.c.id == qa_reviews.c.handoff_id)
                                .where(handoffs.c.created >= start)).all())
     return {"handoffs": found, "said": said, "qa": scores,
-            "presence": rows(select(agent_presence).order_by(agent_presence.c.created, agent_presence.c.id)),
+            "presence": rows(select(agent_status_log).order_by(agent_status_log.c.created, agent_status_log.c.id)),
             "resolved": list({r["session_id"]: r for r in rows(  # a customer answering twice counts once: the last
                 select(messages.c.session_id, feedback.c.value).join(messages, messages.c.id == feedback.c.message_id)
                 .join(sessions, sessions.c.id == messages.c.session_id)
@@ -115,16 +115,19 @@ def occupancy(found: Sequence[dict], presence: Sequence[dict], agent_ids: Option
     return round(busy_total / online_total, 4) if online_total else None
 
 
+ON_SHIFT = ("online", "busy")
+
+
 def _online_intervals(presence: Sequence[dict], window: Tuple[float, float]) -> Dict[int, List[tuple]]:
-    """Per agent, the stretches of the window their status was "online"."""
+    """Per agent, the stretches of the window they were on shift ("online", or "busy": serving, taking no more)."""
     out: Dict[int, List[tuple]] = {}
     since: Dict[int, Optional[float]] = {}
     for change in presence:
         agent, at = change["agent_id"], change["created"]
-        if since.get(agent) is not None and change["status"] != "online":
+        if since.get(agent) is not None and change["status"] not in ON_SHIFT:
             out.setdefault(agent, []).append((since[agent], at))
             since[agent] = None
-        elif change["status"] == "online" and since.get(agent) is None:
+        elif change["status"] in ON_SHIFT and since.get(agent) is None:
             since[agent] = at
     for agent, at in since.items():
         if at is not None:

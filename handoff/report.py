@@ -5,7 +5,8 @@ surveys sent in it, and the answer feedback given in it on those conversations:
 - transfer rate: conversations a transfer rule handed to a person (queued, or invited to leave a message);
 - self-service resolution: not transferred, and the bot's last reply was an answer not rated unhelpful;
 - first-contact resolution: no new conversation by the same customer within the window after this
-  one's last message (customers are known by the host page's customer id, else by the session);
+  one's last message (customers are known by the host page's customer id, else by the session), and
+  no message it left (a ticket) still unresolved;
 - CSAT: share of 4–5 among ratings, and the mean; participation: ratings / invitations sent (an
   unanswered invitation counts against it); NPS: % promoters (9–10) − % detractors (0–6);
 - answer feedback: 👍 / 👎 on bot answers;
@@ -27,7 +28,7 @@ from typing import Dict, Iterable, List, Optional
 from sqlalchemy import select
 
 from bot.config import SupervisionConfig
-from bot.store import ConversationStore, agents, feedback, handoffs, messages, sessions, surveys
+from bot.store import ConversationStore, agents, feedback, handoffs, messages, sessions, surveys, tickets
 from handoff.operations_report import NOBODY, enrich_handoffs, load_operations, operational_metrics
 from knowledge_base.errors import InvalidInput
 
@@ -130,6 +131,8 @@ def _load(store: ConversationStore, start: float) -> dict:
                              .join(sessions, sessions.c.id == messages.c.session_id)
                              .where(sessions.c.created >= start).order_by(messages.c.id)),
             "surveys": rows(select(surveys).where(surveys.c.created >= start)),
+            "unresolved": rows(select(tickets.c.session_id).where(tickets.c.created >= start,
+                                                                  tickets.c.status.not_in(("resolved", "closed")))),
             "feedback": rows(select(feedback.c.message_id, feedback.c.value, feedback.c.created,
                                     messages.c.session_id, sessions.c.channel)
                              .join(messages, messages.c.id == feedback.c.message_id)
@@ -149,6 +152,7 @@ def _conversations(data: dict, window: float, names: Dict[int, str]) -> List[dic
             if routing:
                 transfer.setdefault(m["session_id"], routing)
     unhelpful = {f["message_id"] for f in data["feedback"] if f["value"] == "no"}
+    unresolved = {t["session_id"] for t in data["unresolved"]}  # a left message not yet resolved
     starts = defaultdict(list)
     for s in data["sessions"]:
         starts[s["customer_id"] or s["id"]].append(s["created"])
@@ -167,7 +171,7 @@ def _conversations(data: dict, window: float, names: Dict[int, str]) -> List[dic
                     "agent": names.get(data["last_agent"].get(s["id"]), NOBODY), "transferred": moved is not None,
                     "self_served": moved is None and last is not None and last["decision"] == "answer"
                     and last["id"] not in unhelpful,
-                    "first_contact": not repeat})
+                    "first_contact": not repeat and s["id"] not in unresolved})
     return out
 
 

@@ -6,18 +6,12 @@ never miss an edit that happened, nor show one that was rolled back.
 from __future__ import annotations
 
 import json
-import time
 from typing import List, Optional
 
-from sqlalchemy import insert, select
-from sqlalchemy.engine import Connection
+from sqlalchemy import select
 
 from bot.store import ConversationStore, audit_log
-
-
-def record(conn: Connection, actor: str, action: str, target: str, details: Optional[dict] = None) -> None:
-    conn.execute(insert(audit_log).values(created=time.time(), actor=actor[:64], action=action, target=target[:255],
-                                          details=json.dumps(details or {}, ensure_ascii=False, default=str)))
+from bot.store.audit_trail import record  # noqa: F401 — curation writes its rows through here
 
 
 def entries(store: ConversationStore, limit: int = 100, target: Optional[str] = None,

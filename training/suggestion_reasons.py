@@ -25,6 +25,7 @@ _WORDS = {
                    "而且它和该条目已有的问题相近（相似度 {similarity}）。",
         "handoff_add": "{sessions} 次转人工的对话里客户这样问；它和「{entry}」已有的问题相近（相似度 {similarity}），人工客服的回答可用来核对该条目的答案。",
         "handoff_new": "{sessions} 次转人工的对话里客户这样问，没有条目覆盖；人工客服的回答已填入答案，改好后即可新建条目。",
+        "agent": "客服 {agent} 结束会话时保存：客户这样问，客服这样答（答案已填入）。",
         "quote": "「{text}」", "sep": "、",
     },
     "en": {
@@ -48,6 +49,8 @@ _WORDS = {
                        "(similarity {similarity}): compare the agent's reply with that entry's answer.",
         "handoff_new": "Asked in {sessions} conversation(s) handed to a person and covered by no entry; the agent's reply "
                        "is filled in as the answer of a new entry.",
+        "agent": "Saved by agent {agent} when closing a conversation: the customer's question and the agent's answer "
+                 "(filled in).",
         "quote": "\u201c{text}\u201d", "sep": ", ",
     },
 }
@@ -66,6 +69,8 @@ def describe(suggestion: dict, language: str = "zh") -> str:
                                        **values)
     if kind == "qa":  # a quality reviewer's finding (handoff/quality.py)
         return ("质检发现：" if words is _WORDS["zh"] else "Quality review finding: ") + f"{detail.get('by', '')}"
+    if kind == "agent":
+        return words["agent"].format(agent=detail.get("agent") or "")
     if kind == "handoff":
         return words["handoff_add" if suggestion.get("action") == "add_similar" else "handoff_new"].format(**values)
     return " ".join(_mined(words, suggestion, detail, evidence, values))

@@ -55,6 +55,15 @@ class Suggestions:
                     conn.execute(update(kb_suggestions).where(kb_suggestions.c.key == key).values(payload=payload))
         return sum(1 for k in items if known.get(k, OPEN) == OPEN)
 
+    def add(self, kind: str, key: str, item: dict) -> int:
+        """One suggestion a person made (an agent's wrap-up), open until a trainer decides; its id.
+        No run refreshes this kind, so it stays until decided."""
+        with self.store.transaction() as conn:
+            return int(conn.execute(insert(kb_suggestions).values(
+                key=f"{kind}:{key}", kind=kind, created=time.time(), status=OPEN,
+                payload=json.dumps(_normalised(kind, item), ensure_ascii=False)).returning(kb_suggestions.c.id))
+                .scalar_one())
+
     def accept(self, suggestion_id: int, actor: str, entry_id: Optional[str] = None,
                questions: Optional[List[str]] = None, answer: str = "", new_id: str = "") -> dict:
         """Into the draft: the questions become similar questions of ``entry_id`` (default: the
@@ -104,7 +113,7 @@ def _normalised(kind: str, item: dict) -> dict:
                 "entry_question": item.get("entry_question", ""), "score": None, "volume": item["sessions"],
                 "detail": {k: item.get(k) for k in ("sessions", "clicks", "helpful_votes")},
                 "evidence": item.get("evidence") or {}}
-    if kind == "handoff":
+    if kind in ("handoff", "agent"):
         return {k: item.get(k) for k in ("questions", "action", "entry_id", "entry_question", "score", "volume",
                                          "answer", "detail", "evidence")}
     suggestion = item["suggestion"]

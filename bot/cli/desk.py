@@ -23,6 +23,8 @@ def agent_add(username: str, name: str = typer.Option("", help="shown to custome
               role: str = typer.Option("agent", help="agent | supervisor | admin | trainer | qa"),
               groups: str = typer.Option("general", help="comma-separated skill groups"),
               password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
+              max_chats: Optional[int] = typer.Option(None, min=1, max=100,
+                                                      help="conversations at once (default: handoff.desk.max_chats)"),
               config: Optional[Path] = ConfigOption, db: str = DbOption):
     """Create an agent account (the password is stored as a salted scrypt hash)."""
     from handoff.desk import AgentDesk, DeskError
@@ -31,7 +33,8 @@ def agent_add(username: str, name: str = typer.Option("", help="shown to custome
 
     desk = AgentDesk(ConversationStore(db), load_settings(config).handoff.groups)
     try:
-        agent_id = desk.add_agent(username, password, name, role, [g.strip() for g in groups.split(",") if g.strip()])
+        agent_id = desk.add_agent(username, password, name, role, [g.strip() for g in groups.split(",") if g.strip()],
+                                  max_chats)
     except DeskError as exc:
         fail(str(exc))
     typer.echo(f"agent {username!r} created (id {agent_id})")

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, W
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
+from bot.http.staff_auth import desk_staff, supervising
 from handoff.report import GROUPINGS, outcome_report
 from handoff.sign_in_guard import SignInGuard
 from handoff.signed_calls import SignedCalls
@@ -31,7 +32,7 @@ class LoginIn(BaseModel):
 
 
 class StatusIn(BaseModel):
-    status: str = Field(..., pattern="^(online|away|offline)$")
+    status: str = Field(..., pattern="^(online|busy|away|offline)$")
 
 
 class TextIn(BaseModel):
@@ -58,19 +59,8 @@ def agent_router(conversations: Conversations, handoff: HandoffConfig,
     guard = SignInGuard(conversations.store)  # guessing a password gets slower; the agent is never locked out
     per_address = limiter("sign-in-address", SIGN_INS_PER_MINUTE * 6)  # a whole office signs in from one address
 
-    def agent(authorization: Optional[str] = Header(None)) -> dict:
-        token = (authorization or "").removeprefix("Bearer ").strip()
-        found = desk.agent_for_token(token) if token else None
-        if found is None:
-            raise HTTPException(401, "sign in first", headers={"WWW-Authenticate": "Bearer"})
-        if found["role"] in ("trainer", "qa"):
-            raise HTTPException(403, "the workspace is for agents; trainers work at /trainer, QA at /qa")
-        return found
-
-    def supervisor(me: dict = Depends(agent)) -> dict:
-        if me["role"] not in ("supervisor", "admin"):
-            raise HTTPException(403, "the report is for supervisors and admins")
-        return me
+    agent = desk_staff(desk)
+    supervisor = supervising(agent)
 
     @router.post("/api/agent/login", summary="Sign in; returns a bearer token", tags=["agents"])
     def login(credentials: LoginIn, request: Request) -> dict:
@@ -101,10 +91,11 @@ def agent_router(conversations: Conversations, handoff: HandoffConfig,
     def me(me: dict = Depends(agent)) -> dict:
         return me
 
-    @router.post("/api/agent/status", summary="online | away | offline", tags=["agents"])
+    @router.post("/api/agent/status", summary="online | busy | away | offline", tags=["agents"])
     def status(body: StatusIn, me: dict = Depends(agent)) -> dict:
         desk.set_status(me["id"], body.status)
         conversations.hub.publish(DESK, {"type": "queue"})
+        conversations.dispatch(me["groups"])  # automatic assignment: a returning agent gets the waiting
         return {"status": body.status}
 
     @router.get("/api/agent/queue", summary="Waiting conversations per group, mine, open tickets", tags=["agents"])
@@ -113,7 +104,7 @@ def agent_router(conversations: Conversations, handoff: HandoffConfig,
         waiting = desk.queue(groups)
         return {"groups": {g: [_summary(h) for h in waiting if h["group"] == g] for g in groups},
                 "mine": [_summary(h) for h in desk.assigned(me["id"])],
-                "tickets": desk.tickets("open", groups),
+                "tickets": conversations.tickets.visible(me),
                 "online": {g: desk.online(g) for g in groups}, "all_groups": list(handoff.groups)}
 
     @router.get("/api/agent/handoffs/{handoff_id}", summary="The hand-off packet", tags=["agents"])
@@ -136,11 +127,6 @@ def agent_router(conversations: Conversations, handoff: HandoffConfig,
     @router.post("/api/agent/handoffs/{handoff_id}/close", tags=["agents"])
     def close(handoff_id: int, me: dict = Depends(agent)) -> dict:
         return _summary(conversations.close(handoff_id, me))
-
-    @router.post("/api/agent/tickets/{ticket_id}/resolve", tags=["agents"])
-    def resolve(ticket_id: int, me: dict = Depends(agent)) -> dict:
-        desk.resolve_ticket(ticket_id, me)
-        return {"status": "done"}
 
     @router.get("/api/report", summary="Outcome metrics: CSAT, participation, NPS, transfer, self-service, FCR",
                 tags=["report"])

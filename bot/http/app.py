@@ -15,6 +15,8 @@ from bot.engine import Bot
 from bot.http.agent import agent_router
 from bot.http.answering import AnsweringPool
 from bot.http.customer import customer_router
+from bot.http.desk_assist import assist_router
+from bot.http.desk_tickets import tickets_router
 from bot.http.errors import install_error_handlers
 from bot.http.gatekeeper import Gatekeeper
 from bot.http.operations import operations_router
@@ -28,6 +30,7 @@ from bot.http.trainer import trainer_router
 from bot.service.conversations import Conversations
 from bot.service.hub import EventHub
 from bot.service.live import VERSIONS_TOPIC, LiveVersion
+from bot.service.queue_sweeper import QueueSweeper
 from bot.service.rate_limit import RateLimiter
 from bot.service.relay import RedisRelay, SharedRateLimiter
 from bot.store import ConversationStore
@@ -51,6 +54,8 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
     limiter = _limiters(app, conversations.hub, settings.redis_url, settings.redis_prefix)
     app.include_router(agent_router(conversations, handoff, limiter, env.webhook_secret))  # /ws/agent before /ws/{id}
     app.include_router(supervisor_router(conversations, handoff))
+    app.include_router(tickets_router(conversations))
+    app.include_router(assist_router(conversations, handoff))
     versions = _follow_versions(app, conversations, handoff, workbench, serving_version)
     gate = Gatekeeper(conversations.store, settings, limiter, env.session_secret)
     answering = AnsweringPool(settings.answering_threads)
@@ -61,6 +66,8 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
     app.state.conversations = conversations
     app.state.server_settings = settings  # the server that runs the app reads its limits (frame size)
     app.state.versions = versions
+    sweeper = QueueSweeper(conversations)
+    _on_start_and_stop(app, sweeper.start, sweeper.stop)
     if conversations.webhooks.enabled:
         _on_start_and_stop(app, conversations.webhooks.start, conversations.webhooks.stop)
     return app

@@ -11,15 +11,18 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from typing import Dict, Optional
+import time
+from typing import Dict, List, Optional
 
 from handoff.desk import LEAVE_MESSAGE, OPEN, AgentDesk, DeskError
 from handoff.follow_up import FollowUps
 from handoff.router import HandoffRouter
+from handoff.assignment import Assignment
+from handoff.tickets import TicketDesk
 from handoff.webhooks import WebhookSender
 
 from bot.service.chat import ChatSession
-from bot.config import HandoffConfig
+from bot.config import DeskConfig, HandoffConfig
 from bot.engine import Bot
 from bot.service.hub import EventHub
 from bot.messages import language_of, message
@@ -28,42 +31,16 @@ from bot.asking import is_question
 from bot.privacy import MaskingFilter, has_contact_details
 from bot.reply import Reply
 from bot.service.session_state import restore
+from bot.service.ticket_flow import TicketFlow
+from bot.service.topics import (DESK, SIGNED_OUT, SUPERVISION, agent_topic, group_topic, session_topic,  # noqa: F401
+                                staff_topics)
 from bot.store import ConversationStore
 from knowledge_base.errors import NotFound
 
 log = logging.getLogger("faqbot.conversations")
 log.addFilter(MaskingFilter())  # customers type phone and card numbers; logs never keep them
 MAX_SESSIONS = 10_000
-DESK = "desk"  # content-free desk events ({"type": "queue"}): every signed-in agent page listens
-SUPERVISION = "supervision"  # {"type": "activity", "session_id"}: a conversation moved; the live console refreshes
-SIGNED_OUT = {"type": "signed_out"}  # on an agent's topic: their sockets check their token again
 _LONE_SURROGATES = re.compile("[\ud800-\udfff]")
-
-
-def session_topic(session_id: str) -> str:
-    return "session:" + session_id
-
-
-def agent_topic(agent_id: int) -> str:
-    return f"agent:{agent_id}"
-
-
-def group_topic(group: str) -> str:
-    """Events that carry a customer's words (a queued customer's messages, tickets): only for the
-    agents of that group, and supervisors and admins."""
-    return f"group:{group}"
-
-
-def staff_topics(staff: dict, all_groups) -> tuple:
-    """The topics a staff member's socket may hear: the desk, their own, and their groups' (every
-    group for supervisors and admins). Trainers hear nothing: they do not work the desk."""
-    if staff["role"] in ("trainer", "qa"):
-        return ()
-    groups = staff["groups"] if staff["role"] == "agent" else all_groups
-    watching = (SUPERVISION,) if staff["role"] in ("supervisor", "admin") else ()
-    return (DESK, agent_topic(staff["id"]), *(group_topic(g) for g in groups), *watching)
-
-
 class Conversations:
     """Sessions in memory (option state, turns the rules count), every message in the store.
 
@@ -73,7 +50,8 @@ class Conversations:
 
     def __init__(self, bot: Bot, store: ConversationStore, router: Optional[HandoffRouter] = None,
                  desk: Optional[AgentDesk] = None, hub: Optional[EventHub] = None,
-                 webhooks: Optional[WebhookSender] = None, survey=None, metrics: Optional[Metrics] = None):
+                 webhooks: Optional[WebhookSender] = None, survey=None, metrics: Optional[Metrics] = None,
+                 policy: DeskConfig = DeskConfig()):
         self.bot = bot
         self.store = store
         self.router = router
@@ -83,6 +61,10 @@ class Conversations:
         self.survey = survey  # bot.config.SurveyConfig; None: no survey
         self.metrics = metrics or Metrics()
         self.follow_ups = FollowUps(store)  # unhappy ratings → call-back tasks (build() passes the settings)
+        self.policy = policy  # the desk's SLA, limits, assignment and queue timeout
+        self.tickets = TicketDesk(store, desk.groups, policy) if desk else None
+        self.ticketing = TicketFlow(self, self.tickets) if desk else None
+        self.assignment = Assignment(desk, policy) if desk else None
         self.sessions: Dict[str, ChatSession] = {}
         self.locks: Dict[str, threading.Lock] = {}
         self.last_bot_message: Dict[str, tuple] = {}  # session → (message id, decision)
@@ -93,10 +75,10 @@ class Conversations:
     def build(cls, bot: Bot, store: ConversationStore, handoff: HandoffConfig,
               webhook_secret: str = "") -> "Conversations":
         """The service with its hand-off parts: rules, agent desk, event hub, webhooks, metrics."""
-        desk = AgentDesk(store, handoff.groups)
+        desk = AgentDesk(store, handoff.groups, handoff.desk.max_chats)
         webhooks = WebhookSender(store, handoff.webhook.url, webhook_secret)
         built = cls(bot, store, HandoffRouter.for_bot(handoff, bot), desk, EventHub(), webhooks, handoff.survey,
-                    Metrics(desk))
+                    Metrics(desk), handoff.desk)
         built.follow_ups = FollowUps(store, handoff.supervision)
         return built
 
@@ -123,10 +105,11 @@ class Conversations:
                 answer = self._answered_instead(session, text)
                 if answer is not None:
                     return self._stored(session, session_id, text, answer, message_id)
-                return self._leave_message(session_id, text, handoff)
+                return self.ticketing.leave_message(session_id, text, handoff)
             if handoff is not None:
                 return self._relay(handoff, text, message_id)
-            return self._reply(session, session_id, text, message_id)
+            reopened = self.ticketing.customer_replied(session_id, text, message_id) if self.desk else None
+            return reopened or self._reply(session, session_id, text, message_id)
 
     def _reply(self, session: ChatSession, session_id: str, text: str, customer_message: int) -> dict:
         reply = session.send(text, queue=self.desk) if self.desk else session.send(text)
@@ -174,6 +157,7 @@ class Conversations:
         notice_id = self._notify(session_id, notice, push=False)  # it travels with the reply, after its text
         self.hub.publish(DESK, {"type": "queue"})
         self._emit("handoff.created", handoff)
+        self.dispatch([handoff["group"]])
         return dict(routing, status="queued", handoff_id=handoff["id"], ahead=ahead, notice=notice,
                     notice_id=notice_id)
 
@@ -187,17 +171,6 @@ class Conversations:
         self.hub.publish(SUPERVISION, {"type": "activity", "session_id": handoff["session_id"]})
         self._emit("message.customer", event)
         return {"type": "relayed", "message_id": message_id, "handoff_id": handoff["id"], "status": handoff["status"]}
-
-    def _leave_message(self, session_id: str, text: str, routing: dict) -> dict:
-        """The message the customer was invited to leave: a ticket agents see later."""
-        ticket = self.desk.create_ticket(session_id, routing["group"], routing["rule"], text)
-        self.desk.leave_message(routing["id"])
-        self.hub.publish(group_topic(routing["group"]), {"type": "ticket", "ticket_id": ticket})
-        self._emit("ticket.created", {"ticket_id": ticket, "session_id": session_id, "group": routing["group"],
-                                      "rule": routing["rule"], "text": text})
-        notice = message("ticket_saved", self._language(session_id, text), ticket=f"#{ticket}")
-        message_id = self.store.add_message(session_id, "system", notice)
-        return {"type": "system", "text": notice, "message_id": message_id, "ticket_id": ticket}
 
     def _catch_up(self, session: ChatSession, session_id: str) -> None:
         """Another worker (or this one before a restart) took the last messages: rebuild from the store."""
@@ -242,11 +215,14 @@ class Conversations:
         handoff = self.desk.owned(handoff_id, agent) if agent is not None else self.desk.handoff(handoff_id)
         if handoff["status"] not in OPEN:
             raise NotFound(f"hand-off {handoff_id} is closed")
-        name = agent["name"] if agent else author or "agent"
-        message_id = self.store.add_message(handoff["session_id"], "agent", _clean(text), author=name)
-        self.hub.publish(session_topic(handoff["session_id"]),
-                         {"type": "agent", "text": text, "author": name, "message_id": message_id})
-        self.hub.publish(SUPERVISION, {"type": "activity", "session_id": handoff["session_id"]})
+        return self.agent_says(handoff["session_id"], agent["name"] if agent else author or "agent", text)
+
+    def agent_says(self, session_id: str, name: str, text: str) -> int:
+        """A person's words to the customer: stored (the widget restores them) and pushed to an open widget."""
+        message_id = self.store.add_message(session_id, "agent", _clean(text), author=name)
+        self.hub.publish(session_topic(session_id), {"type": "agent", "text": text, "author": name,
+                                                     "message_id": message_id})
+        self.hub.publish(SUPERVISION, {"type": "activity", "session_id": session_id})
         return message_id
 
     def transfer(self, handoff_id: int, agent: dict, group: str) -> dict:
@@ -254,6 +230,7 @@ class Conversations:
         self._notify(handoff["session_id"], message("transferred", self._language(handoff["session_id"]), group=group))
         self.hub.publish(DESK, {"type": "queue"})
         self._emit("handoff.transferred", dict(handoff, by=agent["username"]))
+        self.dispatch([group])
         return handoff
 
     def close(self, handoff_id: int, agent: Optional[dict]) -> dict:
@@ -271,6 +248,7 @@ class Conversations:
                 self.sessions[session_id].turns = []
         self.hub.publish(DESK, {"type": "queue"})
         self._emit("handoff.closed", handoff)
+        self.dispatch(self.desk.groups)  # an agent is free again
         return handoff
 
     def leave_queue(self, session_id: str) -> dict:
@@ -287,6 +265,43 @@ class Conversations:
         self.hub.publish(DESK, {"type": "queue"})
         self._emit("handoff.abandoned", self.desk.handoff(handoff["id"]))
         return {"type": "system", "text": notice, "message_id": message_id}
+
+    def dispatch(self, groups) -> List[dict]:
+        """Automatic assignment (``handoff.desk.assignment``): the waiting conversations of ``groups``, most
+        urgent first, each to a free agent of its group; the ones accepted."""
+        if self.assignment is None or not self.assignment.automatic:
+            return []
+        accepted = []
+        for handoff in self.desk.queue(list(groups)):
+            agent = self.assignment.pick(handoff["group"])
+            if agent is None:
+                continue
+            try:
+                accepted.append(self.accept(handoff["id"], agent))
+            except DeskError:  # taken a moment ago (another worker), or the agent just filled up
+                continue
+        return accepted
+
+    def time_out_queue(self, now: Optional[float] = None) -> List[int]:
+        """Customers queued longer than ``handoff.desk.queue_timeout_minutes`` are invited to leave a
+        message instead of waiting on; their hand-off ids."""
+        if self.desk is None:
+            return []
+        cutoff = (now or time.time()) - self.policy.queue_timeout_minutes * 60
+        offered = []
+        for handoff in self.desk.queue(self.desk.groups):
+            if handoff["created"] > cutoff:
+                continue
+            try:
+                self.desk.offer_message(handoff["id"])
+            except DeskError:  # accepted meanwhile
+                continue
+            self._notify(handoff["session_id"], message("queue_timeout", self._language(handoff["session_id"])))
+            self._emit("handoff.timed_out", handoff)
+            offered.append(handoff["id"])
+        if offered:
+            self.hub.publish(DESK, {"type": "queue"})
+        return offered
 
     def rate(self, survey_id: int, session_id: str, csat: int, nps: Optional[int], comment: str) -> None:
         accept_for = self.survey.accept_for_hours if self.survey else 72

@@ -14,8 +14,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.forgetting import forget_sentences
-from bot.store.schema import (sessions, messages, feedback, handoffs, tickets, surveys, webhook_outbox, migrate,
-                              qa_reviews, callbacks)
+from bot.store.schema import (sessions, messages, feedback, handoffs, tickets, surveys, webhook_outbox, desk_notes,
+                              wrapups, qa_reviews, callbacks, migrate)
 from knowledge_base.errors import Forbidden, NotFound
 
 # Every customer message runs these: built once, they skip SQLAlchemy's statement construction and
@@ -206,7 +206,7 @@ class ConversationStore:
     @serialised
     def forget(self, customer_id: Optional[str] = None, session_ids: Sequence[str] = ()) -> dict:
         """Delete every conversation of a customer (by customer id and/or session ids) with all that
-        hangs off it — messages, feedback, hand-offs, tickets, ratings, webhook events — and their
+        hangs off it — messages, feedback, hand-offs, tickets, agents' notes, ratings, webhook events — and their
         sentences wherever they were copied (suggestions, audit log: ``bot/store/forgetting.py``);
         returns what was deleted."""
         with self.engine.begin() as conn:
@@ -224,7 +224,8 @@ class ConversationStore:
             handed = select(handoffs.c.id).where(by_session(handoffs))
             counts["qa_reviews"] = conn.execute(delete(qa_reviews).where(qa_reviews.c.handoff_id.in_(handed))).rowcount
             counts["callbacks"] = conn.execute(delete(callbacks).where(by_session(callbacks))).rowcount
-            for table in (surveys, tickets, handoffs, messages):
+            counts["wrapups"] = conn.execute(delete(wrapups).where(wrapups.c.handoff_id.in_(handed))).rowcount
+            for table in (surveys, desk_notes, tickets, handoffs, messages):
                 counts[table.name] = conn.execute(delete(table).where(by_session(table))).rowcount
             counts["sessions"] = conn.execute(delete(sessions).where(sessions.c.id.in_(ids))).rowcount
             naming = or_(*(webhook_outbox.c.payload.contains(json.dumps(i)) for i in ids))  # events about them

@@ -41,7 +41,7 @@ agents = Table("agents", metadata,
                Column("username", String(64), nullable=False, unique=True), Column("name", String(64), nullable=False),
                Column("password_hash", Text, nullable=False), Column("role", String(16), nullable=False),
                Column("groups", Text, nullable=False), Column("status", String(16), nullable=False),
-               Column("created", Float, nullable=False))
+               Column("created", Float, nullable=False), Column("max_chats", Integer))
 agent_tokens = Table("agent_tokens", metadata,
                      Column("token_hash", String(64), primary_key=True),
                      Column("agent_id", BigInteger, ForeignKey("agents.id"), nullable=False),
@@ -62,7 +62,10 @@ tickets = Table("tickets", metadata,
                 Column("created", Float, nullable=False), Column("group", String(32), nullable=False),
                 Column("rule", String(64), nullable=False), Column("text", Text, nullable=False),
                 Column("status", String(16), nullable=False), Column("agent_id", BigInteger, ForeignKey("agents.id")),
-                Column("done", Float))
+                Column("done", Float), Column("handoff_id", BigInteger), Column("priority", Integer),
+                Column("due", Float), Column("contact", Text), Column("category", String(255)),
+                Column("updated", Float), Column("customer_id", String(128)),
+                Index("tickets_session", "session_id", "status"))
 surveys = Table("surveys", metadata,
                 Column("id", ID, primary_key=True, autoincrement=True),
                 Column("handoff_id", BigInteger, ForeignKey("handoffs.id"), nullable=False, unique=True),
@@ -119,12 +122,7 @@ sign_in_attempts = Table("sign_in_attempts", metadata,
 signed_calls = Table("signed_calls", metadata, Column("signature", String(80), primary_key=True),
                      Column("expires", Float, nullable=False), Index("signed_calls_expiry", "expires"))
 
-# Supervision (issue 22): agents' presence changes (occupancy), quality reviews and call-backs to unhappy customers.
-agent_presence = Table("agent_presence", metadata,
-                       Column("id", ID, primary_key=True, autoincrement=True),
-                       Column("agent_id", BigInteger, ForeignKey("agents.id"), nullable=False),
-                       Column("status", String(16), nullable=False), Column("created", Float, nullable=False),
-                       Index("agent_presence_agent", "agent_id", "created"))
+# Supervision (issue 22): quality reviews and call-backs to unhappy customers (occupancy reads agent_status_log).
 qa_reviews = Table("qa_reviews", metadata,
                    Column("id", ID, primary_key=True, autoincrement=True),
                    Column("handoff_id", BigInteger, ForeignKey("handoffs.id"), nullable=False, unique=True),
@@ -144,6 +142,36 @@ callbacks = Table("callbacks", metadata,
                   Column("done", Float), Column("done_by", BigInteger, ForeignKey("agents.id")))
 
 
+# The agent desk (issue 21): internal notes, canned replies, wrap-ups, the agents' status log.
+desk_notes = Table("desk_notes", metadata,
+                   Column("id", ID, primary_key=True, autoincrement=True), Column("created", Float, nullable=False),
+                   Column("author", String(64), nullable=False), Column("session_id", String(128)),
+                   Column("customer_id", String(128)), Column("ticket_id", BigInteger), Column("text", Text, nullable=False),
+                   Index("desk_notes_customer", "customer_id"), Index("desk_notes_session", "session_id"))
+canned_replies = Table("canned_replies", metadata,
+                       Column("id", ID, primary_key=True, autoincrement=True), Column("group", String(32), nullable=False),
+                       Column("title", String(64), nullable=False), Column("text", Text, nullable=False),
+                       Column("updated", Float, nullable=False), Column("updated_by", String(64), nullable=False))
+wrapups = Table("wrapups", metadata,
+                Column("handoff_id", BigInteger, primary_key=True, autoincrement=False),
+                Column("created", Float, nullable=False), Column("agent_id", BigInteger),
+                Column("reason", String(64), nullable=False), Column("resolved", Integer, nullable=False),
+                Column("note", Text, nullable=False))
+agent_status_log = Table("agent_status_log", metadata,
+                         Column("id", ID, primary_key=True, autoincrement=True),
+                         Column("agent_id", BigInteger, nullable=False), Column("created", Float, nullable=False),
+                         Column("status", String(16), nullable=False), Index("agent_status_log_agent", "agent_id", "id"))
+
+
+def _add_columns(conn: Connection, table: Table, names) -> list:
+    """Columns a table made by an older version lacks, added; returns the names added."""
+    present = {c["name"] for c in inspect(conn).get_columns(table.name)}
+    added = [name for name in names if name not in present]
+    for name in added:
+        conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {name} {table.c[name].type.compile(conn.dialect)}")
+    return added
+
+
 def _v1_initial(conn: Connection) -> None:
     for table in (sessions, messages, feedback):
         table.create(conn, checkfirst=True)
@@ -151,15 +179,9 @@ def _v1_initial(conn: Connection) -> None:
 
 def _v2_handoff(conn: Connection) -> None:
     """Hand-off: agents, queue, tickets, surveys, webhook outbox; per-message emotion and author."""
-    for table, names in ((sessions, ("customer_id",)), (messages, ("emotion", "author", "details"))):
-        present = {c["name"] for c in inspect(conn).get_columns(table.name)}
-        for name in names:
-            if name not in present:
-                column = table.c[name]
-                conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {name} "
-                                     f"{column.type.compile(conn.dialect)}")
-                if name == "customer_id":  # a version-1 database: its sessions table lacks the index too
-                    conn.exec_driver_sql("CREATE INDEX sessions_customer ON sessions (customer_id, created)")
+    if _add_columns(conn, sessions, ("customer_id",)):  # a version-1 database: its sessions lack the index too
+        conn.exec_driver_sql("CREATE INDEX sessions_customer ON sessions (customer_id, created)")
+    _add_columns(conn, messages, ("emotion", "author", "details"))
     for table in (agents, agent_tokens, handoffs, tickets, surveys, webhook_outbox):
         table.create(conn, checkfirst=True)
 
@@ -174,14 +196,26 @@ def _v4_security(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
-def _v7_supervision(conn: Connection) -> None:
-    for table in (agent_presence, qa_reviews, callbacks):
+def _v5_desk(conn: Connection) -> None:
+    """The agent desk: the ticket lifecycle (new → assigned → waiting → resolved → closed, due times),
+    per-agent chat limits, notes, canned replies, wrap-ups and the status log (occupancy reads it too)."""
+    _add_columns(conn, tickets, ("handoff_id", "priority", "due", "contact", "category", "updated", "customer_id"))
+    _add_columns(conn, agents, ("max_chats",))
+    conn.execute(tickets.update().where(tickets.c.status == "open").values(status="new"))
+    conn.execute(tickets.update().where(tickets.c.status == "done").values(status="resolved"))
+    for table in (desk_notes, canned_replies, wrapups, agent_status_log):
+        table.create(conn, checkfirst=True)
+    next(i for i in tickets.indexes if i.name == "tickets_session").create(conn, checkfirst=True)  # asked per message
+
+
+def _v6_supervision(conn: Connection) -> None:
+    for table in (qa_reviews, callbacks):
         table.create(conn, checkfirst=True)
 
 
 # Numbered, append-only: a deployed database is brought to the newest version at start.
-MIGRATIONS: List[Callable[[Connection], None]] = [_v1_initial, _v2_handoff, _v3_workbench, _v4_security,
-                                                   _v7_supervision]
+MIGRATIONS: List[Callable[[Connection], None]] = [_v1_initial, _v2_handoff, _v3_workbench, _v4_security, _v5_desk,
+                                                   _v6_supervision]
 
 
 def migrate(engine: Engine) -> int:

@@ -234,7 +234,7 @@ def test_nobody_online_the_customer_leaves_a_message(client):
     wang = sign_in(client, "wang", status="online")
     tickets = client.get("/api/agent/queue", headers=wang).json()["tickets"]
     assert [t["text"] for t in tickets if t["id"] == saved["ticket_id"]] == ["请回电 13812345678，订单一直没发货"]
-    assert client.post(f"/api/agent/tickets/{saved['ticket_id']}/resolve", headers=wang).json()["status"] == "done"
+    assert client.post(f"/api/agent/tickets/{saved['ticket_id']}/resolve", headers=wang).json()["status"] == "resolved"
     assert night.say("怎么开发票")["type"] == "bot"
 
 
@@ -313,7 +313,7 @@ def test_webhooks_are_signed_and_delivered(client, app, inbox):
         sign_in(client, user, status="away")
     night = Customer(client, "hooked-night")
     night.say("转人工")
-    night.say("请回电")
+    night.say("请回电 13812345678")
     expected = {"handoff.created", "handoff.accepted", "handoff.transferred", "handoff.closed", "message.customer",
                 "rating.created", "ticket.created"}
     wait_until(lambda: expected <= set(inbox.events()), 10, f"webhooks {sorted(expected)} delivered")

@@ -8,7 +8,7 @@ from sqlalchemy import insert
 from typer.testing import CliRunner
 
 from bot.cli.main import app
-from bot.store import ConversationStore, agent_presence, feedback, handoffs, messages, qa_reviews, sessions, surveys
+from bot.store import ConversationStore, agent_status_log, feedback, handoffs, messages, qa_reviews, sessions, surveys
 from handoff.desk import AgentDesk
 
 runner = CliRunner()
@@ -72,7 +72,7 @@ def scenario(fresh_store_url, write):
                                                      value=resolved))
         for agent, status, at in ((wang, "online", 0), (wang, "offline", 1000), (li, "online", 300),
                                   (li, "away", 1300)):
-            conn.execute(insert(agent_presence).values(agent_id=agent, status=status, created=T0 + at))
+            conn.execute(insert(agent_status_log).values(agent_id=agent, status=status, created=T0 + at))
         for handoff_id, score in ((h1, 80.0), (h2, 60.0)):
             conn.execute(insert(qa_reviews).values(handoff_id=handoff_id, agent_id=wang, reviewer_id=qa,
                                                    created=T0 + 2000, scores="{}", score=score, comment="",

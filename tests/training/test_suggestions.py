@@ -53,6 +53,7 @@ def bench(store_url, tmp_path_factory):
             service.accept(handed["handoff"]["handoff_id"], agent)
             service.agent_message(handed["handoff"]["handoff_id"], agent, "好的")  # no answer: skipped
             service.agent_message(handed["handoff"]["handoff_id"], agent, reply)
+            service.close(handed["handoff"]["handoff_id"], agent)  # done: the agent is free for the next
     bench.counts = bench.mine(bot)
     bench.listed = bench.suggestions.list()  # as a trainer sees it after this run, before anyone decides
     bench.listed_en = bench.suggestions.list(language="en")  # the same, on an English page

@@ -55,8 +55,10 @@
         var m = {id: e.message_id, sender: "customer", text: e.text};
         pushed.push(m);
         show(m);
+        desk.customerSaid(e);
       }
       else if (e.type === "customer") { unread[e.handoff_id] = true; refresh(); }
+      else if (e.type === "ticket") { desk.ticketEvent(e); refresh(); }
       else refresh();
     };
     socket.onclose = function (e) {  // 4401: signed out or expired, 4403: not an agent — no retry
@@ -76,7 +78,10 @@
           item.appendChild(el("div", "", "#" + h.id + " · " + h.rule));
           item.appendChild(el("div", "meta", h.channel + " · 优先级 " + h.priority + " · 等待 " + minutes(h.created)));
           var take = el("button", "primary", "接入");
-          take.addEventListener("click", function () { api("POST", "/api/agent/handoffs/" + h.id + "/accept").then(function () { open(h.id); refresh(); }); });
+          take.addEventListener("click", function () {
+            api("POST", "/api/agent/handoffs/" + h.id + "/accept").then(function () { open(h.id); refresh(); })
+              .catch(function (err) { show({sender: "system", text: "无法接入：" + err.message}); });  // e.g. at the limit
+          });
           item.appendChild(take);
           queue.appendChild(item);
         });
@@ -89,17 +94,7 @@
         item.addEventListener("click", function () { open(h.id); });
         mine.appendChild(item);
       });
-      var tickets = $("tickets");
-      tickets.textContent = "";
-      q.tickets.forEach(function (t) {
-        var item = el("div", "item");
-        item.appendChild(el("div", "", t.text));
-        item.appendChild(el("div", "meta", "#" + t.id + " · " + t.group + " · " + t.rule));
-        var done = el("button", "", "已处理");
-        done.addEventListener("click", function () { api("POST", "/api/agent/tickets/" + t.id + "/resolve").then(refresh); });
-        item.appendChild(done);
-        tickets.appendChild(item);
-      });
+      desk.tickets(q.tickets);
       var select = $("group");
       if (!select.options.length) q.all_groups.forEach(function (g) { select.appendChild(el("option", "", g)); });
     });
@@ -133,6 +128,7 @@
   }
 
   function open(id) {
+    desk.leaveTicket();
     current = id;
     pushed = [];
     delete unread[id];
@@ -161,6 +157,7 @@
       if (p.emotion.length) emo.appendChild(sparkline(p.emotion));
       dl.appendChild(emo);
       packet.appendChild(dl);
+      desk.opened(p);
       refresh();
     });
   }
@@ -168,6 +165,7 @@
   $("compose").addEventListener("submit", function (e) {
     e.preventDefault();
     var text = $("text").value.trim();
+    if (text && desk.ticket() !== null) { $("text").value = ""; desk.replyToTicket(text); return; }
     if (!text || current === null) return;
     $("text").value = "";
     api("POST", "/api/agent/handoffs/" + current + "/messages", {text: text})
@@ -182,11 +180,22 @@
   });
   $("close").addEventListener("click", function () {
     if (current === null) return;
+    var closing = current;
     api("POST", "/api/agent/handoffs/" + current + "/close").then(function () {
       show({sender: "system", text: "会话已结束 / closed"});
       current = null; refresh();
+      desk.closed(closing);
     }).catch(function (err) { show({sender: "system", text: err.message}); });
   });
+
+  // the desk's other parts (agent-desk.js: tickets, assist panel, customer, wrap-up) share these
+  var desk = window.faqbotDesk = window.faqbotDesk || {};
+  desk.api = api; desk.el = el; desk.show = show; desk.refresh = refresh;
+  desk.handoff = function () { return current; };
+  desk.leaveHandoff = function () { current = null; shownIds = {}; pushed = []; };
+  desk.me = function () { return $("me").textContent.split("（")[0]; };
+  ["tickets", "opened", "closed", "leaveTicket", "customerSaid", "ticketEvent"].forEach(function (name) { if (!desk[name]) desk[name] = function () {}; });
+  if (!desk.ticket) desk.ticket = function () { return null; };
 
   if (token) start();
 })();

@@ -13,7 +13,8 @@
   var SEVERITY = {error: ["错误", "errors"], warning: ["警告", "warnings"], info: ["提示", "notes"]};
   var SOURCE = {learned: ["从点击和好评学到", "learned from clicks and votes"], mined: ["未解决的问题", "unresolved questions"],
                 handoff: ["转人工对话里人工客服的回答", "an agent's answer in a hand-off"],
-                qa: ["质检发现", "a quality review finding"]};
+                qa: ["质检发现", "a quality review finding"],
+                agent: ["客服结束会话时保存", "saved by an agent at wrap-up"]};
   var GATE_METRICS = [["accuracy_at_1", "accuracy@1", "accuracy@1"], ["wrong_answer_rate", "答错率", "wrong-answer rate"],
                       ["self_service_rate", "自助解决率", "self-service"], ["clarify_rate", "反问率", "clarify rate"]];
   function word(pair, fallback) { return pair ? t(pair[0], pair[1]) : fallback; }
@@ -813,6 +814,7 @@
   var analytics = window.faqbotAnalytics({api: api, el: el, download: download, entryLink: entryLink, t: t,
                                           paneError: function (err) { paneError("analytics", err); }});
   LOADERS.analytics = analytics.load;
+  LOADERS.canned = window.faqbotCanned({api: api, el: el, clear: clear, t: t}).load;
 
   if (token) start();
 })();

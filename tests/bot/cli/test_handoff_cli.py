@@ -30,7 +30,7 @@ def test_explain_refuses_a_broken_transcript_with_its_place(write):
 
 def test_agents_are_created_with_a_hashed_password(tmp_path):
     db = str(tmp_path / "f.sqlite3")
-    result = runner.invoke(app, ["agent", "add", "wang", "--groups", "general,expert", "--db", db],
+    result = runner.invoke(app, ["agent", "add", "wang", "--groups", "general,expert", "--max-chats", "5", "--db", db],
                            input="pass-word-1\npass-word-1\n")
     assert result.exit_code == 0, result.output
     assert runner.invoke(app, ["agent", "add", "li", "--groups", "sales", "--db", db],
@@ -39,6 +39,7 @@ def test_agents_are_created_with_a_hashed_password(tmp_path):
     assert [line.split()[0] for line in listed.splitlines()] == ["wang"] and "general,expert" in listed
     desk = AgentDesk(ConversationStore(db))
     assert desk.login("wang", "pass-word-1") and desk.login("wang", "wrong") is None
+    assert desk.limit_of(desk.agents()[0]) == 5  # serves five at once, whatever the team's default
     with desk.engine.connect() as conn:
         stored = conn.exec_driver_sql("SELECT password_hash FROM agents").scalar_one()
     assert stored.startswith("scrypt$") and "pass-word-1" not in stored

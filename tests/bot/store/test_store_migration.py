@@ -24,7 +24,7 @@ def test_a_version_1_database_keeps_its_conversations_and_gains_the_newer_tables
                                  "VALUES (1, 'old', 1.0, 'customer', '去年的问题')")
         assert migrate(engine) == 1
     store = ConversationStore(store_url)
-    assert store.schema_version == len(schema.MIGRATIONS) == 4
+    assert store.schema_version == len(schema.MIGRATIONS)
     assert [m["text"] for m in store.history("old")] == ["去年的问题"]
     store.ensure_session("old", "web", customer_id="c-1")
     assert store.session("old")["customer_id"] == "c-1"
@@ -32,3 +32,25 @@ def test_a_version_1_database_keeps_its_conversations_and_gains_the_newer_tables
     assert {"agents", "handoffs", "tickets", "surveys", "webhook_outbox"} <= names
     assert {"kb_entries", "kb_versions", "kb_test_cases", "kb_suggestions", "audit_log"} <= names
     assert {"sign_in_attempts", "signed_calls"} <= names
+    assert {"desk_notes", "canned_replies", "wrapups", "agent_status_log"} <= names
+
+
+def test_tickets_left_before_the_desk_keep_their_text_and_join_the_ticket_lifecycle(fresh_store_url, monkeypatch):
+    engine = open_engine(fresh_store_url)
+    desk_migration = schema.MIGRATIONS.index(schema._v6_desk)
+    with monkeypatch.context() as m:
+        m.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:desk_migration])
+        migrate(engine)
+    with engine.begin() as conn:  # the tickets and agents tables as they were before the desk
+        for table, column in [("tickets", c) for c in ("handoff_id", "priority", "due", "contact", "category",
+                                                       "updated", "customer_id")] + [("agents", "max_chats")]:
+            conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
+        conn.exec_driver_sql("INSERT INTO sessions VALUES ('old', 'web', 1.0, '{}', NULL)")
+        for status in ("open", "done"):
+            conn.exec_driver_sql(f"INSERT INTO tickets (session_id, created, \"group\", rule, text, status) "
+                                 f"VALUES ('old', 1.0, 'general', 'explicit_request', '请回电', '{status}')")
+    store = ConversationStore(fresh_store_url)
+    with store.reading() as conn:
+        rows = conn.execute(sqlalchemy.select(schema.tickets.c.status, schema.tickets.c.text, schema.tickets.c.due)
+                            .order_by(schema.tickets.c.id)).all()
+    assert [tuple(r) for r in rows] == [("new", "请回电", None), ("resolved", "请回电", None)]
