@@ -21,6 +21,9 @@ MESSAGES = {
         "transferred": "正在为您转接到{group}，请稍候。",
         "closed": "本次人工服务已结束，机器人继续为您服务。",
         "survey": "请为本次人工服务打分：",
+        "lookup_failed": "抱歉，暂时没能为您查到结果（系统繁忙），请稍后再试。",
+        "lookup_not_found": "没有查到 {value} 的记录，请核对后再发给我。",
+        "lookup_cancelled": "好的，已取消查询。还有其他问题可以随时问我。",
     },
     "en": {
         "clarify": "Did you mean:",
@@ -41,6 +44,9 @@ MESSAGES = {
         "transferred": "Transferring you to {group}, please wait.",
         "closed": "The agent has closed this chat. The assistant is back if you need anything.",
         "survey": "How satisfied were you with the agent?",
+        "lookup_failed": "Sorry, I could not look that up right now (the system is busy). Please try again later.",
+        "lookup_not_found": "I found no record for {value}. Please check it and send it again.",
+        "lookup_cancelled": "OK, I won't look it up. Ask me anything else any time.",
     },
 }
 
