@@ -71,7 +71,21 @@ class ChatSession:
         self.pending = outcome.pending
         if outcome.lookup is not None:
             self.looked_up = (self.looked_up + [outcome.lookup.to_dict()])[-5:]
-        return self._handed_over(reply, outcome, language, now, queue) if outcome.handoff else reply
+        if outcome.handoff:
+            return self._handed_over(reply, outcome, language, now, queue)
+        return self._ruled_on(reply, outcome, language) if outcome.lookup is not None and outcome.lookup.ok else reply
+
+    def _ruled_on(self, reply: Reply, outcome: Outcome, language: str) -> Reply:
+        """Transfer rules reading the result (``lookup: {name: amount, at_least: 1000}``) hand over now."""
+        if self.router is None or self.last_context is None or reply.handoff:
+            return reply
+        ctx = replace(self.last_context, lookup=outcome.lookup.to_dict())
+        verdict = self.router.verdict(ctx)
+        if verdict is None or verdict == self.router.verdict(self.last_context):
+            return reply  # the result changed nothing the rules see
+        routing = self.router.place(verdict, ctx, language, outcome.text).to_dict()
+        self.turns = []
+        return replace(reply, decision="handoff", text=f"{outcome.text}\n{routing['text']}", handoff=routing)
 
     def _resumed(self, text: str) -> Optional[Reply]:
         """The message answering the question a lookup asked (or cancelling it); None: any other message,

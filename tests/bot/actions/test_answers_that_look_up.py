@@ -65,3 +65,20 @@ def test_a_failed_lookup_is_said_politely_with_the_entrys_own_answer(chat, servi
 
 def test_an_order_that_does_not_exist_is_said_so(chat):
     assert chat.send("帮我查下这单到哪了 209911230001").text.startswith("没有查到 209911230001 的记录")
+
+
+def test_a_transfer_rule_can_read_the_lookup_result(demo_bot, service):
+    from bot.config import load_config
+    from handoff.router import HandoffRouter
+    from tests.conftest import ROOT
+
+    service.mode = "ok"
+    rules = [{"name": "big_order", "when": {"lookup": {"name": "amount", "at_least": 1000}},
+              "then": {"group": "expert", "priority": 5}}]
+    router = HandoffRouter.for_bot(load_config(ROOT / "config.yml", {"handoff.rules": rules}).handoff, demo_bot)
+    chat = ChatSession(demo_bot, "web", router, lookups=Lookups.build(actions_config(service.url), SECRET))
+    small = chat.send("帮我查下这单到哪了 202611230001")  # ¥259
+    big = chat.send("帮我查下这单到哪了 202611230003")  # ¥1299
+    assert small.decision == "answer"
+    assert (big.decision, big.handoff["group"], big.handoff["rule"]) == ("handoff", "expert", "big_order")
+    assert big.text.startswith("您的订单 202611230003 派送中")
