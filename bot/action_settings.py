@@ -29,6 +29,12 @@ class ActionSpec:
     backoff_seconds: float = 0.2  # before retry n: backoff · 2^(n-1)
     on_failure: str = "answer"  # answer | handoff
     changes: bool = False  # changes something (cancel, refund): only agents run it, within their role's limits
+    limits: tuple = ()  # with ``changes``: (role, most ``limit_input`` it may run with); roles not named may not run it
+    limit_input: str = ""  # the input the limits bound, e.g. amount
+
+    def limit_for(self, role: str) -> Optional[float]:
+        """The most ``limit_input`` a ``role`` may run this with (None: the role may not run it)."""
+        return dict(self.limits).get(role)
 
     def question_for(self, name: str) -> str:
         return dict(self.ask).get(name) or f"请提供您的{name}"
@@ -63,8 +69,9 @@ def parse_calls(value: Any, key: str, build: Callable[[type, Any, str], Any]) ->
             raise InvalidInput(f"{where}: expected a mapping (url, method, inputs …)")
         spec = dict(spec)
         headers, ask = (_text_pairs(spec.pop(k, None), f"{where}.{k}") for k in ("headers", "ask"))
+        limits = _limits(spec.pop("limits", None), f"{where}.limits")
         built = build(_Plain, spec, where)
-        specs.append(_checked(ActionSpec(name=str(name), headers=headers, ask=ask,
+        specs.append(_checked(ActionSpec(name=str(name), headers=headers, ask=ask, limits=limits,
                                          **{f.name: getattr(built, f.name) for f in fields(_Plain)}), where))
     return tuple(specs)
 
@@ -90,6 +97,7 @@ class _Plain:
     backoff_seconds: float = 0.2
     on_failure: str = "answer"
     changes: bool = False
+    limit_input: str = ""
 
 
 def _checked(spec: ActionSpec, where: str) -> ActionSpec:
@@ -99,12 +107,25 @@ def _checked(spec: ActionSpec, where: str) -> ActionSpec:
         raise InvalidInput(f"{where}.method: {spec.method!r}; use one of {METHODS}")
     if spec.on_failure not in FAILURES:
         raise InvalidInput(f"{where}.on_failure: {spec.on_failure!r}; use one of {FAILURES}")
+    if spec.limit_input and spec.limit_input not in spec.inputs:
+        raise InvalidInput(f"{where}.limit_input: {spec.limit_input!r} is not among its inputs {list(spec.inputs)}")
+    if spec.limits and not spec.changes:
+        raise InvalidInput(f"{where}.limits: only an action that changes something (changes: true) has role limits")
     missing = sorted(set(_PLACEHOLDER.findall(spec.url)) - set(spec.inputs))
     if missing:
         raise InvalidInput(f"{where}.url: {missing} are not among its inputs {list(spec.inputs)}")
     if not 0.05 <= spec.timeout_seconds <= 60 or not 0 <= spec.retries <= 5 or not 0 <= spec.backoff_seconds <= 10:
         raise InvalidInput(f"{where}: timeout_seconds in [0.05, 60], retries in [0, 5], backoff_seconds in [0, 10]")
     return ActionSpec(**{**spec.__dict__, "method": spec.method.upper(), "inputs": tuple(map(str, spec.inputs))})
+
+
+def _limits(value: Any, key: str) -> tuple:
+    """``{agent: 200, supervisor: 2000}`` → ((role, amount), …)."""
+    pairs = _text_pairs(value, key) if not isinstance(value, dict) else tuple(value.items())
+    try:
+        return tuple((str(role), float(amount)) for role, amount in pairs)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(f"{key}: expected a mapping of role to the most it may run with") from exc
 
 
 def _text_pairs(value: Any, key: str) -> tuple:

@@ -76,7 +76,8 @@ class ActionCaller:
         return self._done(spec, inputs, outcome, started, result, error)
 
     def _attempts(self, spec: ActionSpec, inputs: Dict[str, str]):
-        for attempt in range(spec.retries + 1):
+        """An action that changes something (a refund) is never sent twice: a lost answer is not a lost refund."""
+        for attempt in range(1 if spec.changes else spec.retries + 1):
             if attempt:
                 self.sleep(spec.backoff_seconds * 2 ** (attempt - 1))
             outcome, result, error = self._once(spec, inputs)

@@ -25,3 +25,14 @@ def order(number: str) -> Optional[dict]:
     status, carrier, prefix, eta, amount = _STATES[(int(number[-4:]) - 1) % len(_STATES)]
     return {"order_number": number, "status": status, "carrier": carrier, "tracking_number": f"{prefix}{number[-10:]}",
             "eta": eta, "amount": amount}
+
+
+def refund(number: str, amount: float) -> Optional[dict]:
+    """A refund of ``amount`` started on the demo order (None: no such order; ValueError: more than it cost)."""
+    found = order(number)
+    if found is None:
+        return None
+    if not 0 < amount <= found["amount"]:
+        raise ValueError(f"a refund of {amount:g} on an order of {found['amount']:g}")
+    return {"order_number": number, "refund_id": f"RF{number[-8:]}", "status": "退款已受理，1-3个工作日原路退回",
+            "amount": amount}

@@ -161,6 +161,7 @@
       if (p.emotion.length) emo.appendChild(sparkline(p.emotion));
       dl.appendChild(emo);
       packet.appendChild(dl);
+      window.faqbotLookups(packet, p, api, el);
       refresh();
     });
   }
