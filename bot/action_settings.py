@@ -50,9 +50,23 @@ class ActionsConfig:
     breaker_seconds: float = 30.0  # … for this long: calls fail at once, the service gets air
     entities: tuple = ()  # (kind, regex) pairs: numbers of the business's own shape, e.g. order_number
     demo_service: bool = False  # the demo shop's order service at /demo/orders/{number} (in-process)
+    # Customer attributes fill lookups only when the host backend signed them (bot/actions/attributes.py);
+    # true: unsigned ones too (the static demo shop page cannot sign; never on a page customers can edit).
+    unsigned_attributes: bool = False
+    attribute_inputs: tuple = ()  # (attribute, input) pairs: the page's recent_order fills order_number
+    welcome_action: str = ""  # the welcome card shows the customer's recent order looked up with this action
 
     def call(self, name: str) -> Optional[ActionSpec]:
         return next((c for c in self.calls if c.name == name), None)
+
+
+MAPPINGS = ("calls", "entities", "attribute_inputs")  # the keys of ``actions:`` that are mappings
+
+
+def parse_mapping(name: str, value: Any, key: str, build: Callable[[type, Any, str], Any]) -> tuple:
+    if name == "calls":
+        return parse_calls(value, key, build)
+    return parse_entities(value, key) if name == "entities" else _text_pairs(value, key)
 
 
 def parse_calls(value: Any, key: str, build: Callable[[type, Any, str], Any]) -> Tuple[ActionSpec, ...]:

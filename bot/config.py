@@ -14,7 +14,7 @@ from typing import Any, Optional, Union
 
 import yaml
 
-from bot.action_settings import ActionsConfig, parse_calls, parse_entities
+from bot.action_settings import MAPPINGS, ActionsConfig, parse_mapping
 from knowledge_base.environment import Environment
 from knowledge_base.errors import InvalidInput
 
@@ -276,8 +276,8 @@ def _build(cls, data: Any, where: str):
             if not isinstance(value, dict) or not all(isinstance(v, list) for v in value.values()):
                 raise ConfigError(f"{key}: expected a mapping of attribute name to a list of categories")
             values[name] = tuple((str(k), tuple(map(str, v))) for k, v in value.items())
-        elif cls is ActionsConfig and name in ("calls", "entities"):
-            values[name] = parse_calls(value, key, _build) if name == "calls" else parse_entities(value, key)
+        elif cls is ActionsConfig and name in MAPPINGS:
+            values[name] = parse_mapping(name, value, key, _build)
         elif name == "topic_groups":
             values[name] = _pairs(value, key)
         elif name == "rules":

@@ -24,6 +24,8 @@ MESSAGES = {
         "lookup_failed": "抱歉，暂时没能为您查到结果（系统繁忙），请稍后再试。",
         "lookup_not_found": "没有查到 {value} 的记录，请核对后再发给我。",
         "lookup_cancelled": "好的，已取消查询。还有其他问题可以随时问我。",
+        "recent_order": "您最近的订单 {value} {status}，想咨询这个订单吗？",
+        "recent_order_question": "订单 {value} 到哪了",
     },
     "en": {
         "clarify": "Did you mean:",
@@ -47,6 +49,8 @@ MESSAGES = {
         "lookup_failed": "Sorry, I could not look that up right now (the system is busy). Please try again later.",
         "lookup_not_found": "I found no record for {value}. Please check it and send it again.",
         "lookup_cancelled": "OK, I won't look it up. Ask me anything else any time.",
+        "recent_order": "Your recent order {value}: {status}. Is your question about it?",
+        "recent_order_question": "Where is order {value}?",
     },
 }
 

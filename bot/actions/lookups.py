@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Callable, Dict, Mapping, Optional
 
 from bot.action_settings import ActionsConfig, ActionSpec
+from bot.actions.attributes import trusted_attributes
 from bot.actions.breaker import CircuitBreaker
 from bot.actions.caller import ActionCaller, Lookup
 from bot.actions.inputs import InputFinder
@@ -40,16 +41,37 @@ class Outcome:
 
 
 class Lookups:
-    def __init__(self, config: ActionsConfig, caller: ActionCaller):
+    def __init__(self, config: ActionsConfig, caller: ActionCaller, attributes_secret: str = ""):
         self.config = config
         self.caller = caller
+        self.attributes_secret = attributes_secret
         self.finder = InputFinder(config.entities)
 
     @classmethod
     def build(cls, config: ActionsConfig, secret: str = "",
-              counted: Callable[[str, str], None] = lambda action, outcome: None) -> "Lookups":
+              counted: Callable[[str, str], None] = lambda action, outcome: None,
+              attributes_secret: str = "") -> "Lookups":
         breaker = CircuitBreaker(config.breaker_failures, config.breaker_seconds)
-        return cls(config, ActionCaller(secret, config.pool, breaker, counted))
+        return cls(config, ActionCaller(secret, config.pool, breaker, counted), attributes_secret)
+
+    def trusted(self, attributes: Optional[Mapping[str, object]]) -> Dict[str, object]:
+        """The customer attributes lookups may read (signed by the host backend), named as inputs too."""
+        trusted = trusted_attributes(attributes, self.attributes_secret, self.config.unsigned_attributes)
+        return dict(trusted, **{i: trusted[a] for a, i in self.config.attribute_inputs if a in trusted and i not in trusted})
+
+    def welcome(self, attributes: Optional[Mapping[str, object]], language: str = "zh") -> Optional[dict]:
+        """The welcome card's line about the customer's recent order ("您最近的订单 … 已发货，想咨询这个订单吗？"),
+        looked up with ``welcome_action`` from trusted attributes; None when there is nothing to say."""
+        spec = self.config.call(self.config.welcome_action) if self.config.welcome_action else None
+        trusted = self.trusted(attributes)
+        if spec is None or spec.changes or not all(trusted.get(n) not in (None, "") for n in spec.inputs):
+            return None
+        lookup = self.caller.call(spec, {n: str(trusted[n]) for n in spec.inputs})
+        if not lookup.ok:
+            return None
+        shown = "、".join(lookup.inputs.values())
+        return {"text": message("recent_order", language, value=shown, status=render("{status}", lookup.result)),
+                "question": message("recent_order_question", language, value=shown), "lookup": lookup.to_dict()}
 
     def spec_for(self, entry: Entry) -> Optional[ActionSpec]:
         """The action ``entry`` names, when config.yml defines it (an undefined one: the plain answer)."""
@@ -62,7 +84,8 @@ class Lookups:
         spec = self.spec_for(entry)
         if spec is None or spec.changes:
             return None
-        given, missing = self.finder.fill([n for n in spec.inputs if n not in (found or {})], text, attributes)
+        given, missing = self.finder.fill([n for n in spec.inputs if n not in (found or {})], text,
+                                          self.trusted(attributes))
         inputs = dict(found or {}, **given)
         if missing:
             return Outcome("ask", spec.question_for(missing[0]), pending=Pending(entry.id, inputs, missing[0]))

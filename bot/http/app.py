@@ -52,7 +52,7 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
     env = environment or Environment.read(handoff.webhook.secret_env)
     actions = actions or (workbench.config.actions if workbench else ActionsConfig())
     conversations = Conversations.build(bot, store or ConversationStore(), handoff, env.webhook_secret, actions,
-                                        env.actions_secret)
+                                        env.actions_secret, env.attributes_secret)
     limiter = _limiters(app, conversations.hub, settings.redis_url, settings.redis_prefix)
     app.include_router(agent_router(conversations, handoff, limiter, env.webhook_secret))  # /ws/agent before /ws/{id}
     versions = _follow_versions(app, conversations, handoff, workbench, serving_version)

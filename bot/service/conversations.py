@@ -92,13 +92,13 @@ class Conversations:
     @classmethod
     def build(cls, bot: Bot, store: ConversationStore, handoff: HandoffConfig,
               webhook_secret: str = "", actions: ActionsConfig = ActionsConfig(),
-              actions_secret: str = "") -> "Conversations":
+              actions_secret: str = "", attributes_secret: str = "") -> "Conversations":
         """The service with its hand-off parts (rules, agent desk, event hub, webhooks, metrics) and lookups."""
         desk = AgentDesk(store, handoff.groups)
         webhooks = WebhookSender(store, handoff.webhook.url, webhook_secret)
         metrics = Metrics(desk)
         return cls(bot, store, HandoffRouter.for_bot(handoff, bot), desk, EventHub(), webhooks, handoff.survey,
-                   metrics, Lookups.build(actions, actions_secret, metrics.lookup))
+                   metrics, Lookups.build(actions, actions_secret, metrics.lookup, attributes_secret))
 
     # -- customers ------------------------------------------------------------------------------
     def handle(self, session_id: str, text: str, channel: str = "web", customer_id: Optional[str] = None,

@@ -36,8 +36,22 @@ def test_the_demo_widget_answers_an_orders_status_by_its_number(browser, demo_bo
         page.click(".fq-launch")
         page.fill(".fq-form input", "帮我查下这单到哪了 202611230001")
         page.press(".fq-form input", "Enter")
-        answer = page.locator(".fq-bot", has_text="已发货，运输中")
+        answer = page.locator(".fq-bot", has_text="您的订单 202611230001 已发货，运输中")
         answer.wait_for(timeout=15_000)
         assert "顺丰速运" in answer.inner_text() and "SF" in answer.inner_text()
         page.screenshot(path=str(ARTEFACTS / "widget-order-status.png"))
+        context.close()
+
+
+def test_the_demo_welcome_card_offers_the_customers_recent_order(browser, demo_bot):
+    """The demo shop page passes recent_order (demo config: unsigned attributes trusted, the page is static)."""
+    port = free_port()
+    with serving(demo_app(demo_bot, port), port) as url:
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(url + "/")
+        page.click(".fq-launch")
+        page.locator(".fq-bot", has_text="您最近的订单 202611230001 已发货，运输中").wait_for(timeout=15_000)
+        page.click(".fq-order")
+        page.locator(".fq-bot", has_text="顺丰速运").wait_for(timeout=15_000)  # the order-status entry looked it up
         context.close()
