@@ -135,7 +135,9 @@ def _checked(spec: ActionSpec, where: str) -> ActionSpec:
 
 def _limits(value: Any, key: str) -> tuple:
     """``{agent: 200, supervisor: 2000}`` → ((role, amount), …)."""
-    pairs = _text_pairs(value, key) if not isinstance(value, dict) else tuple(value.items())
+    if isinstance(value, list) and all(isinstance(p, (list, tuple)) and len(p) == 2 for p in value):
+        value = dict(value)  # the form a saved config (to_dict) writes back
+    pairs = tuple(value.items()) if isinstance(value, dict) else _text_pairs(value, key)
     try:
         return tuple((str(role), float(amount)) for role, amount in pairs)
     except (TypeError, ValueError) as exc:
@@ -145,8 +147,8 @@ def _limits(value: Any, key: str) -> tuple:
 def _text_pairs(value: Any, key: str) -> tuple:
     if value is None:
         return ()
-    if isinstance(value, list) and all(isinstance(p, list) and len(p) == 2 for p in value):
-        value = dict(value)
-    if not isinstance(value, dict) or not all(isinstance(v, (str, int)) for v in value.values()):
+    if isinstance(value, list) and all(isinstance(p, (list, tuple)) and len(p) == 2 for p in value):
+        value = dict(value)  # the form a saved config (to_dict) writes back
+    if not isinstance(value, dict) or not all(isinstance(v, (str, int, float)) for v in value.values()):
         raise InvalidInput(f"{key}: expected a mapping of name to text")
     return tuple((str(k), str(v)) for k, v in value.items())

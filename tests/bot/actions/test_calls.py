@@ -84,3 +84,13 @@ def test_templates_fill_fields_once_and_escape_them():
 def test_config_refuses_a_url_naming_an_input_the_action_lacks():
     with pytest.raises(ConfigError.__mro__[1], match="not among its inputs"):
         load_config(ROOT / "config.yml", {"actions.calls.order_status.url": "http://x/{phone}"})
+
+
+def test_the_actions_a_trained_bot_saves_with_its_config_read_back_the_same(tmp_path):
+    """A trained folder keeps its config.yml (config.to_dict); its mappings come back as lists of pairs."""
+    import yaml
+
+    config = load_config(ROOT / "config.yml")
+    saved = tmp_path / "config.yml"
+    saved.write_text(yaml.safe_dump(config.to_dict(), allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert load_config(saved).actions == config.actions
