@@ -30,6 +30,16 @@ class Pending:
     found: Dict[str, str]
     missing: str
 
+    def to_dict(self) -> dict:
+        """As the reply (and the stored message) carries it, so any worker reads the next message for it."""
+        return {"outcome": "asked", "entry_id": self.entry_id, "inputs": self.found, "asked": self.missing}
+
+    @classmethod
+    def from_dict(cls, data: Optional[dict]) -> Optional["Pending"]:
+        if not data or data.get("outcome") != "asked":
+            return None
+        return cls(str(data["entry_id"]), dict(data.get("inputs") or {}), str(data["asked"]))
+
 
 @dataclass(frozen=True)
 class Outcome:

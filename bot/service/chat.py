@@ -67,7 +67,8 @@ class ChatSession:
             return reply
         own = entry.answer_for(self.channel, language)
         worded = outcome.text + reply.text[len(own):] if own and reply.text.startswith(own) else outcome.text
-        reply = replace(reply, text=worded, lookup=outcome.lookup.to_dict() if outcome.lookup else None)
+        asked = outcome.pending.to_dict() if outcome.pending else None
+        reply = replace(reply, text=worded, lookup=outcome.lookup.to_dict() if outcome.lookup else asked)
         self.pending = outcome.pending
         if outcome.lookup is not None:
             self.looked_up = (self.looked_up + [outcome.lookup.to_dict()])[-5:]
