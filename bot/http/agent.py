@@ -45,7 +45,7 @@ class TransferIn(BaseModel):
 
 class ActionIn(BaseModel):
     inputs: dict = Field(default_factory=dict)  # input name → value, e.g. {"order_number": "202611230001"}
-    handoff_id: Optional[int] = None  # the conversation it is run for (its audit row names it)
+    handoff_id: Optional[int] = Field(None, ge=1, le=2**63 - 1)  # the conversation it is run for (audit row names it)
 
 
 class DeskMessageIn(BaseModel):
