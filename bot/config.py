@@ -14,6 +14,7 @@ from typing import Any, Optional, Union
 
 import yaml
 
+from bot.action_settings import MAPPINGS, ActionsConfig, parse_mapping
 from knowledge_base.environment import Environment
 from knowledge_base.errors import InvalidInput
 
@@ -273,6 +274,7 @@ class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
     handoff: HandoffConfig = field(default_factory=HandoffConfig)
     curation: CurationConfig = field(default_factory=CurationConfig)
+    actions: ActionsConfig = field(default_factory=ActionsConfig)  # answers that look things up (docs/actions.md)
     # From the process environment, never from config.yml (knowledge_base/environment.py has the table);
     # never written with the config, never part of the training fingerprint.
     environment: Environment = field(default_factory=Environment.read, repr=False, compare=False)
@@ -296,7 +298,7 @@ class Config:
                 else getattr(self, f.name) for f in fields(self) if f.name not in FROM_ENVIRONMENT}
 
 
-RUNTIME_SECTIONS = ("server", "handoff", "curation")
+RUNTIME_SECTIONS = ("server", "handoff", "curation", "actions")
 FROM_ENVIRONMENT = ("environment",)
 
 
@@ -322,6 +324,8 @@ def _build(cls, data: Any, where: str):
             if not isinstance(value, dict) or not all(isinstance(v, list) for v in value.values()):
                 raise ConfigError(f"{key}: expected a mapping of attribute name to a list of categories")
             values[name] = tuple((str(k), tuple(map(str, v))) for k, v in value.items())
+        elif cls is ActionsConfig and name in MAPPINGS:
+            values[name] = parse_mapping(name, value, key, _build)
         elif name == "service_level_seconds":
             values[name] = _amounts(value, key, "seconds")
         elif name == "topic_groups":
@@ -478,6 +482,9 @@ def _ranges(cfg: Config):
         ("curation.mining.attach_score", cfg.curation.mining.attach_score, 0.0, 1.0),
         ("curation.mining.max_messages", cfg.curation.mining.max_messages, 1, 10_000_000),
         ("curation.mining.representatives", cfg.curation.mining.representatives, 1, 100),
+        ("actions.pool", cfg.actions.pool, 1, 1000),
+        ("actions.breaker_failures", cfg.actions.breaker_failures, 1, 1000),
+        ("actions.breaker_seconds", cfg.actions.breaker_seconds, 0.1, 3600.0),
     ]
 
 
@@ -510,7 +517,9 @@ def _resolve_paths(cfg: Config, base: Path) -> Config:
 
 def from_dict(data: Optional[dict], base: Path = Path(".")) -> Config:
     cfg = _validate(_resolve_paths(_build(Config, data or {}, ""), base))
-    return dataclasses.replace(cfg, environment=Environment.read(cfg.handoff.webhook.secret_env))
+    return dataclasses.replace(cfg, environment=Environment.read(
+        cfg.handoff.webhook.secret_env, actions_secret_variable=cfg.actions.secret_env,
+        attributes_secret_variable=cfg.actions.attributes_secret_env))
 
 
 def load_config(path: Optional[Union[str, Path]] = None, overrides: Optional[dict] = None) -> Config:

@@ -19,6 +19,7 @@ MIN_OPTION_SHARE = 0.15
 SMALL_TALK_SHARE = 0.5
 MAX_ANSWERED_PARTS = 3  # questions of one message answered in one reply
 FLAGGED = "flagged_entry"  # the transfer of an entry flagged ``handoff: true`` when no rule fired
+LOOKUP_FAILED = "lookup_failed"  # the transfer when an entry's lookup failed and its action says ``on_failure: handoff``
 
 
 @dataclass(frozen=True)

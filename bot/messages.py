@@ -26,6 +26,11 @@ MESSAGES = {
         "ticket_reopened": "您的回复已转给客服（工单 {ticket}），请留意回复。",
         "ticket_closed": "您的留言（工单 {ticket}）已处理完毕。",
         "queue_timeout": "客服都在忙，让您久等了。请直接留言：写下您的问题和联系方式（手机号或邮箱），我们会尽快联系您。",
+        "lookup_failed": "抱歉，暂时没能为您查到结果（系统繁忙），请稍后再试。",
+        "lookup_not_found": "没有查到 {value} 的记录，请核对后再发给我。",
+        "lookup_cancelled": "好的，已取消查询。还有其他问题可以随时问我。",
+        "recent_order": "您最近的订单 {value} {status}，想咨询这个订单吗？",
+        "recent_order_question": "订单 {value} 到哪了",
     },
     "en": {
         "clarify": "Did you mean:",
@@ -52,6 +57,11 @@ MESSAGES = {
         "ticket_closed": "Your message (ticket {ticket}) has been dealt with.",
         "queue_timeout": "All agents are busy, sorry for the wait. Please leave a message (your question and a phone "
                          "number or e-mail) and we will get back to you.",
+        "lookup_failed": "Sorry, I could not look that up right now (the system is busy). Please try again later.",
+        "lookup_not_found": "I found no record for {value}. Please check it and send it again.",
+        "lookup_cancelled": "OK, I won't look it up. Ask me anything else any time.",
+        "recent_order": "Your recent order {value}: {status}. Is your question about it?",
+        "recent_order_question": "Where is order {value}?",
     },
 }
 

@@ -37,6 +37,7 @@ class Reply:
     handoff: Optional[dict] = None  # the routing when a person takes over: rule, reason, group, priority, ticket
     reasons: List[str] = field(default_factory=list)  # why this decision (bot.decision), for people to read
     parts: List[ReplyPart] = field(default_factory=list)  # several questions answered; ``text`` labels each
+    lookup: Optional[dict] = None  # the entry's action run for this reply (bot/actions): inputs, outcome, result
 
     def to_dict(self) -> dict:
         """Plain data; ``answer`` repeats the text when the bot answered (None otherwise)."""

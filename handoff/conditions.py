@@ -207,6 +207,25 @@ class Attribute(Condition):
 
 
 @dataclass(frozen=True)
+class LookupField(Attribute):
+    """A field of what the answer looked up this turn (bot/actions), e.g. ``{name: amount, at_least: 1000}``:
+    a refund over the limit goes to the expert group. It reads this message's lookup: it insists."""
+    insisting = True
+
+    def check(self, ctx):
+        lookup = getattr(ctx, "lookup", None)
+        if not lookup or lookup.get("outcome") != "ok":
+            return False, "nothing looked up this turn"
+        found, why = Attribute.check(self, _Fields(dict(lookup.get("inputs") or {}, **lookup.get("result") or {})))
+        return found, f"lookup {lookup.get('action')}: {why}".replace("no attribute", "no field")
+
+
+@dataclass(frozen=True)
+class _Fields:
+    attributes: dict
+
+
+@dataclass(frozen=True)
 class Channel(Condition):
     channels: Tuple[str, ...]
 

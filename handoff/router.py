@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from typing import Callable, List, Optional, Tuple
 
-from bot.decision import FLAGGED, Transfer
+from bot.decision import FLAGGED, LOOKUP_FAILED, Transfer
 from bot.messages import message
 
 from handoff.rules import Action, RuleSet
@@ -113,7 +113,7 @@ class HandoffRouter:
     def _action(self, rule_name: str) -> Action:
         """The configured rule's action; a flagged entry no rule routes (``FLAGGED``) goes to the general group."""
         configured = next((rule.action for rule in self.rules.rules if rule.name == rule_name), None)
-        if configured is None and rule_name != FLAGGED:
+        if configured is None and rule_name not in (FLAGGED, LOOKUP_FAILED):
             raise KeyError(f"no transfer rule {rule_name!r}")
         return configured or Action("general", 1)
 

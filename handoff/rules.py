@@ -280,6 +280,7 @@ BUILDERS: Dict[str, Callable[[object, str], c.Condition]] = {
     "emotion_at_least": lambda v, w: c.EmotionAtLeast(_emotion_threshold(v, w)),
     "emotion_rising": _rising,
     "attribute": _attribute,
+    "lookup": lambda v, w: c.LookupField(*(lambda a: (a.name, a.equals, a.one_of, a.at_least))(_attribute(v, w))),
     "channel": lambda v, w: c.Channel(_strings(v, w)),
     "business_hours": lambda v, w: c.InBusinessHours(_flag(v, w)),
     "agents_online": _group_count(c.AgentsOnline, "min", 0),

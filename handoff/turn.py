@@ -45,6 +45,7 @@ class TurnContext:
     hours: "object"
     queue: QueueState = field(default_factory=NoQueue)
     candidates: Tuple[Tuple[Entry, float], ...] = ()  # the bot's ranking of the message: what it is about
+    lookup: Optional[dict] = None  # what the answer looked up this turn (bot/actions: inputs, outcome, result)
 
     @property
     def text(self) -> str:

@@ -26,6 +26,9 @@ class Entry:
     valid_to: Optional[date] = None
     status: str = "published"
     handoff: bool = False
+    # An answer that looks things up (docs/actions.md): {"name": <config actions.calls key>, "answer": {channel: template}};
+    # the entry's own ``answer`` is what a customer gets when the lookup fails.
+    action: Dict[str, object] = field(default_factory=dict)
 
     @property
     def questions(self) -> Tuple[str, ...]:
@@ -37,6 +40,12 @@ class Entry:
         language matters more than the channel's wording."""
         keys = (f"{channel}@{language}", f"default@{language}") if language else ()
         return next((self.answer[k] for k in (*keys, channel, "default") if self.answer.get(k)), "")
+
+    def action_template(self, channel: str = "default", language: Optional[str] = None) -> str:
+        """The channel's answer template of the entry's action, chosen as ``answer_for`` chooses answers."""
+        templates = self.action.get("answer") or {}
+        keys = (f"{channel}@{language}", f"default@{language}") if language else ()
+        return next((templates[k] for k in (*keys, channel, "default") if templates.get(k)), "")
 
     def is_live(self, today: Optional[date] = None) -> bool:
         today = today or date.today()

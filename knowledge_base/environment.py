@@ -5,6 +5,8 @@
 | ``FAQBOT_CACHE`` | where trained bots, embeddings and built model graphs are cached (default ``~/.cache/faqbot``) |
 | ``FAQBOT_SESSION_SECRET`` | the key of customers' conversation tokens (default: a random one kept in the database) |
 | ``FAQBOT_WEBHOOK_SECRET`` | the shared secret of signed webhooks and help-desk calls (the variable's name is ``handoff.webhook.secret_env``) |
+| ``FAQBOT_ACTIONS_SECRET`` | the key signing calls to the business's own systems (``actions.secret_env``; docs/actions.md) |
+| ``FAQBOT_ATTRIBUTES_SECRET`` | the key the host page's backend signs customer attributes with (``actions.attributes_secret_env``) |
 
 ``faqbot`` options read ``FAQBOT_DB`` (``--db``) and ``FAQBOT_REDIS_URL`` (``--redis``) themselves.
 Services get these through ``Config.environment`` (bot/config.py), read when the config is loaded.
@@ -24,14 +26,19 @@ class Environment:
     cache_dir: Path
     session_secret: Optional[str] = None
     webhook_secret: str = ""
+    actions_secret: str = ""
+    attributes_secret: str = ""
 
     @classmethod
     def read(cls, webhook_secret_variable: str = WEBHOOK_SECRET_VARIABLE,
-             environ: Optional[Mapping[str, str]] = None) -> "Environment":
+             environ: Optional[Mapping[str, str]] = None, actions_secret_variable: str = "FAQBOT_ACTIONS_SECRET",
+             attributes_secret_variable: str = "FAQBOT_ATTRIBUTES_SECRET") -> "Environment":
         environ = os.environ if environ is None else environ
         return cls(cache_dir=Path(environ.get("FAQBOT_CACHE") or Path.home() / ".cache" / "faqbot"),
                    session_secret=environ.get("FAQBOT_SESSION_SECRET") or None,
-                   webhook_secret=environ.get(webhook_secret_variable, ""))
+                   webhook_secret=environ.get(webhook_secret_variable, ""),
+                   actions_secret=environ.get(actions_secret_variable, ""),
+                   attributes_secret=environ.get(attributes_secret_variable, ""))
 
 
 def cache_root() -> Path:

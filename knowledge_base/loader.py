@@ -25,7 +25,7 @@ _BAD_ID = re.compile(r"[/\\\x00-\x1f\x7f]")  # ? # % are fine: URLs percent-enco
 MAX_ID_CHARS = 255  # the draft's id column
 FIELDS = (
     "id", "question", "similar", "category", "answer", "keywords", "related", "tags",
-    "metadata", "valid_from", "valid_to", "status", "handoff",
+    "metadata", "valid_from", "valid_to", "status", "handoff", "action",
 )
 LIST_FIELDS = ("similar", "keywords", "related", "tags")
 CSV_LIST_SEPARATOR = "|"
@@ -323,7 +323,7 @@ def _table_record(row: Dict[Optional[str], Any], line: int, where: str, problems
             data[column] = [v.strip() for v in value.split(CSV_LIST_SEPARATOR) if v.strip()]
         elif column == "handoff":
             data[column] = _table_bool(value, where, line, name(column), problems)
-        elif column == "metadata":
+        elif column in ("metadata", "action"):
             data[column] = _json_cell(value, where, line, name(column), problems, bounds)
         else:
             data[column] = value
@@ -409,6 +409,7 @@ def _to_entry(data: Dict[str, Any], source: str, line: int, field_lines: Dict[st
             json.dumps(metadata, ensure_ascii=False)
         except TypeError as exc:
             report("metadata", f"values must be text, numbers, lists or mappings ({exc}); quote dates")
+    action = _as_action(data.get("action"), report)
     if len(problems) > before:
         return None
     return Entry(
@@ -416,6 +417,7 @@ def _to_entry(data: Dict[str, Any], source: str, line: int, field_lines: Dict[st
         category=str(data.get("category") or "").strip(), answer=answer,
         keywords=tuple(lists["keywords"]), related=tuple(lists["related"]), tags=tuple(lists["tags"]),
         metadata=dict(metadata), valid_from=valid_from, valid_to=valid_to, status=status, handoff=handoff,
+        action=action,
     )
 
 
@@ -452,6 +454,26 @@ def _as_answer(value: Any, report) -> Dict[str, str]:
         return answers
     report("answer", f"expected text or a mapping of channel to text, got {type(value).__name__}")
     return {}
+
+
+def _as_action(value: Any, report) -> Dict[str, Any]:
+    """``action: {name: order_status, answer: "…{status}…"}`` (the answer per channel like ``answer``)."""
+    if value in (None, {}, ""):
+        return {}
+    if not isinstance(value, dict):
+        report("action", "expected a mapping with 'name' (an action of config.yml's actions.calls) and 'answer'")
+        return {}
+    unknown = sorted(set(value) - {"name", "answer"})
+    if unknown:
+        report("action", f"unknown key(s) {unknown}; allowed: ['name', 'answer']")
+    name = value.get("name")
+    if not isinstance(name, str) or not name.strip():
+        report("action", "needs 'name': the action (config.yml actions.calls) to run")
+        return {}
+    answer = _as_answer(value.get("answer"), lambda _, message: report("action", "answer: " + message))
+    if not answer:
+        report("action", "needs 'answer': the template that words the result, e.g. 订单{order_number}：{status}")
+    return {"name": name.strip(), "answer": answer}
 
 
 def _as_date(value: Any, name: str, report) -> Optional[date]:

@@ -22,7 +22,8 @@ RETRIEVAL_PREFIX = "faq/"
 _ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 META_KEY = "faqbot"
 EXTRA_RESPONSES = "rasa_extra_responses"  # response variations beyond one text per channel, kept as-is
-_META_FIELDS = ("category", "keywords", "related", "tags", "metadata", "valid_from", "valid_to", "status", "handoff")
+_META_FIELDS = ("category", "keywords", "related", "tags", "metadata", "valid_from", "valid_to", "status", "handoff",
+                "action")
 
 
 def is_rasa_document(root: yaml.Node) -> bool:

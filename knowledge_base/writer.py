@@ -18,7 +18,8 @@ def _compact(entry: Entry) -> dict:
     """The entry's fields without empty defaults, in a trainer-friendly order."""
     data = entry.to_dict()
     defaults = {"similar": [], "category": "", "answer": {}, "keywords": [], "related": [], "tags": [],
-                "metadata": {}, "valid_from": None, "valid_to": None, "status": "published", "handoff": False}
+                "metadata": {}, "valid_from": None, "valid_to": None, "status": "published", "handoff": False,
+                "action": {}}
     out = {k: v for k, v in data.items() if defaults.get(k, object()) != v}
     if list(out.get("answer", {})) == ["default"]:
         out["answer"] = out["answer"]["default"]
@@ -74,7 +75,7 @@ def _table(kb: KnowledgeBase):
     so that no spreadsheet runs it as a formula (the loader takes the escape off)."""
     channels = sorted({c for e in kb for c in e.answer if c != "default"})
     columns = ["id", "question", "similar", "category", "answer"] + [f"answer_{c}" for c in channels] + [
-        "keywords", "related", "tags", "metadata", "valid_from", "valid_to", "status", "handoff"]
+        "keywords", "related", "tags", "metadata", "valid_from", "valid_to", "status", "handoff", "action"]
     rows = []
     for entry in kb:
         data = entry.to_dict()
@@ -83,6 +84,7 @@ def _table(kb: KnowledgeBase):
             row[name] = CSV_LIST_SEPARATOR.join(data[name])
         row["metadata"] = json.dumps(data["metadata"], ensure_ascii=False) if data["metadata"] else ""
         row["handoff"] = "true" if entry.handoff else ""
+        row["action"] = json.dumps(data["action"], ensure_ascii=False) if data["action"] else ""
         row["answer"] = entry.answer.get("default", "")
         row.update({f"answer_{c}": entry.answer.get(c, "") for c in channels})
         rows.append({k: escape_cell("" if row.get(k) is None else str(row[k])) for k in columns})

@@ -17,9 +17,9 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--
 
 
 @contextlib.contextmanager
-def serving(app):
-    """Run ``app`` with uvicorn on a free loopback port; yields its base URL."""
-    port = free_port()
+def serving(app, port: int = 0):
+    """Run ``app`` with uvicorn on ``port`` (default: a free loopback port); yields its base URL."""
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

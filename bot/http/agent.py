@@ -22,6 +22,7 @@ from handoff.signed_calls import SignedCalls
 from handoff.webhooks import verify
 
 from bot.config import HandoffConfig
+from bot.service.agent_actions import AgentActions
 from bot.service.rate_limit import RateLimiter
 from bot.service.conversations import DESK, SIGNED_OUT, Conversations, agent_topic, staff_topics
 
@@ -41,6 +42,11 @@ class TextIn(BaseModel):
 
 class TransferIn(BaseModel):
     group: str = Field(..., min_length=1, max_length=32)
+
+
+class ActionIn(BaseModel):
+    inputs: dict = Field(default_factory=dict)  # input name → value, e.g. {"order_number": "202611230001"}
+    handoff_id: Optional[int] = Field(None, ge=1, le=2**63 - 1)  # the conversation it is run for (audit row names it)
 
 
 class DeskMessageIn(BaseModel):
@@ -111,6 +117,20 @@ def agent_router(conversations: Conversations, handoff: HandoffConfig,
     def packet(handoff_id: int, me: dict = Depends(agent)) -> dict:
         desk.readable(handoff_id, me)
         return desk.packet(handoff_id)
+
+    actions = AgentActions(conversations.lookups, conversations.store)
+
+    @router.get("/api/agent/actions", summary="Lookups (and changes within the role's limits) this agent may run",
+                tags=["agents"])
+    def available_actions(me: dict = Depends(agent)) -> list:
+        return actions.available(me)
+
+    @router.post("/api/agent/actions/{name}", summary="Run a lookup or a change (audited) in the business's systems",
+                 tags=["agents"])
+    def run_action(name: str, body: ActionIn, me: dict = Depends(agent)) -> dict:
+        if body.handoff_id is not None:
+            desk.readable(body.handoff_id, me)
+        return actions.run(me, name, body.inputs, body.handoff_id)
 
     @router.post("/api/agent/handoffs/{handoff_id}/accept", tags=["agents"])
     def accept(handoff_id: int, me: dict = Depends(agent)) -> dict:

@@ -10,6 +10,7 @@ from typing import Callable, Optional
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from bot.action_settings import ActionsConfig
 from bot.config import HandoffConfig, ServerConfig
 from bot.engine import Bot
 from bot.http.agent import agent_router
@@ -17,6 +18,7 @@ from bot.http.answering import AnsweringPool
 from bot.http.customer import customer_router
 from bot.http.desk_assist import assist_router
 from bot.http.desk_tickets import tickets_router
+from bot.http.demo_orders import demo_orders_router
 from bot.http.errors import install_error_handlers
 from bot.http.gatekeeper import Gatekeeper
 from bot.http.operations import operations_router
@@ -41,16 +43,20 @@ from training.workbench import Workbench
 
 def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: ServerConfig = ServerConfig(),
                handoff: HandoffConfig = HandoffConfig(), workbench: Optional[Workbench] = None,
-               serving_version: Optional[int] = None, environment: Optional[Environment] = None) -> FastAPI:
+               serving_version: Optional[int] = None, environment: Optional[Environment] = None,
+               actions: Optional[ActionsConfig] = None) -> FastAPI:
     """The service around ``bot``. With a ``workbench`` (whose store must be ``store``), trainers
     curate and publish at /trainer and the server follows the live version (``bot`` being
-    ``serving_version``). ``environment``: the secrets (default: read from this process's)."""
+    ``serving_version``). ``environment``: the secrets (default: read from this process's); ``actions``:
+    the lookups answers may make (default: the workbench's config's)."""
     app = FastAPI(title="faqbot", version=bot.manifest.get("faqbot_version", "0"), responses=ERROR_RESPONSES,
                   description="Customer-service FAQ bot: answer, clarify, fall back or hand off to a person.")
     _middleware(app, settings)
     install_error_handlers(app)
     env = environment or Environment.read(handoff.webhook.secret_env)
-    conversations = Conversations.build(bot, store or ConversationStore(), handoff, env.webhook_secret)
+    actions = actions or (workbench.config.actions if workbench else ActionsConfig())
+    conversations = Conversations.build(bot, store or ConversationStore(), handoff, env.webhook_secret, actions,
+                                        env.actions_secret, env.attributes_secret)
     limiter = _limiters(app, conversations.hub, settings.redis_url, settings.redis_prefix)
     app.include_router(agent_router(conversations, handoff, limiter, env.webhook_secret))  # /ws/agent before /ws/{id}
     app.include_router(supervisor_router(conversations, handoff))
@@ -58,10 +64,12 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
     app.include_router(assist_router(conversations, handoff))
     versions = _follow_versions(app, conversations, handoff, workbench, serving_version)
     gate = Gatekeeper(conversations.store, settings, limiter, env.session_secret)
-    answering = AnsweringPool(settings.answering_threads)
+    answering = AnsweringPool(settings.answering_threads, actions.pool if actions.calls else 0)
     app.include_router(customer_router(conversations, gate, answering, settings))
     app.include_router(rasa_router(conversations, gate, answering))
     app.include_router(pages_router())
+    if actions.demo_service:
+        app.include_router(demo_orders_router(env.actions_secret))
     app.include_router(operations_router(conversations, versions, settings.metrics_addresses))
     app.state.conversations = conversations
     app.state.server_settings = settings  # the server that runs the app reads its limits (frame size)

@@ -131,9 +131,11 @@ def customer_router(conversations: Conversations, gate: Gatekeeper, answering: A
         context = [c.strip() for c in categories.split(",")] + context_categories(attributes, settings)
         live = conversations.bot
         options = live.welcome(popular, context, limit)
-        return {"text": message("welcome", live.language if live.language != "auto" else "zh"),
+        language = live.language if live.language != "auto" else "zh"
+        return {"text": message("welcome", language),
                 "questions": [{"id": o.id, "question": o.question, "payload": select_payload(o.id)}
-                              for o in options]}
+                              for o in options],
+                "recent_order": _recent_order(conversations, attributes, language)}
 
     @router.post("/api/feedback", summary="Helpful / not helpful on a bot reply (training signal)")
     def feedback(item: FeedbackIn, request: Request, x_session_token: Optional[str] = Header(None)) -> dict:
@@ -154,6 +156,14 @@ async def _push(websocket: WebSocket, events: asyncio.Queue, sending: asyncio.Lo
                 await websocket.send_json(event)
     except (WebSocketDisconnect, RuntimeError):
         return
+
+
+def _recent_order(conversations: Conversations, attributes: str, language: str) -> Optional[dict]:
+    """The customer's recent order looked up for the welcome card (actions.welcome_action), if any."""
+    if conversations.lookups is None or not attributes:
+        return None
+    given = json.loads(attributes)  # context_categories refused anything but a JSON object already
+    return conversations.lookups.welcome(customer_attributes(given), language)
 
 
 def _notice(details: Optional[str]) -> dict:

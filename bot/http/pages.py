@@ -10,8 +10,9 @@ STATIC = Path(__file__).with_name("static")
 JAVASCRIPT = "application/javascript"
 # The pages' scripts, each served by name (a fixed list: no path from the request reaches the disk):
 # the widget, the sign-in form of the workspace and the dashboard, and the pages' own.
-SCRIPTS = ("widget.js", "signin.js", "agent.js", "agent-desk.js", "dashboard.js", "trainer.js", "trainer-i18n.js",
-           "trainer-try.js", "trainer-analytics.js", "trainer-canned.js", "charts.js", "supervisor.js", "qa.js", "whisper.js")
+SCRIPTS = ("widget.js", "signin.js", "agent.js", "agent-desk.js", "agent-lookups.js", "dashboard.js", "trainer.js",
+           "trainer-i18n.js", "trainer-try.js", "trainer-analytics.js", "trainer-canned.js", "charts.js", "supervisor.js",
+           "qa.js", "whisper.js")
 
 
 def pages_router() -> APIRouter:

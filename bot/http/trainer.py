@@ -72,7 +72,7 @@ class AcceptIn(BaseModel):
 def trainer_router(conversations: Conversations, bench: Workbench, versions: LiveVersion) -> APIRouter:
     router = APIRouter(prefix="/api/trainer", tags=["trainers"])
     desk = conversations.desk
-    panel = TryPanel(bench, desk)
+    panel = TryPanel(bench, desk, conversations.lookups)
 
     def trainer(authorization: Optional[str] = Header(None)) -> dict:
         token = (authorization or "").removeprefix("Bearer ").strip()

@@ -1,6 +1,7 @@
 """A conversation in the terminal: numbered clarify options and related questions can be picked."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Callable, List, Optional
 
@@ -8,7 +9,8 @@ from handoff.turn import NoQueue, Turn
 from knowledge_base.chitchat import is_closing
 from knowledge_base.text.entities import Entity
 
-from bot.decision import Analysis, Decision
+from bot.actions.lookups import Lookups, Outcome, Pending
+from bot.decision import LOOKUP_FAILED, Analysis, Decision, Transfer
 from bot.engine import Bot
 from bot import follow_up
 from bot.picks import SELECT_PREFIX, is_option_number
@@ -20,8 +22,12 @@ class ChatSession:
     """Remembers the options last shown, so typing "2" (or sending a button's payload) picks one,
     and the turns so far, so transfer rules (``router``) can hand the conversation to a person."""
 
-    def __init__(self, bot: Bot, channel: str = "default", router=None, attributes: Optional[dict] = None):
+    def __init__(self, bot: Bot, channel: str = "default", router=None, attributes: Optional[dict] = None,
+                 lookups: Optional[Lookups] = None):
         self.bot = bot
+        self.lookups = lookups  # entries with an action look their answer up (bot/actions)
+        self.pending: Optional[Pending] = None  # a lookup waiting for the input it asked for
+        self.looked_up: List[dict] = []  # lookups of this conversation, newest last: for the agent taking over
         self.channel = channel
         self.router = router
         self.attributes = attributes or {}
@@ -37,15 +43,79 @@ class ChatSession:
         """The reply to the customer's next message: understood in context, decided once (bot.decision)
         with the transfer rules' verdict on the conversation, then worded."""
         text = text.strip()
+        resumed = self._resumed(text)
+        if resumed is not None:
+            return resumed
         a, own_words = self._understand(text)
         self.note(a.entities)
         decision = self.bot.decide(a)
         routing = None
         if self.router is not None:
             decision, routing = self._with_rules(text, a, decision, own_words, now, queue)
-        reply = self.bot.word(a, decision, self.channel, routing)
+        reply = self._looked_up(self.bot.word(a, decision, self.channel, routing), text, now, queue)
         self._remember(reply)
         return reply
+
+    def _looked_up(self, reply: Reply, text: str, now=None, queue=NoQueue(), found=None) -> Reply:
+        """An answer whose entry names an action, with the action's result in it (or its question)."""
+        if self.lookups is None or reply.decision != "answer" or not reply.entry_id or reply.parts:
+            return reply
+        entry = self.bot.kb[reply.entry_id]
+        language = self.bot.language_of(text)
+        outcome = self.lookups.answer(entry, text, self.attributes, self.channel, language, found)
+        if outcome is None:
+            return reply
+        own = entry.answer_for(self.channel, language)
+        worded = outcome.text + reply.text[len(own):] if own and reply.text.startswith(own) else outcome.text
+        asked = outcome.pending.to_dict() if outcome.pending else None
+        reply = replace(reply, text=worded, lookup=outcome.lookup.to_dict() if outcome.lookup else asked)
+        self.pending = outcome.pending
+        if outcome.lookup is not None:
+            self.looked_up = (self.looked_up + [outcome.lookup.to_dict()])[-5:]
+        if outcome.handoff:
+            return self._handed_over(reply, outcome, language, now, queue)
+        return self._ruled_on(reply, outcome, language) if outcome.lookup is not None and outcome.lookup.ok else reply
+
+    def _ruled_on(self, reply: Reply, outcome: Outcome, language: str) -> Reply:
+        """Transfer rules reading the result (``lookup: {name: amount, at_least: 1000}``) hand over now."""
+        if self.router is None or self.last_context is None or reply.handoff:
+            return reply
+        ctx = replace(self.last_context, lookup=outcome.lookup.to_dict())
+        verdict = self.router.verdict(ctx)
+        if verdict is None or verdict == self.router.verdict(self.last_context):
+            return reply  # the result changed nothing the rules see
+        routing = self.router.place(verdict, ctx, language, outcome.text).to_dict()
+        self.turns = []
+        return replace(reply, decision="handoff", text=f"{outcome.text}\n{routing['text']}", handoff=routing)
+
+    def _resumed(self, text: str) -> Optional[Reply]:
+        """The message answering the question a lookup asked (or cancelling it); None: any other message,
+        understood as usual (the question is not asked again)."""
+        pending, self.pending = self.pending, None
+        entry = self.bot.kb.get(pending.entry_id) if pending else None
+        if entry is None or self.lookups is None:
+            return None
+        language = self.bot.language_of(text)
+        outcome: Optional[Outcome] = self.lookups.resume(pending, entry, text, self.attributes, self.channel, language)
+        if outcome is None:
+            return None
+        reply = Reply("answer", entry.answer_for(self.channel, language), entry.id, related=[])
+        if outcome.kind == "cancelled":
+            return replace(reply, text=outcome.text, entry_id=None)
+        reply = self._looked_up(reply, text, found=pending.found)
+        self._remember(reply)
+        return reply
+
+    def _handed_over(self, reply: Reply, outcome: Outcome, language: str, now, queue) -> Reply:
+        """The lookup failed and its action says a person takes over (without transfer rules: the answer stays)."""
+        if self.router is None:
+            return reply
+        entry = self.bot.kb.get(reply.entry_id)
+        ctx = self.last_context or self.router.context(self.turns, entry, self.attributes, self.channel, now, queue, [])
+        routing = self.router.place(Transfer(LOOKUP_FAILED, f"lookup {outcome.lookup.action} {outcome.lookup.outcome}"),
+                                    ctx, language, outcome.text).to_dict()
+        self.turns = []
+        return replace(reply, decision="handoff", text=f"{outcome.text}\n{routing['text']}", handoff=routing)
 
     def note(self, entities) -> None:
         """Keep ``entities`` the customer gave, each once, in the order given."""

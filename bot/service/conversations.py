@@ -21,6 +21,8 @@ from handoff.assignment import Assignment
 from handoff.tickets import TicketDesk
 from handoff.webhooks import WebhookSender
 
+from bot.action_settings import ActionsConfig
+from bot.actions.lookups import Lookups
 from bot.service.chat import ChatSession
 from bot.config import DeskConfig, HandoffConfig
 from bot.engine import Bot
@@ -51,7 +53,7 @@ class Conversations:
     def __init__(self, bot: Bot, store: ConversationStore, router: Optional[HandoffRouter] = None,
                  desk: Optional[AgentDesk] = None, hub: Optional[EventHub] = None,
                  webhooks: Optional[WebhookSender] = None, survey=None, metrics: Optional[Metrics] = None,
-                 policy: DeskConfig = DeskConfig()):
+                 policy: DeskConfig = DeskConfig(), lookups: Optional[Lookups] = None):
         self.bot = bot
         self.store = store
         self.router = router
@@ -65,6 +67,7 @@ class Conversations:
         self.tickets = TicketDesk(store, desk.groups, policy) if desk else None
         self.ticketing = TicketFlow(self, self.tickets) if desk else None
         self.assignment = Assignment(desk, policy) if desk else None
+        self.lookups = lookups  # entries that look their answers up in the business's systems (bot/actions)
         self.sessions: Dict[str, ChatSession] = {}
         self.locks: Dict[str, threading.Lock] = {}
         self.last_bot_message: Dict[str, tuple] = {}  # session → (message id, decision)
@@ -73,12 +76,14 @@ class Conversations:
 
     @classmethod
     def build(cls, bot: Bot, store: ConversationStore, handoff: HandoffConfig,
-              webhook_secret: str = "") -> "Conversations":
-        """The service with its hand-off parts: rules, agent desk, event hub, webhooks, metrics."""
+              webhook_secret: str = "", actions: ActionsConfig = ActionsConfig(),
+              actions_secret: str = "", attributes_secret: str = "") -> "Conversations":
+        """The service with its hand-off parts (rules, agent desk, event hub, webhooks, metrics) and lookups."""
         desk = AgentDesk(store, handoff.groups, handoff.desk.max_chats)
         webhooks = WebhookSender(store, handoff.webhook.url, webhook_secret)
+        metrics = Metrics(desk)
         built = cls(bot, store, HandoffRouter.for_bot(handoff, bot), desk, EventHub(), webhooks, handoff.survey,
-                    Metrics(desk), handoff.desk)
+                    metrics, handoff.desk, Lookups.build(actions, actions_secret, metrics.lookup, attributes_secret))
         built.follow_ups = FollowUps(store, handoff.supervision)
         return built
 
@@ -148,7 +153,7 @@ class Conversations:
     def _hand_off(self, session: ChatSession, session_id: str, routing: dict) -> dict:
         self.metrics.handoff(routing)
         packet = {"routing": routing, "attributes": session.attributes, "emotion": session.emotion,
-                  "entities": [e.to_dict() for e in session.entities]}
+                  "entities": [e.to_dict() for e in session.entities], "lookups": session.looked_up}
         handoff = self.desk.create_handoff(session_id, routing, session.channel, packet)
         if routing["ticket"]:
             return dict(routing, status=LEAVE_MESSAGE, handoff_id=handoff["id"])
@@ -339,7 +344,8 @@ class Conversations:
                 oldest = next(iter(self.sessions))
                 for table in (self.sessions, self.locks, self.last_bot_message, self.seen):
                     table.pop(oldest, None)
-            session = self.sessions.setdefault(session_id, ChatSession(self.bot, channel, self.router))
+            session = self.sessions.setdefault(session_id, ChatSession(self.bot, channel, self.router,
+                                                                            lookups=self.lookups))
             return session, self.locks.setdefault(session_id, threading.Lock())
 
 

@@ -28,6 +28,9 @@ class Metrics:
                                 registry=self.registry)
         self.ratings = Counter("faqbot_ratings", "Post-hand-off satisfaction ratings by CSAT score", ["csat"],
                                registry=self.registry)
+        self.lookups = Counter("faqbot_lookups", "Lookups in the business's own systems by action and outcome "
+                               "(ok, not_found, timeout, error, busy, circuit_open)", ["action", "outcome"],
+                               registry=self.registry)
         if desk is not None:
             self.registry.register(_DeskCollector(desk))
 
@@ -41,6 +44,9 @@ class Metrics:
 
     def handoff(self, routing: dict) -> None:
         self.handoffs.labels(routing["group"], routing["rule"], str(bool(routing["ticket"])).lower()).inc()
+
+    def lookup(self, action: str, outcome: str) -> None:
+        self.lookups.labels(action, outcome).inc()
 
     def rating(self, csat: int) -> None:
         self.ratings.labels(str(csat)).inc()

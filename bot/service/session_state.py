@@ -12,6 +12,7 @@ from typing import List, Optional, Tuple
 from handoff.turn import Turn
 from knowledge_base.text.entities import find_entities
 
+from bot.actions.lookups import Pending
 from bot.picks import is_pick
 from bot.service.chat import ChatSession
 from bot.reply import Option
@@ -21,16 +22,17 @@ def restore(session: ChatSession, history: List[dict]) -> Optional[Tuple[int, st
     """Set ``session``'s options, topic, turns, emotion and entities from ``history``; returns the last
     bot message as (id, decision), or None."""
     session.turns, session.choices, session.topic, session.emotion, session.entities = [], [], None, 0.0, []
+    session.pending, session.looked_up = None, []
     last_bot, pending = None, None
     for message in history:
         if message["sender"] == "customer":
-            pending = message
+            pending, session.pending = message, None  # an ask is answered by the message after it, or never
             session.note(find_entities(message["text"]))
         elif message["sender"] == "bot":
             _replayed(session, message, pending, last_bot)
             last_bot, pending = message, None
         else:  # a person or a notice took part: the rules count afresh, as after a hand-off
-            session.turns, pending = [], None
+            session.turns, pending, session.pending = [], None, None
     return (last_bot["id"], last_bot["decision"]) if last_bot else None
 
 
@@ -42,6 +44,10 @@ def _replayed(session: ChatSession, bot_message: dict, customer: Optional[dict],
         session.turns.append(Turn(customer["text"], bot_message["decision"] or "fallback", bot_message["entry_id"],
                                   picked, session.emotion))
     details = json.loads(bot_message["details"]) if bot_message["details"] else {}
+    lookup = details.get("lookup")
+    session.pending = Pending.from_dict(lookup)  # asked for an order number: the next message is read for it
+    if lookup and lookup.get("outcome") != "asked":
+        session.looked_up = (session.looked_up + [lookup])[-5:]
     if details.get("handoff"):  # a transfer rule handed it to a person: counting starts afresh
         session.turns, session.choices = [], []
         return

@@ -15,25 +15,26 @@ from handoff.turn import NoQueue
 
 
 class TryPanel:
-    def __init__(self, workbench, queue=None):
+    def __init__(self, workbench, queue=None, lookups=None):
         self.workbench = workbench
         self.queue = queue if queue is not None else NoQueue()  # the agent desk: who is online, who waits
+        self.lookups = lookups  # an entry's action runs against the configured service, as for customers
 
     def ask(self, text: str, channel: str = "default", live: Optional[Bot] = None, live_router=None) -> dict:
         revision, bot, router = self.workbench.ready_draft()
         result = {"draft_revision": revision, "retraining": bot is None,
                   "draft_error": self.workbench.draft_error(revision)}
         if bot is not None:
-            result["draft"] = explained(bot, router, text, channel, self.queue)
+            result["draft"] = explained(bot, router, text, channel, self.queue, self.lookups)
         if live is not None:
-            result["live"] = explained(live, live_router, text, channel, self.queue)
+            result["live"] = explained(live, live_router, text, channel, self.queue, self.lookups)
             result["live_version"] = self.workbench.publisher.live()
         return result
 
 
-def explained(bot: Bot, router, text: str, channel: str, queue) -> dict:
+def explained(bot: Bot, router, text: str, channel: str, queue, lookups=None) -> dict:
     """The reply of a new conversation's first message, with what a trainer needs to read it."""
-    reply = ChatSession(bot, channel, router).send(text, queue=queue)
+    reply = ChatSession(bot, channel, router, lookups=lookups).send(text, queue=queue)
     data = reply.to_dict()
     # answered because it is word for word a curated question, whatever the confidence says
     data["exact_match"] = reply.decision != "fallback" and bool(bot.analyse([text])[0].exact)

@@ -158,6 +158,7 @@
       dl.appendChild(emo);
       packet.appendChild(dl);
       desk.opened(p);
+      window.faqbotLookups(packet, p, api, el);
       refresh();
     });
   }

@@ -362,6 +362,9 @@
     $("f-valid-to").value = (entry && entry.valid_to) || "";
     $("f-status").value = entry ? entry.status : "published";
     $("f-handoff").checked = !!(entry && entry.handoff);
+    var action = (entry && entry.action) || {};
+    $("f-action-name").value = action.name || "";
+    $("f-action-answer").value = (action.answer || {})["default"] || "";
     $("f-add-similar").value = "";
     $("retire").disabled = !entry || entry.status === "retired";
     $("reload").disabled = !entry;
@@ -435,6 +438,10 @@
     entry.valid_to = $("f-valid-to").value || null;
     entry.status = $("f-status").value;
     entry.handoff = $("f-handoff").checked;
+    var actionName = $("f-action-name").value.trim();  // other channels' templates are kept as they were
+    var templates = Object.assign({}, ((current && current.action) || {}).answer || {});
+    templates["default"] = $("f-action-answer").value.trim();
+    entry.action = actionName ? {name: actionName, answer: templates} : {};
     return entry;
   }
   $("editor").addEventListener("submit", function (e) {

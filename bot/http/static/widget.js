@@ -41,7 +41,7 @@
     ".fq-log{flex:1;overflow-y:auto;padding:12px;background:#f5f5f5}" +
     ".fq-msg{max-width:85%;margin:6px 0;padding:8px 12px;border-radius:10px;white-space:pre-wrap;word-break:break-word}" +
     ".fq-bot{background:#fff}.fq-me{background:#ffe4e4;margin-left:auto}" +
-    ".fq-opt{display:block;margin:4px 0;padding:6px 10px;border:1px solid #e4393c;border-radius:14px;background:#fff;" +
+    ".fq-opt,.fq-order{display:block;margin:4px 0;padding:6px 10px;border:1px solid #e4393c;border-radius:14px;background:#fff;" +
     "color:#e4393c;cursor:pointer;text-align:left}.fq-fb button{border:0;background:none;cursor:pointer;font-size:16px}" +
     ".fq-form{display:flex;border-top:1px solid #eee;position:relative}.fq-form input{flex:1;border:0;padding:12px;font-size:14px}" +
     ".fq-form button{border:0;background:#e4393c;color:#fff;padding:0 16px;cursor:pointer}" +
@@ -323,7 +323,17 @@
   function welcome() {
     return fetch(base + "/api/welcome?categories=" + encodeURIComponent(categories) +
                  "&attributes=" + encodeURIComponent(attributes)).then(function (r) { return r.json(); })
-      .then(function (card) { var node = say(card.text, "bot"); buttons(node, card.questions); });
+      .then(function (card) {
+        var node = say(card.text, "bot");
+        buttons(node, card.questions);
+        if (card.recent_order) {  // "您最近的订单 … 已发货，想咨询这个订单吗？" from the shop's order service
+          var order = say(card.recent_order.text, "bot");
+          var b = el("button", "fq-order", "咨询这个订单");
+          b.type = "button";
+          b.addEventListener("click", function () { ask(card.recent_order.question, card.recent_order.question); });
+          order.appendChild(b);
+        }
+      });
   }
   function restore() {  // after a reload the conversation is still there
     return history()

@@ -37,7 +37,7 @@ def test_a_version_1_database_keeps_its_conversations_and_gains_the_newer_tables
 
 def test_tickets_left_before_the_desk_keep_their_text_and_join_the_ticket_lifecycle(fresh_store_url, monkeypatch):
     engine = open_engine(fresh_store_url)
-    desk_migration = schema.MIGRATIONS.index(schema._v6_desk)
+    desk_migration = schema.MIGRATIONS.index(schema._v5_desk)
     with monkeypatch.context() as m:
         m.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:desk_migration])
         migrate(engine)
