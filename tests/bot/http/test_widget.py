@@ -50,8 +50,8 @@ def test_vague_question_offers_options_and_a_click_answers(page, demo_bot):
 
 def test_suggestions_appear_while_typing(page):
     page.type(".fq-form input", "发票", delay=50)
-    page.locator(".fq-sug div").first.wait_for()
-    assert all("发票" in t for t in page.locator(".fq-sug div").all_inner_texts()[:1])
+    page.locator(".fq-sug button").first.wait_for()
+    assert all("发票" in t for t in page.locator(".fq-sug button").all_inner_texts()[:1])
 
 
 def test_customer_html_is_shown_as_text_never_run(page):
