@@ -18,6 +18,7 @@ from bot.http.schemas import MAX_TEXT, FeedbackIn, MessageIn, SurveyIn
 from bot.messages import message
 from bot.picks import select_payload
 from bot.service.conversations import Conversations, session_topic
+from bot.service.customer_history import CustomerHistory
 from bot.store import ConversationTaken
 
 WELCOME_WINDOW_SECONDS = 7 * 24 * 3600  # "most asked" looks at the last week
@@ -27,6 +28,7 @@ def customer_router(conversations: Conversations, gate: Gatekeeper, answering: A
                     settings: ServerConfig) -> APIRouter:
     router = APIRouter(tags=["customers"])
     store, hub = conversations.store, conversations.hub
+    shown = CustomerHistory(store, lambda: conversations.bot.kb)
 
     @router.post("/api/messages", summary="Send a customer message, get the bot's reply (or a receipt while an "
                                           "agent owns the conversation)")
@@ -100,9 +102,7 @@ def customer_router(conversations: Conversations, gate: Gatekeeper, answering: A
     def history(session_id: str, after: int = Query(0, ge=0, le=2**63 - 1),
                 x_session_token: Optional[str] = Header(None)) -> List[dict]:
         gate.owner(session_id[:128], x_session_token)
-        return [dict({k: m[k] for k in ("id", "sender", "text", "decision", "entry_id", "author")},
-                     **_notice(m["details"] if m["sender"] == "system" else None))
-                for m in store.history(session_id[:128], after)]
+        return shown.view(session_id[:128], after)
 
     @router.post("/api/surveys/{survey_id}", summary="The customer's satisfaction rating after a hand-off")
     def rate(survey_id: int, rating: SurveyIn, request: Request, x_session_token: Optional[str] = Header(None)) -> dict:
@@ -149,8 +149,3 @@ async def _push(websocket: WebSocket, events: asyncio.Queue, sending: asyncio.Lo
     except (WebSocketDisconnect, RuntimeError):
         return
 
-
-def _notice(details: Optional[str]) -> dict:
-    """A stored system notice's extras the widget needs (the survey invitation's id)."""
-    data = json.loads(details) if details else {}
-    return {"survey": data["survey"], "nps": data.get("nps", False)} if "survey" in data else {}

@@ -137,7 +137,8 @@ class ConversationStore:
             row.update(decision=reply.decision, entry_id=reply.entry_id, confidence=reply.confidence,
                        options=json.dumps([o.id for o in reply.options]),
                        details=json.dumps({"candidates": [[o.id, o.score] for o in reply.candidates],
-                                           "handoff": reply.handoff}, ensure_ascii=False))
+                                           "handoff": reply.handoff, "related": [o.id for o in reply.related]},
+                                          ensure_ascii=False))
         with self.engine.begin() as conn:
             if answering is not None and answering[1] is not None:
                 conn.execute(SET_EMOTION, {"message": answering[0], "score": round(answering[1], 4)})

@@ -89,7 +89,7 @@ def test_the_conversation_survives_a_reload(page, demo_bot):
     page.locator(".fq-bot", has_text=answer[:15]).wait_for()
     page.reload()
     page.locator(".fq-me", has_text="运费怎么算").wait_for()  # panel reopens with the history
-    assert answer in page.locator(".fq-bot").all_inner_texts()
+    assert any(t.startswith(answer) for t in page.locator(".fq-bot").all_inner_texts())
 
 
 def test_phone_sized_viewport_uses_the_whole_screen(browser, server, tmp_path_factory):
