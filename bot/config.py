@@ -14,6 +14,7 @@ from typing import Any, Optional, Union
 
 import yaml
 
+from bot.widget_settings import WidgetConfig
 from knowledge_base.environment import Environment
 from knowledge_base.errors import InvalidInput
 
@@ -127,6 +128,7 @@ class ServerConfig:
     # /metrics: clients at these addresses (a Prometheus server) scrape without signing in; anyone else
     # needs a supervisor's or admin's bearer token. Behind a proxy every client has the proxy's address.
     metrics_addresses: tuple = ()
+    widget: WidgetConfig = field(default_factory=WidgetConfig)  # the 转人工 button, the first-screen menu
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,7 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
     versions = _follow_versions(app, conversations, handoff, workbench, serving_version)
     gate = Gatekeeper(conversations.store, settings, limiter, env.session_secret)
     answering = AnsweringPool(settings.answering_threads)
-    app.include_router(customer_router(conversations, gate, answering, settings))
+    app.include_router(customer_router(conversations, gate, answering, settings, tuple(handoff.groups)))
     app.include_router(rasa_router(conversations, gate, answering))
     app.include_router(pages_router())
     app.include_router(operations_router(conversations, versions, settings.metrics_addresses))

@@ -16,7 +16,8 @@ from bot.http.answering import AnsweringPool
 from bot.http.gatekeeper import TOO_MANY, Gatekeeper, address, context_categories, customer_attributes
 from bot.http.schemas import MAX_TEXT, FeedbackIn, MessageIn, SurveyIn
 from bot.messages import message
-from bot.picks import select_payload
+from bot.picks import pressed_person, select_payload
+from bot.service.chat import PERSON_WORDS
 from bot.service.conversations import Conversations, session_topic
 from bot.service.customer_history import CustomerHistory
 from bot.store import ConversationTaken
@@ -25,10 +26,13 @@ WELCOME_WINDOW_SECONDS = 7 * 24 * 3600  # "most asked" looks at the last week
 
 
 def customer_router(conversations: Conversations, gate: Gatekeeper, answering: AnsweringPool,
-                    settings: ServerConfig) -> APIRouter:
+                    settings: ServerConfig, groups: tuple = ()) -> APIRouter:
+    """``groups``: the skill groups the first-screen menu may send a customer to."""
     router = APIRouter(tags=["customers"])
     store, hub = conversations.store, conversations.hub
-    shown = CustomerHistory(store, lambda: conversations.bot.kb)
+    widget = settings.widget
+    labels = widget.labels()
+    shown = CustomerHistory(store, lambda: conversations.bot.kb, lambda text: labels.get(text, _person_label(text)))
 
     @router.post("/api/messages", summary="Send a customer message, get the bot's reply (or a receipt while an "
                                           "agent owns the conversation)")
@@ -127,7 +131,9 @@ def customer_router(conversations: Conversations, gate: Gatekeeper, answering: A
         options = live.welcome(popular, context, limit)
         return {"text": message("welcome", live.language if live.language != "auto" else "zh"),
                 "questions": [{"id": o.id, "question": o.question, "payload": select_payload(o.id)}
-                              for o in options]}
+                              for o in options],
+                "person_button": widget.person_button,
+                "menu": widget.buttons(live.kb, groups)}
 
     @router.post("/api/feedback", summary="Helpful / not helpful on a bot reply (training signal)")
     def feedback(item: FeedbackIn, request: Request, x_session_token: Optional[str] = Header(None)) -> dict:
@@ -149,3 +155,8 @@ async def _push(websocket: WebSocket, events: asyncio.Queue, sending: asyncio.Lo
     except (WebSocketDisconnect, RuntimeError):
         return
 
+
+
+def _person_label(text: str):
+    """The 转人工 button's payload shown as the button's words (None: not that button)."""
+    return PERSON_WORDS["zh"] if pressed_person(text) is not None else None

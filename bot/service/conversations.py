@@ -24,6 +24,7 @@ from bot.service.hub import EventHub
 from bot.messages import language_of, message
 from bot.service.metrics import Metrics
 from bot.asking import is_question
+from bot.picks import is_button
 from bot.privacy import MaskingFilter, has_contact_details
 from bot.reply import Reply
 from bot.service.session_state import restore
@@ -289,7 +290,8 @@ class Conversations:
             return self.bot.language
         if not text:
             history = self.store.history(session_id)
-            text = next((m["text"] for m in history if m["sender"] == "customer" and m["text"].strip()), "")
+            text = next((m["text"] for m in history if m["sender"] == "customer" and m["text"].strip()
+                         and not is_button(m["text"])), "")  # a button's payload is in no language
         return language_of(text)
 
     def _session(self, session_id: str, channel: str):

@@ -49,11 +49,13 @@ class CustomerHistory:
 
     def _typed(self, text: str, kb) -> str:
         """A button's payload shown as the button's text, as the widget showed it when it was clicked."""
+        label: Optional[str] = self.payload_labels(text)  # a menu button, 转人工
+        if label is not None:
+            return label
         if text.startswith(SELECT_PREFIX):
             entry = kb.get(text[len(SELECT_PREFIX):])
             return entry.question if entry is not None else text[len(SELECT_PREFIX):]
-        label: Optional[str] = self.payload_labels(text)
-        return label if label is not None else text
+        return text
 
     def _votes(self, session_id: str) -> Dict[int, str]:
         """Helpful / not helpful per bot message of the session (the last vote counts)."""

@@ -400,17 +400,20 @@
       bar.insertBefore(b, bar.querySelector(".fq-person"));
     });
   }
-  function welcome(isNew) {
+  function welcome() {  // 猜你想问 and the widget's settings: the 转人工 button, the first-screen menu
     return fetch(base + "/api/welcome?categories=" + encodeURIComponent(categories) +
                  "&attributes=" + encodeURIComponent(attributes)).then(function (r) { return r.json(); })
       .then(function (card) {
         settings.person = card.person_button || "never";
-        if (settings.person === "always") personButton();
-        if (!isNew) return;
         menu(card.menu);
-        buttons(say(card.text, "bot"), card.questions);
-        scroll();
-      });
+        if (settings.person === "always") personButton();
+        return card;
+      }, function () { return null; });
+  }
+  function welcomeCard(card) {  // only a new conversation starts with it
+    if (!card) return;
+    buttons(say(card.text, "bot"), card.questions);
+    scroll();
   }
   function restore() {  // after a reload the conversation is still there, as the customer saw it
     return history()
@@ -443,7 +446,7 @@
     if (opened) return;
     opened = true;
     connect();
-    restore().then(function (n) { return welcome(!n); });
+    welcome().then(function (card) { return restore().then(function (n) { if (!n) welcomeCard(card); }); });
   }
   function close() {
     panel.classList.remove("open");
