@@ -14,6 +14,7 @@ from typing import Any, Optional, Union
 
 import yaml
 
+from bot.channel_settings import ChannelsConfig
 from bot.widget_settings import WidgetConfig
 from knowledge_base.environment import Environment
 from knowledge_base.errors import InvalidInput
@@ -227,6 +228,7 @@ class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
     handoff: HandoffConfig = field(default_factory=HandoffConfig)
     curation: CurationConfig = field(default_factory=CurationConfig)
+    channels: ChannelsConfig = field(default_factory=ChannelsConfig)  # WeChat (bot/channel_settings.py)
     # From the process environment, never from config.yml (knowledge_base/environment.py has the table);
     # never written with the config, never part of the training fingerprint.
     environment: Environment = field(default_factory=Environment.read, repr=False, compare=False)
@@ -250,7 +252,7 @@ class Config:
                 else getattr(self, f.name) for f in fields(self) if f.name not in FROM_ENVIRONMENT}
 
 
-RUNTIME_SECTIONS = ("server", "handoff", "curation")
+RUNTIME_SECTIONS = ("server", "handoff", "curation", "channels")
 FROM_ENVIRONMENT = ("environment",)
 
 

@@ -10,6 +10,7 @@ from typing import Callable, Optional
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from bot.channel_settings import ChannelsConfig
 from bot.config import HandoffConfig, ServerConfig
 from bot.engine import Bot
 from bot.http.agent import agent_router
@@ -37,7 +38,8 @@ from training.workbench import Workbench
 
 def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: ServerConfig = ServerConfig(),
                handoff: HandoffConfig = HandoffConfig(), workbench: Optional[Workbench] = None,
-               serving_version: Optional[int] = None, environment: Optional[Environment] = None) -> FastAPI:
+               serving_version: Optional[int] = None, environment: Optional[Environment] = None,
+               channels: ChannelsConfig = ChannelsConfig()) -> FastAPI:
     """The service around ``bot``. With a ``workbench`` (whose store must be ``store``), trainers
     curate and publish at /trainer and the server follows the live version (``bot`` being
     ``serving_version``). ``environment``: the secrets (default: read from this process's)."""
@@ -54,6 +56,7 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
     answering = AnsweringPool(settings.answering_threads)
     app.include_router(customer_router(conversations, gate, answering, settings, tuple(handoff.groups)))
     app.include_router(rasa_router(conversations, gate, answering))
+    _channels(app, conversations, channels, env, answering)
     app.include_router(pages_router())
     app.include_router(operations_router(conversations, versions, settings.metrics_addresses))
     app.state.conversations = conversations
@@ -70,6 +73,20 @@ def _middleware(app: FastAPI, settings: ServerConfig) -> None:
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestLimits, max_bytes=settings.max_request_bytes, max_json_depth=settings.max_json_depth,
                        own_limits=("/api/trainer/import",))
+
+
+def _channels(app: FastAPI, conversations: Conversations, channels: ChannelsConfig, env: Environment,
+              answering: AnsweringPool) -> None:
+    """Messaging channels besides the widget: WeChat when its token is set (config or environment)."""
+    wechat = channels.wechat.with_environment(env.wechat)
+    if wechat.enabled:
+        from bot.http.wechat import wechat_router
+        from bot.service.wechat_channel import WeChatChannel
+
+        channel = WeChatChannel(conversations, wechat)
+        app.include_router(wechat_router(channel, wechat, answering))
+        app.state.wechat = channel
+        _on_start_and_stop(app, lambda: None, channel.close)
 
 
 def _follow_versions(app: FastAPI, conversations: Conversations, handoff: HandoffConfig,

@@ -1,0 +1,128 @@
+"""The WeChat Official Account channel as WeChat's servers call it: URL verification, signed plain and
+AES-encrypted messages, a clarification picked by number, a hand-off whose agent reply goes out through a
+local stand-in of the customer-service message API, and bad signatures refused with 403."""
+import hashlib
+import time
+
+import pytest
+import xmltodict
+from fastapi import FastAPI, Request
+from fastapi.testclient import TestClient
+from wechatpy.crypto import WeChatCrypto
+
+from bot.channel_settings import ChannelsConfig, WeChatConfig
+from bot.config import HandoffConfig
+from bot.http.app import create_app
+from bot.store import ConversationStore
+from tests.browser import serving
+from tests.conftest import add_staff, sign_in, wait_until
+
+TOKEN, APP_ID, AES_KEY = "faqbot-token", "wx0123456789abcdef", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+
+
+@pytest.fixture(scope="module")
+def stand_in():
+    """WeChat's API as far as faqbot uses it: the access token and customer-service messages, recorded."""
+    api, sent = FastAPI(), []
+
+    @api.get("/cgi-bin/token")
+    def token(appid: str, secret: str):
+        return {"access_token": f"token-of-{appid}", "expires_in": 7200}
+
+    @api.post("/cgi-bin/message/custom/send")
+    async def custom_send(request: Request, access_token: str):
+        sent.append(dict(await request.json(), access_token=access_token))
+        return {"errcode": 0, "errmsg": "ok"}
+
+    with serving(api) as url:
+        yield url, sent
+
+
+@pytest.fixture(scope="module")
+def client(demo_bot, store_url, stand_in):
+    wechat = WeChatConfig(token=TOKEN, app_id=APP_ID, app_secret="secret", encoding_aes_key=AES_KEY,
+                          api_base=stand_in[0])
+    app = create_app(demo_bot, ConversationStore(store_url), handoff=HandoffConfig(),
+                     channels=ChannelsConfig(wechat=wechat))
+    add_staff(app, ("wu", "agent", ["general", "expert", "complaints"], "小吴"))
+    with TestClient(app) as client:
+        yield client
+
+
+def signed(token=TOKEN, **extra) -> dict:
+    timestamp, nonce = str(int(time.time())), "nonce42"
+    signature = hashlib.sha1("".join(sorted([token, timestamp, nonce])).encode()).hexdigest()
+    return dict(signature=signature, timestamp=timestamp, nonce=nonce, **extra)
+
+
+def message_xml(openid: str, text: str) -> str:
+    return (f"<xml><ToUserName><![CDATA[gh_shop]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
+            f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+            f"<Content><![CDATA[{text}]]></Content><MsgId>{time.time_ns()}</MsgId></xml>")
+
+
+def send(client, openid: str, text: str) -> str:
+    """A plain-mode message; the passive reply's text ("" for WeChat's bare "success")."""
+    response = client.post("/channels/wechat", params=signed(), content=message_xml(openid, text).encode())
+    assert response.status_code == 200, response.text
+    if response.text == "success":
+        return ""
+    reply = xmltodict.parse(response.text)["xml"]
+    assert reply["ToUserName"] == openid and reply["FromUserName"] == "gh_shop"
+    return reply["Content"]
+
+
+def test_url_verification_echoes_only_with_the_right_signature(client):
+    assert client.get("/channels/wechat", params=signed(echostr="4711")).text == "4711"
+    assert client.get("/channels/wechat", params=signed(token="wrong", echostr="4711")).status_code == 403
+
+
+def test_a_plain_message_gets_the_answer_as_passive_reply(client, demo_bot):
+    assert send(client, "o-plain", "运费怎么算") == demo_bot.kb["shipping_fee"].answer_for()
+
+
+def test_a_bad_signature_is_refused_and_nothing_is_answered_or_stored(client):
+    response = client.post("/channels/wechat", params=signed(token="forged"),
+                           content=message_xml("o-forged", "运费怎么算").encode())
+    assert response.status_code == 403 and "<xml>" not in response.text
+    assert client.app.state.conversations.store.session("wechat:o-forged") is None
+
+
+def test_an_encrypted_message_gets_an_encrypted_answer(client, demo_bot):
+    crypto = WeChatCrypto(TOKEN, AES_KEY, APP_ID)
+    params = signed(encrypt_type="aes")
+    envelope = crypto.encrypt_message(message_xml("o-aes", "运费怎么算"), params["nonce"], params["timestamp"])
+    params["msg_signature"] = xmltodict.parse(envelope)["xml"]["MsgSignature"]
+    response = client.post("/channels/wechat", params=params, content=envelope.encode())
+    assert response.status_code == 200, response.text
+    sealed = xmltodict.parse(response.text)["xml"]
+    assert "Content" not in sealed and sealed["Encrypt"]
+    opened = crypto.decrypt_message(response.text, sealed["MsgSignature"], sealed["TimeStamp"], sealed["Nonce"])
+    assert xmltodict.parse(opened)["xml"]["Content"] == demo_bot.kb["shipping_fee"].answer_for()
+    tampered = dict(params, msg_signature="0" * 40)
+    assert client.post("/channels/wechat", params=tampered, content=envelope.encode()).status_code == 403
+
+
+def test_a_clarification_is_numbered_and_a_number_picks(client, demo_bot):
+    offered = send(client, "o-clarify", "快递")
+    numbered = [line for line in offered.splitlines() if line[:2] in ("1.", "2.", "3.")]
+    assert len(numbered) >= 2 and "回复数字" in offered
+    second = numbered[1].split(". ", 1)[1]
+    entry = next(e for e in demo_bot.kb if e.question == second)
+    assert send(client, "o-clarify", "2") == entry.answer_for()
+
+
+def test_a_hand_off_then_the_agents_reply_reaches_wechat(client, stand_in):
+    _, sent = stand_in
+    wu = sign_in(client, "wu", status="online")
+    told = send(client, "o-person", "转人工")
+    assert "前面还有" in told
+    handoff = client.app.state.conversations.desk.open_handoff("wechat:o-person")["id"]
+    client.post(f"/api/agent/handoffs/{handoff}/accept", headers=wu)
+    assert send(client, "o-person", "我的快递三天没动了") == "", "an agent has it: no bot reply"
+    client.post(f"/api/agent/handoffs/{handoff}/messages", json={"text": "您好，我来查一下"}, headers=wu)
+    wait_until(lambda: any(m["text"]["content"] == "您好，我来查一下" for m in sent), 10,
+               "the agent's message sent through the customer-service API")
+    delivered = [m for m in sent if m["touser"] == "o-person"]
+    assert all(m["msgtype"] == "text" and m["access_token"] == f"token-of-{APP_ID}" for m in delivered)
+    assert any("小吴" in m["text"]["content"] for m in delivered), "the accepted notice goes out too"
