@@ -3,7 +3,8 @@ what agents say after a hand-off sent through the customer-service message API.
 
 WeChat waits 5 seconds for the passive reply to a message; an agent answers later, so agent messages and
 notices go out through ``/cgi-bin/message/custom/send`` (wechatpy's client, ``api_base`` configurable).
-A conversation is the customer's openid (``wechat:<openid>``), which is also its ``customer_id``.
+A conversation is the customer's openid (``wechat:<openid>``); its ``customer_id`` is the shop's id of the
+customer once the shop linked the openid to it (bot/store/customer_links.py), the openid until then.
 Clarifications are numbered: replying with the number picks the option (bot.picks).
 """
 from __future__ import annotations
@@ -15,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from bot.channel_settings import WeChatConfig
 from bot.privacy import MaskingFilter
 from bot.service.conversations import Conversations, session_topic
+from bot.store.customer_links import CustomerLinks
 
 log = logging.getLogger("faqbot.wechat")
 log.addFilter(MaskingFilter())
@@ -54,6 +56,7 @@ class WeChatChannel:
         self.conversations = conversations
         self.settings = settings
         self.sender = sender or CustomerServiceSender(settings)
+        self.links = CustomerLinks(conversations.store)
         self._outbox = ThreadPoolExecutor(max_workers=2, thread_name_prefix="wechat-send")
         self._following: set = set()
         self._lock = threading.Lock()
@@ -62,7 +65,8 @@ class WeChatChannel:
         """The passive reply's text to a customer's message ("" while an agent has the conversation:
         their answer comes through the message API)."""
         session = session_of(openid)
-        reply = self.conversations.handle(session, text, CHANNEL, customer_id=openid)
+        customer = self.links.customer_of(CHANNEL, openid) or openid  # the shop's id once it linked them
+        reply = self.conversations.handle(session, text, CHANNEL, customer_id=customer)
         self._follow(session, openid)
         return self.words(reply)
 

@@ -14,7 +14,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.forgetting import forget_sentences
-from bot.store.schema import sessions, messages, feedback, handoffs, tickets, surveys, webhook_outbox, migrate
+from bot.store.schema import (sessions, messages, feedback, handoffs, tickets, surveys, webhook_outbox, customer_links,
+                             migrate)
 from knowledge_base.errors import Forbidden, NotFound
 
 # Every customer message runs these: built once, they skip SQLAlchemy's statement construction and
@@ -224,6 +225,9 @@ class ConversationStore:
             for table in (surveys, tickets, handoffs, messages):
                 counts[table.name] = conn.execute(delete(table).where(by_session(table))).rowcount
             counts["sessions"] = conn.execute(delete(sessions).where(sessions.c.id.in_(ids))).rowcount
+            if customer_id:  # which WeChat openid (…) they were: bot/store/customer_links.py
+                counts["customer_links"] = conn.execute(delete(customer_links).where(
+                    customer_links.c.customer_id == customer_id)).rowcount
             naming = or_(*(webhook_outbox.c.payload.contains(json.dumps(i)) for i in ids))  # events about them
             counts["webhook_events"] = conn.execute(delete(webhook_outbox).where(naming)).rowcount
         return dict(counts, **derived)

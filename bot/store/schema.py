@@ -120,6 +120,11 @@ signed_calls = Table("signed_calls", metadata, Column("signature", String(80), p
                      Column("expires", Float, nullable=False), Index("signed_calls_expiry", "expires"))
 
 
+customer_links = Table("customer_links", metadata,  # a channel's own id of a customer (WeChat openid) → customer_id
+                       Column("channel", String(32), primary_key=True), Column("external_id", String(128), primary_key=True),
+                       Column("customer_id", String(128), nullable=False), Column("created", Float, nullable=False))
+
+
 def _v1_initial(conn: Connection) -> None:
     for table in (sessions, messages, feedback):
         table.create(conn, checkfirst=True)
@@ -150,8 +155,14 @@ def _v4_security(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
+def _v8_channels(conn: Connection) -> None:
+    """One customer across channels: which customer a WeChat openid (or another channel's id) is."""
+    customer_links.create(conn, checkfirst=True)
+
+
 # Numbered, append-only: a deployed database is brought to the newest version at start.
-MIGRATIONS: List[Callable[[Connection], None]] = [_v1_initial, _v2_handoff, _v3_workbench, _v4_security]
+MIGRATIONS: List[Callable[[Connection], None]] = [_v1_initial, _v2_handoff, _v3_workbench, _v4_security,
+                                                  _v8_channels]
 
 
 def migrate(engine: Engine) -> int:

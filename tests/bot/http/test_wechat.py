@@ -2,6 +2,8 @@
 AES-encrypted messages, a clarification picked by number, a hand-off whose agent reply goes out through a
 local stand-in of the customer-service message API, and bad signatures refused with 403."""
 import hashlib
+import json
+import os
 import time
 
 import pytest
@@ -15,9 +17,12 @@ from bot.config import HandoffConfig
 from bot.http.app import create_app
 from bot.store import ConversationStore
 from tests.browser import serving
-from tests.conftest import add_staff, sign_in, wait_until
+from handoff.webhooks import sign
+from knowledge_base.environment import Environment
+from tests.conftest import Customer, add_staff, sign_in, wait_until
 
 TOKEN, APP_ID, AES_KEY = "faqbot-token", "wx0123456789abcdef", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+SHOP_SECRET = "the-shops-signing-secret"
 
 
 @pytest.fixture(scope="module")
@@ -40,9 +45,10 @@ def stand_in():
 
 @pytest.fixture(scope="module")
 def client(demo_bot, store_url, stand_in):
-    wechat = WeChatConfig(token=TOKEN, app_id=APP_ID, app_secret="secret", encoding_aes_key=AES_KEY,
-                          api_base=stand_in[0])
-    app = create_app(demo_bot, ConversationStore(store_url), handoff=HandoffConfig(),
+    wechat = WeChatConfig(app_id=APP_ID, app_secret="secret", encoding_aes_key=AES_KEY, api_base=stand_in[0])
+    environment = Environment.read(environ={"FAQBOT_WECHAT_TOKEN": TOKEN, "FAQBOT_WEBHOOK_SECRET": SHOP_SECRET,
+                                            "FAQBOT_CACHE": os.environ["FAQBOT_CACHE"]})  # the token from there
+    app = create_app(demo_bot, ConversationStore(store_url), handoff=HandoffConfig(), environment=environment,
                      channels=ChannelsConfig(wechat=wechat))
     add_staff(app, ("wu", "agent", ["general", "expert", "complaints"], "小吴"))
     with TestClient(app) as client:
@@ -126,3 +132,24 @@ def test_a_hand_off_then_the_agents_reply_reaches_wechat(client, stand_in):
     delivered = [m for m in sent if m["touser"] == "o-person"]
     assert all(m["msgtype"] == "text" and m["access_token"] == f"token-of-{APP_ID}" for m in delivered)
     assert any("小吴" in m["text"]["content"] for m in delivered), "the accepted notice goes out too"
+
+
+def link(client, body: dict, secret: str = SHOP_SECRET):
+    raw, stamp, path = json.dumps(body).encode(), str(time.time()), "/api/integrations/customers/link"
+    return client.post(path, content=raw, headers={"Content-Type": "application/json", "X-Faqbot-Timestamp": stamp,
+                                                   "X-Faqbot-Signature": sign(secret, stamp, raw, "POST", path)})
+
+
+def test_a_customer_from_the_web_continued_on_wechat_is_one_history_for_the_agent(client):
+    Customer(client, "web-c42").say("运费怎么算", customer_id="c-42")  # the shop's page names its customer
+    assert send(client, "o-c42", "发票怎么开")  # the same person on WeChat, before the shop linked them
+    forged = {"channel": "wechat", "external_id": "o-c42", "customer_id": "c-someone-else"}
+    assert link(client, forged, secret="guessed").status_code == 401
+    assert link(client, {"channel": "wechat", "external_id": "o-c42", "customer_id": "c-42"}).status_code == 200
+    wu = sign_in(client, "wu", status="online")
+    send(client, "o-c42", "转人工")
+    handoff = client.app.state.conversations.desk.open_handoff("wechat:o-c42")["id"]
+    history = client.get(f"/api/agent/handoffs/{handoff}/customer", headers=wu).json()
+    assert [(c["channel"], c["id"]) for c in history] == [("web", "web-c42"), ("wechat", "wechat:o-c42")]
+    assert [m["text"] for m in history[0]["messages"] if m["sender"] == "customer"] == ["运费怎么算"]
+    assert [m["text"] for m in history[1]["messages"] if m["sender"] == "customer"] == ["发票怎么开", "转人工"]

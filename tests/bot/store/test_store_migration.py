@@ -24,11 +24,11 @@ def test_a_version_1_database_keeps_its_conversations_and_gains_the_newer_tables
                                  "VALUES (1, 'old', 1.0, 'customer', '去年的问题')")
         assert migrate(engine) == 1
     store = ConversationStore(store_url)
-    assert store.schema_version == len(schema.MIGRATIONS) == 4
+    assert store.schema_version == len(schema.MIGRATIONS) == 5
     assert [m["text"] for m in store.history("old")] == ["去年的问题"]
     store.ensure_session("old", "web", customer_id="c-1")
     assert store.session("old")["customer_id"] == "c-1"
     names = set(sqlalchemy.inspect(store.engine).get_table_names())
     assert {"agents", "handoffs", "tickets", "surveys", "webhook_outbox"} <= names
     assert {"kb_entries", "kb_versions", "kb_test_cases", "kb_suggestions", "audit_log"} <= names
-    assert {"sign_in_attempts", "signed_calls"} <= names
+    assert {"sign_in_attempts", "signed_calls", "customer_links"} <= names
