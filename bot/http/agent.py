@@ -13,6 +13,7 @@ from typing import Awaitable, Callable, Optional
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from handoff.report import GROUPINGS, outcome_report
@@ -23,7 +24,10 @@ from handoff.webhooks import verify
 from bot.config import HandoffConfig
 from bot.service.rate_limit import RateLimiter
 from bot.service.conversations import DESK, SIGNED_OUT, Conversations, agent_topic, staff_topics
+from bot.http.attachments import served
+from bot.service.attachments import Attachments
 from bot.store.customer_links import CustomerLinks
+from bot.widget_settings import WidgetConfig
 
 
 class LoginIn(BaseModel):
@@ -64,6 +68,7 @@ def agent_router(conversations: Conversations, handoff: HandoffConfig,
     desk = conversations.desk
     replays = SignedCalls(conversations.store)  # a signed help-desk call is accepted once
     links = CustomerLinks(conversations.store)  # one customer across channels
+    files = Attachments(conversations, WidgetConfig())  # reading them back needs no upload settings
     guard = SignInGuard(conversations.store)  # guessing a password gets slower; the agent is never locked out
     per_address = limiter("sign-in-address", SIGN_INS_PER_MINUTE * 6)  # a whole office signs in from one address
 
@@ -135,6 +140,12 @@ def agent_router(conversations: Conversations, handoff: HandoffConfig,
     def customer_conversations(handoff_id: int, me: dict = Depends(agent)) -> list:
         desk.readable(handoff_id, me)
         return links.conversations(desk.handoff(handoff_id)["session_id"])
+
+    @router.get("/api/agent/handoffs/{handoff_id}/attachments/{attachment_id}", tags=["agents"],
+                summary="A picture or file the customer sent in this conversation")
+    def attachment(handoff_id: int, attachment_id: int, me: dict = Depends(agent)) -> Response:
+        desk.readable(handoff_id, me)
+        return served(files.get(attachment_id, desk.handoff(handoff_id)["session_id"]))
 
     @router.post("/api/agent/handoffs/{handoff_id}/accept", tags=["agents"])
     def accept(handoff_id: int, me: dict = Depends(agent)) -> dict:

@@ -15,6 +15,7 @@ from bot.config import HandoffConfig, ServerConfig
 from bot.engine import Bot
 from bot.http.agent import agent_router
 from bot.http.answering import AnsweringPool
+from bot.http.attachments import UPLOADS, attachments_router
 from bot.http.customer import customer_router
 from bot.http.errors import install_error_handlers
 from bot.http.gatekeeper import Gatekeeper
@@ -25,6 +26,7 @@ from bot.http.request_limits import RequestLimits
 from bot.http.schemas import ERROR_RESPONSES
 from bot.http.security_headers import SecurityHeaders
 from bot.http.trainer import trainer_router
+from bot.service.attachments import Attachments
 from bot.service.conversations import Conversations
 from bot.service.hub import EventHub
 from bot.service.live import VERSIONS_TOPIC, LiveVersion
@@ -55,6 +57,8 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
     gate = Gatekeeper(conversations.store, settings, limiter, env.session_secret)
     answering = AnsweringPool(settings.answering_threads)
     app.include_router(customer_router(conversations, gate, answering, settings, tuple(handoff.groups)))
+    app.state.attachments = files = Attachments(conversations, settings.widget)
+    app.include_router(attachments_router(files, gate))
     app.include_router(rasa_router(conversations, gate, answering))
     _channels(app, conversations, channels, env, answering)
     app.include_router(pages_router())
@@ -72,7 +76,7 @@ def _middleware(app: FastAPI, settings: ServerConfig) -> None:
                        allow_headers=["Content-Type", "Authorization", "X-Session-Token"])
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestLimits, max_bytes=settings.max_request_bytes, max_json_depth=settings.max_json_depth,
-                       own_limits=("/api/trainer/import",))
+                       own_limits=("/api/trainer/import", UPLOADS))
 
 
 def _channels(app: FastAPI, conversations: Conversations, channels: ChannelsConfig, env: Environment,

@@ -132,7 +132,7 @@ def customer_router(conversations: Conversations, gate: Gatekeeper, answering: A
         return {"text": message("welcome", live.language if live.language != "auto" else "zh"),
                 "questions": [{"id": o.id, "question": o.question, "payload": select_payload(o.id)}
                               for o in options],
-                "person_button": widget.person_button,
+                "person_button": widget.person_button, "file_types": list(widget.file_types),
                 "menu": widget.buttons(live.kb, groups)}
 
     @router.post("/api/feedback", summary="Helpful / not helpful on a bot reply (training signal)")

@@ -181,6 +181,10 @@ class Conversations:
         self._emit("message.customer", event)
         return {"type": "relayed", "message_id": message_id, "handoff_id": handoff["id"], "status": handoff["status"]}
 
+    def pass_to_agent(self, handoff: dict, text: str, message_id: int) -> dict:
+        """A stored customer message other than text (a picture) for the agent who has the conversation."""
+        return self._relay(handoff, text, message_id)
+
     def _leave_message(self, session_id: str, text: str, routing: dict) -> dict:
         """The message the customer was invited to leave: a ticket agents see later."""
         ticket = self.desk.create_ticket(session_id, routing["group"], routing["rule"], text)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.picks import SELECT_PREFIX
 from bot.store import ConversationStore
-from bot.store.schema import feedback, messages, surveys
+from bot.store.schema import attachments, feedback, messages, surveys
 
 SHOWN = ("id", "sender", "text", "decision", "entry_id", "author")
 
@@ -30,8 +30,9 @@ class CustomerHistory:
         stored = self.store.history(session_id, after)
         votes = self._votes(session_id)
         answered = self._answered_surveys(session_id)
+        files = self._attachments(session_id)
         kb = self.kb_of()
-        return [self._message(m, kb, votes, answered) for m in stored]
+        return [dict(self._message(m, kb, votes, answered), **files.get(m["id"], {})) for m in stored]
 
     def _message(self, m: dict, kb, votes: Dict[int, str], answered: Set[int]) -> dict:
         shown = {k: m[k] for k in SHOWN}
@@ -63,6 +64,13 @@ class CustomerHistory:
             .where(messages.c.session_id == session_id, feedback.c.kind == "helpful").order_by(feedback.c.id)
         with self.store.reading() as conn:
             return {int(r[0]): r[1] for r in conn.execute(query)}
+
+    def _attachments(self, session_id: str) -> Dict[int, dict]:
+        """The pictures and files sent, by the message that carried them."""
+        query = select(attachments.c.id, attachments.c.message_id, attachments.c.content_type) \
+            .where(attachments.c.session_id == session_id)
+        with self.store.reading() as conn:
+            return {int(r[1]): {"attachment": {"id": int(r[0]), "content_type": r[2]}} for r in conn.execute(query)}
 
     def _answered_surveys(self, session_id: str) -> Set[int]:
         query = select(surveys.c.id).where(surveys.c.session_id == session_id, surveys.c.answered.is_not(None))

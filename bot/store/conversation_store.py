@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.store.forgetting import forget_sentences
 from bot.store.schema import (sessions, messages, feedback, handoffs, tickets, surveys, webhook_outbox, customer_links,
-                             migrate)
+                             attachments, migrate)
 from knowledge_base.errors import Forbidden, NotFound
 
 # Every customer message runs these: built once, they skip SQLAlchemy's statement construction and
@@ -222,7 +222,7 @@ class ConversationStore:
             derived = forget_sentences(conn, [r[0] for r in typed])  # suggestions, audit log: by the sentence
             said = select(messages.c.id).where(by_session(messages))
             counts = {"feedback": conn.execute(delete(feedback).where(feedback.c.message_id.in_(said))).rowcount}
-            for table in (surveys, tickets, handoffs, messages):
+            for table in (attachments, surveys, tickets, handoffs, messages):
                 counts[table.name] = conn.execute(delete(table).where(by_session(table))).rowcount
             counts["sessions"] = conn.execute(delete(sessions).where(sessions.c.id.in_(ids))).rowcount
             if customer_id:  # which WeChat openid (…) they were: bot/store/customer_links.py

@@ -22,7 +22,8 @@
          related: "相关问题：", agent: "人工客服", offline: "连接中断，正在重连…", failed: "消息发送失败，请稍后再试。",
          rate: "请为本次人工服务打分：", nps: "您有多大可能把我们推荐给朋友？（0–10）", comment: "还有什么想对我们说的？（选填）",
          submit: "提交评价", pick: "请先选择评分", retry: "提交失败，请重试", rated: "感谢您的评价！", person: "转人工",
-         suggestions: "推荐问题", stars: "星"},
+         suggestions: "推荐问题", stars: "星", attach: "发送图片或文件", first: "请先发送一条消息，再发送图片或文件。",
+         refused: "文件未能发送："},
     en: {launch: "Chat with us", title: "Support", close: "Close", placeholder: "Type your question", send: "Send",
          helpful: "Helpful", unhelpful: "Not helpful", thanks: "Thanks for your feedback",
          voted: {yes: "You found this helpful", no: "You found this not helpful"}, related: "Related questions:",
@@ -30,7 +31,8 @@
          rate: "Please rate the agent:", nps: "How likely are you to recommend us to a friend? (0–10)",
          comment: "Anything else you want to tell us? (optional)", submit: "Submit", pick: "Please choose a rating first",
          retry: "Failed, please try again", rated: "Thanks for your rating!", person: "Talk to a person",
-         suggestions: "Suggested questions", stars: "stars"}
+         suggestions: "Suggested questions", stars: "stars", attach: "Send a picture or file",
+         first: "Please send a message first, then the picture or file.", refused: "The file was not sent: "}
   };
   var t = T[/^en/i.test(pageLang) ? "en" : "zh"];
   var key = "faqbot-session";
@@ -55,6 +57,8 @@
     return b;
   }
   var PATHS = {  // icons drawn inline: no emoji font or image request needed
+    clip: "M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 1-2 0V6H10v9.5a2.5 2.5 0 0 0 5 0V5" +
+          "a4 4 0 0 0-8 0v12.5a5.5 5.5 0 0 0 11 0V6h-1.5z",
     close: "M6.4 5 5 6.4 10.6 12 5 17.6 6.4 19 12 13.4 17.6 19 19 17.6 13.4 12 19 6.4 17.6 5 12 10.6z",
     up: "M2 21h4V9H2v12zm21-11c0-1.1-.9-2-2-2h-6.3l1-4.6v-.3c0-.4-.2-.8-.5-1.1L14.2 1 7.6 7.6C7.2 8 7 8.5 7 9v10" +
         "c0 1.1.9 2 2 2h9c.8 0 1.5-.5 1.8-1.2l3-7c.1-.3.2-.5.2-.8v-2z",
@@ -98,6 +102,8 @@
     ".fq-form{display:flex;border-top:1px solid #ddd;position:relative;background:#fff}" +
     ".fq-form input{flex:1;min-width:0;border:0;padding:12px;font-size:16px;color:#1f1f1f}" +
     ".fq-form button{border:0;background:" + RED + ";color:#fff;padding:0 16px;cursor:pointer;font-size:15px}" +
+    ".fq-form .fq-attach{background:#fff;color:#555;padding:0 10px;line-height:0}.fq-file{display:none}" +
+    ".fq-msg img{display:block;max-width:100%;max-height:200px;border-radius:6px}" +
     ".fq-sug{position:absolute;bottom:100%;left:0;right:0;background:#fff;border-top:1px solid #ddd}" +
     ".fq-sug button{display:block;width:100%;text-align:left;border:0;background:#fff;color:#1f1f1f;padding:6px 12px;" +
     "cursor:pointer;font:inherit}.fq-sug button:hover,.fq-sug button:focus{background:#eee}" +
@@ -150,13 +156,21 @@
   send.type = "submit";
   var sug = el("div", "fq-sug");
   sug.setAttribute("aria-label", t.suggestions);
+  var attach = button("fq-attach", undefined, t.attach);
+  attach.appendChild(icon("clip"));
+  attach.hidden = true;  // shown when the server takes files (/api/welcome)
+  var file = el("input", "fq-file");
+  file.type = "file";
+  file.tabIndex = -1;
   form.appendChild(sug);
+  form.appendChild(attach);
   form.appendChild(input);
   form.appendChild(send);
   panel.appendChild(head);
   panel.appendChild(log);
   panel.appendChild(bar);
   panel.appendChild(form);
+  panel.appendChild(file);
   document.body.appendChild(launch);
   document.body.appendChild(panel);
 
@@ -400,11 +414,42 @@
       bar.insertBefore(b, bar.querySelector(".fq-person"));
     });
   }
+  function sentFile(text, attachmentId, type) {  // the customer's picture shown as a picture, a file as its name
+    var node = say(text, "me");
+    if (attachmentId && /^image\//.test(type)) {
+      node.textContent = "";
+      var img = el("img");
+      img.alt = text;
+      img.src = base + "/api/sessions/" + encodeURIComponent(sessionId) + "/attachments/" + attachmentId +
+                "?token=" + encodeURIComponent(sessionToken);
+      img.addEventListener("load", scroll);
+      node.appendChild(img);
+    }
+    return node;
+  }
+  attach.addEventListener("click", function () { file.click(); });
+  file.addEventListener("change", function () {
+    var chosen = file.files[0];
+    file.value = "";
+    input.focus();
+    if (!chosen) return;
+    if (!sessionToken) { note(t.first); scroll(); return; }
+    fetch(base + "/api/attachments?session_id=" + encodeURIComponent(sessionId) + "&name=" + encodeURIComponent(chosen.name),
+          {method: "POST", headers: owned(), body: chosen})
+      .then(function (r) { return r.json().then(function (body) { return {ok: r.ok, body: body}; }); })
+      .then(function (r) {
+        if (!r.ok) { note(t.refused + (r.body.detail || r.body.error || r.body.message || "")); scroll(); return; }
+        seen(r.body.message_id);
+        sentFile(r.body.text, r.body.attachment_id, r.body.content_type);
+        scroll();
+      }, function () { note(t.failed); scroll(); });
+  });
   function welcome() {  // 猜你想问 and the widget's settings: the 转人工 button, the first-screen menu
     return fetch(base + "/api/welcome?categories=" + encodeURIComponent(categories) +
                  "&attributes=" + encodeURIComponent(attributes)).then(function (r) { return r.json(); })
       .then(function (card) {
         settings.person = card.person_button || "never";
+        if (card.file_types && card.file_types.length) { attach.hidden = false; file.accept = card.file_types.join(","); }
         menu(card.menu);
         if (settings.person === "always") personButton();
         return card;
@@ -431,7 +476,7 @@
     if (m.sender === "agent") agentSays(m.text, m.author);
     else if (m.sender === "system" && m.survey) { if (!m.answered) survey(m.survey, m.nps, m.text); }
     else if (m.sender === "system") note(m.text);
-    else if (m.sender === "customer") say(m.text, "me");
+    else if (m.sender === "customer") sentFile(m.text, m.attachment && m.attachment.id, m.attachment && m.attachment.content_type);
     else botSays(Object.assign({message_id: m.id}, m));
   }
 
