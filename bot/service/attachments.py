@@ -4,7 +4,7 @@ What a browser says a file is counts for nothing: the bytes are sniffed. A pictu
 again (PNG or JPEG, no metadata — a phone photo's GPS position stays out), so what is stored and shown is a
 plain image whatever the upload hid in it; a PDF with scripts or launch actions is refused, the others are
 served as downloads. Types and size come from ``server.widget`` (bot/widget_settings.py). The file is a
-customer message (``[图片]`` / ``[文件] name``) the agent sees; ``faqbot forget`` deletes it with the rest.
+customer message (``[图片] #7`` / ``[文件] name #8``) the agent sees; ``faqbot forget`` deletes it with the rest.
 """
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ import re
 import time
 from typing import Optional
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from bot.service.conversations import Conversations
-from bot.store.schema import attachments
+from bot.store.schema import attachments, messages
 from bot.widget_settings import WidgetConfig
 from knowledge_base.errors import InvalidInput, NotFound
 
@@ -82,9 +82,11 @@ class Attachments:
             attachment = int(conn.execute(insert(attachments).values(
                 session_id=session_id, message_id=message_id, created=time.time(), content_type=kind, name=name,
                 data=data).returning(attachments.c.id)).scalar_one())
+            text = f"{text} #{attachment}"  # the transcript names the file it carries
+            conn.execute(update(messages).where(messages.c.id == message_id).values(text=text))
         handoff = self.conversations.desk.open_handoff(session_id) if self.conversations.desk else None
         if handoff is not None and handoff["status"] != "leave_message":
-            self.conversations.pass_to_agent(handoff, f"{text} #{attachment}", message_id)
+            self.conversations.pass_to_agent(handoff, text, message_id)
         return {"type": "attachment", "message_id": message_id, "attachment_id": attachment,
                 "content_type": kind, "text": text}
 

@@ -12,7 +12,7 @@ from bot.http.app import create_app
 from bot.store import ConversationStore
 from bot.widget_settings import WidgetConfig
 from tests.browser import ARTEFACTS, serving
-from tests.conftest import Customer, add_staff, sign_in
+from tests.conftest import Customer, add_staff, browser_sign_in, sign_in
 
 
 def photo(size=(64, 48), fmt="JPEG", **save) -> bytes:
@@ -61,7 +61,7 @@ def test_a_photo_is_kept_redrawn_without_its_location_and_read_back_by_its_owner
     sent = upload(client, customer, with_gps())
     assert sent.status_code == 200, sent.text
     body = sent.json()
-    assert body["content_type"] == "image/jpeg" and body["text"] == "[图片]"
+    assert body["content_type"] == "image/jpeg" and body["text"] == f"[图片] #{body['attachment_id']}"
     url = f"/api/sessions/{customer.session}/attachments/{body['attachment_id']}"
     served = client.get(url, headers=customer.owned)
     assert served.headers["content-type"] == "image/jpeg" and "sandbox" in served.headers["content-security-policy"]
@@ -150,4 +150,32 @@ def test_in_the_widget_a_photo_shows_and_a_disguised_page_is_refused(browser, se
     page.reload()
     page.locator(".fq-me img").wait_for()  # the photo comes back with the conversation
     assert page.evaluate("window.pwned") is None
+    context.close()
+
+
+def test_the_agent_sees_the_customers_photo_in_the_workspace(browser, server):
+    context = browser.new_context()
+    customer = context.new_page()
+    customer.goto(server + "/")
+    customer.click(".fq-launch")
+    customer.locator(".fq-opt").first.wait_for()
+    customer.fill(".fq-form input", "转人工")
+    customer.press(".fq-form input", "Enter")
+    customer.locator(".fq-note", has_text="前面还有").wait_for()
+    session = customer.evaluate("localStorage.getItem('faqbot-session')")
+    with httpx.Client(base_url=server) as api:
+        qian = sign_in(api, "qian", status="online")
+        waiting = [h for hs in api.get("/api/agent/queue", headers=qian).json()["groups"].values() for h in hs]
+        handoff = next(h["id"] for h in waiting if h["session_id"] == session)
+        api.post(f"/api/agent/handoffs/{handoff}/accept", headers=qian)
+    agent_context, agent = browser_sign_in(browser, server + "/agent", "qian")
+    agent.locator(f"[data-mine='{handoff}']").click()
+    agent.locator("#log .msg.customer", has_text="转人工").wait_for()
+    customer.set_input_files(".fq-file", files=[{"name": "damaged.jpg", "mimeType": "image/jpeg",
+                                                  "buffer": photo((120, 80))}])
+    customer.locator(".fq-me img").wait_for()
+    agent.locator("#log img.attachment").wait_for()
+    agent.wait_for_function("document.querySelector('#log img.attachment').naturalWidth === 120")
+    agent.screenshot(path=str(ARTEFACTS / "agent-sees-photo.png"))
+    agent_context.close()
     context.close()
