@@ -155,6 +155,22 @@
       }).catch(function () {});
   }
 
+  function earlier(id, packet) {  // the customer's conversations on every channel (web, WeChat …), oldest first
+    api("GET", "/api/agent/handoffs/" + id + "/customer").then(function (conversations) {
+      if (id !== current || conversations.length < 2) return;
+      var box = el("div", "earlier");
+      box.appendChild(el("h3", "", "客户的会话 / on every channel"));
+      conversations.forEach(function (c) {
+        var said = c.messages.filter(function (m) { return m.sender === "customer"; }).map(function (m) { return m.text; });
+        var row = el("div", "conversation", c.channel + " · " + new Date(c.created * 1000).toLocaleString() +
+                                            " · " + (said.join(" / ") || "—"));
+        row.setAttribute("data-channel", c.channel);
+        box.appendChild(row);
+      });
+      packet.appendChild(box);
+    }).catch(function () {});
+  }
+
   function open(id) {
     current = id;
     pushed = [];
@@ -184,6 +200,7 @@
       if (p.emotion.length) emo.appendChild(sparkline(p.emotion));
       dl.appendChild(emo);
       packet.appendChild(dl);
+      earlier(p.id, packet);
       refresh();
     });
   }

@@ -16,10 +16,10 @@ from bot.channel_settings import ChannelsConfig, WeChatConfig
 from bot.config import HandoffConfig
 from bot.http.app import create_app
 from bot.store import ConversationStore
-from tests.browser import serving
+from tests.browser import ARTEFACTS, serving
 from handoff.webhooks import sign
 from knowledge_base.environment import Environment
-from tests.conftest import Customer, add_staff, sign_in, wait_until
+from tests.conftest import Customer, add_staff, browser_sign_in, sign_in, wait_until
 
 TOKEN, APP_ID, AES_KEY = "faqbot-token", "wx0123456789abcdef", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 SHOP_SECRET = "the-shops-signing-secret"
@@ -153,3 +153,27 @@ def test_a_customer_from_the_web_continued_on_wechat_is_one_history_for_the_agen
     assert [(c["channel"], c["id"]) for c in history] == [("web", "web-c42"), ("wechat", "wechat:o-c42")]
     assert [m["text"] for m in history[0]["messages"] if m["sender"] == "customer"] == ["运费怎么算"]
     assert [m["text"] for m in history[1]["messages"] if m["sender"] == "customer"] == ["发票怎么开", "转人工"]
+
+
+@pytest.fixture(scope="module")
+def server(client):
+    """The same app served to a browser (stopped with the module: its stop closes the WeChat sender)."""
+    with serving(client.app) as url:
+        yield url
+
+
+def test_the_agent_workspace_shows_the_web_and_wechat_conversations_of_one_customer(client, server, browser):
+    Customer(client, "web-c77").say("运费怎么算", customer_id="c-77")
+    assert link(client, {"channel": "wechat", "external_id": "o-c77", "customer_id": "c-77"}).status_code == 200
+    wu = sign_in(client, "wu", status="online")
+    send(client, "o-c77", "转人工")
+    handoff = client.app.state.conversations.desk.open_handoff("wechat:o-c77")["id"]
+    client.post(f"/api/agent/handoffs/{handoff}/accept", headers=wu)
+    context, agent = browser_sign_in(browser, server + "/agent", "wu")
+    agent.locator(f"[data-mine='{handoff}']").click()
+    rows = agent.locator("#packet .earlier .conversation")
+    rows.nth(1).wait_for()
+    assert [r.get_attribute("data-channel") for r in rows.all()] == ["web", "wechat"]
+    assert "运费怎么算" in rows.nth(0).inner_text() and "转人工" in rows.nth(1).inner_text()
+    agent.screenshot(path=str(ARTEFACTS / "agent-one-customer-two-channels.png"))
+    context.close()
