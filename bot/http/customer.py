@@ -13,7 +13,8 @@ from fastapi import APIRouter, Header, HTTPException, Query, Request, WebSocket,
 
 from bot.config import ServerConfig
 from bot.http.answering import AnsweringPool
-from bot.http.gatekeeper import TOO_MANY, Gatekeeper, address, context_categories, customer_attributes
+from bot.http.gatekeeper import (OTHER_CHANNELS, TOO_MANY, Gatekeeper, address, context_categories,
+                                 customer_attributes)
 from bot.http.schemas import MAX_TEXT, FeedbackIn, MessageIn, SurveyIn
 from bot.messages import message
 from bot.picks import pressed_person, select_payload
@@ -54,6 +55,9 @@ def customer_router(conversations: Conversations, gate: Gatekeeper, answering: A
         await websocket.accept()
         sending = asyncio.Lock()
         session_id = session_id[:128]
+        if session_id.startswith(OTHER_CHANNELS):
+            await websocket.close(code=4403, reason="this conversation belongs to another channel")
+            return
         topic = session_topic(session_id)
         events, pusher = None, None
         try:

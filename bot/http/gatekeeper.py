@@ -36,6 +36,7 @@ class Gatekeeper:
 
     def owner(self, session_id: str, token: Optional[str]) -> None:
         """Only the browser holding the conversation's token reads, rates or votes on it."""
+        widget_session(session_id)
         if not self.tokens.valid(session_id, token) and self.store.session(session_id) is not None:
             raise Forbidden("this conversation belongs to another browser (X-Session-Token missing or wrong)")
 
@@ -49,6 +50,15 @@ class Gatekeeper:
     def limit_reads(self, address: str) -> None:
         if not self.per_address_reads.allow(address):
             raise TooManyMessages()
+
+
+OTHER_CHANNELS = ("rasa:", "wechat:")  # their conversations' session ids: never a browser's to start or read
+
+
+def widget_session(session_id: str) -> None:
+    """A browser may not name (and so start, then read) a conversation another channel will carry."""
+    if session_id.startswith(OTHER_CHANNELS):
+        raise Forbidden("this conversation belongs to another channel")
 
 
 def address(request: Request) -> str:

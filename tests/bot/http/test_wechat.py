@@ -177,3 +177,16 @@ def test_the_agent_workspace_shows_the_web_and_wechat_conversations_of_one_custo
     assert "运费怎么算" in rows.nth(0).inner_text() and "转人工" in rows.nth(1).inner_text()
     agent.screenshot(path=str(ARTEFACTS / "agent-one-customer-two-channels.png"))
     context.close()
+
+
+def test_a_browser_cannot_start_or_read_a_wechat_customers_conversation(client):
+    """Else a widget could create wechat:<openid> first, own its token and read what that customer says."""
+    for session in ("wechat:o-victim", "rasa:victim"):
+        assert client.post("/api/messages", json={"session_id": session, "text": "你好"}).status_code == 403
+        assert client.get(f"/api/sessions/{session}/messages").status_code == 403
+        with client.websocket_connect(f"/ws/{session}") as socket:
+            socket.send_json({"text": "你好"})
+            with pytest.raises(Exception):
+                socket.receive_json()
+    assert client.app.state.conversations.store.session("wechat:o-victim") is None
+    assert send(client, "o-victim", "运费怎么算")  # the customer's own WeChat conversation is unaffected
