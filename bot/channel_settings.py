@@ -1,7 +1,9 @@
-"""The messaging channels' settings (``channels`` in config.yml): the WeChat Official Account (公众号).
+"""The messaging channels' settings (``channels`` in config.yml): the WeChat Official Account (公众号) and
+WeCom customer service (企业微信客服).
 
 Secrets may come from the environment instead (FAQBOT_WECHAT_TOKEN, FAQBOT_WECHAT_SECRET,
-FAQBOT_WECHAT_AES_KEY: knowledge_base/environment.py), which wins over the file.
+FAQBOT_WECHAT_AES_KEY, FAQBOT_WECOM_TOKEN, FAQBOT_WECOM_SECRET, FAQBOT_WECOM_AES_KEY:
+knowledge_base/environment.py), which win over the file.
 """
 from __future__ import annotations
 
@@ -28,5 +30,24 @@ class WeChatConfig:
 
 
 @dataclass(frozen=True)
+class WeComConfig:
+    """WeCom customer service (企业微信客服): always encrypted; messages are fetched with sync_msg after a
+    callback, answers and agent replies sent with send_msg."""
+    token: str = ""  # the callback's Token; empty: the channel is off
+    corp_id: str = ""
+    secret: str = ""  # the 微信客服 app's Secret
+    encoding_aes_key: str = ""
+    api_base: str = "https://qyapi.weixin.qq.com"
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.token)
+
+    def with_environment(self, secrets: tuple) -> "WeComConfig":
+        return replace(self, **dict(secrets))
+
+
+@dataclass(frozen=True)
 class ChannelsConfig:
     wechat: WeChatConfig = field(default_factory=WeChatConfig)
+    wecom: WeComConfig = field(default_factory=WeComConfig)

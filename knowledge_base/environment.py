@@ -6,6 +6,7 @@
 | ``FAQBOT_SESSION_SECRET`` | the key of customers' conversation tokens (default: a random one kept in the database) |
 | ``FAQBOT_WEBHOOK_SECRET`` | the shared secret of signed webhooks and help-desk calls (the variable's name is ``handoff.webhook.secret_env``) |
 | ``FAQBOT_WECHAT_TOKEN``, ``FAQBOT_WECHAT_SECRET``, ``FAQBOT_WECHAT_AES_KEY`` | the WeChat channel's token, AppSecret and EncodingAESKey (over ``channels.wechat``) |
+| ``FAQBOT_WECOM_TOKEN``, ``FAQBOT_WECOM_SECRET``, ``FAQBOT_WECOM_AES_KEY`` | the same for WeCom customer service (``channels.wecom``) |
 
 ``faqbot`` options read ``FAQBOT_DB`` (``--db``) and ``FAQBOT_REDIS_URL`` (``--redis``) themselves.
 Services get these through ``Config.environment`` (bot/config.py), read when the config is loaded.
@@ -26,6 +27,7 @@ class Environment:
     session_secret: Optional[str] = None
     webhook_secret: str = ""
     wechat: tuple = ()  # (name, value) of the WeChat secrets set: token, app_secret, encoding_aes_key
+    wecom: tuple = ()  # the same for WeCom: token, secret, encoding_aes_key
 
     @classmethod
     def read(cls, webhook_secret_variable: str = WEBHOOK_SECRET_VARIABLE,
@@ -34,11 +36,14 @@ class Environment:
         return cls(cache_dir=Path(environ.get("FAQBOT_CACHE") or Path.home() / ".cache" / "faqbot"),
                    session_secret=environ.get("FAQBOT_SESSION_SECRET") or None,
                    webhook_secret=environ.get(webhook_secret_variable, ""),
-                   wechat=tuple((name, environ[variable]) for name, variable in WECHAT_VARIABLES if environ.get(variable)))
+                   wechat=tuple((name, environ[variable]) for name, variable in WECHAT_VARIABLES if environ.get(variable)),
+                   wecom=tuple((name, environ[variable]) for name, variable in WECOM_VARIABLES if environ.get(variable)))
 
 
 WECHAT_VARIABLES = (("token", "FAQBOT_WECHAT_TOKEN"), ("app_secret", "FAQBOT_WECHAT_SECRET"),
                     ("encoding_aes_key", "FAQBOT_WECHAT_AES_KEY"))
+WECOM_VARIABLES = (("token", "FAQBOT_WECOM_TOKEN"), ("secret", "FAQBOT_WECOM_SECRET"),
+                   ("encoding_aes_key", "FAQBOT_WECOM_AES_KEY"))
 
 
 def cache_root() -> Path:

@@ -81,7 +81,7 @@ def _middleware(app: FastAPI, settings: ServerConfig) -> None:
 
 def _channels(app: FastAPI, conversations: Conversations, channels: ChannelsConfig, env: Environment,
               answering: AnsweringPool) -> None:
-    """Messaging channels besides the widget: WeChat when its token is set (config or environment)."""
+    """Messaging channels besides the widget: WeChat, WeCom — each when its token is set (config or environment)."""
     wechat = channels.wechat.with_environment(env.wechat)
     if wechat.enabled:
         from bot.http.wechat import wechat_router
@@ -91,6 +91,15 @@ def _channels(app: FastAPI, conversations: Conversations, channels: ChannelsConf
         app.include_router(wechat_router(channel, wechat, answering))
         app.state.wechat = channel
         _on_start_and_stop(app, lambda: None, channel.close)
+    wecom = channels.wecom.with_environment(env.wecom)
+    if wecom.enabled:
+        from bot.http.wecom import wecom_router
+        from bot.service.wecom_channel import WeComChannel
+
+        kf = WeComChannel(conversations, wecom)
+        app.include_router(wecom_router(kf, wecom))
+        app.state.wecom = kf
+        _on_start_and_stop(app, lambda: None, kf.close)
 
 
 def _follow_versions(app: FastAPI, conversations: Conversations, handoff: HandoffConfig,

@@ -52,7 +52,7 @@ class Gatekeeper:
             raise TooManyMessages()
 
 
-OTHER_CHANNELS = ("rasa:", "wechat:")  # their conversations' session ids: never a browser's to start or read
+OTHER_CHANNELS = ("rasa:", "wechat:", "wecom:")  # their conversations' session ids: never a browser's to start or read
 
 
 def widget_session(session_id: str) -> None:

@@ -25,8 +25,8 @@ PICK_HINT = {"zh": "（回复数字即可选择）", "en": "(Reply with a number
 DELIVERED = ("agent", "system")  # pushed events a WeChat customer reads; the survey's stars need the widget
 
 
-def session_of(openid: str) -> str:
-    return f"{CHANNEL}:{openid}"[:128]
+def session_of(openid: str, channel: str = CHANNEL) -> str:
+    return f"{channel}:{openid}"[:128]
 
 
 class CustomerServiceSender:
@@ -52,9 +52,13 @@ class CustomerServiceSender:
 
 
 class WeChatChannel:
-    def __init__(self, conversations: Conversations, settings: WeChatConfig, sender=None):
+    """One customer's messages in and out of a WeChat-like channel (``channel``: wechat, or wecom whose
+    sender is WeCom's 客服 API): the conversation, the words sent back, what agents say sent after."""
+
+    def __init__(self, conversations: Conversations, settings: WeChatConfig, sender=None, channel: str = CHANNEL):
         self.conversations = conversations
         self.settings = settings
+        self.channel = channel
         self.sender = sender or CustomerServiceSender(settings)
         self.links = CustomerLinks(conversations.store)
         self._outbox = ThreadPoolExecutor(max_workers=2, thread_name_prefix="wechat-send")
@@ -64,9 +68,9 @@ class WeChatChannel:
     def answer(self, openid: str, text: str) -> str:
         """The passive reply's text to a customer's message ("" while an agent has the conversation:
         their answer comes through the message API)."""
-        session = session_of(openid)
-        customer = self.links.customer_of(CHANNEL, openid) or openid  # the shop's id once it linked them
-        reply = self.conversations.handle(session, text, CHANNEL, customer_id=customer)
+        session = session_of(openid, self.channel)
+        customer = self.links.customer_of(self.channel, openid) or openid  # the shop's id once it linked them
+        reply = self.conversations.handle(session, text, self.channel, customer_id=customer)
         self._follow(session, openid)
         return self.words(reply)
 
