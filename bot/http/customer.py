@@ -134,6 +134,7 @@ def customer_router(conversations: Conversations, gate: Gatekeeper, answering: A
         live = conversations.bot
         options = live.welcome(popular, context, limit)
         return {"text": message("welcome", live.language if live.language != "auto" else "zh"),
+                "language": live.language,  # zh | en | auto: an English KB's widget speaks English
                 "questions": [{"id": o.id, "question": o.question, "payload": select_payload(o.id)}
                               for o in options],
                 "person_button": widget.person_button, "file_types": list(widget.file_types),

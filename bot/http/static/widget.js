@@ -35,6 +35,7 @@
          first: "Please send a message first, then the picture or file.", refused: "The file was not sent: "}
   };
   var t = T[/^en/i.test(pageLang) ? "en" : "zh"];
+  var chosenLang = script.hasAttribute("data-lang");  // else an English knowledge base switches to English
   var key = "faqbot-session";
   var sessionId = localStorage.getItem(key);
   if (!sessionId || !localStorage.getItem(key + "-token")) {  // without its token a conversation cannot go on
@@ -173,6 +174,16 @@
   panel.appendChild(file);
   document.body.appendChild(launch);
   document.body.appendChild(panel);
+  function labels() {  // the fixed texts, again when the knowledge base's language decides them
+    launch.textContent = t.launch;
+    panel.setAttribute("aria-label", t.title);
+    title.textContent = t.title;
+    [closer, attach].forEach(function (b, i) { var text = [t.close, t.attach][i]; b.setAttribute("aria-label", text); b.title = text; });
+    input.placeholder = t.placeholder;
+    input.setAttribute("aria-label", t.placeholder);
+    send.textContent = t.send;
+    sug.setAttribute("aria-label", t.suggestions);
+  }
 
   function scroll() { log.scrollTop = log.scrollHeight; }
   function say(text, who) {
@@ -448,6 +459,7 @@
     return fetch(base + "/api/welcome?categories=" + encodeURIComponent(categories) +
                  "&attributes=" + encodeURIComponent(attributes)).then(function (r) { return r.json(); })
       .then(function (card) {
+        if (!chosenLang && T[card.language] && T[card.language] !== t) { t = T[card.language]; labels(); }
         settings.person = card.person_button || "never";
         if (card.file_types && card.file_types.length) { attach.hidden = false; file.accept = card.file_types.join(","); }
         menu(card.menu);

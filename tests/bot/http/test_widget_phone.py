@@ -162,3 +162,21 @@ CONTRAST = """(selectors) => {
     }
     return out;
 }"""
+
+
+def test_an_english_knowledge_base_turns_the_panel_english(browser, server):
+    """The page says nothing (zh-CN shop); the server's knowledge base is English (its welcome says so)."""
+    context = browser.new_context()
+    page = context.new_page()
+
+    def english(route):
+        card = route.fetch().json()
+        route.fulfill(json=dict(card, language="en"))
+
+    page.route("**/api/welcome*", english)
+    page.goto(server + "/")
+    page.click(".fq-launch")
+    page.get_by_role("button", name="Close").wait_for()
+    assert page.get_attribute(".fq-form input", "placeholder") == "Type your question"
+    assert page.inner_text(".fq-form button[type=submit]") == "Send"
+    context.close()
