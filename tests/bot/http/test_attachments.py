@@ -154,6 +154,8 @@ def test_in_the_widget_a_photo_shows_and_a_disguised_page_is_refused(browser, se
 
 
 def test_the_agent_sees_the_customers_photo_in_the_workspace(browser, server):
+    with httpx.Client(base_url=server) as api:
+        sign_in(api, "qian", status="online")  # someone to hand off to, whichever test ran first
     context = browser.new_context()
     customer = context.new_page()
     customer.goto(server + "/")

@@ -92,6 +92,8 @@ def test_a_reload_restores_options_related_questions_and_the_vote(page, demo_bot
 
 
 def test_a_reload_restores_the_agent_the_notices_and_the_open_survey(page, server):
+    with httpx.Client(base_url=server) as api:
+        sign_in(api, "li", status="online")  # someone to hand off to, whichever test ran first
     type_in(page, "转人工")
     page.locator(".fq-note", has_text="前面还有").wait_for()
     with httpx.Client(base_url=server) as api:
