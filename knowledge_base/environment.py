@@ -6,6 +6,7 @@
 | ``FAQBOT_SESSION_SECRET`` | the key of customers' conversation tokens (default: a random one kept in the database) |
 | ``FAQBOT_WEBHOOK_SECRET`` | the shared secret of signed webhooks and help-desk calls (the variable's name is ``handoff.webhook.secret_env``) |
 | ``FAQBOT_WECHAT_TOKEN``, ``FAQBOT_WECHAT_SECRET``, ``FAQBOT_WECHAT_AES_KEY`` | the WeChat channel's token, AppSecret and EncodingAESKey (over ``channels.wechat``) |
+| ``FAQBOT_CUSTOMER_ID_SECRET`` | when set, the widget's ``data-customer-id`` must be signed by the host page with it (bot/http/gatekeeper.py) |
 | ``FAQBOT_WECOM_TOKEN``, ``FAQBOT_WECOM_SECRET``, ``FAQBOT_WECOM_AES_KEY`` | the same for WeCom customer service (``channels.wecom``) |
 
 ``faqbot`` options read ``FAQBOT_DB`` (``--db``) and ``FAQBOT_REDIS_URL`` (``--redis``) themselves.
@@ -28,6 +29,7 @@ class Environment:
     webhook_secret: str = ""
     wechat: tuple = ()  # (name, value) of the WeChat secrets set: token, app_secret, encoding_aes_key
     wecom: tuple = ()  # the same for WeCom: token, secret, encoding_aes_key
+    customer_id_secret: str = ""  # the host page signs data-customer-id with it; empty: taken as given
 
     @classmethod
     def read(cls, webhook_secret_variable: str = WEBHOOK_SECRET_VARIABLE,
@@ -37,6 +39,7 @@ class Environment:
                    session_secret=environ.get("FAQBOT_SESSION_SECRET") or None,
                    webhook_secret=environ.get(webhook_secret_variable, ""),
                    wechat=tuple((name, environ[variable]) for name, variable in WECHAT_VARIABLES if environ.get(variable)),
+                   customer_id_secret=environ.get("FAQBOT_CUSTOMER_ID_SECRET", ""),
                    wecom=tuple((name, environ[variable]) for name, variable in WECOM_VARIABLES if environ.get(variable)))
 
 

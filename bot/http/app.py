@@ -54,7 +54,7 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
     limiter = _limiters(app, conversations.hub, settings.redis_url, settings.redis_prefix)
     app.include_router(agent_router(conversations, handoff, limiter, env.webhook_secret))  # /ws/agent before /ws/{id}
     versions = _follow_versions(app, conversations, handoff, workbench, serving_version)
-    gate = Gatekeeper(conversations.store, settings, limiter, env.session_secret)
+    gate = Gatekeeper(conversations.store, settings, limiter, env.session_secret, env.customer_id_secret)
     answering = AnsweringPool(settings.answering_threads)
     app.include_router(customer_router(conversations, gate, answering, settings, tuple(handoff.groups)))
     app.state.attachments = files = Attachments(conversations, settings.widget)

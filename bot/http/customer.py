@@ -44,7 +44,7 @@ def customer_router(conversations: Conversations, gate: Gatekeeper, answering: A
         gate.limit(item.session_id, client)
         gate.owner(item.session_id[:128], token)  # only the browser that started it goes on with it
         starting = not gate.tokens.valid(item.session_id[:128], token)  # then the store decides who starts it
-        reply = conversations.handle(item.session_id, item.text, item.channel, item.customer_id,
+        reply = conversations.handle(item.session_id, item.text, item.channel, gate.customer(item.customer_id),
                                      customer_attributes(item.attributes), starting)
         return dict(reply, session_token=gate.tokens.issue(item.session_id[:128]))
 
@@ -99,7 +99,7 @@ def customer_router(conversations: Conversations, gate: Gatekeeper, answering: A
         customer, attributes = data.get("customer_id"), data.get("attributes")
         try:  # a socket that has not proved ownership may only start a new conversation: the store decides
             payload = conversations.handle(session_id, data["text"], str(data.get("channel", "web")),
-                                           str(customer)[:128] if customer else None,
+                                           gate.customer(str(customer)[:300] if customer else None),
                                            customer_attributes(attributes if isinstance(attributes, dict) else None),
                                            starting=not owner_socket)
         except ConversationTaken:

@@ -190,3 +190,17 @@ def test_a_browser_cannot_start_or_read_a_wechat_customers_conversation(client):
                 socket.receive_json()
     assert client.app.state.conversations.store.session("wechat:o-victim") is None
     assert send(client, "o-victim", "运费怎么算")  # the customer's own WeChat conversation is unaffected
+
+
+def test_with_a_secret_only_a_customer_id_the_host_page_signed_is_taken(demo_bot):
+    import hmac as hmac_
+
+    environment = Environment.read(environ={"FAQBOT_CUSTOMER_ID_SECRET": "shop-secret",
+                                            "FAQBOT_CACHE": os.environ["FAQBOT_CACHE"]})
+    app = create_app(demo_bot, environment=environment)
+    client, store = TestClient(app), app.state.conversations.store
+    signature = hmac_.new(b"shop-secret", b"c-signed", hashlib.sha256).hexdigest()
+    Customer(client, "signed-id").say("运费怎么算", customer_id=f"c-signed.{signature}")
+    Customer(client, "forged-id").say("运费怎么算", customer_id="c-signed.0123abcd")  # answered, but as nobody
+    Customer(client, "bare-id").say("运费怎么算", customer_id="c-signed")
+    assert [store.session(s)["customer_id"] for s in ("signed-id", "forged-id", "bare-id")] == ["c-signed", None, None]
