@@ -87,7 +87,7 @@ def _channels(app: FastAPI, conversations: Conversations, channels: ChannelsConf
         from bot.http.wechat import wechat_router
         from bot.service.wechat_channel import WeChatChannel
 
-        channel = WeChatChannel(conversations, wechat)
+        channel = WeChatChannel(conversations, wechat, attachments=app.state.attachments)
         app.include_router(wechat_router(channel, wechat, answering))
         app.state.wechat = channel
         _on_start_and_stop(app, lambda: None, channel.close)

@@ -62,6 +62,8 @@ def wechat_router(channel: WeChatChannel, settings: WeChatConfig, answering: Ans
             return PlainTextResponse(SUCCESS)
         if message.type == "text":
             text = await answering.run(channel.answer, message.source, message.content[:2000])
+        elif message.type == "image":
+            text = await answering.run(channel.picture, message.source, message.image)
         else:
             text = NOT_TEXT["en" if channel.conversations.bot.language == "en" else "zh"]
         if not text:

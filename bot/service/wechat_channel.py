@@ -17,11 +17,13 @@ from bot.channel_settings import WeChatConfig
 from bot.privacy import MaskingFilter
 from bot.service.conversations import Conversations, session_topic
 from bot.store.customer_links import CustomerLinks
+from knowledge_base.errors import FaqbotError
 
 log = logging.getLogger("faqbot.wechat")
 log.addFilter(MaskingFilter())
 CHANNEL = "wechat"
 PICK_HINT = {"zh": "（回复数字即可选择）", "en": "(Reply with a number to choose.)"}
+PICTURE = {"kept": "已收到您的图片。如需人工查看，请回复“转人工”。", "not_taken": "抱歉，这张图片未能接收，请用文字描述您的问题。"}
 DELIVERED = ("agent", "system")  # pushed events a WeChat customer reads; the survey's stars need the widget
 
 
@@ -55,8 +57,10 @@ class WeChatChannel:
     """One customer's messages in and out of a WeChat-like channel (``channel``: wechat, or wecom whose
     sender is WeCom's 客服 API): the conversation, the words sent back, what agents say sent after."""
 
-    def __init__(self, conversations: Conversations, settings: WeChatConfig, sender=None, channel: str = CHANNEL):
+    def __init__(self, conversations: Conversations, settings: WeChatConfig, sender=None, channel: str = CHANNEL,
+                 attachments=None):
         self.conversations = conversations
+        self.attachments = attachments  # bot.service.attachments.Attachments: customers' photos; None: not taken
         self.settings = settings
         self.channel = channel
         self.sender = sender or CustomerServiceSender(settings)
@@ -73,6 +77,26 @@ class WeChatChannel:
         reply = self.conversations.handle(session, text, self.channel, customer_id=customer)
         self._follow(session, openid)
         return self.words(reply)
+
+    def picture(self, openid: str, url: str) -> str:
+        """A photo the customer sent (WeChat gives its address): fetched, checked and kept like the widget's
+        (bot/service/attachments.py); the passive reply says whether it was taken."""
+        if self.attachments is None or not url.startswith(("http://", "https://")):
+            return PICTURE["not_taken"]
+        import requests
+
+        session = session_of(openid, self.channel)
+        customer = self.links.customer_of(self.channel, openid) or openid
+        self.conversations.store.ensure_session(session, self.channel, customer)
+        try:
+            with requests.get(url, timeout=10, stream=True) as response:
+                data = response.raw.read(self.attachments.settings.max_file_bytes + 1, decode_content=True)
+            self.attachments.receive(session, data, "wechat.jpg")
+        except (requests.RequestException, FaqbotError) as exc:
+            log.warning("wechat: picture not kept: %s", exc)
+            return PICTURE["not_taken"]
+        self._follow(session, openid)
+        return "" if self.conversations.desk and self.conversations.desk.open_handoff(session) else PICTURE["kept"]
 
     def words(self, reply: dict) -> str:
         if reply.get("type") == "relayed":

@@ -25,6 +25,19 @@ TOKEN, APP_ID, AES_KEY = "faqbot-token", "wx0123456789abcdef", "abcdefghijklmnop
 SHOP_SECRET = "the-shops-signing-secret"
 
 
+def _photo() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (10, 120, 200)).save(out, "JPEG")
+    return out.getvalue()
+
+
+PICTURES = {"damaged.jpg": _photo(), "page.jpg": b"<html><script>alert(1)</script></html>"}
+
+
 @pytest.fixture(scope="module")
 def stand_in():
     """WeChat's API as far as faqbot uses it: the access token and customer-service messages, recorded."""
@@ -38,6 +51,12 @@ def stand_in():
     async def custom_send(request: Request, access_token: str):
         sent.append(dict(await request.json(), access_token=access_token))
         return {"errcode": 0, "errmsg": "ok"}
+
+    @api.get("/media/{name}")
+    def media(name: str):  # where WeChat keeps the pictures customers send (PicUrl)
+        from fastapi.responses import Response
+
+        return Response(PICTURES[name], media_type="image/jpeg")
 
     with serving(api) as url:
         yield url, sent
@@ -204,3 +223,22 @@ def test_with_a_secret_only_a_customer_id_the_host_page_signed_is_taken(demo_bot
     Customer(client, "forged-id").say("运费怎么算", customer_id="c-signed.0123abcd")  # answered, but as nobody
     Customer(client, "bare-id").say("运费怎么算", customer_id="c-signed")
     assert [store.session(s)["customer_id"] for s in ("signed-id", "forged-id", "bare-id")] == ["c-signed", None, None]
+
+
+def picture_xml(openid: str, url: str) -> str:
+    return (f"<xml><ToUserName><![CDATA[gh_shop]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
+            f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[image]]></MsgType>"
+            f"<PicUrl><![CDATA[{url}]]></PicUrl><MediaId><![CDATA[m1]]></MediaId><MsgId>{time.time_ns()}</MsgId></xml>")
+
+
+def test_a_photo_sent_on_wechat_is_kept_with_the_conversation_and_a_disguised_page_is_not(client, stand_in):
+    store = client.app.state.conversations.store
+    for name, kept in (("damaged.jpg", True), ("page.jpg", False)):
+        response = client.post("/channels/wechat", params=signed(),
+                               content=picture_xml("o-photo", f"{stand_in[0]}/media/{name}").encode())
+        told = xmltodict.parse(response.text)["xml"]["Content"]
+        assert ("已收到您的图片" in told) is kept and ("未能接收" in told) is not kept
+    said = [m["text"] for m in store.history("wechat:o-photo") if m["sender"] == "customer"]
+    assert len(said) == 1 and said[0].startswith("[图片] #")
+    attachment = client.app.state.attachments.get(int(said[0].split("#")[1]))
+    assert attachment["content_type"] == "image/jpeg" and attachment["session_id"] == "wechat:o-photo"
