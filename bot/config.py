@@ -15,6 +15,8 @@ from typing import Any, Optional, Union
 import yaml
 
 from bot.action_settings import MAPPINGS, ActionsConfig, parse_mapping
+from bot.channel_settings import ChannelsConfig
+from bot.widget_settings import WidgetConfig
 from knowledge_base.environment import Environment
 from knowledge_base.errors import InvalidInput
 
@@ -128,6 +130,7 @@ class ServerConfig:
     # /metrics: clients at these addresses (a Prometheus server) scrape without signing in; anyone else
     # needs a supervisor's or admin's bearer token. Behind a proxy every client has the proxy's address.
     metrics_addresses: tuple = ()
+    widget: WidgetConfig = field(default_factory=WidgetConfig)  # the 转人工 button, the first-screen menu
 
 
 @dataclass(frozen=True)
@@ -275,6 +278,7 @@ class Config:
     handoff: HandoffConfig = field(default_factory=HandoffConfig)
     curation: CurationConfig = field(default_factory=CurationConfig)
     actions: ActionsConfig = field(default_factory=ActionsConfig)  # answers that look things up (docs/actions.md)
+    channels: ChannelsConfig = field(default_factory=ChannelsConfig)  # WeChat (bot/channel_settings.py)
     # From the process environment, never from config.yml (knowledge_base/environment.py has the table);
     # never written with the config, never part of the training fingerprint.
     environment: Environment = field(default_factory=Environment.read, repr=False, compare=False)
@@ -298,7 +302,7 @@ class Config:
                 else getattr(self, f.name) for f in fields(self) if f.name not in FROM_ENVIRONMENT}
 
 
-RUNTIME_SECTIONS = ("server", "handoff", "curation", "actions")
+RUNTIME_SECTIONS = ("server", "handoff", "curation", "actions", "channels")
 FROM_ENVIRONMENT = ("environment",)
 
 

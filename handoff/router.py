@@ -97,9 +97,13 @@ class HandoffRouter:
         return None if firing is None else Transfer(firing.rule.name, firing.reason,
                                                     firing.rule.condition.insists(ctx))
 
-    def place(self, transfer: Transfer, ctx: TurnContext, language: str, entry_text: str = "") -> Routing:
-        """Where the conversation goes: the rule's skill group, or a left message when nobody can pick up."""
+    def place(self, transfer: Transfer, ctx: TurnContext, language: str, entry_text: str = "",
+              group: Optional[str] = None) -> Routing:
+        """Where the conversation goes: the rule's skill group (``group``: the one the customer chose, as
+        the widget's menu offers), or a left message when nobody can pick up."""
         action, topic = self._routed_by_topic(self._action(transfer.rule), ctx)
+        if group:
+            action, topic = replace(action, group=group), f"the customer chose group {group!r}"
         if topic:
             transfer = Transfer(transfer.rule, f"{transfer.reason}; {topic}")
         text = action.message.get(language) or entry_text or message("handoff", language)

@@ -41,9 +41,39 @@ def load_bot(model: Optional[Path], config: Optional[Path] = None, kb: Optional[
             from training.model_cache import train_cached
 
             return train_cached(kb or DEMO_KB, load_settings(config), show_progress=True)[0]
-        return Bot.load(model)
+        return Bot.load(trained_folder(model))
     except (ArtefactError, FileNotFoundError, ValueError) as exc:
         fail(str(exc))
+
+
+def trained_folder(model: Path) -> Path:
+    """A published version's folder (versions/v0002) keeps its trained bot in ``model/``: either names it."""
+    inner = model / "model"
+    return inner if not (model / "manifest.json").exists() and (inner / "manifest.json").exists() else model
+
+
+def load_served_bot(model: Optional[Path], config: Optional[Path], db: str):
+    """The bot the server serves: ``--model`` when given, else the live version published in ``db``
+    (as `faqbot serve` on that database answers customers), else the bundled demo."""
+    if model is None:
+        live = _live_version(db, config)
+        if live is not None:
+            return live
+    return load_bot(model, config)
+
+
+def _live_version(db: str, config: Optional[Path]):
+    from bot.store import ConversationStore
+    from training.publisher import Publisher
+
+    if not db.startswith(("postgresql://", "postgres://")) and not Path(db).exists():
+        return None  # no database here: nothing published (opening it would create an empty one)
+    publisher = Publisher(ConversationStore(db), load_settings(config), show_progress=True)
+    number = publisher.live()
+    if number is None:
+        return None
+    typer.echo(f"published version {number} (live in {db})", err=True)
+    return publisher.load(number)
 
 
 def print_or_write(text: str, out: Optional[Path]) -> None:

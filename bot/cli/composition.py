@@ -28,7 +28,8 @@ def build_serving_app(config: Optional[Path], db: str, redis: Optional[str], mod
         cfg = dataclasses.replace(cfg, server=dataclasses.replace(cfg.server, redis_url=redis))
     store = ConversationStore(db)
     bench, bot, version = _serving(store, cfg, model, kb)
-    app_ = create_app(bot, store, cfg.server, cfg.handoff, bench, version, cfg.environment, cfg.actions)
+    app_ = create_app(bot, store, cfg.server, cfg.handoff, bench, version, cfg.environment, cfg.actions,
+                      cfg.channels)
     # The loaded bot is ~120k long-lived objects: a full garbage collection walking them took ~50 ms,
     # every reply in the process waiting. Frozen, collections only walk what requests allocate.
     gc.collect()

@@ -7,7 +7,10 @@ from typing import Optional
 
 import typer
 
-from bot.cli.common import ConfigOption, ModelOption, fail, load_bot, load_settings
+from bot.cli.common import ConfigOption, DbOption, ModelOption, fail, load_bot, load_served_bot, load_settings
+
+ServedModelOption = typer.Option(None, "--model", "-m", help="trained bot folder or published version (versions/v0002);"
+                                 " default: the live version published in --db, else the demo bot")
 
 
 def register(app: typer.Typer) -> None:
@@ -33,11 +36,12 @@ def train(kb: Path = typer.Option(..., "--kb", help="knowledge base: .yml/.jsonl
     typer.echo(f"saved to {folder}")
 
 
-def ask(question: str, model: Optional[Path] = ModelOption, config: Optional[Path] = ConfigOption,
+def ask(question: str, model: Optional[Path] = ServedModelOption, config: Optional[Path] = ConfigOption,
         channel: str = typer.Option("default", help="answer variant: default, web, app, …"),
-        why: bool = typer.Option(False, "--why", help="also say the decision and its reasons in words (on stderr)")):
-    """Answer one question and print the decision as JSON."""
-    reply = load_bot(model, config).respond(question, channel)
+        why: bool = typer.Option(False, "--why", help="also say the decision and its reasons in words (on stderr)"),
+        db: str = DbOption):
+    """Answer one question as the server would and print the decision as JSON."""
+    reply = load_served_bot(model, config, db).respond(question, channel)
     typer.echo(json.dumps(reply.to_dict(), ensure_ascii=False, indent=2))
     if why:
         about = reply.entry_id or ", ".join(o.id for o in reply.options) or "no entry"
@@ -46,13 +50,13 @@ def ask(question: str, model: Optional[Path] = ModelOption, config: Optional[Pat
             typer.echo(f"  - {reason}", err=True)
 
 
-def chat(model: Optional[Path] = ModelOption, config: Optional[Path] = ConfigOption):
-    """Chat with the bot in the terminal; transfer rules show where a person would take over."""
+def chat(model: Optional[Path] = ServedModelOption, config: Optional[Path] = ConfigOption, db: str = DbOption):
+    """Chat with the bot the server serves in the terminal; transfer rules show where a person would take over."""
     from handoff.router import HandoffRouter
 
     from bot.service.chat import run
 
-    bot = load_bot(model, config)
+    bot = load_served_bot(model, config, db)
     run(bot, router=HandoffRouter.for_bot(load_settings(config).handoff, bot))
 
 

@@ -13,6 +13,7 @@ from typing import Awaitable, Callable, Optional
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from bot.http.staff_auth import desk_staff, supervising
@@ -25,6 +26,10 @@ from bot.config import HandoffConfig
 from bot.service.agent_actions import AgentActions
 from bot.service.rate_limit import RateLimiter
 from bot.service.conversations import DESK, SIGNED_OUT, Conversations, agent_topic, staff_topics
+from bot.http.attachments import served
+from bot.service.attachments import Attachments
+from bot.store.customer_links import CustomerLinks
+from bot.widget_settings import WidgetConfig
 
 
 class LoginIn(BaseModel):
@@ -54,6 +59,13 @@ class DeskMessageIn(BaseModel):
     author: str = Field("agent", max_length=64)
 
 
+class CustomerLinkIn(BaseModel):
+    """The shop knows who a channel's customer is: e.g. WeChat openid ``external_id`` is its customer ``customer_id``."""
+    channel: str = Field(..., min_length=1, max_length=32)
+    external_id: str = Field(..., min_length=1, max_length=128)
+    customer_id: str = Field(..., min_length=1, max_length=128)
+
+
 def agent_router(conversations: Conversations, handoff: HandoffConfig,
                  limiter: Callable[[str, int], RateLimiter] = lambda name, n: RateLimiter(n),
                  webhook_secret: str = "") -> APIRouter:
@@ -62,6 +74,8 @@ def agent_router(conversations: Conversations, handoff: HandoffConfig,
     router = APIRouter()
     desk = conversations.desk
     replays = SignedCalls(conversations.store)  # a signed help-desk call is accepted once
+    links = CustomerLinks(conversations.store)  # one customer across channels
+    files = Attachments(conversations, WidgetConfig())  # reading them back needs no upload settings
     guard = SignInGuard(conversations.store)  # guessing a password gets slower; the agent is never locked out
     per_address = limiter("sign-in-address", SIGN_INS_PER_MINUTE * 6)  # a whole office signs in from one address
 
@@ -131,6 +145,18 @@ def agent_router(conversations: Conversations, handoff: HandoffConfig,
         if body.handoff_id is not None:
             desk.readable(body.handoff_id, me)
         return actions.run(me, name, body.inputs, body.handoff_id)
+
+    @router.get("/api/agent/handoffs/{handoff_id}/customer", tags=["agents"],
+                summary="The customer's conversations on every channel (web, WeChat …), oldest first")
+    def customer_conversations(handoff_id: int, me: dict = Depends(agent)) -> list:
+        desk.readable(handoff_id, me)
+        return links.conversations(desk.handoff(handoff_id)["session_id"])
+
+    @router.get("/api/agent/handoffs/{handoff_id}/attachments/{attachment_id}", tags=["agents"],
+                summary="A picture or file the customer sent in this conversation")
+    def attachment(handoff_id: int, attachment_id: int, me: dict = Depends(agent)) -> Response:
+        desk.readable(handoff_id, me)
+        return served(files.get(attachment_id, desk.handoff(handoff_id)["session_id"]))
 
     @router.post("/api/agent/handoffs/{handoff_id}/accept", tags=["agents"])
     def accept(handoff_id: int, me: dict = Depends(agent)) -> dict:
@@ -207,6 +233,12 @@ def agent_router(conversations: Conversations, handoff: HandoffConfig,
                  summary="A help-desk agent's message to the customer (signed like the webhooks)")
     def desk_message(handoff_id: int, body: DeskMessageIn, _: bytes = Depends(signed)) -> dict:
         return {"message_id": conversations.agent_message(handoff_id, None, body.text, body.author)}
+
+    @router.post("/api/integrations/customers/link", tags=["integration"],
+                 summary="Link a channel's id of a customer (WeChat openid) to the shop's customer id (signed)")
+    def link_customer(body: CustomerLinkIn, _: bytes = Depends(signed)) -> dict:
+        links.link(body.channel, body.external_id, body.customer_id)
+        return {"status": "linked"}
 
     @router.post("/api/integrations/handoffs/{handoff_id}/close", tags=["integration"],
                  summary="The help desk closed the conversation: the bot is back, the survey goes out")

@@ -11,10 +11,12 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from bot.action_settings import ActionsConfig
+from bot.channel_settings import ChannelsConfig
 from bot.config import HandoffConfig, ServerConfig
 from bot.engine import Bot
 from bot.http.agent import agent_router
 from bot.http.answering import AnsweringPool
+from bot.http.attachments import UPLOADS, attachments_router
 from bot.http.customer import customer_router
 from bot.http.desk_assist import assist_router
 from bot.http.desk_tickets import tickets_router
@@ -29,6 +31,7 @@ from bot.http.schemas import ERROR_RESPONSES
 from bot.http.security_headers import SecurityHeaders
 from bot.http.supervisor import supervisor_router
 from bot.http.trainer import trainer_router
+from bot.service.attachments import Attachments
 from bot.service.conversations import Conversations
 from bot.service.hub import EventHub
 from bot.service.live import VERSIONS_TOPIC, LiveVersion
@@ -44,7 +47,7 @@ from training.workbench import Workbench
 def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: ServerConfig = ServerConfig(),
                handoff: HandoffConfig = HandoffConfig(), workbench: Optional[Workbench] = None,
                serving_version: Optional[int] = None, environment: Optional[Environment] = None,
-               actions: Optional[ActionsConfig] = None) -> FastAPI:
+               actions: Optional[ActionsConfig] = None, channels: ChannelsConfig = ChannelsConfig()) -> FastAPI:
     """The service around ``bot``. With a ``workbench`` (whose store must be ``store``), trainers
     curate and publish at /trainer and the server follows the live version (``bot`` being
     ``serving_version``). ``environment``: the secrets (default: read from this process's); ``actions``:
@@ -63,10 +66,13 @@ def create_app(bot: Bot, store: Optional[ConversationStore] = None, settings: Se
     app.include_router(tickets_router(conversations))
     app.include_router(assist_router(conversations, handoff))
     versions = _follow_versions(app, conversations, handoff, workbench, serving_version)
-    gate = Gatekeeper(conversations.store, settings, limiter, env.session_secret)
+    gate = Gatekeeper(conversations.store, settings, limiter, env.session_secret, env.customer_id_secret)
     answering = AnsweringPool(settings.answering_threads, actions.pool if actions.calls else 0)
-    app.include_router(customer_router(conversations, gate, answering, settings))
+    app.include_router(customer_router(conversations, gate, answering, settings, tuple(handoff.groups)))
+    app.state.attachments = files = Attachments(conversations, settings.widget)
+    app.include_router(attachments_router(files, gate))
     app.include_router(rasa_router(conversations, gate, answering))
+    _channels(app, conversations, channels, env, answering)
     app.include_router(pages_router())
     if actions.demo_service:
         app.include_router(demo_orders_router(env.actions_secret))
@@ -86,7 +92,30 @@ def _middleware(app: FastAPI, settings: ServerConfig) -> None:
                        allow_headers=["Content-Type", "Authorization", "X-Session-Token"])
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestLimits, max_bytes=settings.max_request_bytes, max_json_depth=settings.max_json_depth,
-                       own_limits=("/api/trainer/import",))
+                       own_limits=("/api/trainer/import", UPLOADS))
+
+
+def _channels(app: FastAPI, conversations: Conversations, channels: ChannelsConfig, env: Environment,
+              answering: AnsweringPool) -> None:
+    """Messaging channels besides the widget: WeChat, WeCom — each when its token is set (config or environment)."""
+    wechat = channels.wechat.with_environment(env.wechat)
+    if wechat.enabled:
+        from bot.http.wechat import wechat_router
+        from bot.service.wechat_channel import WeChatChannel
+
+        channel = WeChatChannel(conversations, wechat, attachments=app.state.attachments)
+        app.include_router(wechat_router(channel, wechat, answering))
+        app.state.wechat = channel
+        _on_start_and_stop(app, lambda: None, channel.close)
+    wecom = channels.wecom.with_environment(env.wecom)
+    if wecom.enabled:
+        from bot.http.wecom import wecom_router
+        from bot.service.wecom_channel import WeComChannel
+
+        kf = WeComChannel(conversations, wecom)
+        app.include_router(wecom_router(kf, wecom))
+        app.state.wecom = kf
+        _on_start_and_stop(app, lambda: None, kf.close)
 
 
 def _follow_versions(app: FastAPI, conversations: Conversations, handoff: HandoffConfig,

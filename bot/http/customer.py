@@ -13,20 +13,27 @@ from fastapi import APIRouter, Header, HTTPException, Query, Request, WebSocket,
 
 from bot.config import ServerConfig
 from bot.http.answering import AnsweringPool
-from bot.http.gatekeeper import TOO_MANY, Gatekeeper, address, context_categories, customer_attributes
+from bot.http.gatekeeper import (OTHER_CHANNELS, TOO_MANY, Gatekeeper, address, context_categories,
+                                 customer_attributes)
 from bot.http.schemas import MAX_TEXT, FeedbackIn, MessageIn, SurveyIn
 from bot.messages import message
-from bot.picks import select_payload
+from bot.picks import pressed_person, select_payload
+from bot.service.chat import PERSON_WORDS
 from bot.service.conversations import Conversations, session_topic
+from bot.service.customer_history import CustomerHistory
 from bot.store import ConversationTaken
 
 WELCOME_WINDOW_SECONDS = 7 * 24 * 3600  # "most asked" looks at the last week
 
 
 def customer_router(conversations: Conversations, gate: Gatekeeper, answering: AnsweringPool,
-                    settings: ServerConfig) -> APIRouter:
+                    settings: ServerConfig, groups: tuple = ()) -> APIRouter:
+    """``groups``: the skill groups the first-screen menu may send a customer to."""
     router = APIRouter(tags=["customers"])
     store, hub = conversations.store, conversations.hub
+    widget = settings.widget
+    labels = widget.labels()
+    shown = CustomerHistory(store, lambda: conversations.bot.kb, lambda text: labels.get(text, _person_label(text)))
 
     @router.post("/api/messages", summary="Send a customer message, get the bot's reply (or a receipt while an "
                                           "agent owns the conversation)")
@@ -37,7 +44,7 @@ def customer_router(conversations: Conversations, gate: Gatekeeper, answering: A
         gate.limit(item.session_id, client)
         gate.owner(item.session_id[:128], token)  # only the browser that started it goes on with it
         starting = not gate.tokens.valid(item.session_id[:128], token)  # then the store decides who starts it
-        reply = conversations.handle(item.session_id, item.text, item.channel, item.customer_id,
+        reply = conversations.handle(item.session_id, item.text, item.channel, gate.customer(item.customer_id),
                                      customer_attributes(item.attributes), starting)
         return dict(reply, session_token=gate.tokens.issue(item.session_id[:128]))
 
@@ -48,6 +55,9 @@ def customer_router(conversations: Conversations, gate: Gatekeeper, answering: A
         await websocket.accept()
         sending = asyncio.Lock()
         session_id = session_id[:128]
+        if session_id.startswith(OTHER_CHANNELS):
+            await websocket.close(code=4403, reason="this conversation belongs to another channel")
+            return
         topic = session_topic(session_id)
         events, pusher = None, None
         try:
@@ -89,7 +99,7 @@ def customer_router(conversations: Conversations, gate: Gatekeeper, answering: A
         customer, attributes = data.get("customer_id"), data.get("attributes")
         try:  # a socket that has not proved ownership may only start a new conversation: the store decides
             payload = conversations.handle(session_id, data["text"], str(data.get("channel", "web")),
-                                           str(customer)[:128] if customer else None,
+                                           gate.customer(str(customer)[:300] if customer else None),
                                            customer_attributes(attributes if isinstance(attributes, dict) else None),
                                            starting=not owner_socket)
         except ConversationTaken:
@@ -100,9 +110,7 @@ def customer_router(conversations: Conversations, gate: Gatekeeper, answering: A
     def history(session_id: str, after: int = Query(0, ge=0, le=2**63 - 1),
                 x_session_token: Optional[str] = Header(None)) -> List[dict]:
         gate.owner(session_id[:128], x_session_token)
-        return [dict({k: m[k] for k in ("id", "sender", "text", "decision", "entry_id", "author")},
-                     **_notice(m["details"] if m["sender"] == "system" else None))
-                for m in store.history(session_id[:128], after)]
+        return shown.view(session_id[:128], after)
 
     @router.post("/api/surveys/{survey_id}", summary="The customer's satisfaction rating after a hand-off")
     def rate(survey_id: int, rating: SurveyIn, request: Request, x_session_token: Optional[str] = Header(None)) -> dict:
@@ -133,8 +141,11 @@ def customer_router(conversations: Conversations, gate: Gatekeeper, answering: A
         options = live.welcome(popular, context, limit)
         language = live.language if live.language != "auto" else "zh"
         return {"text": message("welcome", language),
+                "language": live.language,  # zh | en | auto: an English KB's widget speaks English
                 "questions": [{"id": o.id, "question": o.question, "payload": select_payload(o.id)}
                               for o in options],
+                "person_button": widget.person_button, "file_types": list(widget.file_types),
+                "menu": widget.buttons(live.kb, groups),
                 "recent_order": _recent_order(conversations, attributes, language)}
 
     @router.post("/api/feedback", summary="Helpful / not helpful on a bot reply (training signal)")
@@ -166,7 +177,6 @@ def _recent_order(conversations: Conversations, attributes: str, language: str) 
     return conversations.lookups.welcome(customer_attributes(given), language)
 
 
-def _notice(details: Optional[str]) -> dict:
-    """A stored system notice's extras the widget needs (the survey invitation's id)."""
-    data = json.loads(details) if details else {}
-    return {"survey": data["survey"], "nps": data.get("nps", False)} if "survey" in data else {}
+def _person_label(text: str):
+    """The 转人工 button's payload shown as the button's words (None: not that button)."""
+    return PERSON_WORDS["zh"] if pressed_person(text) is not None else None

@@ -1,7 +1,10 @@
 """Who may go on with a conversation, and how often: the customer routes' checks in one place."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import logging
 from typing import Callable, List, Optional
 
 from fastapi import HTTPException, Request
@@ -12,6 +15,7 @@ from bot.service.session_tokens import SessionTokens
 from bot.store import ConversationStore
 from knowledge_base.errors import FaqbotError, Forbidden
 
+log = logging.getLogger("faqbot.gatekeeper")
 READS_PER_MESSAGE = 10  # suggestion and welcome-card requests allowed per allowed message
 TOO_MANY = "消息发送太频繁，请稍后再试。/ Too many messages, please wait a moment."
 
@@ -26,8 +30,10 @@ class Gatekeeper:
     """Conversation ownership (the browser holding its token) and the per-session and per-address limits."""
 
     def __init__(self, store: ConversationStore, settings: ServerConfig,
-                 limiter: Callable[[str, int], RateLimiter], session_secret: Optional[str] = None):
+                 limiter: Callable[[str, int], RateLimiter], session_secret: Optional[str] = None,
+                 customer_id_secret: str = ""):
         self.store = store
+        self.customer_id_secret = customer_id_secret
         self.tokens = SessionTokens.for_store(store, session_secret)
         self.per_session = limiter("session", settings.messages_per_minute_per_session)
         self.per_address = limiter("address", settings.messages_per_minute_per_address)
@@ -36,8 +42,22 @@ class Gatekeeper:
 
     def owner(self, session_id: str, token: Optional[str]) -> None:
         """Only the browser holding the conversation's token reads, rates or votes on it."""
+        widget_session(session_id)
         if not self.tokens.valid(session_id, token) and self.store.session(session_id) is not None:
             raise Forbidden("this conversation belongs to another browser (X-Session-Token missing or wrong)")
+
+    def customer(self, given: Optional[str]) -> Optional[str]:
+        """The customer id the host page vouches for. With a secret the page sends ``id.signature`` (hex
+        HMAC-SHA256 of the id): anything else is no customer id at all — a browser cannot claim to be
+        another customer and so join their history on every channel. The message itself is answered."""
+        if not given or not self.customer_id_secret:
+            return given[:128] if given else None
+        value, _, signature = given.rpartition(".")
+        expected = hmac.new(self.customer_id_secret.encode(), value.encode(), hashlib.sha256).hexdigest()
+        if value and signature.isascii() and hmac.compare_digest(expected, signature):
+            return value[:128]
+        log.warning("a customer id without a valid signature was ignored")
+        return None
 
     def allows_message(self, session_id: str, address: str) -> bool:
         return self.per_address.allow(address) and self.per_session.allow(session_id)
@@ -49,6 +69,15 @@ class Gatekeeper:
     def limit_reads(self, address: str) -> None:
         if not self.per_address_reads.allow(address):
             raise TooManyMessages()
+
+
+OTHER_CHANNELS = ("rasa:", "wechat:", "wecom:")  # their conversations' session ids: never a browser's to start or read
+
+
+def widget_session(session_id: str) -> None:
+    """A browser may not name (and so start, then read) a conversation another channel will carry."""
+    if session_id.startswith(OTHER_CHANNELS):
+        raise Forbidden("this conversation belongs to another channel")
 
 
 def address(request: Request) -> str:

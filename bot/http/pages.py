@@ -26,6 +26,12 @@ def pages_router() -> APIRouter:
     for name in SCRIPTS:
         router.add_api_route(f"/{name}", _script(name), methods=["GET"])
 
+    @router.get("/favicon.svg")
+    @router.get("/favicon.ico")
+    def favicon() -> FileResponse:
+        """The pages' icon (browsers ask for /favicon.ico on their own: never a 404)."""
+        return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
+
     @router.get("/agent")
     def agent_page() -> FileResponse:
         """The agent workspace."""

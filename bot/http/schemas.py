@@ -23,7 +23,8 @@ class MessageIn(BaseModel):
     session_id: str = Field(..., min_length=1, max_length=128)
     text: str = Field(..., max_length=MAX_TEXT)
     channel: str = Field("web", max_length=32)
-    customer_id: Optional[str] = Field(None, max_length=128, description="the host page's customer id")
+    customer_id: Optional[str] = Field(None, max_length=200,
+                                       description="the host page's customer id (id.hmac with FAQBOT_CUSTOMER_ID_SECRET)")
     attributes: Optional[Dict] = Field(None, description="customer attributes, e.g. {\"vip_level\": 3}")
 
 

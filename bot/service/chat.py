@@ -13,9 +13,10 @@ from bot.actions.lookups import Lookups, Outcome, Pending
 from bot.decision import LOOKUP_FAILED, Analysis, Decision, Transfer
 from bot.engine import Bot
 from bot import follow_up
-from bot.picks import SELECT_PREFIX, is_option_number
+from bot.picks import SELECT_PREFIX, is_option_number, pressed_person
 from bot.reply import Option, Reply
 
+PERSON_WORDS = {"zh": "转人工", "en": "talk to a person"}  # what the 转人工 button says, in the bot's language
 
 
 class ChatSession:
@@ -43,6 +44,9 @@ class ChatSession:
         """The reply to the customer's next message: understood in context, decided once (bot.decision)
         with the transfer rules' verdict on the conversation, then worded."""
         text = text.strip()
+        group = pressed_person(text)
+        if group is not None:  # the 转人工 button: the words that ask for a person, to the group it names
+            text = PERSON_WORDS.get(self.bot.language, PERSON_WORDS["zh"])
         resumed = self._resumed(text)
         if resumed is not None:
             return resumed
@@ -51,7 +55,7 @@ class ChatSession:
         decision = self.bot.decide(a)
         routing = None
         if self.router is not None:
-            decision, routing = self._with_rules(text, a, decision, own_words, now, queue)
+            decision, routing = self._with_rules(text, a, decision, own_words, now, queue, group or None)
         reply = self._looked_up(self.bot.word(a, decision, self.channel, routing), text, now, queue)
         self._remember(reply)
         return reply
@@ -144,7 +148,7 @@ class ChatSession:
         entry = self.bot.kb.get(picked) if picked else None
         return picked if entry is not None and entry.is_live() else None  # retired since it was offered?
 
-    def _with_rules(self, text: str, a: Analysis, own: Decision, own_words: bool, now, queue):
+    def _with_rules(self, text: str, a: Analysis, own: Decision, own_words: bool, now, queue, group=None):
         """The transfer rules look at the bot's own decision in the conversation; their verdict decides again."""
         vector = a.vector if own_words else None
         self.emotion = 0.0 if self.picked else self.router.emotion(text, vector)
@@ -161,7 +165,7 @@ class ChatSession:
             return decision, None
         self.turns = []  # after a person took over, counting starts afresh
         entry_text = (entry.answer_for() or "") if entry is not None and entry.handoff else ""
-        routing = self.router.place(decision.transfer, ctx, self.bot.language_of(a.text), entry_text)
+        routing = self.router.place(decision.transfer, ctx, self.bot.language_of(a.text), entry_text, group)
         return decision, routing.to_dict()
 
     def _remember(self, reply: Reply) -> None:

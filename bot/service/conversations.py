@@ -30,6 +30,7 @@ from bot.service.hub import EventHub
 from bot.messages import language_of, message
 from bot.service.metrics import Metrics
 from bot.asking import is_question
+from bot.picks import is_button
 from bot.privacy import MaskingFilter, has_contact_details
 from bot.reply import Reply
 from bot.service.session_state import restore
@@ -176,6 +177,10 @@ class Conversations:
         self.hub.publish(SUPERVISION, {"type": "activity", "session_id": handoff["session_id"]})
         self._emit("message.customer", event)
         return {"type": "relayed", "message_id": message_id, "handoff_id": handoff["id"], "status": handoff["status"]}
+
+    def pass_to_agent(self, handoff: dict, text: str, message_id: int) -> dict:
+        """A stored customer message other than text (a picture) for the agent who has the conversation."""
+        return self._relay(handoff, text, message_id)
 
     def _catch_up(self, session: ChatSession, session_id: str) -> None:
         """Another worker (or this one before a restart) took the last messages: rebuild from the store."""
@@ -335,7 +340,8 @@ class Conversations:
             return self.bot.language
         if not text:
             history = self.store.history(session_id)
-            text = next((m["text"] for m in history if m["sender"] == "customer" and m["text"].strip()), "")
+            text = next((m["text"] for m in history if m["sender"] == "customer" and m["text"].strip()
+                         and not is_button(m["text"])), "")  # a button's payload is in no language
         return language_of(text)
 
     def _session(self, session_id: str, channel: str):

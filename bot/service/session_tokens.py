@@ -36,7 +36,8 @@ class SessionTokens:
         return base64.urlsafe_b64encode(digest).decode()[:32]
 
     def valid(self, session_id: str, token) -> bool:
-        return isinstance(token, str) and hmac.compare_digest(self.issue(session_id), token)
+        # a token is ASCII (hex); compare_digest refuses other text rather than answering False
+        return isinstance(token, str) and token.isascii() and hmac.compare_digest(self.issue(session_id), token)
 
 
 def _shared_secret(store: ConversationStore) -> bytes:

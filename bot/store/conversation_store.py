@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.store.forgetting import forget_sentences
 from bot.store.schema import (sessions, messages, feedback, handoffs, tickets, surveys, webhook_outbox, desk_notes,
-                              wrapups, qa_reviews, callbacks, migrate)
+                              wrapups, qa_reviews, callbacks, customer_links, attachments, migrate)
 from knowledge_base.errors import Forbidden, NotFound
 
 # Every customer message runs these: built once, they skip SQLAlchemy's statement construction and
@@ -138,7 +138,8 @@ class ConversationStore:
             row.update(decision=reply.decision, entry_id=reply.entry_id, confidence=reply.confidence,
                        options=json.dumps([o.id for o in reply.options]),
                        details=json.dumps({"candidates": [[o.id, o.score] for o in reply.candidates],
-                                           "handoff": reply.handoff, "lookup": reply.lookup}, ensure_ascii=False))
+                                           "handoff": reply.handoff, "lookup": reply.lookup,
+                                           "related": [o.id for o in reply.related]}, ensure_ascii=False))
         with self.engine.begin() as conn:
             if answering is not None and answering[1] is not None:
                 conn.execute(SET_EMOTION, {"message": answering[0], "score": round(answering[1], 4)})
@@ -225,9 +226,12 @@ class ConversationStore:
             counts["qa_reviews"] = conn.execute(delete(qa_reviews).where(qa_reviews.c.handoff_id.in_(handed))).rowcount
             counts["callbacks"] = conn.execute(delete(callbacks).where(by_session(callbacks))).rowcount
             counts["wrapups"] = conn.execute(delete(wrapups).where(wrapups.c.handoff_id.in_(handed))).rowcount
-            for table in (surveys, desk_notes, tickets, handoffs, messages):
+            for table in (attachments, surveys, desk_notes, tickets, handoffs, messages):
                 counts[table.name] = conn.execute(delete(table).where(by_session(table))).rowcount
             counts["sessions"] = conn.execute(delete(sessions).where(sessions.c.id.in_(ids))).rowcount
+            if customer_id:  # which WeChat openid (…) they were: bot/store/customer_links.py
+                counts["customer_links"] = conn.execute(delete(customer_links).where(
+                    customer_links.c.customer_id == customer_id)).rowcount
             naming = or_(*(webhook_outbox.c.payload.contains(json.dumps(i)) for i in ids))  # events about them
             counts["webhook_events"] = conn.execute(delete(webhook_outbox).where(naming)).rowcount
         return dict(counts, **derived)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import time
 from typing import Callable, List
 
-from sqlalchemy import (BigInteger, Column, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text, func,
-                        insert, inspect, select)
+from sqlalchemy import (BigInteger, Column, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table,
+                        Text, func, insert, inspect, select)
 from sqlalchemy.engine import Connection, Engine
 
 metadata = MetaData()
@@ -172,6 +172,19 @@ def _add_columns(conn: Connection, table: Table, names) -> list:
     return added
 
 
+customer_links = Table("customer_links", metadata,  # a channel's own id of a customer (WeChat openid) → customer_id
+                       Column("channel", String(32), primary_key=True), Column("external_id", String(128), primary_key=True),
+                       Column("customer_id", String(128), nullable=False), Column("created", Float, nullable=False))
+
+attachments = Table("attachments", metadata,  # a customer's picture or PDF, kept (re-encoded) with the conversation
+                    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+                    Column("session_id", String(128), ForeignKey("sessions.id"), nullable=False),
+                    Column("message_id", BigInteger, ForeignKey("messages.id"), nullable=False),
+                    Column("created", Float, nullable=False), Column("content_type", String(64), nullable=False),
+                    Column("name", String(128), nullable=False), Column("data", LargeBinary, nullable=False),
+                    Index("attachments_session", "session_id"))
+
+
 def _v1_initial(conn: Connection) -> None:
     for table in (sessions, messages, feedback):
         table.create(conn, checkfirst=True)
@@ -213,9 +226,16 @@ def _v6_supervision(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
+def _v7_channels(conn: Connection) -> None:
+    """One customer across channels: which customer a WeChat openid (or another channel's id) is; the
+    pictures and files customers send."""
+    for table in (customer_links, attachments):
+        table.create(conn, checkfirst=True)
+
+
 # Numbered, append-only: a deployed database is brought to the newest version at start.
 MIGRATIONS: List[Callable[[Connection], None]] = [_v1_initial, _v2_handoff, _v3_workbench, _v4_security, _v5_desk,
-                                                   _v6_supervision]
+                                                   _v6_supervision, _v7_channels]
 
 
 def migrate(engine: Engine) -> int:

@@ -109,6 +109,7 @@
     if (m.sender === "bot") node.appendChild(el("span", "tag", "机器人 · " + m.decision + (m.entry_id ? " · " + m.entry_id : "")));
     if (m.sender === "agent") node.appendChild(el("span", "tag", m.author || "客服"));
     node.appendChild(document.createTextNode(m.text));
+    if (m.sender === "customer") attachment(node, m.text);
     if (m.sender === "bot" && m.candidates && m.candidates.length)
       node.appendChild(el("span", "tag", "候选: " + m.candidates.map(function (c) { return c[0] + " " + c[1]; }).join(", ")));
     log.appendChild(node);
@@ -125,6 +126,44 @@
     line.setAttribute("points", points); line.setAttribute("fill", "none"); line.setAttribute("stroke", "#e4393c"); line.setAttribute("stroke-width", "2");
     svg.appendChild(line);
     return svg;
+  }
+
+  function attachment(node, text) {  // a customer's picture shown, a PDF offered as a download (bot/http/attachments.py)
+    var found = /^\[(图片|文件)\].* #(\d+)$/.exec(text);
+    if (!found || !current) return;
+    fetch("/api/agent/handoffs/" + current + "/attachments/" + found[2], {headers: {"Authorization": "Bearer " + token}})
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.blob(); })
+      .then(function (blob) {
+        var url = URL.createObjectURL(blob);
+        if (found[1] === "图片") {
+          var img = el("img", "attachment");
+          img.src = url;
+          img.alt = "客户发送的图片";
+          img.style.cssText = "display:block;max-width:240px;max-height:240px;margin-top:4px";
+          node.appendChild(img);
+        } else {
+          var link = el("a", "attachment", "下载文件");
+          link.href = url;
+          link.download = "";
+          node.appendChild(link);
+        }
+      }).catch(function () {});
+  }
+
+  function earlier(id, packet) {  // the customer's conversations on every channel (web, WeChat …), oldest first
+    api("GET", "/api/agent/handoffs/" + id + "/customer").then(function (conversations) {
+      if (id !== current || conversations.length < 2) return;
+      var box = el("div", "earlier");
+      box.appendChild(el("h3", "", "客户的会话 / on every channel"));
+      conversations.forEach(function (c) {
+        var said = c.messages.filter(function (m) { return m.sender === "customer"; }).map(function (m) { return m.text; });
+        var row = el("div", "conversation", c.channel + " · " + new Date(c.created * 1000).toLocaleString() +
+                                            " · " + (said.join(" / ") || "—"));
+        row.setAttribute("data-channel", c.channel);
+        box.appendChild(row);
+      });
+      packet.appendChild(box);
+    }).catch(function () {});
   }
 
   function open(id) {
@@ -159,6 +198,7 @@
       packet.appendChild(dl);
       desk.opened(p);
       window.faqbotLookups(packet, p, api, el);
+      earlier(p.id, packet);
       refresh();
     });
   }

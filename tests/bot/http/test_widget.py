@@ -50,8 +50,8 @@ def test_vague_question_offers_options_and_a_click_answers(page, demo_bot):
 
 def test_suggestions_appear_while_typing(page):
     page.type(".fq-form input", "发票", delay=50)
-    page.locator(".fq-sug div").first.wait_for()
-    assert all("发票" in t for t in page.locator(".fq-sug div").all_inner_texts()[:1])
+    page.locator(".fq-sug button").first.wait_for()
+    assert all("发票" in t for t in page.locator(".fq-sug button").all_inner_texts()[:1])
 
 
 def test_customer_html_is_shown_as_text_never_run(page):
@@ -89,7 +89,7 @@ def test_the_conversation_survives_a_reload(page, demo_bot):
     page.locator(".fq-bot", has_text=answer[:15]).wait_for()
     page.reload()
     page.locator(".fq-me", has_text="运费怎么算").wait_for()  # panel reopens with the history
-    assert answer in page.locator(".fq-bot").all_inner_texts()
+    assert any(t.startswith(answer) for t in page.locator(".fq-bot").all_inner_texts())
 
 
 def test_phone_sized_viewport_uses_the_whole_screen(browser, server, tmp_path_factory):

@@ -31,7 +31,7 @@ def test_a_version_1_database_keeps_its_conversations_and_gains_the_newer_tables
     names = set(sqlalchemy.inspect(store.engine).get_table_names())
     assert {"agents", "handoffs", "tickets", "surveys", "webhook_outbox"} <= names
     assert {"kb_entries", "kb_versions", "kb_test_cases", "kb_suggestions", "audit_log"} <= names
-    assert {"sign_in_attempts", "signed_calls"} <= names
+    assert {"sign_in_attempts", "signed_calls", "customer_links", "attachments"} <= names
     assert {"desk_notes", "canned_replies", "wrapups", "agent_status_log"} <= names
 
 
