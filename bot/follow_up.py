@@ -31,8 +31,9 @@ def in_context(alone: Analysis, composed: Callable[[], Analysis], topic: int, wo
     """The reading of a short message in a conversation about entry ``topic`` (``decide``: the bot's
     decision on a reading). ``alone`` when it is a confident question of its own and not worded as a
     follow-up; else, answered before asked, the message with the topic when it reaches another entry,
-    then the message alone; the topic's own entry again only when nothing else helps ("要是已经发了呢" is
-    still about the address)."""
+    then the message alone; the topic's own entry again only when nothing else helps and the message is
+    worded as a follow-up ("要是已经发了呢" is still about the address) — gibberish or an unrelated question
+    ("火星上的天气怎么样") after an answer is read alone, not given that answer again."""
     if confident(alone) and not worded_as_follow_up:
         return alone
     with_topic = composed()
@@ -42,4 +43,4 @@ def in_context(alone: Analysis, composed: Callable[[], Analysis], topic: int, wo
         for reading in readings:
             if decide(reading) == kind:
                 return reading
-    return with_topic
+    return with_topic if worded_as_follow_up else alone

@@ -64,3 +64,18 @@ def test_a_follow_up_is_never_answered_with_the_topic_it_moves_away_from(demo_bo
     reply = session.send("那大概几天到账")
     assert reply.entry_id != "return_shipping_fee"
     assert "refund_progress" in [reply.entry_id, *(o.id for o in reply.options)]
+
+
+@pytest.mark.parametrize("unrelated", ["qwertyuiop", "火星上的天气怎么样"])
+def test_an_unrelated_message_after_an_answer_is_not_given_that_answer_again(demo_bot, unrelated):
+    session = ChatSession(demo_bot)
+    assert session.send("运费怎么算").entry_id == "shipping_fee"
+    reply = session.send(unrelated)
+    assert reply.entry_id != "shipping_fee" and reply.decision != "answer", (reply.decision, reply.entry_id)
+
+
+def test_a_follow_up_worded_as_one_keeps_the_topic_when_nothing_else_fits(demo_bot):
+    session = ChatSession(demo_bot)
+    assert session.send("发货后还能改地址吗").entry_id == "shipping_address_after_ship"
+    reply = session.send("要是已经发了呢")
+    assert "shipping_address_after_ship" in [reply.entry_id, *(o.id for o in reply.options)]
