@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from bot.cli.common import ConfigOption, DbOption, ModelOption, fail, load_bot, load_served_bot, load_settings
+from bot.cli.common import ConfigOption, DbOption, fail, load_bot, load_served_bot, load_settings
 
 ServedModelOption = typer.Option(None, "--model", "-m", help="trained bot folder or published version (versions/v0002);"
                                  " default: the live version published in --db, else the demo bot")

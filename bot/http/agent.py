@@ -146,7 +146,7 @@ def agent_router(conversations: Conversations, handoff: HandoffConfig,
             desk.readable(body.handoff_id, me)
         return actions.run(me, name, body.inputs, body.handoff_id)
 
-    @router.get("/api/agent/handoffs/{handoff_id}/customer", tags=["agents"],
+    @router.get("/api/agent/handoffs/{handoff_id}/conversations", tags=["agents"],
                 summary="The customer's conversations on every channel (web, WeChat …), oldest first")
     def customer_conversations(handoff_id: int, me: dict = Depends(agent)) -> list:
         desk.readable(handoff_id, me)

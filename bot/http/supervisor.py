@@ -12,13 +12,14 @@ import io
 import math
 from typing import Dict, List, Optional
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from pydantic import BaseModel, Field
 
 from bot.config import HandoffConfig
 from bot.service.conversations import Conversations
+from bot.http.staff_auth import with_role
 from bot.service.supervision import Supervision
 from handoff.follow_up import FollowUps
 from handoff.metric_labels import kinds, labels
@@ -73,15 +74,7 @@ def supervisor_router(conversations: Conversations, handoff: HandoffConfig) -> A
     quality = QualityInspection(conversations.store, settings)
 
     def staff(roles):
-        def check(authorization: Optional[str] = Header(None)) -> dict:
-            token = (authorization or "").removeprefix("Bearer ").strip()
-            found = conversations.desk.agent_for_token(token) if token else None
-            if found is None:
-                raise HTTPException(401, "sign in first", headers={"WWW-Authenticate": "Bearer"})
-            if found["role"] not in roles:
-                raise HTTPException(403, f"for {', '.join(roles)} only")
-            return found
-        return check
+        return with_role(conversations.desk, roles, f"for {', '.join(roles)} only")
 
     boss, reviewer, anyone = staff(SUPERVISORS), staff(REVIEWERS), staff(("agent",) + REVIEWERS)
 

@@ -21,6 +21,7 @@ from knowledge_base.writer import FORMATS, write_kb
 from training.publisher import PublishRefused
 from training.workbench import Workbench
 
+from bot.http.staff_auth import with_role
 from bot.service.conversations import Conversations
 from bot.service.live import VERSIONS_TOPIC, LiveVersion
 from bot.service.try_panel import TryPanel
@@ -74,14 +75,7 @@ def trainer_router(conversations: Conversations, bench: Workbench, versions: Liv
     desk = conversations.desk
     panel = TryPanel(bench, desk, conversations.lookups)
 
-    def trainer(authorization: Optional[str] = Header(None)) -> dict:
-        token = (authorization or "").removeprefix("Bearer ").strip()
-        found = desk.agent_for_token(token) if token else None
-        if found is None:
-            raise HTTPException(401, "sign in first", headers={"WWW-Authenticate": "Bearer"})
-        if found["role"] not in TRAINER_ROLES:
-            raise HTTPException(403, "the workbench is for trainers and admins")
-        return found
+    trainer = with_role(desk, TRAINER_ROLES, "the workbench is for trainers and admins")
 
     def _switched(version: dict) -> dict:
         """This worker serves it now; the others are told (and look every reload_seconds anyway)."""

@@ -12,7 +12,7 @@ from bot.action_settings import ActionSpec
 from bot.actions.lookups import Lookups
 from bot.store import ConversationStore
 from knowledge_base.errors import Forbidden, InvalidInput, NotFound
-from training.audit import record
+from bot.store.audit_trail import record
 
 MAX_INPUT_CHARS = 200
 

@@ -151,7 +151,7 @@
   }
 
   function earlier(id, packet) {  // the customer's conversations on every channel (web, WeChat …), oldest first
-    api("GET", "/api/agent/handoffs/" + id + "/customer").then(function (conversations) {
+    api("GET", "/api/agent/handoffs/" + id + "/conversations").then(function (conversations) {
       if (id !== current || conversations.length < 2) return;
       var box = el("div", "earlier");
       box.appendChild(el("h3", "", "客户的会话 / on every channel"));

@@ -1,7 +1,6 @@
 """`bash run.sh`'s demo shop: its widget answers "帮我查下这单到哪了 <number>" from the in-process order service."""
 from __future__ import annotations
 
-import pytest
 from fastapi.testclient import TestClient
 
 from bot.config import load_config

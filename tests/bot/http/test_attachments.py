@@ -117,7 +117,7 @@ def test_the_agent_of_the_conversation_sees_the_photo_and_forget_deletes_it(clie
     assert seen.status_code == 200 and seen.headers["content-type"] == "image/jpeg"
     assert client.get(url, headers=sun).status_code == 403, "an agent of another group reads nothing"
     transcript = client.get(f"/api/agent/handoffs/{handoff}", headers=qian).json()["transcript"]
-    assert f"[图片]" in transcript[-1]["text"]
+    assert "[图片]" in transcript[-1]["text"]
     assert app.state.conversations.store.forget(session_ids=[customer.session])["attachments"] == 1
     assert client.get(url, headers=qian).status_code == 404
 

@@ -168,7 +168,7 @@ def test_a_customer_from_the_web_continued_on_wechat_is_one_history_for_the_agen
     wu = sign_in(client, "wu", status="online")
     send(client, "o-c42", "转人工")
     handoff = client.app.state.conversations.desk.open_handoff("wechat:o-c42")["id"]
-    history = client.get(f"/api/agent/handoffs/{handoff}/customer", headers=wu).json()
+    history = client.get(f"/api/agent/handoffs/{handoff}/conversations", headers=wu).json()
     assert [(c["channel"], c["id"]) for c in history] == [("web", "web-c42"), ("wechat", "wechat:o-c42")]
     assert [m["text"] for m in history[0]["messages"] if m["sender"] == "customer"] == ["运费怎么算"]
     assert [m["text"] for m in history[1]["messages"] if m["sender"] == "customer"] == ["发票怎么开", "转人工"]
