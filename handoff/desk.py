@@ -182,11 +182,18 @@ class AgentDesk:
             return [_handoff(r) for r in conn.execute(query)]
 
     def accept(self, handoff_id: int, agent: dict) -> dict:
+        """Counted and taken in one transaction that first locks the agent's row: two accepts by one agent
+        at the same instant (two tabs, automatic assignment on two workers) take turns at the limit."""
         self.readable(handoff_id, agent)
-        if len(self.assigned(agent["id"])) >= self.limit_of(agent):
-            raise DeskError(f"{agent['name']} already serves {self.limit_of(agent)} conversations (the most at once)")
-        self._change(handoff_id, ("queued",), _scope(agent, owner=False), status="active", agent_id=agent["id"],
-                     accepted=time.time())
+        limit = self.limit_of(agent)
+        serving = select(func.count()).select_from(handoffs).where(handoffs.c.agent_id == agent["id"],
+                                                                   handoffs.c.status == "active")
+        with self.engine.begin() as conn:
+            conn.execute(update(agents).where(agents.c.id == agent["id"]).values(status=agents.c.status))
+            if conn.execute(serving).scalar_one() >= limit:
+                raise DeskError(f"{agent['name']} already serves {limit} conversations (the most at once)")
+            self._change(handoff_id, ("queued",), _scope(agent, owner=False), conn, status="active",
+                         agent_id=agent["id"], accepted=time.time())
         return self.handoff(handoff_id)
 
     def transfer(self, handoff_id: int, agent: dict, group: str) -> dict:
@@ -238,13 +245,16 @@ class AgentDesk:
         return handoff
 
     @serialised
-    def _change(self, handoff_id: int, allowed: Sequence[str], scope: Sequence = (), **values) -> None:
-        """One conditional UPDATE: the state (and, for agents, the group or owner) checked and changed at once."""
-        with self.engine.begin() as conn:
-            done = conn.execute(update(handoffs).where(handoffs.c.id == handoff_id,
-                                                       handoffs.c.status.in_(list(allowed)), *scope).values(**values))
-            if done.rowcount != 1:
-                raise DeskError(f"hand-off {handoff_id} is no longer {' or '.join(allowed)} (or no longer yours)")
+    def _change(self, handoff_id: int, allowed: Sequence[str], scope: Sequence = (), conn=None, **values) -> None:
+        """One conditional UPDATE: the state (and, for agents, the group or owner) checked and changed at once
+        (in ``conn``'s transaction when given)."""
+        if conn is None:
+            with self.engine.begin() as conn:
+                return self._change(handoff_id, allowed, scope, conn, **values)
+        done = conn.execute(update(handoffs).where(handoffs.c.id == handoff_id,
+                                                   handoffs.c.status.in_(list(allowed)), *scope).values(**values))
+        if done.rowcount != 1:
+            raise DeskError(f"hand-off {handoff_id} is no longer {' or '.join(allowed)} (or no longer yours)")
 
     # -- satisfaction ---------------------------------------------------------------------------
     @serialised

@@ -155,7 +155,7 @@ def _conversations(data: dict, window: float, names: Dict[int, str]) -> List[dic
     unresolved = {t["session_id"] for t in data["unresolved"]}  # a left message not yet resolved
     starts = defaultdict(list)
     for s in data["sessions"]:
-        starts[s["customer_id"] or s["id"]].append(s["created"])
+        starts[s["customer_id"] or s["id"]].append((s["created"], s["id"]))
     out = []
     for s in data["sessions"]:
         said = by_session.get(s["id"], [])
@@ -165,7 +165,8 @@ def _conversations(data: dict, window: float, names: Dict[int, str]) -> List[dic
         last = bot[-1] if bot else None
         moved = transfer.get(s["id"])
         ended = said[-1]["created"]
-        repeat = any(ended < t <= ended + window for t in starts[s["customer_id"] or s["id"]])
+        repeat = any(ended < t <= ended + window and other != s["id"]  # another conversation, soon after
+                     for t, other in starts[s["customer_id"] or s["id"]])
         out.append({"session": s["id"], "channel": s["channel"], "day": _day(s["created"]),
                     "group": moved["group"] if moved else BOT_ONLY, "rule": moved["rule"] if moved else BOT_ONLY,
                     "agent": names.get(data["last_agent"].get(s["id"]), NOBODY), "transferred": moved is not None,

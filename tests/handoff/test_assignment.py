@@ -9,7 +9,7 @@ from bot.config import DeskConfig, HandoffConfig
 from bot.http.app import create_app
 from bot.store import ConversationStore
 from bot.service.queue_sweeper import QueueSweeper
-from tests.conftest import Customer, add_staff, sign_in, wait_until
+from tests.conftest import Customer, add_staff, at_once, sign_in, wait_until
 
 STAFF = (("wang", "agent", ["general"], "小王"), ("zhao", "agent", ["general"], "小赵"))
 
@@ -42,6 +42,15 @@ def test_an_agent_cannot_take_more_conversations_than_the_limit(make_client):
     assert refused.status_code == 409 and "2" in refused.json()["detail"]
     client.post(f"/api/agent/handoffs/{ids[0]}/close", headers=wang)
     assert client.post(f"/api/agent/handoffs/{ids[2]}/accept", headers=wang).status_code == 200
+
+
+def test_two_accepts_at_the_same_instant_never_take_an_agent_over_the_limit(make_client):
+    client = make_client(max_chats=1)
+    wang = sign_in(client, "wang", status="online")
+    ids = [ask_for_person(client, f"race-{n}")["handoff_id"] for n in range(4)]
+    codes = at_once(*(lambda h=h: client.post(f"/api/agent/handoffs/{h}/accept", headers=wang).status_code
+                      for h in ids))
+    assert sorted(codes) == [200, 409, 409, 409] and len(served_by(client, wang)) == 1
 
 
 def test_least_busy_assignment_spreads_conversations_and_stops_at_every_limit(make_client):
