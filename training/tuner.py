@@ -24,7 +24,8 @@ def tune(bot, queries, analyses: List, min_self_service: float) -> dict:
         for t_clarify in np.unique(np.append(np.quantile(options_conf, np.linspace(0, 1, 21)), t_answer)):
             if t_clarify > t_answer:
                 continue
-            policy = replace(bot.policy, answer_threshold=float(t_answer), clarify_threshold=float(t_clarify))
+            policy = replace(bot.policy, answer_threshold=float(t_answer), clarify_threshold=float(t_clarify),
+                             answers_proven=True)  # labelled questions show what the confidence is worth
             m = report(outcomes(bot, queries, analyses, policy))
             feasible = m["self_service_rate"] >= min_self_service
             key = (feasible, -m["wrong_answer_rate"], m["self_service_rate"]) if feasible else (
