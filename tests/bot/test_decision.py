@@ -98,5 +98,8 @@ def test_a_question_sent_instead_of_a_left_message_is_answered_and_the_invitatio
 
 def test_a_statement_sent_as_the_left_message_is_filed_not_answered(closed_desk):
     closed_desk.handle("night-2", "转人工")
-    saved = closed_desk.handle("night-2", "我的订单号是 2026")  # information for a person, not a question
+    kept = closed_desk.handle("night-2", "我的订单号是 2026")  # information for a person, not a question
+    assert kept["type"] == "system" and kept["needs_contact"]  # kept, and the contact details asked for
+    saved = closed_desk.handle("night-2", "13812345678")
     assert saved["type"] == "system" and saved["ticket_id"] > 0
+    assert "我的订单号是 2026" in closed_desk.tickets.ticket(saved["ticket_id"])["text"]
