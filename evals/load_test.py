@@ -144,7 +144,8 @@ async def _reply(socket) -> dict:
     while True:
         event = json.loads(await asyncio.wait_for(socket.recv(), 30))
         if "message_id" in event and event.get("type") in ("bot", "relayed") or "error" in event \
-                or event.get("ticket_id"):
+                or event.get("ticket_id") or event.get("needs_contact"):  # a left message: filed, or kept
+            # while the contact details are asked for (handoff/tickets.py)
             return event
 
 
