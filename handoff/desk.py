@@ -188,7 +188,7 @@ class AgentDesk:
         limit = self.limit_of(agent)
         serving = select(func.count()).select_from(handoffs).where(handoffs.c.agent_id == agent["id"],
                                                                    handoffs.c.status == "active")
-        with self.engine.begin() as conn:
+        with self.store.transaction() as conn:  # SQLite: this process's writers take turns first
             conn.execute(update(agents).where(agents.c.id == agent["id"]).values(status=agents.c.status))
             if conn.execute(serving).scalar_one() >= limit:
                 raise DeskError(f"{agent['name']} already serves {limit} conversations (the most at once)")
