@@ -1,6 +1,8 @@
 """`bash run.sh`'s demo shop: its widget answers "帮我查下这单到哪了 <number>" from the in-process order service."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from fastapi.testclient import TestClient
 
 from bot.config import load_config
@@ -21,36 +23,39 @@ def demo_app(bot, port: int, secret: str = SECRET):
                       environment=Environment(ROOT / ".cache" / "test", actions_secret=secret))
 
 
+@contextmanager
+def demo_widget(browser, bot):
+    """The demo shop's page on a real server, its chat panel open."""
+    port = free_port()
+    with serving(demo_app(bot, port), port) as url:
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(url + "/")
+        page.click(".fq-launch")
+        try:
+            yield page
+        finally:
+            context.close()
+
+
 def test_the_demo_order_service_refuses_calls_without_faqbots_signature(demo_bot):
     client = TestClient(demo_app(demo_bot, free_port()))
     assert client.get("/demo/orders/202611230001").status_code == 401
 
 
 def test_the_demo_widget_answers_an_orders_status_by_its_number(browser, demo_bot):
-    port = free_port()
-    with serving(demo_app(demo_bot, port), port) as url:
-        context = browser.new_context()
-        page = context.new_page()
-        page.goto(url + "/")
-        page.click(".fq-launch")
+    with demo_widget(browser, demo_bot) as page:
         page.fill(".fq-form input", "帮我查下这单到哪了 202611230001")
         page.press(".fq-form input", "Enter")
         answer = page.locator(".fq-bot", has_text="您的订单 202611230001 已发货，运输中")
         answer.wait_for(timeout=15_000)
         assert "顺丰速运" in answer.inner_text() and "SF" in answer.inner_text()
         page.screenshot(path=str(ARTEFACTS / "widget-order-status.png"))
-        context.close()
 
 
 def test_the_demo_welcome_card_offers_the_customers_recent_order(browser, demo_bot):
     """The demo shop page passes recent_order (demo config: unsigned attributes trusted, the page is static)."""
-    port = free_port()
-    with serving(demo_app(demo_bot, port), port) as url:
-        context = browser.new_context()
-        page = context.new_page()
-        page.goto(url + "/")
-        page.click(".fq-launch")
+    with demo_widget(browser, demo_bot) as page:
         page.locator(".fq-bot", has_text="您最近的订单 202611230001 已发货，运输中").wait_for(timeout=15_000)
         page.click(".fq-order")
         page.locator(".fq-bot", has_text="顺丰速运").wait_for(timeout=15_000)  # the order-status entry looked it up
-        context.close()
