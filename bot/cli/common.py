@@ -13,7 +13,7 @@ DEFAULT_CONFIG = Path("config.yml")
 ConfigOption = typer.Option(None, "--config", "-c", help="config.yml (default: ./config.yml if present)")
 ModelOption = typer.Option(None, "--model", "-m", help="trained bot folder (default: the demo bot)")
 DbOption = typer.Option("faqbot.sqlite3", "--db", envvar="FAQBOT_DB",
-                        help="where conversations are kept: a SQLite file, or a postgresql://user@host:port/db URL")
+                        help="where conversations are kept: a SQLite file (or sqlite:///file), or a postgresql://user@host:port/db URL")
 
 
 def load_settings(path: Optional[Path]):
@@ -64,9 +64,10 @@ def load_served_bot(model: Optional[Path], config: Optional[Path], db: str):
 
 def _live_version(db: str, config: Optional[Path]):
     from bot.store import ConversationStore
+    from bot.store.conversation_store import sqlite_file
     from training.publisher import Publisher
 
-    if not db.startswith(("postgresql://", "postgres://")) and not Path(db).exists():
+    if not db.startswith(("postgresql://", "postgres://")) and not Path(sqlite_file(db)).exists():
         return None  # no database here: nothing published (opening it would create an empty one)
     publisher = Publisher(ConversationStore(db), load_settings(config), show_progress=True)
     number = publisher.live()

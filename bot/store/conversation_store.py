@@ -264,6 +264,7 @@ def open_engine(url: str) -> Engine:
     """An engine for a SQLite file (WAL, foreign keys on) or a postgresql:// URL."""
     if url.startswith(("postgresql://", "postgres://")):
         return create_engine("postgresql+psycopg://" + url.split("://", 1)[1], pool_pre_ping=True)
+    url = sqlite_file(url)
     if url != ":memory:":
         Path(url).parent.mkdir(parents=True, exist_ok=True)
     from sqlalchemy.pool import StaticPool
@@ -274,6 +275,12 @@ def open_engine(url: str) -> Engine:
         engine = create_engine(f"sqlite:///{url}", connect_args={"check_same_thread": False})
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def sqlite_file(url: str) -> str:
+    """The file a SQLite location names: a plain path, or SQLAlchemy's ``sqlite:///path`` URL
+    (``sqlite:////abs/path`` for an absolute one), which would otherwise become a folder "sqlite:"."""
+    return url[len("sqlite:///"):] if url.startswith("sqlite:///") else url
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -54,3 +54,11 @@ def test_tickets_left_before_the_desk_keep_their_text_and_join_the_ticket_lifecy
         rows = conn.execute(sqlalchemy.select(schema.tickets.c.status, schema.tickets.c.text, schema.tickets.c.due)
                             .order_by(schema.tickets.c.id)).all()
     assert [tuple(r) for r in rows] == [("new", "请回电", None), ("resolved", "请回电", None)]
+
+
+def test_a_sqlalchemy_style_sqlite_url_opens_that_file_not_a_folder_named_sqlite(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    target = tmp_path / "kept" / "faqbot.db"
+    ConversationStore(f"sqlite:///{target}").ensure_session("s", "web")
+    assert ConversationStore(str(target)).session("s")["channel"] == "web"
+    assert not (tmp_path / "sqlite:").exists()
