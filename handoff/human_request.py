@@ -26,6 +26,7 @@ class HumanRequestScorer(EmotionScorer):
     """How sure the bot is that a message asks for a person; fit / predict / save / load like every component."""
 
     model_file = MODEL_FILE
+    evidence_chars = None  # a request for a person is a phrase, not a mood: its evidence is never damped
 
     @classmethod
     def with_encoder(cls, encoder) -> "HumanRequestScorer":
