@@ -44,6 +44,11 @@ def test_questions_mentioning_the_service_or_a_phone_do_not_hand_off(demo_bot, r
     assert routing(demo_bot, router, message) is None
 
 
+@pytest.mark.parametrize("message", ["帮我写一段生日祝福", "帮我编个段子"])
+def test_asking_the_bot_itself_for_something_off_topic_is_not_asking_for_a_person(demo_bot, router, message):
+    assert routing(demo_bot, router, message) is None
+
+
 @pytest.mark.parametrize("message, group", [("让专业的售后人员联系我 空调漏水", "expert"),
                                             ("叫个人工来帮我看看退款怎么还没到", "expert"),
                                             ("我要投诉 给我转人工", "complaints"),
