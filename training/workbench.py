@@ -93,6 +93,12 @@ class Workbench:
         finally:
             self._training.release()
 
+    def close(self, timeout: float = 120.0) -> None:
+        """Wait for a draft training in the background to end (the server is stopping): a thread left
+        running would read a database that is going away."""
+        if self._training.acquire(timeout=timeout):
+            self._training.release()
+
     def draft_error(self, revision: int) -> Optional[str]:
         return self._draft_error[1] if self._draft_error[0] == revision else None
 

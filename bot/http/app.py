@@ -128,6 +128,7 @@ def _follow_versions(app: FastAPI, conversations: Conversations, handoff: Handof
     conversations.hub.on(VERSIONS_TOPIC, versions.wake)
     app.include_router(trainer_router(conversations, workbench, versions))
     _on_start_and_stop(app, versions.start, versions.stop)
+    app.router.on_shutdown.append(workbench.close)
     return versions
 
 

@@ -1,6 +1,8 @@
 """The 测试窗 answers with the draft through the production path (transfer rules included), says
 "retraining" while the edited draft trains instead of showing an earlier draft's reply, and the
 entry search ranks by the bot's own retrieval."""
+import threading
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -75,3 +77,13 @@ def test_a_draft_that_does_not_train_says_why_and_never_shows_another_drafts_rep
     monkeypatch.undo()  # the failure waits for an edit: the next one trains again, for the tests after this one
     assert client.post("/api/trainer/entries/shipping_fee/similar", json={"texts": ["邮费咋收"]}).status_code == 200
     wait_until(lambda: not _try(client, "运费怎么算")["retraining"], TRAINING, "the next edit trained")
+
+
+def test_stopping_the_server_waits_for_the_draft_training_in_the_background(tmp_path):
+    """A draft training left running after the server stopped read a database that was going away."""
+    bench, bot = started_workbench(str(tmp_path / "faqbot.sqlite3"), tmp_path)
+    with TestClient(workbench_app(bench, bot, ("trainer", "trainer", ["general"], "训练师"))) as client:
+        client.headers.update(sign_in(client, "trainer"))
+        client.post(f"/api/trainer/entries/{TARGET}/similar", json={"texts": ["坏掉的东西该找哪个部门修"]})
+        assert _try(client, "坏掉的东西该找哪个部门修")["retraining"] is True
+    assert not [t for t in threading.enumerate() if t.name == "draft-training" and t.is_alive()]
