@@ -131,5 +131,5 @@ def update_thresholds(folder: Path, thresholds: dict) -> None:
     questions, they prove what the confidence is worth (``answers_proven``)."""
     manifest = read_manifest(folder)
     manifest["thresholds"] = dict(manifest["thresholds"], **{k: thresholds[k] for k in ("answer", "clarify")},
-                                  answers_proven=True, tuned=thresholds)
+                                  answers_proven=True, options_floor=None, tuned=thresholds)
     write_manifest(Path(folder), manifest)

@@ -73,6 +73,10 @@ class DecisionPolicy:
     wrong_answer_cost: float = 0.8  # a wrong answer's cost, a missed answer costing 1 (decision.wrong_answer_cost)
     click_cost: float = 0.25  # what choosing among options costs the customer (decision.click_cost)
     answers_proven: bool = True  # False: no held-out similar questions showed what the confidence is worth
+    # Trained ("auto") thresholds: options are offered from min(clarify threshold, click_cost) — a click plus
+    # a miss when none is right (click + 1 − q) costs less than a fallback (1) once q > click_cost. None (set or
+    # tuned thresholds): from the clarify threshold, which small talk always reads.
+    options_floor: Optional[float] = None
 
     def decide(self, a: Analysis, flagged: bool = False, transfer: Optional[Transfer] = None,
                flagged_parts: Tuple[int, ...] = ()) -> Decision:
@@ -135,24 +139,34 @@ class DecisionPolicy:
             return Decision("answer", (0,), (f"confidence {a.answer_confidence:.2f} ≥ answer threshold "
                                              f"{self.answer_threshold:.2f}",))
         options = f"options confidence {a.options_confidence:.2f}"
-        if a.options_confidence >= self.clarify_threshold:
+        if a.options_confidence >= self.offer_from:
             if len(keep) <= 1:  # asking "did you mean X?" about one option is a slower answer, or none
                 return self._one_option(a, options)
             if a.keyword:
                 return Decision("clarify", keep, (f"a bare keyword fitting {len(keep)} entries",))
             return self._answer_or_ask(a, keep, options)
-        return Decision("fallback", (), (f"{options} < clarify threshold {self.clarify_threshold:.2f}",))
+        return Decision("fallback", (), (f"{options} < {self._floor_words()}",))
+
+    @property
+    def offer_from(self) -> float:
+        """The options confidence from which options are offered (``options_floor`` when training set it)."""
+        return self.clarify_threshold if self.options_floor is None else self.options_floor
+
+    def _floor_words(self) -> str:
+        if self.offer_from < self.clarify_threshold:
+            return f"{self.offer_from:.2f}, where options start to be worth a click"
+        return f"clarify threshold {self.clarify_threshold:.2f}"
 
     def _ask_unproven(self, a: Analysis) -> Decision:
         """A KB with no similar questions never showed how customers' paraphrases rank, so its confidence
         is not a probability worth answering on: word-for-word questions are answered (above), the rest
         offered as options — the first candidates, since their shares are as unproven as the confidence."""
         options = f"options confidence {a.options_confidence:.2f}"
-        if a.options_confidence < self.clarify_threshold:
-            return Decision("fallback", (), (f"{options} < clarify threshold {self.clarify_threshold:.2f}",))
+        if a.options_confidence < self.offer_from:
+            return Decision("fallback", (), (f"{options} < {self._floor_words()}",))
         keep = tuple(range(min(self.max_options, len(a.proba))))
-        return Decision("clarify", keep, (f"{options} ≥ clarify threshold {self.clarify_threshold:.2f}; the KB has "
-                                          "no similar questions to prove its confidence, so it asks, never guesses",))
+        return Decision("clarify", keep, (f"{options} ≥ {self.offer_from:.2f}; the KB has no similar questions "
+                                          "to prove its confidence, so it asks, never guesses",))
 
     def _answer_or_ask(self, a: Analysis, keep: Tuple[int, ...], options: str) -> Decision:
         """Answer the first candidate or offer ``keep``, whichever costs the customer less: a wrong answer
@@ -164,7 +178,7 @@ class DecisionPolicy:
         if answering <= asking:
             return Decision("answer", (0,), (f"confidence {p:.2f}: a wrong answer would cost {answering:.2f}, the "
                                              f"options {asking:.2f} ({options})",), way_out=True)
-        return Decision("clarify", keep, (f"{options} ≥ clarify threshold {self.clarify_threshold:.2f}; the options "
+        return Decision("clarify", keep, (f"{options} ≥ {self.offer_from:.2f}; the options "
                                           f"cost {asking:.2f}, an answer {answering:.2f}",))
 
     def _one_option(self, a: Analysis, options: str) -> Decision:
@@ -173,7 +187,7 @@ class DecisionPolicy:
         ``wrong_answer_cost`` (a missed answer costing 1): p · 1 > (1 − p) · cost."""
         floor = self.wrong_answer_cost / (1.0 + self.wrong_answer_cost)
         if a.answer_confidence >= floor:
-            return Decision("answer", (0,), (f"{options} ≥ clarify threshold and only one plausible option, "
+            return Decision("answer", (0,), (f"{options} ≥ {self.offer_from:.2f} and only one plausible option, "
                                              f"confidence {a.answer_confidence:.2f} ≥ {floor:.2f}",),
                             way_out=a.answer_confidence < self.answer_threshold)
         return Decision("fallback", (), (f"only one plausible option, confidence {a.answer_confidence:.2f} < "

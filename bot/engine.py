@@ -49,7 +49,7 @@ class Bot:
         t = manifest["thresholds"]
         self.policy = DecisionPolicy(t["answer"], t["clarify"], t["max_options"],
                                      t.get("wrong_answer_cost", 0.8), t.get("click_cost", 0.25),
-                                     t.get("answers_proven", True))
+                                     t.get("answers_proven", True), t.get("options_floor"))
         self._entries = list(kb)
         self._positions = {e.id: i for i, e in enumerate(self._entries)}  # entry id → index, for picks and topics
         self._today: Optional[date] = None
@@ -87,7 +87,8 @@ class Bot:
 
     def with_thresholds(self, answer: float, clarify: float) -> "Bot":
         """Thresholds tuned on labelled questions: they prove what the confidence is worth."""
-        self.policy = replace(self.policy, answer_threshold=answer, clarify_threshold=clarify, answers_proven=True)
+        self.policy = replace(self.policy, answer_threshold=answer, clarify_threshold=clarify, answers_proven=True,
+                              options_floor=None)
         return self
 
     # -- understanding --------------------------------------------------------------------------

@@ -27,13 +27,16 @@ def may_lean_on_topic(text: str) -> bool:
 
 
 def in_context(alone: Analysis, composed: Callable[[], Analysis], topic: int, worded_as_follow_up: bool,
-               decide: Callable[[Analysis], str], confident: Callable[[Analysis], bool]) -> Analysis:
+               decide: Callable[[Analysis], str], confident: Callable[[Analysis], bool],
+               clarify_threshold: float) -> Analysis:
     """The reading of a short message in a conversation about entry ``topic`` (``decide``: the bot's
     decision on a reading). ``alone`` when it is a confident question of its own and not worded as a
     follow-up; else, answered before asked, the message with the topic when it reaches another entry,
-    then the message alone; the topic's own entry again only when nothing else helps and the message is
-    worded as a follow-up ("要是已经发了呢" is still about the address) — gibberish or an unrelated question
-    ("火星上的天气怎么样") after an answer is read alone, not given that answer again."""
+    then the message alone — worded as a follow-up, its own options must reach ``clarify_threshold``, not
+    merely be worth a click: options guessed from a few words do not move it off the topic. The topic's
+    own entry again only when nothing else helps and the message is worded as a follow-up ("要是已经发了呢"
+    is still about the address) — gibberish or an unrelated question ("火星上的天气怎么样") after an answer
+    is read alone, not given that answer again."""
     if confident(alone) and not worded_as_follow_up:
         return alone
     with_topic = composed()
@@ -41,6 +44,8 @@ def in_context(alone: Analysis, composed: Callable[[], Analysis], topic: int, wo
     readings = [with_topic, alone] if moves_on else [alone]
     for kind in ("answer", "clarify"):
         for reading in readings:
-            if decide(reading) == kind:
+            guessed = (kind == "clarify" and reading is alone and worded_as_follow_up
+                       and reading.options_confidence < clarify_threshold)
+            if decide(reading) == kind and not guessed:
                 return reading
     return with_topic if worded_as_follow_up else alone

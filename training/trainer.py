@@ -245,7 +245,9 @@ def _derive_thresholds(config: Config, answer_conf, options_conf, top1, in_optio
         answer = on_grid(answer)
     if dc.clarify_threshold == "auto":
         clarify = on_grid(clarify)
-    return {"answer": round(float(answer), 4), "clarify": round(float(min(clarify, answer)), 4),
+    clarify = min(clarify, answer)
+    floor = round(float(min(clarify, dc.click_cost)), 4) if dc.clarify_threshold == "auto" else None
+    return {"answer": round(float(answer), 4), "clarify": round(float(clarify), 4), "options_floor": floor,
             "max_options": dc.max_options, "wrong_answer_cost": dc.wrong_answer_cost,
             "click_cost": dc.click_cost}
 

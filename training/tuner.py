@@ -25,7 +25,7 @@ def tune(bot, queries, analyses: List, min_self_service: float) -> dict:
             if t_clarify > t_answer:
                 continue
             policy = replace(bot.policy, answer_threshold=float(t_answer), clarify_threshold=float(t_clarify),
-                             answers_proven=True)  # labelled questions show what the confidence is worth
+                             answers_proven=True, options_floor=None)  # labelled questions prove the confidence
             m = report(outcomes(bot, queries, analyses, policy))
             feasible = m["self_service_rate"] >= min_self_service
             key = (feasible, -m["wrong_answer_rate"], m["self_service_rate"]) if feasible else (

@@ -133,3 +133,33 @@ def test_below_the_answer_threshold_the_cheaper_of_answering_and_asking_is_chose
     assert decided(0.80, 0.82) == ("answer", True)  # a wrong answer: 0.02 + 0.16 < a click 0.25
     assert decided(0.60, 0.95) == ("clarify", False)  # the second option is likely right: asking is cheaper
     assert decided(0.95, 0.97) == ("answer", False)  # above the answer threshold
+
+
+def test_options_worth_a_click_are_offered_below_a_trained_clarify_threshold():
+    """A click plus a miss when no option is right costs less than falling back once the options hold the answer
+    more often than ``click_cost``: trained thresholds offer them from there; set or tuned ones are kept."""
+    import numpy as np
+
+    from bot.decision import Analysis, DecisionPolicy
+
+    trained = DecisionPolicy(answer_threshold=0.9, clarify_threshold=0.6, click_cost=0.25, options_floor=0.25)
+
+    def decided(policy, options):
+        return policy.decide(Analysis("会员怎么退", np.arange(3), np.array([0.5, 0.4, 0.1]), 0.3, options)).kind
+
+    assert decided(trained, 0.4) == "clarify"
+    assert decided(trained, 0.2) == "fallback"
+    assert decided(DecisionPolicy(answer_threshold=0.9, clarify_threshold=0.6, click_cost=0.25), 0.4) == "fallback"
+
+
+def test_training_offers_options_from_the_click_cost_and_tuning_takes_the_tuned_threshold(demo_bot, tmp_path):
+    import shutil
+
+    from bot.artefact import update_thresholds
+    from bot.engine import Bot
+
+    t = demo_bot.manifest["thresholds"]
+    assert t["options_floor"] == min(t["clarify"], t["click_cost"]) and demo_bot.policy.offer_from == t["options_floor"]
+    shutil.copytree(demo_bot.folder, tmp_path / "bot")
+    update_thresholds(tmp_path / "bot", {"answer": 0.8, "clarify": 0.5})
+    assert Bot.load(tmp_path / "bot").policy.offer_from == 0.5
