@@ -38,5 +38,5 @@ def explained(bot: Bot, router, text: str, channel: str, queue, lookups=None) ->
     data = reply.to_dict()
     # answered because it is word for word a curated question, whatever the confidence says
     data["exact_match"] = reply.decision != "fallback" and bool(bot.analyse([text])[0].exact)
-    data["thresholds"] = {"answer": bot.policy.answer_threshold, "clarify": bot.policy.clarify_threshold}
+    data["thresholds"] = {"answer": bot.policy.answer_threshold, "clarify": bot.policy.offer_from}  # options from here
     return data
