@@ -147,6 +147,12 @@ class DecisionPolicy:
             return self._answer_or_ask(a, keep, options)
         return Decision("fallback", (), (f"{options} < {self._floor_words()}",))
 
+    def tuned(self, answer: float, clarify: float) -> "DecisionPolicy":
+        """Thresholds chosen on labelled questions: they prove the confidence, and options are offered from
+        the clarify threshold they chose."""
+        return replace(self, answer_threshold=answer, clarify_threshold=clarify, answers_proven=True,
+                       options_floor=None)
+
     @property
     def offer_from(self) -> float:
         """The options confidence from which options are offered (``options_floor`` when training set it)."""

@@ -87,8 +87,7 @@ class Bot:
 
     def with_thresholds(self, answer: float, clarify: float) -> "Bot":
         """Thresholds tuned on labelled questions: they prove what the confidence is worth."""
-        self.policy = replace(self.policy, answer_threshold=answer, clarify_threshold=clarify, answers_proven=True,
-                              options_floor=None)
+        self.policy = self.policy.tuned(answer, clarify)
         return self
 
     # -- understanding --------------------------------------------------------------------------

@@ -41,7 +41,7 @@ EMBEDDING_DIM = 384
 MAX_EMBED_CHARS = 128
 # The n-gram model's features are present-or-absent, so a long story ("上周买的碗碟…碎了两个…我该怎么处理")
 # piles up weak evidence its short training messages never had: past this many characters its evidence
-# counts as sqrt(EVIDENCE_CHARS / length) of itself (emotion-weibo AUROC 0.872 → 0.880, see docs/benchmarks.md).
+# counts as sqrt(EVIDENCE_CHARS / length) of itself (emotion-weibo AUROC 0.872 → 0.881, see docs/benchmarks.md).
 EVIDENCE_CHARS = 20
 
 CATEGORIES = ("anger", "curse", "threat", "complaint", "sad", "fear", "pos")

@@ -5,7 +5,6 @@ that rate, take the one with the most self-service at the lowest wrong-answer ra
 """
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import List
 
 import numpy as np
@@ -24,8 +23,7 @@ def tune(bot, queries, analyses: List, min_self_service: float) -> dict:
         for t_clarify in np.unique(np.append(np.quantile(options_conf, np.linspace(0, 1, 21)), t_answer)):
             if t_clarify > t_answer:
                 continue
-            policy = replace(bot.policy, answer_threshold=float(t_answer), clarify_threshold=float(t_clarify),
-                             answers_proven=True, options_floor=None)  # labelled questions prove the confidence
+            policy = bot.policy.tuned(float(t_answer), float(t_clarify))
             m = report(outcomes(bot, queries, analyses, policy))
             feasible = m["self_service_rate"] >= min_self_service
             key = (feasible, -m["wrong_answer_rate"], m["self_service_rate"]) if feasible else (
