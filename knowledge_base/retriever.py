@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
 
@@ -22,6 +22,9 @@ from knowledge_base.encoders import Encoder, normalise
 from knowledge_base.entry_scores import MASKED, EntryScores, Exclusions
 from knowledge_base.sparse_index import SparseIndex
 from knowledge_base.text import Normalizer, Segmenter
+from knowledge_base.tuned_encoder import TunedEncoder
+
+Mapping = Union[ContrastiveAdapter, TunedEncoder]  # dense.fine_tune: what the dense index's vectors go through
 
 SCORES_AT_ONCE = 1 << 24  # (queries × examples) scores held at a time: 64 MB, whatever the KB's size
 
@@ -31,7 +34,7 @@ class Retriever(Component):
 
     def __init__(self, normalizer: Normalizer, segmenter: Segmenter, sparse: Optional[SparseIndex],
                  dense: Optional[DenseIndex], encoder: Optional[Encoder], exact_below: int = 20000,
-                 shortlist: int = 100, adapter: Optional[ContrastiveAdapter] = None):
+                 shortlist: int = 100, adapter: Optional[Mapping] = None):
         self.normalizer = normalizer
         self.segmenter = segmenter
         self.sparse = sparse
@@ -39,7 +42,7 @@ class Retriever(Component):
         self.encoder = encoder
         self.exact_below = exact_below
         self.shortlist = shortlist
-        self.adapter = adapter  # maps the encoder's vectors (dense.fine_tune: adapter); the index holds mapped ones
+        self.adapter = adapter  # dense.fine_tune: maps the encoder's vectors; the index holds mapped ones
 
     # -- building -------------------------------------------------------------------------------
     def fit(self, example_texts: Sequence[str], owners: Sequence[int], embeddings: Optional[np.ndarray] = None,
@@ -83,12 +86,12 @@ class Retriever(Component):
             names += self.sparse.channels
         return names
 
-    def adapted(self, adapter: ContrastiveAdapter, embeddings: np.ndarray) -> "Retriever":
-        """A copy scoring dense with ``adapter``'s map of the encoder's ``embeddings`` (the same sparse index)."""
+    def adapted(self, adapter: Mapping, mapped: np.ndarray) -> "Retriever":
+        """A copy scoring dense with ``adapter``, whose map of the questions' vectors is ``mapped`` (the
+        same sparse index)."""
         self._require_fitted("owners_")
         copy = Retriever(self.normalizer, self.segmenter, self.sparse, DenseIndex(**self.dense.params()),
                          self.encoder, self.exact_below, self.shortlist, adapter)
-        mapped = adapter.predict(embeddings)
         copy.dense.fit(mapped, self.dense)
         copy._index_entries(self.owners_, np.add.reduceat(mapped, self.starts_, axis=0))
         if not copy.exhaustive_:
@@ -101,16 +104,17 @@ class Retriever(Component):
 
     def embed(self, texts: Sequence[str]) -> Optional[np.ndarray]:
         """Sentence vectors of normalised texts (None without a dense channel), mapped by the adapter."""
-        return self.adapt(self.encode(texts))
+        return self.adapt(texts, self.encode(texts))
 
     def encode(self, texts: Sequence[str]) -> Optional[np.ndarray]:
         """The encoder's own vectors of normalised texts (None without a dense channel): what models
         trained on the encoder (emotion, requests for a person) read, with or without an adapter."""
         return None if self.dense is None else self.encoder.encode(texts)
 
-    def adapt(self, vectors: Optional[np.ndarray]) -> Optional[np.ndarray]:
-        """The encoder's vectors as the dense index holds them: through the adapter when there is one."""
-        return vectors if self.adapter is None or vectors is None else self.adapter.predict(vectors)
+    def adapt(self, texts: Sequence[str], vectors: Optional[np.ndarray]) -> Optional[np.ndarray]:
+        """The encoder's vectors of ``texts`` as the dense index holds them: through the adapter (a map
+        or a fine-tuned encoder) when there is one."""
+        return vectors if self.adapter is None or vectors is None else self.adapter.mapped(texts, vectors)
 
     def predict(self, texts: Sequence[str], embeddings: Optional[np.ndarray] = None,
                 exclusions: Optional[Exclusions] = None) -> EntryScores:
@@ -160,7 +164,7 @@ class Retriever(Component):
         """The parts it scores with: saved and loaded as components of their own."""
         parts = {"normalizer": self.normalizer, "segmenter": self.segmenter, "sparse_index": self.sparse,
                  "dense_index": self.dense, "encoder": self.encoder if self.dense is not None else None,
-                 "adapter": self.adapter if self.dense is not None else None}
+                 _mapping_name(self.adapter): self.adapter if self.dense is not None else None}
         return {name: part for name, part in parts.items() if part is not None}
 
     def save(self, folder: Path) -> None:
@@ -178,19 +182,24 @@ class Retriever(Component):
     @classmethod
     def load(cls, folder: Path, normalizer: Normalizer, segmenter: Segmenter,
              sparse_index: Optional[SparseIndex] = None, dense_index: Optional[DenseIndex] = None,
-             encoder: Optional[Encoder] = None, adapter: Optional[ContrastiveAdapter] = None) -> "Retriever":
+             encoder: Optional[Encoder] = None, adapter: Optional[ContrastiveAdapter] = None,
+             tuned_encoder: Optional[TunedEncoder] = None) -> "Retriever":
         """A saved retriever scoring with the given (loaded) parts: the ones it was saved with."""
         flags = json.loads((folder / "retriever.json").read_text())
         if (flags["sparse"], flags["dense"]) != (sparse_index is not None, dense_index is not None):
             raise ValueError(f"{folder}: saved with sparse={flags['sparse']}, dense={flags['dense']} indexes; "
                              f"load it with exactly those")
         retriever = cls(normalizer, segmenter, sparse_index, dense_index, encoder, flags["exact_below"],
-                        flags["shortlist"], adapter)
+                        flags["shortlist"], adapter or tuned_encoder)
         sums = np.load(folder / "centroid_sums.npy") if dense_index is not None else None
         retriever._index_entries(np.load(folder / "owners.npy"), sums)
         if dense_index is not None and not retriever.exhaustive_:
             retriever.centroid_index_ = DenseIndex.load(folder / "centroids")
         return retriever
+
+
+def _mapping_name(adapter: Optional[Mapping]) -> str:
+    return "tuned_encoder" if isinstance(adapter, TunedEncoder) else "adapter"
 
 
 def _starts(owners: np.ndarray) -> np.ndarray:

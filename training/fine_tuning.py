@@ -1,7 +1,8 @@
-"""``dense.fine_tune: adapter`` at training: the KB-specific map over the encoder's vectors.
+"""``dense.fine_tune`` at training: the KB-specific map over the encoder's vectors (``adapter``) or the
+encoder's top layers fine-tuned on the KB (``encoder``).
 
 The fusion, the confidence and the thresholds learn from held-out questions (training.pseudo_queries):
-an adapter that had learned from a question would find it too easily, and the bot would be calibrated
+an adapter or encoder that had learned from a question would find it too easily, and the bot would be calibrated
 as if customers asked only questions it knows. So the adapter learns without half of each entry's
 similar questions (every other one after the standard question), the decision models are calibrated
 by asking only those, and the bot serves that same adapter: what was calibrated is what answers.
@@ -13,13 +14,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Sequence
 
 import numpy as np
 
 from bot.config import Config
 from knowledge_base.adapter import ContrastiveAdapter
 from knowledge_base.retriever import Retriever
+from knowledge_base.tuned_encoder import TunedEncoder
 from training.progress import Progress
 
 
@@ -34,7 +36,7 @@ class Calibration:
 
 @dataclass
 class FineTuned:
-    retriever: Retriever  # scores with the adapter, which never saw the askable questions
+    retriever: Retriever  # scores with the adapter or tuned encoder, which never saw the askable questions
     askable: np.ndarray
     embeddings: np.ndarray  # every question's vector, mapped
     seconds: float
@@ -44,18 +46,25 @@ class FineTuned:
         return Calibration(self.retriever, self.embeddings, self.askable)
 
 
-def fine_tune(retriever: Retriever, embeddings: Optional[np.ndarray], config: Config,
+def fine_tune(retriever: Retriever, texts: Sequence[str], embeddings: Optional[np.ndarray], config: Config,
               progress: Progress) -> Optional[FineTuned]:
-    """The adapter and the retriever scoring with it; None without a dense channel."""
-    if retriever.dense is None or embeddings is None:
+    """The adapter or fine-tuned encoder (``dense.fine_tune``) and the retriever scoring with it; None
+    when off or without a dense channel."""
+    if config.dense.fine_tune == "off" or retriever.dense is None or embeddings is None:
         return None
     started = time.perf_counter()
-    step = progress.task("fine-tuning the adapter", 1)
     askable = held_out_half(retriever.owners_)
-    adapter = ContrastiveAdapter(seed=config.ranking.seed).fit(embeddings, retriever.owners_, np.flatnonzero(~askable))
-    step(1)
-    return FineTuned(retriever.adapted(adapter, embeddings), askable, adapter.predict(embeddings),
-                     round(time.perf_counter() - started, 2))
+    learn_from = np.flatnonzero(~askable)
+    if config.dense.fine_tune == "adapter":
+        step = progress.task("fine-tuning the adapter", 1)
+        mapping = ContrastiveAdapter(seed=config.ranking.seed).fit(embeddings, retriever.owners_, learn_from)
+        step(1)
+    else:
+        mapping = TunedEncoder(seed=config.ranking.seed)
+        step = progress.task("fine-tuning the encoder", mapping.batches_per_fit(retriever.owners_[learn_from]))
+        mapping.fit(texts, retriever.owners_, learn_from, step)
+    mapped = mapping.mapped(texts, embeddings)
+    return FineTuned(retriever.adapted(mapping, mapped), askable, mapped, round(time.perf_counter() - started, 2))
 
 
 def held_out_half(owners: np.ndarray) -> np.ndarray:

@@ -60,7 +60,7 @@ def train(kb: KnowledgeBase, config: Config, out: Path, show_progress: bool = Tr
     prior = None if force else PreviousModel.load(previous or out, config, code_hash())
     with Progress(show_progress) as progress:
         retriever, texts, embeddings, spec = _fit_retriever(kb, config, progress, prior)
-        tuned = fine_tune(retriever, embeddings, config, progress) if config.dense.fine_tune == "adapter" else None
+        tuned = fine_tune(retriever, texts, embeddings, config, progress)
         questions = question_keys(kb, texts)
         reused = prior.decision_models(questions, config) if prior else None
         if reused:
@@ -73,7 +73,7 @@ def train(kb: KnowledgeBase, config: Config, out: Path, show_progress: bool = Tr
             fitted_on = questions
         if tuned:
             retriever = tuned.retriever
-            stats["adapter_seconds"] = tuned.seconds
+            stats["fine_tune_seconds"] = tuned.seconds
     stats["train_seconds"] = round(time.perf_counter() - started, 2)
     tmp = Path(tempfile.mkdtemp(prefix=".training-", dir=out.parent if out.parent.exists() else None))
     np.save(tmp / FITTED_ON, fitted_on)
@@ -224,7 +224,7 @@ def _cached_embedding(retriever: Retriever, batch_size: int):
     if retriever.dense is None:
         return lambda texts: None
     cache = EmbeddingCache.default(retriever.encoder)
-    return lambda texts: retriever.adapt(cache.encode(texts, batch_size))
+    return lambda texts: retriever.adapt(texts, cache.encode(texts, batch_size))
 
 
 def _derive_thresholds(config: Config, answer_conf, options_conf, top1, in_options) -> dict:

@@ -31,7 +31,7 @@ def test_folder_has_a_manifest_and_one_folder_per_component(trained, mini_kb):
     assert len(manifest["kb_hash"]) == 16 and manifest["files"]
 
 
-@pytest.mark.parametrize("fine_tune", ["off", "adapter"])
+@pytest.mark.parametrize("fine_tune", ["off", "adapter", "encoder"])
 def test_the_loaded_bot_answers_exactly_as_the_bot_training_built(tmp_path, mini_kb, monkeypatch, fine_tune):
     import training.trainer as trainer
 
@@ -46,7 +46,9 @@ def test_the_loaded_bot_answers_exactly_as_the_bot_training_built(tmp_path, mini
     folder = train(kb, load_config(None, {"dense.fine_tune": fine_tune}), tmp_path / "model", show_progress=False)
     loaded = Bot.load(folder)
     names = [c["name"] for c in loaded.manifest["components"]]
-    assert ("adapter" in names) == (fine_tune == "adapter") == (loaded.retriever.adapter is not None)
+    mapping = {"off": [], "adapter": ["adapter"], "encoder": ["tuned_encoder"]}[fine_tune]
+    assert [n for n in names if n in ("adapter", "tuned_encoder")] == mapping
+    assert (loaded.retriever.adapter is not None) == bool(mapping)
     trained = Bot(folder, loaded.manifest, built["kb"], built["retriever"], built["ranker"], built["confidence"],
                   loaded.max_chars, loaded.language)
     questions = [q for e in kb for q in (e.question, *e.similar)] + ["退款什么时候到账", "运费要多少", "今天天气怎么样", "快递"]

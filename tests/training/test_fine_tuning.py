@@ -1,5 +1,6 @@
 """Fine-tuning stays honest: the decision models are calibrated only on questions their adapter never saw."""
 import numpy as np
+import pytest
 
 from bot.config import load_config
 from knowledge_base import load_kb
@@ -37,13 +38,17 @@ def test_the_served_adapter_never_learned_from_the_questions_calibration_asks(tm
     assert np.array_equal(np.load(folder / "adapter" / "weight.npy"), asked["adapter"].weight_)  # calibrated = served
 
 
-def test_an_adapted_bot_ranks_with_mapped_vectors_but_hands_the_encoders_own_to_the_hand_off_models(tmp_path, mini_kb):
+@pytest.mark.parametrize("fine_tune", ["adapter", "encoder"])
+def test_a_fine_tuned_bot_ranks_with_mapped_vectors_but_hands_the_encoders_own_to_the_hand_off_models(
+        tmp_path, mini_kb, fine_tune):
     from bot.engine import Bot
 
-    bot = Bot.load(train(load_kb(mini_kb), load_config(None, {"dense.fine_tune": "adapter"}), tmp_path / "m",
+    bot = Bot.load(train(load_kb(mini_kb), load_config(None, {"dense.fine_tune": fine_tune}), tmp_path / "m",
                          show_progress=False))
+    unseen = held_out_half(bot.retriever.owners_)
+    assert bot.retriever.adapter.trained_on_ == int((~unseen).sum())  # calibration asked only the others
     [analysis] = bot.analyse(["退的钱还没到账"])
     [own] = bot.retriever.encode(bot.retriever.prepare(["退的钱还没到账"]))
     assert np.allclose(analysis.vector, own, atol=1e-6)  # emotion and person models learned on these
-    assert not np.allclose(bot.retriever.adapt(own[None])[0], own, atol=1e-3)  # the index compares mapped ones
+    assert not np.allclose(bot.retriever.adapt(["退的钱还没到账"], own[None])[0], own, atol=1e-3)  # the index compares mapped ones
     assert bot.kb.entries[analysis.entries[0]].id == "refund"
