@@ -20,6 +20,7 @@ from typing import Optional
 import numpy as np
 
 from knowledge_base.component import Component
+from knowledge_base.contrastive import anchors_of, batches_of, positives_of
 from knowledge_base.encoders import normalise
 
 HARD_NEGATIVE_CHOICES = 3  # each epoch an anchor meets one of its this-many nearest other-entry questions
@@ -70,12 +71,12 @@ class ContrastiveAdapter(Component):
         torch.manual_seed(self.seed)
         weight = torch.zeros((x.shape[1], x.shape[1]), dtype=torch.float32, requires_grad=True)
         optimiser = torch.optim.AdamW([weight], lr=self.learning_rate, weight_decay=self.weight_decay)
-        anchors = _anchors(own)
+        anchors = anchors_of(own)
         negatives = _hard_negatives(x, own)
         data, owner_t = torch.from_numpy(x), torch.from_numpy(own)
         for _ in range(self.epochs if len(anchors) else 0):
-            for batch in _batches(rng.permutation(anchors), self.batch_size):
-                positives = _positives(batch, own, rng)
+            for batch in batches_of(rng.permutation(anchors), self.batch_size):
+                positives = positives_of(batch, own, rng)
                 hard = negatives[batch, rng.integers(0, negatives.shape[1], len(batch))]
                 loss = self._loss(weight, data, owner_t, torch.from_numpy(batch), torch.from_numpy(positives),
                                   torch.from_numpy(hard))
@@ -125,24 +126,6 @@ class ContrastiveAdapter(Component):
         return adapter
 
 
-def _anchors(owners: np.ndarray) -> np.ndarray:
-    """Questions whose entry has another question to be their positive."""
-    counts = np.bincount(owners) if len(owners) else np.zeros(0, np.int64)
-    return np.flatnonzero(counts[owners] >= 2) if len(owners) else np.zeros(0, np.int64)
-
-
-def _positives(anchors: np.ndarray, owners: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """For each anchor, another question of its entry, drawn at random."""
-    order = np.argsort(owners, kind="stable")
-    place = np.empty_like(order)
-    place[order] = np.arange(len(order))
-    starts = np.searchsorted(owners[order], owners[anchors])
-    counts = np.bincount(owners)[owners[anchors]]
-    offsets = rng.integers(0, counts - 1)
-    offsets += offsets >= place[anchors] - starts  # skip the anchor itself
-    return order[starts + offsets].astype(np.int64)
-
-
 def _hard_negatives(x: np.ndarray, owners: np.ndarray) -> np.ndarray:
     """Per question, its nearest questions of other entries under the frozen vectors."""
     k = max(1, min(HARD_NEGATIVE_CHOICES, len(x) - 1))
@@ -152,10 +135,3 @@ def _hard_negatives(x: np.ndarray, owners: np.ndarray) -> np.ndarray:
         sims[owners[start:start + SIMILARITY_ROWS, None] == owners[None, :]] = -np.inf
         found[start:start + SIMILARITY_ROWS] = np.argpartition(-sims, k - 1, axis=1)[:, :k]
     return found
-
-
-def _batches(items: np.ndarray, size: int):
-    for start in range(0, len(items), size):
-        batch = items[start:start + size]
-        if len(batch) >= 2:
-            yield batch

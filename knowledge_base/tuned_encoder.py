@@ -21,8 +21,8 @@ from typing import Callable, Dict, Optional, Sequence
 
 import numpy as np
 
-from knowledge_base.adapter import _anchors, _batches, _positives
 from knowledge_base.component import Component
+from knowledge_base.contrastive import anchors_of, batches_of, positives_of
 from knowledge_base.encoders import normalise
 from knowledge_base.environment import cache_root
 
@@ -66,7 +66,7 @@ class TunedEncoder(Component):
             raise ValueError(f"layers must be between 1 and {model.NL}, got {self.layers}")
         torch.manual_seed(self.seed)
         stack = E5Stack(model, model.NL - self.layers)
-        anchors = _anchors(owners[rows])
+        anchors = anchors_of(owners[rows])
         if len(anchors) and self.epochs > 0:
             states = stack.lower_states([texts[i] for i in rows])
             self._train(torch, stack, states, owners[rows], anchors, step)
@@ -77,7 +77,7 @@ class TunedEncoder(Component):
 
     def batches_per_fit(self, owners: np.ndarray) -> int:
         """What ``fit`` reports through ``step``, for a progress bar."""
-        anchors = min(len(_anchors(np.asarray(owners, np.int64))), self.max_anchors)
+        anchors = min(len(anchors_of(np.asarray(owners, np.int64))), self.max_anchors)
         return self.epochs * (anchors // self.batch_size + (anchors % self.batch_size >= 2))
 
     def _train(self, torch, stack, states, owners: np.ndarray, anchors: np.ndarray, step) -> None:
@@ -90,8 +90,8 @@ class TunedEncoder(Component):
         try:
             for _ in range(self.epochs):
                 chosen = rng.permutation(anchors)[:self.max_anchors]
-                for batch in _batches(chosen, self.batch_size):
-                    positives = _positives(batch, owners, rng)
+                for batch in batches_of(chosen, self.batch_size):
+                    positives = positives_of(batch, owners, rng)
                     loss = self._loss(torch, stack([states[i] for i in batch]), stack([states[i] for i in positives]),
                                       owner_t[batch], owner_t[positives])
                     optimiser.zero_grad()
