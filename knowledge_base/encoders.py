@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -131,9 +132,15 @@ class ConcatEncoder(Encoder):
     def __init__(self, encoders):
         self.encoders = list(encoders)
         self.name = "+".join(e.name for e in self.encoders)
+        self._pool = ThreadPoolExecutor(max(1, len(self.encoders) - 1), thread_name_prefix="concat-encoder")
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        return normalise(np.hstack([e.encode(texts) for e in self.encoders]))
+        """Each encoder on its own core at once (ONNX Runtime and torch release the GIL): a message waits
+        for the slower model, not for both one after the other."""
+        texts = list(texts)
+        others = [self._pool.submit(e.encode, texts) for e in self.encoders[1:]]
+        first = self.encoders[0].encode(texts)
+        return normalise(np.hstack([first, *(f.result() for f in others)]))
 
 
 def make_encoder(backend: str, model: Optional[str] = None, batch_size: int = 64,
