@@ -79,16 +79,19 @@ class DecisionPolicy:
     options_floor: Optional[float] = None
 
     def decide(self, a: Analysis, flagged: bool = False, transfer: Optional[Transfer] = None,
-               flagged_parts: Tuple[int, ...] = ()) -> Decision:
+               flagged_parts: Tuple[int, ...] = (), closing: bool = False) -> Decision:
         """The decision on ``a``; ``flagged``: its top entry is always handed to a person (``flagged_parts``:
         the parts whose top entry is); ``transfer``: the verdict of the transfer rules, which hands the
-        conversation over whatever the ranking says."""
+        conversation over whatever the ranking says; ``closing``: the top entry is a thanks or goodbye."""
         own = self._from_ranking(a, flagged_parts)
         if own.kind == "answer" and flagged:
             own = Decision("handoff", own.picked, own.reasons + ("the entry is always answered by a person",),
                            Transfer(FLAGGED, "entry flagged handoff"), "answer")
         if transfer is None:
             return own
+        if own.kind == "answer" and closing and not transfer.insists:
+            return replace(own, reasons=own.reasons + (f"rule {transfer.rule} ({transfer.reason}) not applied: the "
+                                                       "customer is done (thanks, goodbye)",))
         if own.kind == "answer" and not own.way_out and not a.small_talk and not transfer.insists:
             return replace(own, reasons=own.reasons + (f"rule {transfer.rule} ({transfer.reason}) offers a person; "
                                                        "a confident answer is never withheld",), offer=transfer)

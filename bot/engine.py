@@ -12,6 +12,7 @@ import numpy as np
 
 from intents.confidence import ConfidenceModel
 from intents.ranker import FusionRanker
+from knowledge_base.chitchat import is_closing
 from knowledge_base.encoders import make_encoder
 from knowledge_base.entry import KnowledgeBase
 from knowledge_base.loader import build_kb
@@ -182,7 +183,8 @@ class Bot:
                policy: Optional[DecisionPolicy] = None) -> Decision:
         """The decision (bot.decision: the one place it is made); ``policy``: other thresholds (tuning)."""
         flagged_parts = tuple(i for i, part in enumerate(a.parts) if self._flagged(part))
-        return (policy or self.policy).decide(a, self._flagged(a), transfer, flagged_parts)
+        closing = bool(len(a.entries)) and is_closing(self._entries[a.entries[0]])
+        return (policy or self.policy).decide(a, self._flagged(a), transfer, flagged_parts, closing)
 
     def _flagged(self, a: Analysis) -> bool:
         return bool(len(a.entries)) and self._entries[a.entries[0]].handoff

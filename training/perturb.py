@@ -3,7 +3,8 @@
 - ``reword``: drop about a third of the words, sometimes swap two neighbours;
 - ``typo``: replace a character with a common homophone (发票 → 发漂), the typo Chinese IMEs make;
 - ``chatter``: wrap the question in what customers say around it — a greeting, filler, a piece of their
-  story, thanks — so confidence is calibrated on messages that look like customers', not like the KB.
+  story (sometimes several: the 60–150 characters of story real customers write around one question),
+  thanks — so confidence is calibrated on messages that look like customers', not like the KB.
 """
 from __future__ import annotations
 
@@ -46,6 +47,21 @@ STORIES = {"zh": ("我昨天刚下的单", "东西今天刚到", "我等了好�
                   "我在外地出差", "给家里老人买的", "这是我第二次问了"),
            "en": ("i ordered last week", "it arrived today", "i've been waiting for days", "i'm a regular customer",
                   "i asked before but didn't get it", "first time buying here", "i bought it for my parents")}
+# The longer story customers tell before a question (a few of these make a 60–150 character message): none
+# names a product or a shop topic, so any question can follow it.
+LONG_STORIES = {"zh": ("我是上个星期在你们这里下的单", "当时页面上写得清清楚楚", "我平时上班忙没时间一直盯着手机",
+                       "家里人这几天一直在问我这个事情", "我看了好几遍页面也没找到说明", "之前已经问过一次了但是没说明白",
+                       "我也不太懂你们这些流程", "问了身边的朋友他们也不知道", "这个事情拖了好几天了",
+                       "本来是打算周末用的", "我特意请了半天假在家等着", "说实话我第一次遇到这种情况",
+                       "我是你们好几年的老用户了", "昨天晚上弄到很晚也没弄明白", "我按照页面上的提示一步一步操作的",
+                       "现在人在外地不太方便", "是买来送人的", "我不想再来回折腾了"),
+                "en": ("i placed the order last week", "the page said it clearly at the time",
+                       "i'm busy at work and can't keep checking my phone", "my family keeps asking me about it",
+                       "i read the help page twice and found nothing", "i asked once before and it wasn't clear",
+                       "i don't really know how this works", "this has been going on for days",
+                       "i took half a day off to sort this out", "i've been a customer for years",
+                       "i'm travelling at the moment", "it was meant as a gift")}
+LONG_SHARE = 0.25  # of chattered questions, those told after a long story (two to four pieces of it)
 # An order card pasted from the order page: its fields are numbers the normaliser masks, as in real messages.
 CARDS = {"zh": ("订单号：250318998877", "咨询订单号：250318998877 订单金额：299.00 下单时间：2025-03-18",
                 "[订单编号：250318998877，订单金额：￥59.90，下单时间：2025-03-18 10:21:05]"),
@@ -95,6 +111,9 @@ class Perturber:
         question = text + pick(PARTICLES[lang]) if rng.random() < 0.2 else text
         before = [pick(kind[lang]) for kind, share in ((OPENERS, 0.5), (ACKNOWLEDGEMENTS, 0.25), (STORIES, 0.4),
                                                        (CARDS, 0.1)) if rng.random() < share]
+        if rng.random() < LONG_SHARE:
+            story = LONG_STORIES[lang]
+            before += [story[i] for i in rng.choice(len(story), int(rng.integers(2, 5)), replace=False)]
         rng.shuffle(before)
         after = [pick(CLOSERS[lang])] if not before or rng.random() < 0.4 else []
         if rng.random() < 0.08:

@@ -48,6 +48,15 @@ def test_options_ignored_twice_never_withhold_a_confident_answer(demo_bot):
     assert [session.send(text).decision for text in ("快递", "快递", "快递")] == ["clarify", "clarify", "handoff"]
 
 
+
+def test_thanks_after_ignored_options_ends_the_conversation_instead_of_handing_it_over(demo_bot):
+    session = ChatSession(demo_bot, "web", router_with(IGNORED))
+    assert [session.send(text).decision for text in ("快递", "快递")] == ["clarify", "clarify"]
+    reply = session.send("好的，谢谢你")  # the customer is done, whatever the options-ignored rule counts
+    assert (reply.decision, reply.entry_id, reply.handoff) == ("answer", "chat_thanks", None)
+    assert any("customer is done" in r for r in reply.reasons)
+
+
 ANGRY = [{"name": "angry", "when": {"emotion_at_least": 0.5}, "then": {"group": "general"}}]
 
 

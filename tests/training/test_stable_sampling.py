@@ -30,6 +30,15 @@ def test_a_question_is_perturbed_the_same_whatever_was_perturbed_before(segmente
     assert getattr(after_others, method)("我想问一下怎么申请退货") == alone
 
 
+def test_some_questions_are_told_after_a_long_story_as_customers_write_them(segmenter):
+    """Confidence is calibrated on messages like customers' (issue 25): a long story before the question too."""
+    questions = QUESTIONS + [f"能退货吗{i}" for i in range(80)]
+    chattered = {q: Perturber(segmenter, seed=13).chatter(q) for q in questions}
+    long = {q: c for q, c in chattered.items() if len(c) >= 40}
+    assert 0.1 < len(long) / len(chattered) < 0.5
+    assert all(q in c for q, c in long.items())
+
+
 def test_the_sample_of_a_kb_with_one_more_question_keeps_the_other_questions(segmenter):
     before = set(np.array(QUESTIONS)[pseudo_queries.sample_examples(QUESTIONS, 20, seed=13)])
     grown = QUESTIONS + ["报销凭证咋弄"]
