@@ -15,12 +15,12 @@ import inspect
 import json
 import os
 import tempfile
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+
+from knowledge_base.onnx_texts import TextPool, one_text_session
 
 FORMAT = 1  # bump when the exported graph changes: cached graphs and vectors are keyed by it
 KNOWN_MODULES = ("sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling",
@@ -43,7 +43,6 @@ class SentenceTransformerOnnx:
     """Unit-length sentence vectors of a sentence-transformers model folder, one ONNX call per text."""
 
     def __init__(self, model_dir: Path, cache_dir: Path, threads: int = 2):
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         self.model_dir = Path(model_dir)
@@ -53,25 +52,13 @@ class SentenceTransformerOnnx:
         self.tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(_max_length(self.model_dir))
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = 1  # one text per call; parallelism comes from callers
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        graph = _quantised_graph(self.model_dir, Path(cache_dir))
-        self._session = ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+        self._session = one_text_session(_quantised_graph(self.model_dir, Path(cache_dir)))
         self._inputs = {i.name for i in self._session.get_inputs()}
-        self._threads = threads
-        self._pool = None
-        self._lock = threading.Lock()
+        self._texts = TextPool(threads, parallel_from=9, name="st-onnx")
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        texts = list(texts)
-        if len(texts) > 8 and self._threads > 1:
-            with self._lock:
-                if self._pool is None:
-                    self._pool = ThreadPoolExecutor(self._threads, thread_name_prefix="st-onnx")
-            return np.stack(list(self._pool.map(self._one, texts)))
-        return np.stack([self._one(t) for t in texts]) if texts else np.zeros((0, 0), np.float32)
+        vectors = self._texts.map(self._one, texts)
+        return np.stack(vectors) if vectors else np.zeros((0, 0), np.float32)
 
     def _one(self, text: str) -> np.ndarray:
         encoded = self.tokenizer.encode(text)
