@@ -87,6 +87,9 @@ class RankingConfig:
     # with a typo). A few thousand fit their few dozen weights; every one costs a search of the whole KB.
     max_training_queries: int = 5000
     oos_share: float = 0.4  # share of held-out-entry (out-of-scope) questions among the training queries
+    # Share of customers' messages the KB does not answer: the answer's confidence is calibrated to it
+    # (weighting the out-of-scope rows), not to the training mix's oos_share.
+    traffic_oos_share: float = 0.3
     typo_share: float = 0.3  # share of held-out questions also asked with a homophone typo
     chatter_share: float = 0.6  # share also asked wrapped in customers' chatter (greeting, story, card, thanks)
     seed: int = 13
@@ -455,6 +458,7 @@ def _ranges(cfg: Config):
         ("dense.hnsw_ef_search", cfg.dense.hnsw_ef_search, 1, 100_000),
         ("ranking.max_training_queries", r.max_training_queries, 10, 10_000_000),
         ("ranking.oos_share", r.oos_share, 0.0, 0.95),
+        ("ranking.traffic_oos_share", r.traffic_oos_share, 0.01, 0.95),
         ("ranking.typo_share", r.typo_share, 0.0, 1.0),
         ("ranking.chatter_share", r.chatter_share, 0.0, 1.0),
         ("decision.wrong_answer_cost", d.wrong_answer_cost, 0.0, 100.0),

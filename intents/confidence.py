@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Tuple
+from typing import Optional, Tuple
 
 import numpy as np
 
@@ -38,8 +38,11 @@ class ConfidenceModel(Component):
                             np.log1p(lengths)], axis=1)
         return np.hstack([summary, candidate_features[:, 0], ties]).astype(np.float32)
 
-    def fit(self, X: np.ndarray, top1_right: np.ndarray, in_options: np.ndarray) -> "ConfidenceModel":
-        self.answer_model_ = LogisticScorer().fit(X, top1_right)
+    def fit(self, X: np.ndarray, top1_right: np.ndarray, in_options: np.ndarray,
+            answer_weight: Optional[np.ndarray] = None) -> "ConfidenceModel":
+        """``answer_weight``: per row, how much the answer's confidence learns from it (out-of-scope rows
+        weighted to the traffic's share of them); the options' confidence learns from every row alike."""
+        self.answer_model_ = LogisticScorer().fit(X, top1_right, answer_weight)
         self.options_model_ = LogisticScorer().fit(X, in_options)
         return self
 

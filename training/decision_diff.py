@@ -62,7 +62,8 @@ class QueryChange:
 
     @property
     def changed_answer(self) -> bool:
-        return self.change == "answer changed" and self.effect != "fixed"
+        """Answered with another entry, not a fix, and not already counted as a lost answer."""
+        return self.change == "answer changed" and self.effect != "fixed" and not self.lost_answer
 
     def to_dict(self) -> dict:
         row = asdict(self)

@@ -53,8 +53,8 @@ class PublishGate:
             "flagship": {"questions": len(flagship), "lost": len(lost_flagship)},
             "lost_answers": _rows([c for c in tested if c.lost_answer], "test set") +
                             _rows([c for c in replayed if c.lost_answer], "traffic"),
-            "changed_answers": _rows([c for c in tested if c.changed_answer and not c.lost_answer], "test set") +
-                               _rows([c for c in replayed if c.changed_answer and not c.lost_answer], "traffic"),
+            "changed_answers": _rows([c for c in tested if c.changed_answer], "test set") +
+                               _rows([c for c in replayed if c.changed_answer], "traffic"),
             "fixed": _rows([c for c in tested if c.effect == "fixed"], "test set"),
             "flagship_lost": _rows(lost_flagship, "flagship"),
         }

@@ -1,6 +1,8 @@
 """Choosing the answer / clarify thresholds from confidences and outcomes."""
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 
 MIN_SUPPORT = 20  # never trust a precision measured on fewer answered questions
@@ -8,11 +10,13 @@ GRID = 0.01  # automatic thresholds are rounded up to this step
 
 
 def lowest_threshold_with_precision(confidence: np.ndarray, correct: np.ndarray, target: float,
-                                    fallback: float) -> float:
-    """Smallest threshold whose answered set (confidence ≥ t) reaches ``target`` precision."""
+                                    fallback: float, weight: Optional[np.ndarray] = None) -> float:
+    """Smallest threshold whose answered set (confidence ≥ t) reaches ``target`` precision, each row
+    counting ``weight`` (default 1)."""
     order = np.argsort(-confidence, kind="stable")
     conf, ok = confidence[order], correct[order].astype(float)
-    precision = np.cumsum(ok) / np.arange(1, len(ok) + 1)
+    w = np.ones(len(ok)) if weight is None else np.asarray(weight, float)[order]
+    precision = np.cumsum(ok * w) / np.cumsum(w)
     good = np.flatnonzero((precision >= target) & (np.arange(1, len(ok) + 1) >= MIN_SUPPORT))
     if len(good) == 0:
         return fallback

@@ -208,9 +208,10 @@ def _fit_decision_models(retriever: Retriever, texts, embeddings, config: Config
     X = confidence.features(ranked.proba, ranked.features, data.lengths)
     top1 = ranked.entries[:, 0] == data.expected
     in_options = (ranked.entries[:, : config.decision.max_options] == data.expected[:, None]).any(axis=1)
-    confidence.fit(X, top1, in_options)
+    weight = traffic_weights(inside, rc.traffic_oos_share)
+    confidence.fit(X, top1, in_options, weight)
     answer_conf, options_conf = confidence.predict(X)
-    thresholds = _derive_thresholds(config, answer_conf, options_conf, top1, in_options)
+    thresholds = _derive_thresholds(config, answer_conf, options_conf, top1, in_options, weight)
     paraphrases = int((retriever.counts_[retriever.owners_[chosen]] >= 2).sum())
     thresholds["answers_proven"] = paraphrases >= MIN_PARAPHRASES
     stats["paraphrase_rows"] = paraphrases
@@ -227,12 +228,25 @@ def _cached_embedding(retriever: Retriever, batch_size: int):
     return lambda texts: retriever.adapt(texts, cache.encode(texts, batch_size))
 
 
-def _derive_thresholds(config: Config, answer_conf, options_conf, top1, in_options) -> dict:
+def traffic_weights(in_scope: np.ndarray, traffic_oos_share: float) -> np.ndarray:
+    """Row weights that make out-of-scope rows ``traffic_oos_share`` of the weighted rows. The training
+    mix holds as many out-of-scope rows as ``ranking.oos_share`` asks, so the models see what they look
+    like; the answer's confidence (and the precision its threshold is chosen for) is a probability for
+    the traffic, where fewer messages are off the KB (label shift: the rows' evidence is the same, only
+    the prior changes)."""
+    n_in, n_out = int(in_scope.sum()), int((~in_scope).sum())
+    if not n_in or not n_out:
+        return np.ones(len(in_scope))
+    odds = traffic_oos_share / (1.0 - traffic_oos_share)
+    return np.where(in_scope, 1.0, odds * n_in / n_out)
+
+
+def _derive_thresholds(config: Config, answer_conf, options_conf, top1, in_options, weight=None) -> dict:
     dc = config.decision
     answer = dc.answer_threshold
     if answer == "auto":
         answer = lowest_threshold_with_precision(answer_conf, top1, dc.target_answer_precision,
-                                                 DEFAULT_ANSWER_THRESHOLD)
+                                                 DEFAULT_ANSWER_THRESHOLD, weight)
     clarify = dc.clarify_threshold
     if clarify == "auto":
         rest = answer_conf < answer

@@ -44,6 +44,7 @@ def test_editing_the_dictionary_changes_the_training_fingerprint(tmp_path, write
 
 
 @pytest.mark.parametrize("override, key", [({"ranking.oos_share": 1}, "ranking.oos_share"),
+                                           ({"ranking.traffic_oos_share": 0}, "ranking.traffic_oos_share"),
                                            ({"ranking.candidates": 0}, "ranking.candidates"),
                                            ({"segmenter.extra_stop_words": "亲们"}, "extra_stop_words")])
 def test_out_of_range_and_mistyped_values_are_refused(override, key):

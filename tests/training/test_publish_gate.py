@@ -30,12 +30,11 @@ def test_moving_the_return_entrys_questions_away_is_refused_with_the_lost_answer
     diff = refused.value.evaluation["diff"]
     assert "怎么退货" in [row["text"] for row in diff["flagship_lost"]]
     assert any("flagship question '怎么退货' loses its answer return_how" in r for r in refused.value.reasons)
-    lost = {row["text"]: row for row in diff["lost_answers"]}
-    changed = {row["text"]: row for row in diff["changed_answers"]}
-    assert diff["test_set"]["lost_answers"] == len([r for r in lost.values() if r["source"] == "test set"])
-    assert diff["test_set"]["changed_answers"] == len([r for r in changed.values() if r["source"] == "test set"])
+    lost, changed = diff["lost_answers"], diff["changed_answers"]  # a question may be listed from both sources
+    assert diff["test_set"]["lost_answers"] == len([r for r in lost if r["source"] == "test set"])
+    assert diff["test_set"]["changed_answers"] == len([r for r in changed if r["source"] == "test set"])
     assert all(row["before"]["decision"] in ("answer", "handoff") and row["after"] != row["before"]
-               for row in [*lost.values(), *changed.values()])
+               for row in [*lost, *changed])
     assert bench.publisher.live() == 1 and bench.audit(limit=1)[0]["action"] == "publish.refused"
 
 
