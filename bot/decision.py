@@ -34,6 +34,7 @@ class Analysis:
     exact: bool = False  # the message is one of the first entry's questions, word for word or sound for sound
     keyword: bool = False  # the message is one word: a topic ("快递"), not a question
     picked: bool = False  # the customer picked the first entry from the options offered
+    narrowed: bool = False  # of the options, the first is the only one next to the conversation's topic (bot.follow_up)
     refused: Optional[str] = None  # "empty" or "too_long": a message the bot does not try to understand
     vector: Optional[np.ndarray] = None  # the message's sentence vector, for whoever needs it next (emotion)
     small_talk: bool = False  # the first entry is chit-chat (bot.small_talk): answered, never offered as options
@@ -105,6 +106,9 @@ class DecisionPolicy:
             return Decision("fallback", (), ("no entry fits",))
         if a.picked:
             return Decision("answer", (0,), ("picked from the options offered",))
+        if a.narrowed:
+            return Decision("answer", (0,), ("of the options, the only one related to the conversation's topic",),
+                            way_out=True)
         several = self._confident_parts(a)
         if len(several) > 1 and not set(several) & set(flagged_parts):
             return Decision("answer", (0,), (f"answered {len(several)} questions of one message, each with "

@@ -8,9 +8,12 @@ understands ("退货的运费谁出" → "那大概几天到账" is the refund, 
 from __future__ import annotations
 
 import re
-from typing import Callable
+from dataclasses import replace
+from typing import Callable, Collection, Optional, Sequence
 
-from bot.decision import Analysis
+import numpy as np
+
+from bot.decision import Analysis, Decision
 
 FOLLOW_UP = re.compile(r"^(那|那么|还有|另外|and |what about |how about )|呢[?？!！。.]*$", re.IGNORECASE)
 FOLLOW_UP_MAX_CHARS = 15
@@ -27,8 +30,8 @@ def may_lean_on_topic(text: str) -> bool:
 
 
 def in_context(alone: Analysis, composed: Callable[[], Analysis], topic: int, worded_as_follow_up: bool,
-               decide: Callable[[Analysis], str], confident: Callable[[Analysis], bool],
-               clarify_threshold: float) -> Analysis:
+               decide: Callable[[Analysis], Decision], confident: Callable[[Analysis], bool],
+               clarify_threshold: float, related: Collection[int] = ()) -> Analysis:
     """The reading of a short message in a conversation about entry ``topic`` (``decide``: the bot's
     decision on a reading). ``alone`` when it is a confident question of its own and not worded as a
     follow-up; else, answered before asked, the message with the topic when it reaches another entry,
@@ -36,16 +39,35 @@ def in_context(alone: Analysis, composed: Callable[[], Analysis], topic: int, wo
     merely be worth a click: options guessed from a few words do not move it off the topic. The topic's
     own entry again only when nothing else helps and the message is worded as a follow-up ("要是已经发了呢"
     is still about the address) — gibberish or an unrelated question ("火星上的天气怎么样") after an answer
-    is read alone, not given that answer again."""
+    is read alone, not given that answer again. A reading that would offer options, one of them among the
+    topic's ``related`` entries (the KB's 关联问题), answers that one: the conversation says which was meant
+    ("差价退到哪" after the price-protection answer is where the difference is refunded)."""
     if confident(alone) and not worded_as_follow_up:
         return alone
     with_topic = composed()
     moves_on = len(with_topic.entries) and int(with_topic.entries[0]) != topic
     readings = [with_topic, alone] if moves_on else [alone]
-    for kind in ("answer", "clarify"):
-        for reading in readings:
-            guessed = (kind == "clarify" and reading is alone and worded_as_follow_up
-                       and reading.options_confidence < clarify_threshold)
-            if decide(reading) == kind and not guessed:
-                return reading
+    decisions = {id(r): decide(r) for r in (with_topic, alone)}
+    for reading in readings:
+        if decisions[id(reading)].kind == "answer":
+            return reading
+    for reading in (with_topic, alone):  # the topic's own entry among the options is no reason to ask
+        decision = decisions[id(reading)]
+        hit = decision.kind == "clarify" and narrowed(reading, decision.picked, related)
+        if hit:
+            return hit
+    for reading in readings:
+        guessed = reading is alone and worded_as_follow_up and reading.options_confidence < clarify_threshold
+        if decisions[id(reading)].kind == "clarify" and not guessed:
+            return reading
     return with_topic if worded_as_follow_up else alone
+
+
+def narrowed(a: Analysis, offered: Sequence[int], related: Collection[int]) -> Optional[Analysis]:
+    """``a`` with the one offered candidate that is related to the topic first, marked ``narrowed``; None
+    when none or several of the offered candidates are."""
+    hits = [i for i in offered if int(a.entries[i]) in related]
+    if len(hits) != 1:
+        return None
+    order = np.array([hits[0], *(i for i in range(len(a.entries)) if i != hits[0])])
+    return replace(a, entries=a.entries[order], proba=a.proba[order], narrowed=True)

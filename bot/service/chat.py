@@ -137,8 +137,8 @@ class ChatSession:
         topic = self.bot.kb[self.topic]
         read = follow_up.in_context(alone, lambda: self.bot.understand(f"{topic.question} {text}", whole=True),
                                     self.bot.entry_index(self.topic), follow_up.is_follow_up(text),
-                                    lambda a: self.bot.decide(a).kind, self.bot.confident,
-                                    self.bot.policy.clarify_threshold)
+                                    self.bot.decide, self.bot.confident, self.bot.policy.clarify_threshold,
+                                    {self.bot.entry_index(r) for r in topic.related if self.bot.kb.get(r)})
         return read, read is alone
 
     def _picked(self, text: str) -> Optional[str]:

@@ -79,3 +79,28 @@ def test_a_follow_up_worded_as_one_keeps_the_topic_when_nothing_else_fits(demo_b
     assert session.send("发货后还能改地址吗").entry_id == "shipping_address_after_ship"
     reply = session.send("要是已经发了呢")
     assert "shipping_address_after_ship" in [reply.entry_id, *(o.id for o in reply.options)]
+
+
+def test_options_the_topic_narrows_to_one_related_entry_are_not_asked_about(demo_bot):
+    """Alone, "退的钱去哪了" could be the refund's progress or where it goes; after the price-protection
+    answer, only where it goes is related to the topic (the KB's 关联问题), so that is answered."""
+    alone = ChatSession(demo_bot).send("退的钱去哪了")
+    assert alone.decision == "clarify" and "refund_account" in [o.id for o in alone.options]
+    session = ChatSession(demo_bot)
+    assert session.send("能保价吗").entry_id == "price_protection"
+    assert "refund_account" in demo_bot.kb["price_protection"].related
+    reply = session.send("退的钱去哪了")
+    assert (reply.decision, reply.entry_id) == ("answer", "refund_account")
+
+
+def test_options_with_several_entries_related_to_the_topic_are_still_offered():
+    import numpy as np
+
+    from bot.decision import Analysis
+    from bot.follow_up import narrowed
+
+    a = Analysis("钱退到哪", np.array([7, 3, 5]), np.array([0.5, 0.4, 0.3]), 0.3, 0.7)
+    assert narrowed(a, (0, 1, 2), related={3, 5}) is None
+    assert narrowed(a, (0, 1, 2), related={9}) is None
+    one = narrowed(a, (0, 1, 2), related={5, 9})
+    assert one.narrowed and list(one.entries) == [5, 7, 3] and list(one.proba) == [0.3, 0.5, 0.4]
