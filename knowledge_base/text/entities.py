@@ -29,6 +29,10 @@ _NUMBERS: Tuple[Tuple[str, re.Pattern], ...] = (
     ("number", re.compile(r"(?<![0-9a-z.])\d(?:[- ]?\d){5,}(?![0-9a-z.])")),
 )
 _CARD_KINDS = (("金额", "amount"), ("时间", "date"), ("商品", "product"))
+# An identifier's label before its number, or left with an empty value ("订单号: "): it names the number
+# (the courier's or the after-sale's kind before it, 快递 / 售后, stays: that says what the number is about).
+_ID_LABEL = re.compile(r"(?:咨询|查询)?(?:订单编号|订单号|运单号|编号|单号)(?:是|为)?\s*"
+                       r"(?:[:：]\s*(?=[#\s;；,，]|$)|(?=#))", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,14 @@ def _scan(text: str) -> Tuple[str, Tuple[Entity, ...]]:
 
     for kind, pattern in _NUMBERS:
         text = pattern.sub(number(kind), text)
-    return " ".join(text.split()), tuple(found)
+    return " ".join(_without_labels(text).split()), tuple(found)
+
+
+def _without_labels(text: str) -> str:
+    """``text`` without the labels of the identifiers it gives ("订单号 # 退款到哪一步了" → "# 退款到哪一步了",
+    "订单号: 降价了" → "降价了"): a label names the number, it is not the question. Kept when nothing else is said."""
+    rest = _ID_LABEL.sub(" ", text)
+    return rest if rest.replace(PLACEHOLDER, "").strip(" ,，.。;；:：!！?？") else text
 
 
 def _has_digit(value: str) -> bool:

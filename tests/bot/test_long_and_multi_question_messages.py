@@ -36,6 +36,15 @@ def test_a_pasted_order_card_is_kept_as_entities_and_not_matched():
     assert [e.kind for e in find_entities(text)] == ["order_field", "amount", "date"]
 
 
+def test_an_identifiers_label_is_not_matched_but_its_kind_and_the_question_are():
+    """"订单号 3021887765 退款到哪一步了" asks about the refund: the label only names the number."""
+    normalise = Normalizer().fit().predict
+    assert normalise(["订单号 3021887765 退款到哪一步了", "快递单号：SF1234567890 怎么还没到", "降价了 订单号:"]) == [
+        "# 退款到哪一步了", "快递 # 怎么还没到", "降价了"]
+    assert normalise(["订单号在哪里看", "单号１２３４５６７８９０１２"]) == ["订单号在哪里看", "单号 #"]  # a question, a bare number
+    assert find_entities("订单号 3021887765 退款到哪一步了") == (Entity("number", "3021887765"),)
+
+
 def test_clauses_are_cut_at_punctuation_spaces_and_words_opening_another_question():
     assert split_clauses("怎么开专票 顺便问下几天能发货") == ["怎么开专票", "几天能发货"]
     assert split_clauses("订单怎么取消?取消了钱多久退回来") == ["订单怎么取消", "取消了钱多久退回来"]
