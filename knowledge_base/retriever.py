@@ -22,6 +22,7 @@ from knowledge_base.encoders import Encoder, normalise
 from knowledge_base.entry_scores import MASKED, EntryScores, Exclusions
 from knowledge_base.sparse_index import SparseIndex
 from knowledge_base.text import Normalizer, Segmenter
+from knowledge_base.text.homophones import HomophoneFixer
 from knowledge_base.tuned_encoder import TunedEncoder
 
 Mapping = Union[ContrastiveAdapter, TunedEncoder]  # dense.fine_tune: what the dense index's vectors go through
@@ -52,6 +53,7 @@ class Retriever(Component):
         A ``previous`` retriever (loaded with its term counts) over ``previous_texts`` is reused where it
         can be: unchanged texts are not segmented again and its IVF centres are kept."""
         owners = np.asarray(owners, dtype=np.int64)
+        self._fixer = None  # built again from the new index's words
         if len(owners) and np.any(np.diff(owners) < 0):
             raise ValueError("examples must be grouped by entry (owners non-decreasing)")
         if self.sparse is not None:
@@ -100,7 +102,19 @@ class Retriever(Component):
 
     # -- scoring --------------------------------------------------------------------------------
     def prepare(self, messages: Sequence[str]) -> List[str]:
-        return self.normalizer.predict(messages)
+        """Customers' messages normalised as the KB's questions were, homophone typos of the KB's words fixed."""
+        fixer = self._homophones()
+        return [fixer.fix(t) for t in self.normalizer.predict(messages)] if fixer else self.normalizer.predict(messages)
+
+    def _homophones(self) -> Optional[HomophoneFixer]:
+        """Built from the index's words on first use (nothing to save: the index holds them)."""
+        if self.sparse is None:
+            return None
+        if getattr(self, "_fixer", None) is None:
+            words = self.sparse.models_["words"].vocab_
+            self._fixer = HomophoneFixer([*words, *self.segmenter.words_], self.segmenter.knows,
+                                         self.segmenter.pieces)
+        return self._fixer
 
     def embed(self, texts: Sequence[str]) -> Optional[np.ndarray]:
         """Sentence vectors of normalised texts (None without a dense channel), mapped by the adapter."""

@@ -23,6 +23,11 @@ def _syllables(token: str) -> Tuple[str, ...]:
     return tuple(s for s in lazy_pinyin(token, style=Style.NORMAL, errors="ignore") if s.isalpha())
 
 
+def char_sound(ch: str) -> str:
+    """One Chinese character's toneless pinyin (the character itself when it has none)."""
+    return "".join(_syllables(ch)) or ch
+
+
 MIN_SOUND_CHARS = 4  # shorter questions share their sound too often (退款 / 推款 are fine, 发票 / 花瓢 not)
 
 
@@ -33,5 +38,5 @@ def sound_key(text: str) -> str:
     chinese = [ch for ch in text if "\u3400" <= ch <= "\u9fff"]
     if len(chinese) < MIN_SOUND_CHARS:
         return ""
-    return "".join(("".join(_syllables(ch)) or ch) + "|" if "\u3400" <= ch <= "\u9fff" else ch
+    return "".join(char_sound(ch) + "|" if "\u3400" <= ch <= "\u9fff" else ch
                    for ch in text if not ch.isspace())

@@ -88,6 +88,16 @@ class Segmenter(Component):
             self._tokenizer = tokenizer
         return self._tokenizer
 
+    def pieces(self, text: str) -> List[str]:
+        """jieba's pieces of normalised text, every character kept (spaces and punctuation too)."""
+        return list(self._jieba().cut(text))
+
+    def knows(self, word: str) -> bool:
+        """A word of jieba's dictionary or of the KB's own terms (a run of characters that means something)."""
+        tokenizer = self._jieba()
+        tokenizer.check_initialized()
+        return word in self.words_ or tokenizer.FREQ.get(word, 0) > 0
+
     def warm_up(self) -> None:
         self.predict("预热")
 
