@@ -107,8 +107,9 @@ class Retriever(Component):
         return [fixer.fix(t) for t in self.normalizer.predict(messages)] if fixer else self.normalizer.predict(messages)
 
     def _homophones(self) -> Optional[HomophoneFixer]:
-        """Built from the index's words on first use (nothing to save: the index holds them)."""
-        if self.sparse is None:
+        """Built from the index's words on first use (nothing to save: the index holds them); none without
+        the pinyin channel (``sparse.pinyin: false``: sound is not matched at all)."""
+        if self.sparse is None or not self.sparse.pinyin:
             return None
         if getattr(self, "_fixer", None) is None:
             words = self.sparse.models_["words"].vocab_
