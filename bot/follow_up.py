@@ -46,19 +46,18 @@ def in_context(alone: Analysis, composed: Callable[[], Analysis], topic: int, wo
         return alone
     with_topic = composed()
     moves_on = len(with_topic.entries) and int(with_topic.entries[0]) != topic
-    readings = [with_topic, alone] if moves_on else [alone]
-    decisions = {id(r): decide(r) for r in (with_topic, alone)}
-    for reading in readings:
-        if decisions[id(reading)].kind == "answer":
+    both = [(with_topic, decide(with_topic)), (alone, decide(alone))]
+    readings = both if moves_on else both[1:]
+    for reading, decision in readings:
+        if decision.kind == "answer":
             return reading
-    for reading in (with_topic, alone):  # the topic's own entry among the options is no reason to ask
-        decision = decisions[id(reading)]
+    for reading, decision in both:  # the topic's own entry among the options is no reason to ask
         hit = decision.kind == "clarify" and narrowed(reading, decision.picked, related)
         if hit:
             return hit
-    for reading in readings:
+    for reading, decision in readings:
         guessed = reading is alone and worded_as_follow_up and reading.options_confidence < clarify_threshold
-        if decisions[id(reading)].kind == "clarify" and not guessed:
+        if decision.kind == "clarify" and not guessed:
             return reading
     return with_topic if worded_as_follow_up else alone
 

@@ -103,8 +103,8 @@ class Retriever(Component):
     # -- scoring --------------------------------------------------------------------------------
     def prepare(self, messages: Sequence[str]) -> List[str]:
         """Customers' messages normalised as the KB's questions were, homophone typos of the KB's words fixed."""
-        fixer = self._homophones()
-        return [fixer.fix(t) for t in self.normalizer.predict(messages)] if fixer else self.normalizer.predict(messages)
+        texts, fixer = self.normalizer.predict(messages), self._homophones()
+        return [fixer.fix(t) for t in texts] if fixer else texts
 
     def _homophones(self) -> Optional[HomophoneFixer]:
         """Built from the index's words on first use (nothing to save: the index holds them); none without

@@ -1,9 +1,9 @@
 """Homophone typos fixed against the knowledge base's own words: 推货 → 退货, 积份 → 积分, 物六 → 物流.
 
-Chinese IMEs type by sound, so a customer's typo is usually another run of characters that sounds the
-same. A run of 2–4 Chinese characters that is no word (neither the KB's nor jieba's) and sounds exactly
-like one word of the KB — and only one — is that word. A word anyone knows is never touched, and a sound
-two KB words share is left alone: guessing between them is the ranking's job.
+Chinese IMEs type by sound, so a customer's typo is usually a wrong character of the right sound. A piece
+jieba cut from the message (2–4 Chinese characters) that is no word — neither jieba's nor the KB's — and
+sounds like exactly one real word of the KB, sharing a character with it, is read as that word. A word
+anyone knows is never touched, and a sound two real KB words share is left to the ranking.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Callable, Dict, Iterable, List, Optional
 
 from knowledge_base.text.pinyin import char_sound
 
-RUNS = (4, 3, 2)  # characters a typo may span
+MIN_CHARS, MAX_CHARS = 2, 4  # a typo'd word's length
 
 
 def _is_chinese(text: str) -> bool:
@@ -42,11 +42,11 @@ def sound_of(word: str) -> str:
 class HomophoneFixer:
     """``fix`` a normalised message. ``kb_words``: the words of the KB's questions; ``is_word``: whether a
     run of characters is a word the segmenter knows; ``cut``: the segmenter's pieces of a text (every
-    character kept) — a typo is one piece or a few whole ones ("推货", "腿|货"), never half of a word
-    ("查下|物|六" is 物流, not 下午)."""
+    character kept) — a typo is one whole piece ("推货"): two pieces side by side are two words more often
+    than one typo (都|叫 is not 豆角)."""
 
     def __init__(self, kb_words: Iterable[str], is_word: Callable[[str], bool], cut: Callable[[str], List[str]]):
-        self.kb_words = frozenset(w for w in kb_words if min(RUNS) <= len(w) <= max(RUNS) and _is_chinese(w))
+        self.kb_words = frozenset(w for w in kb_words if MIN_CHARS <= len(w) <= MAX_CHARS and _is_chinese(w))
         sounds: Dict[str, set] = {}
         for word in self.kb_words:
             sounds.setdefault(sound_of(word), set()).add(word)
@@ -66,7 +66,7 @@ class HomophoneFixer:
 
     def _meant(self, run: str) -> Optional[str]:
         """The KB word ``run`` was meant to be, or None."""
-        if not min(RUNS) <= len(run) <= max(RUNS) or not _is_chinese(run) or run in self.kb_words or self.is_word(run):
+        if not MIN_CHARS <= len(run) <= MAX_CHARS or not _is_chinese(run) or run in self.kb_words or self.is_word(run):
             return None
         meant = self.by_sound.get(sound_of(run))
         return meant if meant and any(a == b for a, b in zip(run, meant)) else None  # one syllable mistyped, not all
