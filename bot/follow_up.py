@@ -41,7 +41,8 @@ def in_context(alone: Analysis, composed: Callable[[], Analysis], topic: int, wo
     is still about the address) — gibberish or an unrelated question ("火星上的天气怎么样") after an answer
     is read alone, not given that answer again. A reading that would offer options, one of them among the
     topic's ``related`` entries (the KB's 关联问题), answers that one: the conversation says which was meant
-    ("差价退到哪" after the price-protection answer is where the difference is refunded)."""
+    ("差价退到哪" after the price-protection answer is where the difference is refunded) — unless the message is a
+    bare keyword ("快递" again): a topic is asked about, never guessed."""
     if confident(alone) and not worded_as_follow_up:
         return alone
     with_topic = composed()
@@ -52,7 +53,7 @@ def in_context(alone: Analysis, composed: Callable[[], Analysis], topic: int, wo
         if decision.kind == "answer":
             return reading
     for reading, decision in both:  # the topic's own entry among the options is no reason to ask
-        hit = decision.kind == "clarify" and narrowed(reading, decision.picked, related)
+        hit = decision.kind == "clarify" and not alone.keyword and narrowed(reading, decision.picked, related)
         if hit:
             return hit
     for reading, decision in readings:

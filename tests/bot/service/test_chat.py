@@ -104,3 +104,12 @@ def test_options_with_several_entries_related_to_the_topic_are_still_offered():
     assert narrowed(a, (0, 1, 2), related={9}) is None
     one = narrowed(a, (0, 1, 2), related={5, 9})
     assert one.narrowed and list(one.entries) == [5, 7, 3] and list(one.proba) == [0.3, 0.5, 0.4]
+
+
+def test_a_bare_keyword_typed_again_is_asked_about_not_narrowed_by_the_topic(demo_bot):
+    session = ChatSession(demo_bot)
+    first = session.send("快递")
+    assert first.decision == "clarify"
+    session.send("1")
+    again = session.send("快递")
+    assert again.decision == "clarify", (again.decision, again.entry_id)
