@@ -44,6 +44,7 @@ class Retriever(Component):
         self.exact_below = exact_below
         self.shortlist = shortlist
         self.adapter = adapter  # dense.fine_tune: maps the encoder's vectors; the index holds mapped ones
+        self._fixer: Optional[HomophoneFixer] = None  # built from the index's words on first use
 
     # -- building -------------------------------------------------------------------------------
     def fit(self, example_texts: Sequence[str], owners: Sequence[int], embeddings: Optional[np.ndarray] = None,
@@ -111,7 +112,7 @@ class Retriever(Component):
         the pinyin channel (``sparse.pinyin: false``: sound is not matched at all)."""
         if self.sparse is None or not self.sparse.pinyin:
             return None
-        if getattr(self, "_fixer", None) is None:
+        if self._fixer is None:
             words = self.sparse.models_["words"].vocab_
             self._fixer = HomophoneFixer([*words, *self.segmenter.words_], self.segmenter.knows,
                                          self.segmenter.pieces)

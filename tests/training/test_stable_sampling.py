@@ -63,28 +63,3 @@ def test_out_of_scope_rows_are_kept_by_their_own_text():
 def test_automatic_thresholds_are_rounded_up_to_a_grid(raw, expected):
     assert on_grid(raw) == pytest.approx(expected)
 
-
-def test_out_of_scope_rows_weigh_as_much_as_the_traffic_holds_them():
-    """Training asks many held-out-entry questions to learn what off-topic looks like; the answer's
-    confidence is weighted to the share customers really send (``ranking.traffic_oos_share``)."""
-    from training.trainer import traffic_weights
-
-    in_scope = np.array([True] * 60 + [False] * 40)
-    w = traffic_weights(in_scope, 0.2)
-    assert w[~in_scope].sum() / w.sum() == pytest.approx(0.2)
-    assert (w[in_scope] == 1).all()
-
-
-def test_a_traffic_with_fewer_off_topic_messages_reaches_the_precision_from_a_lower_confidence():
-    from training.thresholds import lowest_threshold_with_precision
-
-    rng = np.random.default_rng(0)
-    confidence = rng.uniform(size=400)
-    in_scope = rng.uniform(size=400) < 0.3 + 0.7 * confidence  # off-topic rows rank lower
-    right = in_scope & (rng.uniform(size=400) < 0.5 + 0.5 * confidence)  # off-topic rows are never right
-    weight = np.where(in_scope, 1.0, 0.3)
-    as_mixed = lowest_threshold_with_precision(confidence, right, 0.9, 0.99)
-    as_traffic = lowest_threshold_with_precision(confidence, right, 0.9, 0.99, weight)
-    assert as_traffic < as_mixed
-    answered = confidence >= as_traffic
-    assert (right * weight)[answered].sum() / weight[answered].sum() >= 0.9
