@@ -14,7 +14,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -26,6 +26,7 @@ from knowledge_base.text import Normalizer
 from bot.artefact import EXAMPLES, load_components, read_manifest
 from knowledge_base.embedding_cache import keys_of
 
+MAPPINGS = ("adapter", "tuned_encoder")  # the components ``dense.fine_tune`` adds: kept with the decision models
 FITTED_ON = "fitted_on.npy"  # hashes of the normalised questions the fusion and confidence were fitted on
 
 
@@ -57,6 +58,19 @@ class PreviousModel:
         """Its retriever, with the sparse term counts a retraining starts from (and no encoder)."""
         return self.components["retriever"]
 
+    @property
+    def mapping(self) -> Optional[Component]:
+        """Its ``dense.fine_tune`` adapter or tuned encoder (None when it had none)."""
+        return next((self.components[name] for name in MAPPINGS if name in self.components), None)
+
+    def mapped_vectors(self, texts: List[str]) -> Tuple[np.ndarray, np.ndarray]:
+        """(which of ``texts`` it already indexed, their vectors as its dense index holds them): with a
+        fine-tuned encoder, what re-encoding them through it would give."""
+        rows = {text: i for i, text in enumerate(self.texts)}
+        known = np.array([text in rows for text in texts], bool)
+        ids = np.array([rows[text] for text in texts if text in rows], np.int64)
+        return known, self.retriever.dense.vectors(ids)
+
     def normalised(self, raw: List[str], normalizer: Normalizer) -> List[str]:
         """``normalizer.predict(raw)``, reusing the texts this model already normalised."""
         known = dict(zip(self.raw, self.texts))
@@ -80,9 +94,10 @@ class PreviousModel:
 
 
 def calibration_key(folder: Path, config: Config, code: str) -> Optional[str]:
-    """What identifies the fusion, confidence and thresholds a retraining from the model in ``folder`` may
-    keep (its fitted-on questions and thresholds); None when it was trained with another config or code.
-    Reads the manifest and one small file, not the model."""
+    """What identifies the fusion, confidence and thresholds (and the adapter or tuned encoder they were
+    calibrated on) a retraining from the model in ``folder`` may keep: its fitted-on questions, thresholds
+    and the mapping's file hashes; None when it was trained with another config or code. Reads the
+    manifest and one small file, not the model."""
     folder = Path(folder)
     try:
         manifest = read_manifest(folder)
@@ -91,8 +106,10 @@ def calibration_key(folder: Path, config: Config, code: str) -> Optional[str]:
         return None
     if (manifest.get("config_hash"), manifest.get("code_hash")) != (config.fingerprint(), code):
         return None
-    thresholds = json.dumps(manifest["thresholds"], sort_keys=True).encode()
-    return hashlib.sha256(fitted + thresholds).hexdigest()[:12]
+    mapping = sorted((path, digest) for path, digest in manifest.get("files", {}).items()
+                     if path.split("/")[0] in MAPPINGS)
+    kept = json.dumps([manifest["thresholds"], mapping], sort_keys=True).encode()
+    return hashlib.sha256(fitted + kept).hexdigest()[:12]
 
 
 def question_keys(kb, texts: List[str]) -> np.ndarray:

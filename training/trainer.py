@@ -27,7 +27,7 @@ from bot.artefact import MANIFEST, read_manifest, save_components, write_manifes
 from knowledge_base.embedding_cache import EmbeddingCache
 from knowledge_base.errors import InvalidInput
 from training import pseudo_queries
-from training.fine_tuning import Calibration, fine_tune
+from training.fine_tuning import Calibration, fine_tune, kept
 from training.perturb import Perturber
 from training.previous_model import FITTED_ON, PreviousModel, question_keys, save_examples
 from training.progress import Progress
@@ -60,9 +60,10 @@ def train(kb: KnowledgeBase, config: Config, out: Path, show_progress: bool = Tr
     prior = None if force else PreviousModel.load(previous or out, config, code_hash())
     with Progress(show_progress) as progress:
         retriever, texts, embeddings, spec = _fit_retriever(kb, config, progress, prior)
-        tuned = fine_tune(retriever, texts, embeddings, config, progress)
         questions = question_keys(kb, texts)
         reused = prior.decision_models(questions, config) if prior else None
+        tuned = (kept(prior, retriever, texts, embeddings) if reused else None) or \
+            fine_tune(retriever, texts, embeddings, config, progress)
         if reused:
             ranker, confidence, thresholds, stats, fitted_on = reused
         else:
@@ -73,7 +74,7 @@ def train(kb: KnowledgeBase, config: Config, out: Path, show_progress: bool = Tr
             fitted_on = questions
         if tuned:
             retriever = tuned.retriever
-            stats["fine_tune_seconds"] = tuned.seconds
+            stats.update(fine_tune_seconds=tuned.seconds, fine_tune_kept=tuned.kept)
     stats["train_seconds"] = round(time.perf_counter() - started, 2)
     tmp = Path(tempfile.mkdtemp(prefix=".training-", dir=out.parent if out.parent.exists() else None))
     np.save(tmp / FITTED_ON, fitted_on)
