@@ -1,12 +1,16 @@
-"""Rich progress bars for steps that take more than a moment; silent when disabled."""
+"""Rich progress bars for steps that take more than a moment; silent when disabled. A ``report``
+callback hears every step anyway (the trainer pages show a draft's training in the background)."""
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Optional
+
+Report = Callable[[str, int, int], None]  # (step, done, total)
 
 
 class Progress:
-    def __init__(self, enabled: bool = True):
+    def __init__(self, enabled: bool = True, report: Optional[Report] = None):
         self.enabled = enabled
+        self.report = report
         self._bar = None
 
     def __enter__(self) -> "Progress":
@@ -27,6 +31,19 @@ class Progress:
 
     def task(self, description: str, total: int) -> Callable[[int], None]:
         """A callback that advances a new bar by n."""
+        bar = self._bar_task(description, total)
+        if self.report is None:
+            return bar
+        done = [0]
+        self.report(description, 0, total)
+
+        def advance(n: int) -> None:
+            bar(n)
+            done[0] += n
+            self.report(description, done[0], total)
+        return advance
+
+    def _bar_task(self, description: str, total: int) -> Callable[[int], None]:
         if self._bar is None:
             return lambda n: None
         task_id = self._bar.add_task(description, total=total)

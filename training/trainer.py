@@ -30,7 +30,7 @@ from training import pseudo_queries
 from training.fine_tuning import Calibration, fine_tune, kept
 from training.perturb import Perturber
 from training.previous_model import FITTED_ON, PreviousModel, question_keys, save_examples
-from training.progress import Progress
+from training.progress import Progress, Report
 from training.thresholds import lowest_threshold_with_precision, on_grid
 
 VERSION = "0.1.0"
@@ -44,11 +44,12 @@ MIN_PARAPHRASES = 10
 
 
 def train(kb: KnowledgeBase, config: Config, out: Path, show_progress: bool = True, force: bool = False,
-          previous: Optional[Path] = None) -> Path:
+          previous: Optional[Path] = None, report: Optional[Report] = None) -> Path:
     """Train and save to ``out``; an unchanged KB + config reuses the existing folder.
 
     A retraining starts from ``previous`` (default: what ``out`` holds) where it can — see
-    ``training.previous_model``; ``force`` trains from scratch."""
+    ``training.previous_model``; ``force`` trains from scratch; ``report(step, done, total)`` hears
+    each step's progress."""
     out = Path(out)
     kb = with_chitchat(kb, config.chitchat).published()
     if not force and _is_current(out, kb, config):
@@ -58,7 +59,7 @@ def train(kb: KnowledgeBase, config: Config, out: Path, show_progress: bool = Tr
     if len(kb) < 2:
         raise InvalidInput(f"{kb.source or 'knowledge base'}: needs at least 2 published entries to train, has {len(kb)}")
     prior = None if force else PreviousModel.load(previous or out, config, code_hash())
-    with Progress(show_progress) as progress:
+    with Progress(show_progress, report) as progress:
         retriever, texts, embeddings, spec = _fit_retriever(kb, config, progress, prior)
         questions = question_keys(kb, texts)
         reused = prior.decision_models(questions, config) if prior else None

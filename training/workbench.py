@@ -37,6 +37,7 @@ class Workbench:
         self._draft_error: Tuple[int, str] = (-1, "")
         self._router: Tuple[Optional[Bot], Optional[HandoffRouter]] = (None, None)
         self._training = threading.Lock()  # held while the draft trains
+        self._progress: Tuple[int, Optional[dict]] = (-1, None)  # (revision, its training's current step)
 
     def audit(self, limit: int = 100, target: Optional[str] = None, before: Optional[int] = None) -> List[dict]:
         return audit.entries(self.store, limit, target, before)
@@ -99,12 +100,19 @@ class Workbench:
         if self._training.acquire(timeout=timeout):
             self._training.release()
 
+    def training_progress(self, revision: int) -> Optional[dict]:
+        """The step the draft ``revision`` is training at ({step, done, total}); None before its first."""
+        return self._progress[1] if self._progress[0] == revision else None
+
     def draft_error(self, revision: int) -> Optional[str]:
         return self._draft_error[1] if self._draft_error[0] == revision else None
 
     def _trained(self, revision: int) -> Bot:
+        def report(step: str, done: int, total: int) -> None:
+            self._progress = (revision, {"step": step, "done": done, "total": total})
+
         bot, _ = train_cached(None, self.config, False, kb=self.draft.knowledge_base(),
-                              base=self.publisher.calibration_base())
+                              base=self.publisher.calibration_base(), report=report)
         return bot
 
     def _draft_router(self, bot: Bot) -> HandoffRouter:

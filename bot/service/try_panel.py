@@ -2,8 +2,9 @@
 the same conversation path (``ChatSession``: understanding, the decision, the transfer rules with the
 desk's real queue, the wording) — beside the live version's reply.
 
-While the draft retrains after an edit, the draft's side says so (``retraining``) instead of showing
-what an earlier draft would have replied; the page asks again until it is ready.
+While the draft retrains after an edit, the draft's side says so (``retraining``, with the training's
+current step) instead of showing what an earlier draft would have replied; the page asks again until
+it is ready.
 """
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ class TryPanel:
         revision, bot, router = self.workbench.ready_draft()
         result = {"draft_revision": revision, "retraining": bot is None,
                   "draft_error": self.workbench.draft_error(revision)}
+        if bot is None:  # the step it trains at ({step, done, total}), None until the first
+            result["progress"] = self.workbench.training_progress(revision)
         if bot is not None:
             result["draft"] = explained(bot, router, text, channel, self.queue, self.lookups)
         if live is not None:

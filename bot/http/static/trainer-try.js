@@ -34,13 +34,20 @@ window.faqbotTryPanel = function (tools) {
       if (seq !== trySeq) return;
       showTry(text, r);
       if (r.retraining && !r.draft_error) {
-        say($("try-note"), t("重新训练中… 草稿 r" + r.draft_revision + " 训练好后自动显示它的回答", "retraining… the reply of draft r" + r.draft_revision + " shows once it is trained"));
+        say($("try-note"), t("重新训练中… 草稿 r" + r.draft_revision + " 训练好后自动显示它的回答", "retraining… the reply of draft r" + r.draft_revision + " shows once it is trained") + trainingStep(r.progress));
         setTimeout(function () { askDraft(text, channel, seq); }, 1000);
         return;
       }
       say($("try-note"), r.draft_error ? t("草稿训练失败：", "the draft did not train: ") + r.draft_error : "", r.draft_error ? "error" : "");
       $("try").disabled = false;
     }).catch(function (err) { say($("try-note"), err.message, "error"); $("try").disabled = false; });
+  }
+  var STEPS = {"encoding questions": "编码问题", "held-out questions": "用留出的问题校准",
+               "fine-tuning the encoder": "微调编码器", "fine-tuning the adapter": "微调适配器"};
+  /** " — 编码问题 120/866": the step the draft's training is at, as the trainer sees it move. */
+  function trainingStep(p) {
+    if (!p) return "";
+    return " — " + t(STEPS[p.step] || p.step, p.step) + " " + p.done + "/" + p.total;
   }
   function showTry(text, r) {
     var box = clear($("try-result"));

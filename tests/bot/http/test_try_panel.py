@@ -10,6 +10,7 @@ from tests.conftest import sign_in, started_workbench, wait_until, workbench_app
 
 QUESTION, TARGET = "东西坏了找谁", "repair_apply"  # version 1 does not answer it with the repair entry
 TRAINING = 300  # s: training the edited demo draft on a shared 2-core machine
+STEPS = ("encoding questions", "held-out questions", "fine-tuning the encoder", "fine-tuning the adapter")
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +39,9 @@ def test_the_edited_draft_says_retraining_until_it_answers_never_an_earlier_draf
     wait_until(lambda: seen.append(_try(client, QUESTION)) or not seen[-1]["retraining"], TRAINING,
                "the draft retrained")
     assert all("draft" not in r for r in seen[:-1])  # while retraining, no reply is shown as the draft's
+    for r in [first, *seen[:-1]]:  # and the step its training is at, once it has started one
+        p = r["progress"]
+        assert p is None or (p["step"] in STEPS and 0 <= p["done"] <= p["total"]), p
     ready = seen[-1]
     assert ready["draft_revision"] == revision
     assert (ready["draft"]["decision"], ready["draft"]["entry_id"]) == ("answer", TARGET)
