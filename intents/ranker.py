@@ -22,6 +22,7 @@ from intents.logistic import LogisticScorer
 
 # Weights of the cheap pre-score that only picks which entries get the full treatment.
 PRESCORE_WEIGHTS = {"dense": 1.0, "centroid": 0.5, "words": 0.3, "chars": 0.3, "pinyin": 0.2}
+NO_MATCH_GAP = -1.0  # a candidate's gap to the best in a channel where nothing matched (as an excluded one's)
 RESOLVED = 2  # at scale, pre-scores made exact for this many times ``candidates`` entries before choosing
 
 
@@ -56,14 +57,19 @@ class FusionRanker(Component):
         return pre if scores.excluded is None else np.where(scores.excluded, -np.inf, pre)
 
     def features(self, scores: EntryScores, columns: np.ndarray, counts: np.ndarray) -> np.ndarray:
-        """(queries × k × features): per channel the score, its gap to the best, and 'is best'."""
+        """(queries × k × features): per channel the score, its gap to the best, and 'is best'. A channel
+        in which nothing matched the message (every score 0: none of its words is the KB's) is no evidence:
+        every candidate is as far from its best as can be (NO_MATCH_GAP) and none tops it — read as a tie at
+        the top, "这个有货吗" (no KB word) was answered with price protection at confidence 0.89."""
         parts = []
         for values in scores.channels.values():
             if scores.excluded is not None:
                 values = np.where(scores.excluded, -np.inf, values)
             best = values.max(axis=1, keepdims=True)
             picked = np.take_along_axis(values, columns, axis=1)
-            parts += [picked, picked - best, (picked >= best).astype(np.float32)]
+            matched = best > 0
+            parts += [picked, np.where(matched, picked - best, NO_MATCH_GAP),
+                      ((picked >= best) & matched).astype(np.float32)]
         parts.append(np.log1p(counts[scores.entry_ids(columns)]).astype(np.float32))
         return np.nan_to_num(np.stack(parts, axis=2), neginf=-1.0, posinf=1.0)
 
