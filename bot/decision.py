@@ -14,8 +14,10 @@ import numpy as np
 
 # An option must carry at least this share of the top candidate's match probability to be offered.
 MIN_OPTION_SHARE = 0.15
-# A pleasantry answered wrongly costs a smile, a business answer given wrongly a customer: small talk is
-# answered from this share of the clarify threshold.
+# A courtesy (greeting, thanks, goodbye, "好的") answered wrongly costs a smile, a business answer given wrongly
+# a customer: courtesies are answered from this share of the clarify threshold; small talk about the bot itself
+# (robot, praise, criticism) from the threshold — "那你们老板是谁" was told the bot is a robot, "我已经很有耐心了
+# 今天必须给我个说法" thanked for the praise.
 SMALL_TALK_SHARE = 0.5
 MAX_ANSWERED_PARTS = 3  # questions of one message answered in one reply
 FLAGGED = "flagged_entry"  # the transfer of an entry flagged ``handoff: true`` when no rule fired
@@ -39,6 +41,7 @@ class Analysis:
     vector: Optional[np.ndarray] = None  # the message's sentence vector, for whoever needs it next (emotion)
     small_talk: bool = False  # the first entry is chit-chat (bot.small_talk): answered, never offered as options
     pleasantry: bool = False  # the message is mostly small-talk phrases ("多谢多谢", "解决了 谢谢你 再见")
+    courtesy: bool = False  # the first entry is a greeting, thanks, goodbye or "好的" (knowledge_base.chitchat)
     entities: tuple = ()  # numbers found in the message (knowledge_base.text.entities.Entity), masked for matching
     parts: tuple = ()  # the message's clauses, each analysed (bot.focus): several questions in one message
 
@@ -117,10 +120,19 @@ class DecisionPolicy:
         if a.exact:
             return Decision("answer", (0,), ("the message is one of the entry's questions (word for word, or as it "
                                              "sounds)",))
-        if a.small_talk and (a.pleasantry or a.options_confidence >= SMALL_TALK_SHARE * self.clarify_threshold):
+        if a.small_talk:
+            return self._small_talk(a)
+        return self._by_confidence(a)
+
+    def _small_talk(self, a: Analysis) -> Decision:
+        """Small talk is answered or not understood, never offered as options."""
+        floor = (SMALL_TALK_SHARE if a.courtesy else 1.0) * self.clarify_threshold
+        if a.pleasantry or a.options_confidence >= floor:
             why = "said in small-talk phrases" if a.pleasantry else f"options confidence {a.options_confidence:.2f}"
             return Decision("answer", (0,), (f"small talk, {why}: a pleasantry is answered, never offered as an option",))
-        return self._by_confidence(a)
+        kind = "a courtesy" if a.courtesy else "about the bot itself"
+        return Decision("fallback", (), (f"small talk {kind}, options confidence {a.options_confidence:.2f} < "
+                                         f"{floor:.2f}: not understood, never offered as an option",))
 
     def _confident_parts(self, a: Analysis) -> Tuple[int, ...]:
         """The message's clauses that would each be answered confidently on their own, about different entries (in

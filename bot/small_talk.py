@@ -18,7 +18,7 @@ from typing import Callable, Iterable, Optional, Sequence
 
 import numpy as np
 
-from knowledge_base.chitchat import is_chitchat
+from knowledge_base.chitchat import is_chitchat, is_courtesy
 
 from bot.decision import Analysis
 
@@ -32,6 +32,7 @@ class SmallTalk:
     def __init__(self, entries: Sequence, questions: Sequence[str], owners: Iterable[int]):
         """``questions``: every entry's questions normalised, ``owners``: the entry index of each."""
         self.mask = np.array([is_chitchat(e) for e in entries], dtype=bool)
+        self.courtesy = np.array([m and is_courtesy(e) for m, e in zip(self.mask, entries)], dtype=bool)
         self.phrases = frozenset(_bare(q) for q, owner in zip(questions, owners) if self.mask[owner] and _bare(q))
         self._longest = max(map(len, self.phrases), default=0)
 
@@ -49,7 +50,8 @@ class SmallTalk:
         again = understand(rest) if rest is not None else None
         if again is not None and len(again.entries) and not self.mask[again.entries[0]] and answers(again):
             return self._business_only(again)
-        return replace(a, small_talk=True, pleasantry=self.share_said(a.text) >= PLEASANTRY_SHARE)
+        return replace(a, small_talk=True, pleasantry=self.share_said(a.text) >= PLEASANTRY_SHARE,
+                       courtesy=bool(self.courtesy[a.entries[0]]))
 
     def share_said(self, text: str) -> float:
         """How much of ``text`` is small-talk phrases and the particles around them ("多谢多谢",

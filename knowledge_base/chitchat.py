@@ -37,8 +37,19 @@ def is_chitchat(entry: Entry) -> bool:
 
 def is_closing(entry: Entry) -> bool:
     """Thanks and goodbyes: the customer is done, the conversation ends resolved."""
+    return _flagged(entry, "closing")
+
+
+def is_courtesy(entry: Entry) -> bool:
+    """Greetings, thanks, goodbyes, "好的": said wrongly, one costs a smile — unlike small talk that answers
+    something the customer said about the bot (are you a robot, praise, criticism)."""
+    return _flagged(entry, "courtesy") or is_closing(entry)
+
+
+def _flagged(entry: Entry, flag: str) -> bool:
+    """``metadata.<flag>`` of the entry, or of the built-in intent it overrides."""
     builtin = builtin_chitchat().get(entry.id)
-    return bool(entry.metadata.get("closing") or (builtin is not None and builtin.metadata.get("closing")))
+    return bool(entry.metadata.get(flag) or (builtin is not None and builtin.metadata.get(flag)))
 
 
 def with_chitchat(kb: KnowledgeBase, enabled: bool = True) -> KnowledgeBase:

@@ -1,6 +1,7 @@
 """Built-in small talk: greetings, thanks, goodbyes and "are you a robot?" answered in Chinese and English on
 any KB, overridable per KB, never standing in for a business question; closings end a conversation resolved."""
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -108,3 +109,24 @@ def test_a_message_made_of_pleasantries_is_answered_however_unsure_the_ranking(d
 
 def test_a_greeting_before_something_the_bot_does_not_do_is_not_a_pleasantry(demo_bot):
     assert demo_bot.respond("你好 帮我写一首诗").decision == "fallback"
+
+
+def test_only_a_courtesy_is_answered_on_weak_evidence_small_talk_about_the_bot_needs_the_clarify_threshold():
+    """A greeting or goodbye answered wrongly costs a smile; "I'm a robot" told to someone who asked for the
+    boss, or thanks for praise to someone demanding an explanation, costs the conversation."""
+    import numpy as np
+
+    from bot.decision import Analysis, DecisionPolicy
+
+    policy = DecisionPolicy(answer_threshold=0.8, clarify_threshold=0.4)
+    unsure = Analysis("…", np.array([0, 1]), np.array([0.3, 0.1]), 0.1, 0.3, small_talk=True)
+    assert policy.decide(replace(unsure, courtesy=True)).kind == "answer"
+    assert policy.decide(unsure).kind == "fallback"  # not understood, and never offered as options
+    assert policy.decide(replace(unsure, options_confidence=0.45)).kind == "answer"
+
+
+def test_a_question_about_the_company_is_not_told_the_bot_is_a_robot_and_a_hesitant_goodbye_is_answered(demo_bot):
+    [boss] = demo_bot.analyse(["你们老板是谁"])
+    assert demo_bot.decide(boss).kind == "fallback", demo_bot.decide(boss).reasons
+    [done] = demo_bot.analyse(["目前没有了"])  # options confidence 0.44: under the clarify threshold
+    assert (demo_bot.decide(done).kind, demo_bot.entry_ids(done)[0]) == ("answer", "chat_goodbye")
