@@ -30,17 +30,18 @@ class Progress:
             self._bar.__exit__(*exc)
 
     def task(self, description: str, total: int) -> Callable[[int], None]:
-        """A callback that advances a new bar by n."""
+        """A callback that advances a new bar by n (and tells ``report`` how far the step is)."""
         bar = self._bar_task(description, total)
         if self.report is None:
             return bar
-        done = [0]
-        self.report(description, 0, total)
+        report, done = self.report, 0
+        report(description, done, total)
 
         def advance(n: int) -> None:
+            nonlocal done
             bar(n)
-            done[0] += n
-            self.report(description, done[0], total)
+            done += n
+            report(description, done, total)
         return advance
 
     def _bar_task(self, description: str, total: int) -> Callable[[int], None]:
