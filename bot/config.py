@@ -92,6 +92,9 @@ class RankingConfig:
     traffic_oos_share: float = 0.3
     typo_share: float = 0.3  # share of held-out questions also asked with a homophone typo
     chatter_share: float = 0.6  # share also asked wrapped in customers' chatter (greeting, story, card, thanks)
+    # The KB's labelled test questions (curation.test_set), written as customers write, calibrate the answer's
+    # confidence beside the held-out questions, weighing together this share of them (0: not used).
+    labelled_share: float = 0.5
     seed: int = 13
 
 
@@ -295,7 +298,8 @@ class Config:
         Serving and hand-off settings are read at run time: changing them never retrains."""
         trained = {k: v for k, v in self.to_dict().items() if k not in RUNTIME_SECTIONS}
         digest = hashlib.sha256(json.dumps(trained, sort_keys=True, default=str).encode())
-        for path in (self.segmenter.user_dictionary, self.segmenter.synonyms):
+        labelled = self.curation.test_set if self.ranking.labelled_share > 0 else None  # its questions calibrate
+        for path in (self.segmenter.user_dictionary, self.segmenter.synonyms, labelled):
             if path and Path(path).exists():
                 digest.update(Path(path).read_bytes())
         return digest.hexdigest()[:16]
@@ -461,6 +465,7 @@ def _ranges(cfg: Config):
         ("ranking.traffic_oos_share", r.traffic_oos_share, 0.01, 0.95),
         ("ranking.typo_share", r.typo_share, 0.0, 1.0),
         ("ranking.chatter_share", r.chatter_share, 0.0, 1.0),
+        ("ranking.labelled_share", r.labelled_share, 0.0, 10.0),
         ("decision.wrong_answer_cost", d.wrong_answer_cost, 0.0, 100.0),
         ("decision.click_cost", d.click_cost, 0.0, 100.0),
         ("dense.batch_size", cfg.dense.batch_size, 1, 4096),

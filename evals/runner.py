@@ -11,6 +11,7 @@ from handoff.router import HandoffRouter
 from knowledge_base.chitchat import with_chitchat
 from knowledge_base.loader import load_kb
 from training.decision_metrics import decision_report
+from training.labelled_calibration import evaluated_honestly
 from training.metrics import Outcome, report
 from training.model_cache import train_cached
 from training.queries import LabelledQuery, load_queries
@@ -55,6 +56,7 @@ def evaluate(kb_path, queries_path, config: Config, tune_on=None, show_progress:
     if queries is None:
         queries = load_queries(queries_path, known, sessions)  # checked before minutes of training, not after
     dev = load_queries(tune_on, known, sessions) if tune_on else None
+    config = evaluated_honestly(config, queries_path, tune_on)
     bot, train_seconds = train_cached(kb_path, config, show_progress, kb)
     thresholds = dict(bot.manifest["thresholds"], source="trained")
     if dev is not None:
@@ -69,7 +71,8 @@ def evaluate(kb_path, queries_path, config: Config, tune_on=None, show_progress:
     if decisions is not None:
         result["decisions"] = decisions
     result.update(train_seconds=train_seconds, thresholds=thresholds, kb=str(kb_path), queries=str(queries_path),
-                  n_entries=len(bot.kb), encoder=bot.manifest.get("encoder"))
+                  n_entries=len(bot.kb), encoder=bot.manifest.get("encoder"),
+                  labelled_questions=bot.manifest.get("training", {}).get("labelled_questions", 0))
     return EvalRun(result, found, [Segment(bot, queries, analyses)], decided)
 
 

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional, Sequence, Tuple
 
+from bot.asking import is_question
 from handoff.turn import TurnContext
 
 Verdict = Tuple[bool, str]
@@ -156,8 +157,9 @@ class ClarifyIgnored(Condition):
 @dataclass(frozen=True)
 class EmotionAtLeast(Condition):
     """A negative message. One upset message with a question the bot can answer is answered, a person
-    offered ("东西碎了 能退吗"); anger that lasts (another of the last SUSTAINED_TURNS messages as negative)
-    or a message the bot cannot answer goes to a person."""
+    offered ("东西碎了 能退吗"); a grievance that asks nothing ("气死了 刚买就降价一百 还说不能保价"), anger
+    that lasts (another of the last SUSTAINED_TURNS messages as negative) or a message the bot cannot
+    answer goes to a person."""
     threshold: float
 
     def check(self, ctx):
@@ -165,7 +167,7 @@ class EmotionAtLeast(Condition):
         return score >= self.threshold, f"negative emotion {score:.2f} (rule: ≥ {self.threshold:.2f})"
 
     def insists(self, ctx):
-        return any(t.emotion >= self.threshold for t in ctx.turns[-SUSTAINED_TURNS:-1])
+        return not is_question(ctx.text) or any(t.emotion >= self.threshold for t in ctx.turns[-SUSTAINED_TURNS:-1])
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from knowledge_base.embedding_cache import EmbeddingCache
 from knowledge_base.errors import InvalidInput
 from training import pseudo_queries
 from training.fine_tuning import Calibration, fine_tune, kept
+from training.labelled_calibration import LabelledQuestions, labelled_rows, with_labelled
 from training.perturb import Perturber
 from training.previous_model import FITTED_ON, PreviousModel, question_keys, save_examples
 from training.progress import Progress, Report
@@ -71,7 +72,7 @@ def train(kb: KnowledgeBase, config: Config, out: Path, show_progress: bool = Tr
             calibration = tuned.calibration if tuned else Calibration(retriever, embeddings, None)
             ranker, confidence, thresholds, stats = _fit_decision_models(
                 calibration.retriever, texts, calibration.embeddings, config, progress, _small_talk_mask(kb),
-                calibration.askable)
+                calibration.askable, _labelled(kb, config))
             fitted_on = questions
         if tuned:
             retriever = tuned.retriever
@@ -175,12 +176,20 @@ def _small_talk_mask(kb: KnowledgeBase) -> np.ndarray:
     return np.array([is_chitchat(e) for e in kb], dtype=bool)
 
 
+def _labelled(kb: KnowledgeBase, config: Config) -> Optional[LabelledQuestions]:
+    if config.ranking.labelled_share <= 0:
+        return None
+    return LabelledQuestions.for_kb(config.curation.test_set, [e.id for e in kb])
+
+
 def _fit_decision_models(retriever: Retriever, texts, embeddings, config: Config, progress: Progress,
-                         small_talk: np.ndarray, askable: Optional[np.ndarray] = None):
+                         small_talk: np.ndarray, askable: Optional[np.ndarray] = None,
+                         labelled: Optional[LabelledQuestions] = None):
     """Fusion, confidence and thresholds learn from held-out business questions only: small talk's many
     short, loose phrasings ("ok", "cheers") would teach the confidence that short questions are unsure.
     ``askable`` (default: every question) marks the questions that may be asked: the ones a fine-tuned
-    adapter never saw."""
+    adapter never saw. ``labelled``: the KB's labelled test questions, which the confidence and the
+    thresholds learn from too (training.labelled_calibration)."""
     rc = config.ranking
     ranker = FusionRanker(rc.candidates)
     askable = np.ones(len(retriever.owners_), bool) if askable is None else askable
@@ -211,13 +220,17 @@ def _fit_decision_models(retriever: Retriever, texts, embeddings, config: Config
     top1 = ranked.entries[:, 0] == data.expected
     in_options = (ranked.entries[:, : config.decision.max_options] == data.expected[:, None]).any(axis=1)
     weight = traffic_weights(inside, rc.traffic_oos_share)
+    stats["pseudo_accuracy_at_1"] = round(float(top1[inside].mean()), 4)
+    if labelled is not None:
+        rows = labelled_rows(labelled, retriever, ranker, confidence, embed, config.decision.max_options)
+        X, top1, in_options, weight = with_labelled(X, top1, in_options, weight, *rows, rc.labelled_share)
+        stats.update(labelled_questions=len(labelled), labelled_accuracy_at_1=round(float(rows[1].mean()), 4))
     confidence.fit(X, top1, in_options, weight)
     answer_conf, options_conf = confidence.predict(X)
     thresholds = _derive_thresholds(config, answer_conf, options_conf, top1, in_options, weight)
     paraphrases = int((retriever.counts_[retriever.owners_[chosen]] >= 2).sum())
     thresholds["answers_proven"] = paraphrases >= MIN_PARAPHRASES
     stats["paraphrase_rows"] = paraphrases
-    stats.update(pseudo_accuracy_at_1=round(float(top1[inside].mean()), 4))
     return ranker, confidence, thresholds, stats
 
 

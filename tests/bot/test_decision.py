@@ -73,6 +73,13 @@ def test_anger_that_lasts_hands_over_even_a_question_the_bot_could_answer(demo_b
     assert reply.decision == "handoff" and reply.handoff["rule"] == "angry"
 
 
+def test_an_upset_message_that_asks_nothing_goes_to_a_person_though_the_bot_knows_its_topic(demo_bot):
+    """A grievance is not a question: answering it with the coupon rules and a person offered misses the point."""
+    reply = ChatSession(demo_bot, "web", router_with(ANGRY)).send("气死我了 优惠券用不了")
+    assert demo_bot.respond("气死我了 优惠券用不了").entry_id == "coupon_not_applicable"  # the bot knows the topic
+    assert reply.decision == "handoff" and reply.handoff["rule"] == "angry"
+
+
 def test_an_upset_message_the_bot_cannot_answer_goes_to_a_person(demo_bot):
     reply = ChatSession(demo_bot, "web", router_with(ANGRY)).send("太让人失望了 你们一拖再拖")
     assert reply.decision == "handoff" and reply.handoff["rule"] == "angry"

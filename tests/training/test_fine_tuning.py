@@ -25,9 +25,9 @@ def test_the_served_adapter_never_learned_from_the_questions_calibration_asks(tm
         learned.append(None if learn_from is None else set(learn_from.tolist()))
         return fit(self, vectors, owners, learn_from)
 
-    def record_decide(retriever, texts, embeddings, config, progress, small_talk, askable=None):
+    def record_decide(retriever, texts, embeddings, config, progress, small_talk, askable=None, labelled=None):
         asked.update(adapter=retriever.adapter, askable=askable)
-        return decide(retriever, texts, embeddings, config, progress, small_talk, askable)
+        return decide(retriever, texts, embeddings, config, progress, small_talk, askable, labelled)
 
     monkeypatch.setattr(fine_tuning.ContrastiveAdapter, "fit", record_fit)
     monkeypatch.setattr(trainer, "_fit_decision_models", record_decide)

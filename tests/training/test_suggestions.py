@@ -42,9 +42,9 @@ def bench(store_url, tmp_path_factory):
     for session, reply, _ in customers(service, "能便宜点吗", times=times):
         assert reply["entry_id"] == "price_protection"
         bench.store.add_feedback(session, reply["message_id"], "helpful", "yes")
-    # … and clicks that should: 优惠券怎么领 is how customers ask for coupon_get.
-    assert all(r["decision"] == "clarify" and r["options"][0]["id"] == "coupon_get"
-               for _, r, _ in customers(service, "优惠券怎么领", "1", times))
+    # … and clicks that should: 保价能保多久 is how customers ask for price_protection.
+    assert all(r["decision"] == "clarify" and r["options"][0]["id"] == "price_protection"
+               for _, r, _ in customers(service, "保价能保多久", "1", times))
     wang = service.desk.add_agent("wang-" + uuid.uuid4().hex[:6], "password-1")
     agent = next(a for a in service.desk.agents() if a["id"] == wang)
     for question, reply in ((JOBS, AGENT_REPLY), (INSTALMENTS, INSTALMENTS_REPLY)):
@@ -67,8 +67,8 @@ def test_mined_and_learned_suggestions_are_listed_by_volume(bench):
     assert set(mined[0]["questions"]) <= set(GIFT_CARDS) and mined[0]["volume"] == 2 * len(GIFT_CARDS)
     assert any(set(s["questions"]) <= set(LIVE_STREAM) for s in mined[1:])
     [learned] = [s for s in listed if s["kind"] == "learned"]
-    assert learned["questions"] == ["优惠券怎么领"] and learned["action"] == "add_similar"
-    assert learned["entry_id"] == "coupon_get" and learned["volume"] == 5
+    assert learned["questions"] == ["保价能保多久"] and learned["action"] == "add_similar"
+    assert learned["entry_id"] == "price_protection" and learned["volume"] == 5
 
 
 def test_vague_keywords_and_different_meanings_are_never_suggested(bench):
@@ -107,7 +107,7 @@ def test_accepting_a_new_entry_with_its_answer_puts_it_into_the_draft_once(bench
 def test_accepting_a_learned_question_adds_it_to_the_clicked_entry(bench):
     learned = next(s for s in bench.suggestions.list() if s["kind"] == "learned")
     entry = bench.suggestions.accept(learned["id"], "alice")
-    assert entry["id"] == learned["entry_id"] and "优惠券怎么领" in entry["similar"]
+    assert entry["id"] == learned["entry_id"] and "保价能保多久" in entry["similar"]
 
 
 def test_a_rejected_suggestion_does_not_come_back_when_mining_runs_again(bench):
