@@ -92,8 +92,8 @@ class RankingConfig:
     traffic_oos_share: float = 0.3
     typo_share: float = 0.3  # share of held-out questions also asked with a homophone typo
     chatter_share: float = 0.6  # share also asked wrapped in customers' chatter (greeting, story, card, thanks)
-    # The KB's labelled test questions (curation.test_set), written as customers write, calibrate the answer's
-    # confidence beside the held-out questions, weighing together this share of them (0: not used).
+    # The KB's labelled test questions (curation.test_set), written as customers write, teach the fusion and the
+    # answer's confidence beside the held-out questions, weighing together this share of them (0: not used).
     labelled_share: float = 0.5
     seed: int = 13
 

@@ -4,21 +4,21 @@ Held-out similar questions show how trainers paraphrase an entry; customers writ
 confidence learned from trainers' paraphrases alone was timid with them: of the demo bot's answerable
 realistic messages at confidence 0.4–0.8, 92–95 % had the right entry first, and most were asked about
 instead of answered. A KB's labelled test questions are written as customers write (and questions it
-must not answer): the confidence learns from them beside the held-out questions, together weighing
-``ranking.labelled_share`` of the held-out rows. A test set that names entries this KB does not have
+must not answer): the fusion and the confidence learn from them beside the held-out questions, together
+weighing ``ranking.labelled_share`` of the held-out rows. A test set that names entries this KB does not have
 belongs to another KB and is not used (docs/benchmarks.md, "Calibrated on the KB's labelled questions").
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from bot.config import Config
 from intents.confidence import ConfidenceModel
-from intents.ranker import FusionRanker
+from intents.ranker import FusionRanker, Ranking
 from knowledge_base.entry_scores import Exclusions
 from knowledge_base.retriever import Retriever
 from training.queries import QueryFileError, load_queries
@@ -54,27 +54,42 @@ class LabelledQuestions:
         return len(self.texts)
 
 
-def labelled_rows(labelled: LabelledQuestions, retriever: Retriever, ranker: FusionRanker,
-                  confidence: ConfidenceModel, embed: Callable[[List[str]], Optional[np.ndarray]],
-                  options: int):
-    """The confidence's features of the labelled questions as the bot ranks them, and their outcomes:
-    (X, top-1 right, right entry among the first ``options``)."""
-    texts = retriever.prepare(labelled.texts)
-    scores = retriever.predict(texts, embed(texts), Exclusions())
-    ranked = ranker.reorder(*ranker.candidates_of(scores, retriever.counts_))
-    X = confidence.features(ranked.proba, ranked.features, np.array([len(t) for t in texts]))
-    top1 = ranked.entries[:, 0] == labelled.expected
-    in_options = (ranked.entries[:, :options] == labelled.expected[:, None]).any(axis=1)
-    return X, top1, in_options
+@dataclass(frozen=True)
+class LabelledRanking:
+    """The labelled questions' candidates as the retriever finds them (scored once the fusion is fitted)."""
+
+    candidates: Ranking
+    expected: np.ndarray
+    lengths: np.ndarray
+
+    @classmethod
+    def of(cls, labelled: LabelledQuestions, retriever: Retriever, ranker: FusionRanker,
+           embed: Callable[[List[str]], Optional[np.ndarray]]) -> "LabelledRanking":
+        texts = retriever.prepare(labelled.texts)
+        candidates, _ = ranker.candidates_of(retriever.predict(texts, embed(texts), Exclusions()), retriever.counts_)
+        return cls(candidates, labelled.expected, np.array([len(t) for t in texts]))
+
+    def fusion_rows(self) -> Tuple[np.ndarray, np.ndarray]:
+        """What the fusion learns from the answerable questions: (candidate features, candidate is right)."""
+        inside = self.expected >= 0
+        features = self.candidates.features[inside]
+        return (features.reshape(-1, features.shape[-1]),
+                (self.candidates.entries[inside] == self.expected[inside, None]).ravel())
+
+    def confidence_rows(self, ranker: FusionRanker, confidence: ConfidenceModel, options: int):
+        """What the confidence learns: (features, top-1 right, right entry among the first ``options``)."""
+        ranked = ranker.reorder(self.candidates)
+        top1 = ranked.entries[:, 0] == self.expected
+        in_options = (ranked.entries[:, :options] == self.expected[:, None]).any(axis=1)
+        return confidence.features(ranked.proba, ranked.features, self.lengths), top1, in_options
 
 
-def with_labelled(X: np.ndarray, top1: np.ndarray, in_options: np.ndarray, weight: np.ndarray, labelled_X,
-                  labelled_top1, labelled_in_options, share: float):
-    """The held-out rows joined by the labelled ones, which together weigh ``share`` of the held-out rows."""
-    each = share * float(weight.sum()) / len(labelled_X)
-    return (np.vstack([X, labelled_X]), np.concatenate([top1, labelled_top1]),
-            np.concatenate([in_options, labelled_in_options]),
-            np.concatenate([weight, np.full(len(labelled_X), each)]))
+def joined(rows: Sequence[np.ndarray], weight: np.ndarray, extra: Sequence[np.ndarray], share: float):
+    """``rows`` (arrays of one length, weighted ``weight``) followed by the ``extra`` rows, which together
+    weigh ``share`` of ``weight``: (the joined arrays, their weights)."""
+    each = share * float(weight.sum()) / max(1, len(extra[0]))
+    return ([np.concatenate([a, b]) for a, b in zip(rows, extra)],
+            np.concatenate([weight, np.full(len(extra[0]), each)]))
 
 
 def evaluated_honestly(config: Config, *evaluated: Optional[Path]) -> Config:

@@ -28,7 +28,7 @@ from knowledge_base.embedding_cache import EmbeddingCache
 from knowledge_base.errors import InvalidInput
 from training import pseudo_queries
 from training.fine_tuning import Calibration, fine_tune, kept
-from training.labelled_calibration import LabelledQuestions, labelled_rows, with_labelled
+from training.labelled_calibration import LabelledQuestions, LabelledRanking, joined
 from training.perturb import Perturber
 from training.previous_model import FITTED_ON, PreviousModel, question_keys, save_examples
 from training.progress import Progress, Report
@@ -188,8 +188,8 @@ def _fit_decision_models(retriever: Retriever, texts, embeddings, config: Config
     """Fusion, confidence and thresholds learn from held-out business questions only: small talk's many
     short, loose phrasings ("ok", "cheers") would teach the confidence that short questions are unsure.
     ``askable`` (default: every question) marks the questions that may be asked: the ones a fine-tuned
-    adapter never saw. ``labelled``: the KB's labelled test questions, which the confidence and the
-    thresholds learn from too (training.labelled_calibration)."""
+    adapter never saw. ``labelled``: the KB's labelled test questions, which the fusion, the confidence
+    and the thresholds learn from too (training.labelled_calibration)."""
     rc = config.ranking
     ranker = FusionRanker(rc.candidates)
     askable = np.ones(len(retriever.owners_), bool) if askable is None else askable
@@ -212,8 +212,12 @@ def _fit_decision_models(retriever: Retriever, texts, embeddings, config: Config
         raise InvalidInput("too few entries with two or more questions to learn from: add similar questions "
                          "(at least 10 entries need a standard question plus one similar question)")
     k = r.features.shape[1]
-    ranker.fit(r.features[inside].reshape(-1, r.features.shape[-1]), labels[inside].ravel(),
-               np.repeat(data.weight[inside], k))
+    fusion_rows = [r.features[inside].reshape(-1, r.features.shape[-1]), labels[inside].ravel()]
+    fusion_weight = np.repeat(data.weight[inside], k)
+    asked = LabelledRanking.of(labelled, retriever, ranker, embed) if labelled is not None else None
+    if asked is not None:
+        fusion_rows, fusion_weight = joined(fusion_rows, fusion_weight, asked.fusion_rows(), rc.labelled_share)
+    ranker.fit(*fusion_rows, fusion_weight)
     ranked = ranker.reorder(r)
     confidence = ConfidenceModel(config.decision.max_options)
     X = confidence.features(ranked.proba, ranked.features, data.lengths)
@@ -221,9 +225,9 @@ def _fit_decision_models(retriever: Retriever, texts, embeddings, config: Config
     in_options = (ranked.entries[:, : config.decision.max_options] == data.expected[:, None]).any(axis=1)
     weight = traffic_weights(inside, rc.traffic_oos_share)
     stats["pseudo_accuracy_at_1"] = round(float(top1[inside].mean()), 4)
-    if labelled is not None:
-        rows = labelled_rows(labelled, retriever, ranker, confidence, embed, config.decision.max_options)
-        X, top1, in_options, weight = with_labelled(X, top1, in_options, weight, *rows, rc.labelled_share)
+    if asked is not None:
+        rows = asked.confidence_rows(ranker, confidence, config.decision.max_options)
+        (X, top1, in_options), weight = joined((X, top1, in_options), weight, rows, rc.labelled_share)
         stats.update(labelled_questions=len(labelled), labelled_accuracy_at_1=round(float(rows[1].mean()), 4))
     confidence.fit(X, top1, in_options, weight)
     answer_conf, options_conf = confidence.predict(X)
