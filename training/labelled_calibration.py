@@ -1,4 +1,4 @@
-"""The KB's own labelled questions (``curation.test_set``) in the calibration of the answer's confidence.
+"""The KB's own labelled questions (``curation.test_set``) in learning the fusion and the answer's confidence.
 
 Held-out similar questions show how trainers paraphrase an entry; customers write otherwise, and the
 confidence learned from trainers' paraphrases alone was timid with them: of the demo bot's answerable
@@ -93,8 +93,8 @@ def joined(rows: Sequence[np.ndarray], weight: np.ndarray, extra: Sequence[np.nd
 
 
 def evaluated_honestly(config: Config, *evaluated: Optional[Path]) -> Config:
-    """``config`` for evaluating on the ``evaluated`` query files: when one of them is the test set the
-    confidence would learn from, it does not (a bot calibrated on its test questions would flatter itself)."""
+    """``config`` for evaluating on the ``evaluated`` query files: when one of them is the test set the bot
+    would learn from, it does not (a bot calibrated on its test questions would flatter itself)."""
     test_set = config.curation.test_set
     if config.ranking.labelled_share <= 0 or not test_set or not Path(test_set).exists():
         return config
